@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * The `hoop-gateway` command: dispatches to one module per subcommand under cli/. Each exports
+ * `run(args)` and resolves to an exit code. Errors a person caused (bad flags, broken config) are
+ * printed as one readable line, never a stack trace.
+ */
+import { ConfigError } from '../src/errors.ts';
+
+type Command = { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  serve: { summary: 'run the gateway from a config file', load: () => import('../cli/serve.ts') },
+  demo: {
+    summary: 'start sandbox cluster, OpenID issuer and gateway locally',
+    load: () => import('../cli/demo.ts'),
+  },
+  sandbox: {
+    summary: 'run the in-memory sandbox Kubernetes API server',
+    load: () => import('../cli/sandbox.ts'),
+  },
+  policy: { summary: 'check a policy file or explain a decision', load: () => import('../cli/policy.ts') },
+  token: {
+    summary: 'kubectl exec credential plugin: fetch an OIDC token',
+    load: () => import('../cli/token.ts'),
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: hoop-gateway <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`hoop-gateway: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  const module = await command.load();
+  return module.run(rest);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  const known = error instanceof ConfigError || (error instanceof Error && error.name === 'UsageError');
+  process.stderr.write(`hoop-gateway: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (!known && process.env['HOOP_DEBUG']) process.stderr.write(`${(error as Error).stack}\n`);
+  process.exitCode = known ? 2 : 1;
+}
