@@ -1,0 +1,98 @@
+import type { Caller } from '../authn/caller.ts';
+import type { RequestInfo } from '../request/request-info.types.ts';
+
+/**
+ * The data the policy engine produces and consumes. A loaded policy is a {@link CompiledPolicy}:
+ * every glob already a RegExp, every list already a Set, so {@link Decision}s are cheap to make.
+ */
+
+export type RuleAction = 'allow' | 'deny' | 'review';
+export type DefaultAction = 'allow' | 'deny';
+
+/** What an approval grants (same shape as the approvals module's `GrantRule`). */
+export type ReviewGrant = { kind: 'once' } | { kind: 'window'; maxSeconds: number };
+
+/**
+ * A `review` rule's settings, shaped so that the approvals module's `parseReviewRule` accepts it
+ * as is (it fills in the defaults: one approval, 15 minutes, no self-approval, grant once).
+ * Fields the policy left out stay absent.
+ */
+export interface ReviewSpec {
+  name: string;
+  message: string;
+  approvers?: { users: string[]; groups: string[] };
+  minApprovals?: number;
+  timeoutSeconds?: number;
+  allowSelfApproval?: boolean;
+  grant?: ReviewGrant;
+}
+
+/** What a rule applies to: only resource requests, only non-resource requests, or both. */
+export type RuleScope = 'resource' | 'nonResource' | 'any';
+
+/**
+ * A rule ready to match. `null` means "the rule does not constrain this" (the matcher was left
+ * out, or it lists `*`).
+ */
+export interface CompiledRule {
+  name: string;
+  action: RuleAction;
+  /** The policy author's explanation; '' when none. */
+  message: string;
+  scope: RuleScope;
+  subjects: RegExp | null;
+  groups: RegExp | null;
+  clusters: RegExp | null;
+  verbs: ReadonlySet<string> | null;
+  apiGroups: RegExp | null;
+  /** Matched against `resource` or `resource/subresource`. */
+  resources: RegExp | null;
+  /** `pattern` matches non-empty namespaces; `empty` is true when the list has a "" entry. */
+  namespaces: { pattern: RegExp | null; empty: boolean } | null;
+  names: RegExp | null;
+  nonResourceURLs: RegExp | null;
+  review?: ReviewSpec;
+}
+
+export interface CompiledPolicy {
+  default: DefaultAction;
+  builtinDiscovery: boolean;
+  /** The policy's own rules, in file order. */
+  rules: readonly CompiledRule[];
+  /** The policy's rules followed by the built-in discovery rule when enabled. */
+  evaluated: readonly CompiledRule[];
+  /** Where the policy came from (a file name), for messages. */
+  source?: string;
+}
+
+/** One request as the policy sees it. */
+export interface PolicyInput {
+  caller: Caller;
+  /** The cluster name from the gateway's `/clusters/<name>/` prefix. */
+  cluster: string;
+  info: RequestInfo;
+}
+
+export interface MatchedRule {
+  name: string;
+  action: RuleAction;
+}
+
+/**
+ * The outcome for one request, as data. `rule` names the deciding rule, `default` when none
+ * matched, or `builtin:discovery`. `matched` lists every rule that matched, in policy order.
+ */
+export interface Decision {
+  action: RuleAction;
+  rule: string;
+  /** For deny and review: what happened, why, and what to do next. For allow: the rule's message. */
+  message: string;
+  matched: MatchedRule[];
+  /** Present when `action` is `review`. */
+  review?: ReviewSpec;
+}
+
+/** The name the built-in discovery rule carries in decisions. */
+export const BUILTIN_DISCOVERY_RULE = 'builtin:discovery';
+/** The name a decision carries when no rule matched. */
+export const DEFAULT_RULE = 'default';

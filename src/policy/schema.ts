@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/**
+ * The policy document's shape (zod 4). This file checks structure only: types, required fields,
+ * unknown keys (every object is strict, so a typo such as `verb:` is an error rather than a
+ * silently ignored matcher). Meaning (known verbs, resource syntax, unique names, combinations)
+ * is checked in compile-rule.ts, where the error can say what the value should have been.
+ */
+
+const patternList = (what: string) =>
+  z
+    .array(z.string({ error: `must be a string (${what})` }), { error: `must be a list of ${what}` })
+    .min(1, `list at least one ${what.replace(/s$/, '')}, or leave the field out to match any`);
+
+const duration = z
+  .string({ error: 'must be a duration such as 90s, 15m or 1h' })
+  .regex(/^[1-9]\d*(s|m|h)$/, 'must be a duration such as 90s, 15m or 1h');
+
+export const matchSchema = z.strictObject(
+  {
+    subjects: patternList('subject globs').optional(),
+    groups: patternList('group globs').optional(),
+    clusters: patternList('cluster globs').optional(),
+    verbs: patternList('verbs').optional(),
+    apiGroups: patternList('API group globs').optional(),
+    resources: patternList('resources').optional(),
+    namespaces: patternList('namespace globs').optional(),
+    names: patternList('name globs').optional(),
+    nonResourceURLs: patternList('URL path globs').optional(),
+  },
+  { error: 'must be a mapping of matchers (subjects, groups, clusters, verbs, resources, …)' },
+);
+
+export const reviewSchema = z.strictObject(
+  {
+    approvers: z
+      .strictObject(
+        {
+          users: z.array(z.string().min(1), { error: 'must be a list of user ids' }).optional(),
+          groups: z.array(z.string().min(1), { error: 'must be a list of group names' }).optional(),
+        },
+        { error: 'must be a mapping with users: and groups:' },
+      )
+      .optional(),
+    minApprovals: z.int({ error: 'must be a whole number' }).min(1, 'must be at least 1').optional(),
+    timeout: duration.optional(),
+    allowSelfApproval: z.boolean({ error: 'must be true or false' }).optional(),
+    grant: z
+      .union([z.literal('once'), z.strictObject({ window: duration })], {
+        error:
+          'must be "once" or a mapping { window: <duration> } (the longest window an approver may grant)',
+      })
+      .optional(),
+  },
+  { error: 'must be a mapping of review settings' },
+);
+
+export const ruleSchema = z.strictObject(
+  {
+    name: z
+      .string({
+        error: (iss) =>
+          iss.input === undefined ? 'is required: a unique name for the rule' : 'must be a string',
+      })
+      .min(1, 'must not be empty'),
+    action: z.enum(['allow', 'deny', 'review'], {
+      error: (iss) =>
+        iss.input === undefined ? 'is required: allow, deny or review' : 'must be allow, deny or review',
+    }),
+    message: z.string({ error: 'must be a string' }).optional(),
+    match: matchSchema.optional(),
+    review: reviewSchema.optional(),
+  },
+  { error: 'must be a mapping with name:, action: and match:' },
+);
+
+export const policySchema = z.strictObject(
+  {
+    default: z
+      .enum(['allow', 'deny'], {
+        error:
+          'must be allow or deny (for review by default, add a last rule with action: review and no match)',
+      })
+      .default('deny'),
+    builtinDiscovery: z.boolean({ error: 'must be true or false' }).default(true),
+    rules: z.array(ruleSchema, { error: 'must be a list of rules' }).default([]),
+  },
+  { error: 'the policy must be a mapping with default:, builtinDiscovery: and rules:' },
+);
+
+export type PolicyDocument = z.infer<typeof policySchema>;
+export type RuleDocument = z.infer<typeof ruleSchema>;
+export type MatchDocument = z.infer<typeof matchSchema>;
+
+/** The fields each object accepts, for "unknown field" messages (keyed by path with [] for indices). */
+export const KNOWN_FIELDS: Record<string, readonly string[]> = {
+  '': Object.keys(policySchema.shape),
+  'rules[]': Object.keys(ruleSchema.shape),
+  'rules[].match': Object.keys(matchSchema.shape),
+  'rules[].review': Object.keys(reviewSchema.shape),
+  'rules[].review.approvers': ['users', 'groups'],
+  'rules[].review.grant': ['window'],
+};
