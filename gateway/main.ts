@@ -1,0 +1,129 @@
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createAuthenticator } from '../src/authn/authenticator.ts';
+import type { GatewayConfig } from '../src/config/load.ts';
+import { ConfigError } from '../src/errors.ts';
+import { evaluate } from '../src/policy/evaluate.ts';
+import { loadOrCreateLocalTls } from '../src/tls/local-ca.ts';
+import type { GatewayCluster, GatewayRuntime } from './runtime.ts';
+import { createGatewayServer, type TlsMaterial } from './server.ts';
+import { inClusterTarget } from './upstream/credentials/in-cluster.ts';
+import { kubeconfigTarget } from './upstream/credentials/kubeconfig.ts';
+
+export interface RunningGateway {
+  /** https://host:port of the gateway itself (clusters live under /clusters/<name>). */
+  url: string;
+  port: number;
+  /** PEM of the CA that signed the serving certificate (the generated local CA, or undefined). */
+  caPem: string | undefined;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
+
+async function tlsFor(config: GatewayConfig): Promise<{ tls: TlsMaterial; caPem: string | undefined }> {
+  if (config.tls) {
+    const read = (file: string, field: string) =>
+      readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        throw new ConfigError(`tls.${field}`, `cannot read ${file}: ${error.code ?? error.message}`);
+      });
+    return {
+      tls: {
+        certPem: await read(config.tls.certFile, 'certFile'),
+        keyPem: await read(config.tls.keyFile, 'keyFile'),
+      },
+      caPem: undefined,
+    };
+  }
+  const hosts = [...new Set([...LOOPBACK_HOSTS, ...config.tlsHosts])];
+  if (config.publicUrl) hosts.push(new URL(config.publicUrl).hostname.replace(/^\[|\]$/g, ''));
+  const local = await loadOrCreateLocalTls(join(config.dataDir, 'tls'), [...new Set(hosts)]);
+  return { tls: local.serving, caPem: local.ca.certPem };
+}
+
+async function clustersFor(config: GatewayConfig): Promise<Map<string, GatewayCluster>> {
+  const clusters = new Map<string, GatewayCluster>();
+  for (const settings of config.clusters) {
+    const target =
+      settings.upstream.kind === 'kubeconfig'
+        ? await kubeconfigTarget(settings.upstream.path, settings.upstream.context)
+        : await inClusterTarget();
+    clusters.set(settings.name, {
+      name: settings.name,
+      target,
+      upstreamTimeoutMs: settings.upstreamTimeoutMs,
+    });
+  }
+  return clusters;
+}
+
+/**
+ * Builds everything the pipeline needs once (credentials, authenticator, compiled policy, TLS) and
+ * starts the HTTPS server. Issuer discovery starts in the background: a gateway whose issuer is
+ * briefly down still starts, and `/readyz` says so until the issuer answers.
+ */
+export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  let authenticator: ReturnType<typeof createAuthenticator>;
+  try {
+    authenticator = createAuthenticator(config.issuers);
+  } catch (error) {
+    if (error instanceof ConfigError)
+      throw new ConfigError(`authentication.${error.field}`, error.message.slice(error.field.length + 2));
+    throw error;
+  }
+  const clusters = await clustersFor(config);
+  const runtime: GatewayRuntime = {
+    clusters,
+    authenticator,
+    policy: { evaluate: (input) => evaluate(config.policy, input) },
+    identity: config.identity,
+    logger,
+  };
+  const { tls, caPem } = await tlsFor(config);
+
+  // Ready once every issuer's keys are fetched; until then /readyz answers 503 and we keep trying.
+  let issuersReady = false;
+  let retry: NodeJS.Timeout | undefined;
+  const checkIssuers = () => {
+    authenticator.ready().then(
+      () => {
+        issuersReady = true;
+      },
+      (error: unknown) => {
+        logger.warn({ err: error }, 'an OIDC issuer is not reachable yet; /readyz answers 503 until it is');
+        retry = setTimeout(checkIssuers, 5_000).unref();
+      },
+    );
+  };
+  checkIssuers();
+
+  const server = createGatewayServer(runtime, tls, { ready: () => issuersReady });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listen.port, config.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+  const displayHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
+  return {
+    url: `https://${displayHost}:${port}`,
+    port,
+    caPem,
+    server,
+    close: async () => {
+      clearTimeout(retry);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      for (const cluster of clusters.values()) cluster.target.close();
+    },
+  };
+}

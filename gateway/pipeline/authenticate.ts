@@ -1,0 +1,29 @@
+import { unauthorized } from '../../src/errors.ts';
+import type { TokenAuthenticator } from '../runtime.ts';
+import type { Stage } from './context.ts';
+
+/**
+ * Verifies the bearer token and leaves behind the caller. A missing or invalid token is a 401 and
+ * the request goes no further: nothing unauthenticated is ever forwarded.
+ */
+export function authenticate(authenticator: TokenAuthenticator): Stage {
+  return (next) => async (ctx) => {
+    const header = ctx.req.headers.authorization;
+    const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
+    if (!match?.[1]) {
+      ctx.refusal = header ? 'malformed authorization header' : 'no bearer token';
+      throw unauthorized(
+        header
+          ? 'the Authorization header is not "Bearer <token>"; configure an OIDC token for this gateway in your kubeconfig'
+          : 'no bearer token: this gateway needs an OIDC access token (Authorization: Bearer <token>); configure your kubeconfig user with a token or an exec credential plugin',
+      );
+    }
+    try {
+      ctx.caller = await authenticator.authenticate(match[1]);
+    } catch (error) {
+      ctx.refusal = 'invalid token';
+      throw error;
+    }
+    await next(ctx);
+  };
+}

@@ -1,0 +1,48 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Caller } from '../../src/authn/caller.ts';
+import type { RequestInfo } from '../../src/request/request-info.types.ts';
+import type { GatewayCluster } from '../runtime.ts';
+
+/** The policy outcome the authorize stage leaves behind, for the log line and later stages. */
+export interface DecisionSummary {
+  action: 'allow' | 'deny' | 'review';
+  rule: string;
+}
+
+/**
+ * What one request carries through the chain. Each stage fills in its field; the accessor functions
+ * below fail loudly if a stage runs before the one that provides what it needs (a wiring bug).
+ */
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Present for upgrade requests (exec, attach, port-forward): the raw client socket. */
+  upgrade?: { socket: Duplex; head: Buffer };
+  startedAt: bigint;
+  cluster?: GatewayCluster;
+  /** The path below `/clusters/<name>`, still percent-encoded, without the query. */
+  clusterPath?: string;
+  query?: URLSearchParams;
+  /** The raw query string (without `?`), forwarded as is. */
+  rawQuery?: string;
+  caller?: Caller;
+  info?: RequestInfo;
+  decision?: DecisionSummary;
+  /** Status code upstream answered with (or the gateway's own error code). */
+  status?: number;
+  /** Why the gateway refused, for the log line. */
+  refusal?: string;
+}
+
+export type Handler = (ctx: RequestContext) => Promise<void>;
+/** A stage wraps the next handler, like kube-apiserver's filters. */
+export type Stage = (next: Handler) => Handler;
+
+function missing(what: string): never {
+  throw new Error(`pipeline wiring: ${what} is not set yet`);
+}
+
+export const clusterFrom = (ctx: RequestContext): GatewayCluster => ctx.cluster ?? missing('cluster');
+export const callerFrom = (ctx: RequestContext): Caller => ctx.caller ?? missing('caller');
+export const infoFrom = (ctx: RequestContext): RequestInfo => ctx.info ?? missing('request info');

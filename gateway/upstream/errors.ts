@@ -1,0 +1,39 @@
+import { StatusError } from '../../src/errors.ts';
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Thrown when upstream sends no response headers in time. */
+export class UpstreamTimeoutError extends Error {
+  override name = 'UpstreamTimeoutError';
+}
+
+/**
+ * Maps a network failure talking to a cluster onto the Status a client expects: 503 when the
+ * cluster cannot be reached, 504 when it does not answer in time, 502 for everything else (TLS
+ * failures, resets, malformed responses). The message says which cluster and what to do.
+ */
+export function upstreamFailure(error: unknown, cluster: string): StatusError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  if (error instanceof UpstreamTimeoutError || code === 'ETIMEDOUT') {
+    return new StatusError(
+      504,
+      'Timeout',
+      `cluster "${cluster}" did not answer in time; the request may or may not have taken effect — check before retrying a change`,
+      { cause: error },
+    );
+  }
+  if (UNREACHABLE.has(code)) {
+    return new StatusError(
+      503,
+      'ServiceUnavailable',
+      `cluster "${cluster}" is unreachable from the gateway (${code}); retry later or ask the platform team`,
+      { cause: error, headers: { 'retry-after': '5' } },
+    );
+  }
+  return new StatusError(
+    502,
+    'InternalError',
+    `the gateway could not get a valid answer from cluster "${cluster}" (${code || 'connection failed'})`,
+    { cause: error },
+  );
+}

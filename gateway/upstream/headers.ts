@@ -1,0 +1,81 @@
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Caller } from '../../src/authn/caller.ts';
+import type { IdentityMapping } from '../runtime.ts';
+
+/** RFC 9110 §7.6.1 hop-by-hop headers: meaningful for one connection only, never forwarded. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+function connectionTokens(value: string | string[] | undefined): Set<string> {
+  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return new Set(
+    text
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/**
+ * The headers the gateway sends upstream for one request: the caller's headers minus hop-by-hop
+ * ones, minus its credential and any impersonation it asked for, plus the gateway's own credential
+ * and the agent's impersonated identity. Repeated headers (several Accept lines) are kept as sent.
+ */
+export function upstreamRequestHeaders(
+  req: IncomingMessage,
+  caller: Caller,
+  identity: IdentityMapping,
+  authorization: string | undefined,
+  options: { upgrade: boolean },
+): OutgoingHttpHeaders {
+  const dropped = connectionTokens(req.headers.connection);
+  const headers: Record<string, string | string[]> = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || dropped.has(name)) continue;
+    if (name === 'authorization' || name.startsWith('impersonate-')) continue;
+    const value = raw[i + 1]!;
+    const existing = headers[name];
+    if (existing === undefined) headers[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else headers[name] = [existing, value];
+  }
+  if (options.upgrade) {
+    headers['connection'] = 'Upgrade';
+    if (req.headers.upgrade) headers['upgrade'] = req.headers.upgrade;
+  }
+  if (authorization) headers['authorization'] = authorization;
+  headers['impersonate-user'] = identity.userPrefix + caller.subject;
+  const groups = [...caller.groups.map((g) => identity.groupPrefix + g), ...identity.extraGroups];
+  if (groups.length > 0) headers['impersonate-group'] = [...new Set(groups)];
+  return headers;
+}
+
+/** Response headers to copy back to the client: everything but hop-by-hop headers. */
+export function clientResponseHeaders(
+  rawHeaders: string[],
+  drop: Set<string> = new Set(),
+): OutgoingHttpHeaders {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || drop.has(name)) continue;
+    const value = rawHeaders[i + 1]!;
+    const existing = headers[name];
+    if (existing === undefined) headers[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else headers[name] = [existing, value];
+  }
+  return headers;
+}

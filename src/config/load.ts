@@ -1,0 +1,124 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import type { IssuerConfig } from '../authn/issuer-config.ts';
+import { ConfigError } from '../errors.ts';
+import { loadPolicyFile } from '../policy/load-file.ts';
+import type { CompiledPolicy } from '../policy/policy.types.ts';
+import { expandEnv } from './env-expand.ts';
+import { configSchema, durationMs, type RawConfig } from './schema.ts';
+
+/** One cluster with its upstream source resolved to absolute paths. */
+export interface ClusterSettings {
+  name: string;
+  upstream: { kind: 'kubeconfig'; path: string; context: string | undefined } | { kind: 'inCluster' };
+  upstreamTimeoutMs: number;
+}
+
+/** The validated configuration, every default applied and every path absolute. */
+export interface GatewayConfig {
+  /** The config file this came from. */
+  file: string;
+  listen: { host: string; port: number };
+  dataDir: string;
+  publicUrl: string | undefined;
+  tls: { certFile: string; keyFile: string } | undefined;
+  tlsHosts: string[];
+  issuers: IssuerConfig[];
+  identity: RawConfig['identity'];
+  clusters: ClusterSettings[];
+  policy: CompiledPolicy;
+  /** The `masking:` section, validated by the masking module. */
+  masking: unknown;
+  log: RawConfig['log'];
+}
+
+const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
+
+function fieldOf(path: readonly PropertyKey[]): string {
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
+}
+
+function firstIssue(error: z.ZodError): ConfigError {
+  const issue = error.issues[0];
+  if (!issue) return new ConfigError('(config)', 'invalid');
+  if (issue.code === 'unrecognized_keys') {
+    return new ConfigError(fieldOf([...issue.path, issue.keys[0] ?? '']), 'unknown field');
+  }
+  return new ConfigError(fieldOf(issue.path) || '(config)', issue.message);
+}
+
+/**
+ * Reads `hoop.yaml`: YAML, `${ENV}` expansion for secrets, validation (every error names the field
+ * and the file), defaults, paths resolved against the file's directory, and the policy compiled.
+ * A broken file stops start-up here, never at the first request.
+ */
+export async function loadConfigFile(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<GatewayConfig> {
+  const path = resolve(file);
+  const dir = dirname(path);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      path,
+      `cannot read the config file: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
+  }
+  const doc = parseDocument(text, { uniqueKeys: true });
+  const [syntax] = doc.errors;
+  if (syntax) throw new ConfigError(path, `not valid YAML: ${syntax.message.split('\n')[0]}`);
+  const expanded = expandEnv(doc.toJS({ maxAliasCount: 100 }), env);
+
+  const parsed = configSchema.safeParse(expanded);
+  if (!parsed.success) {
+    const error = firstIssue(parsed.error);
+    throw new ConfigError(`${path}: ${error.field}`, error.message.slice(error.field.length + 2));
+  }
+  const raw = parsed.data;
+  if (!raw.policy && !raw.policyFile) {
+    throw new ConfigError(`${path}: policy`, 'set policy: (inline rules) or policyFile: (a path)');
+  }
+  const names = new Set<string>();
+  const clusters = raw.clusters.map((cluster, index): ClusterSettings => {
+    if (names.has(cluster.name)) throw new ConfigError(`${path}: clusters[${index}].name`, 'listed twice');
+    names.add(cluster.name);
+    return {
+      name: cluster.name,
+      upstream: cluster.kubeconfig
+        ? {
+            kind: 'kubeconfig',
+            path: resolve(dir, cluster.kubeconfig.path),
+            context: cluster.kubeconfig.context,
+          }
+        : { kind: 'inCluster' },
+      upstreamTimeoutMs: cluster.upstreamTimeout
+        ? durationMs(cluster.upstreamTimeout)
+        : DEFAULT_UPSTREAM_TIMEOUT_MS,
+    };
+  });
+
+  return {
+    file: path,
+    listen: raw.listen,
+    dataDir: resolve(dir, raw.dataDir),
+    publicUrl: raw.publicUrl,
+    tls: raw.tls
+      ? { certFile: resolve(dir, raw.tls.certFile), keyFile: resolve(dir, raw.tls.keyFile) }
+      : undefined,
+    tlsHosts: raw.tlsHosts,
+    issuers: raw.authentication.issuers as IssuerConfig[],
+    identity: raw.identity,
+    clusters,
+    policy: await loadPolicyFile(path),
+    masking: raw.masking,
+    log: raw.log,
+  };
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/**
+ * The gateway's YAML configuration (`hoop.yaml`), validated in one place. Sections owned by other
+ * modules (authentication issuers, policy, masking) are validated by those modules' own schemas in
+ * load.ts, so each rule lives beside the code that uses it.
+ */
+
+const duration = z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration such as 500ms, 20s, 15m or 1h');
+
+const upstreamKubeconfig = z.strictObject({
+  /** Path to a kubeconfig file (relative to the config file). */
+  path: z.string().min(1),
+  /** Context to use; the kubeconfig's current-context when omitted. */
+  context: z.string().min(1).optional(),
+});
+
+const clusterSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS label: lowercase letters, digits and "-"'),
+    kubeconfig: upstreamKubeconfig.optional(),
+    inCluster: z.boolean().optional(),
+    /** Seconds to wait for upstream response headers before answering 504. */
+    upstreamTimeout: duration.optional(),
+  })
+  .refine((c) => Number(Boolean(c.kubeconfig)) + Number(Boolean(c.inCluster)) === 1, {
+    message: 'set exactly one upstream credential source: kubeconfig or inCluster',
+  });
+
+export const configSchema = z.strictObject({
+  listen: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8443),
+    })
+    .default({ host: '127.0.0.1', port: 8443 }),
+  /** Where the gateway keeps its generated TLS material (and, later, recordings). */
+  dataDir: z.string().default('.hoop-data'),
+  /** The URL agents use to reach the gateway; goes into messages and generated kubeconfigs. */
+  publicUrl: z.url().optional(),
+  tls: z
+    .strictObject({
+      certFile: z.string().min(1),
+      keyFile: z.string().min(1),
+    })
+    .optional(),
+  /** Extra host names and IPs for the generated serving certificate. */
+  tlsHosts: z.array(z.string().min(1)).default([]),
+  authentication: z.strictObject({
+    issuers: z.array(z.unknown()).min(1, 'configure at least one OIDC issuer'),
+  }),
+  identity: z
+    .strictObject({
+      /** Prefix for Impersonate-User, so cluster RBAC and audit can tell agents from people. */
+      userPrefix: z.string().default('hoop:'),
+      /** Prefix for every Impersonate-Group taken from the token. */
+      groupPrefix: z.string().default(''),
+      /** Groups every agent gets upstream, in addition to its token's. */
+      extraGroups: z.array(z.string().min(1)).default([]),
+    })
+    .default({ userPrefix: 'hoop:', groupPrefix: '', extraGroups: [] }),
+  clusters: z.array(clusterSchema).min(1, 'configure at least one cluster'),
+  policy: z.unknown().optional(),
+  policyFile: z.string().min(1).optional(),
+  masking: z.unknown().optional(),
+  log: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    })
+    .default({ level: 'info' }),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+
+/** Parses `20s`, `15m`, `500ms`, `1h` into milliseconds. */
+export function durationMs(text: string): number {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(text);
+  if (!match) throw new Error(`not a duration: ${text}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * unit;
+}

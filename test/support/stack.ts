@@ -1,0 +1,114 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
+import { type RunningGateway, startGateway } from '../../gateway/main.ts';
+import { type OidcIssuer, startOidcIssuer } from '../../sandbox/oidc-issuer.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/server.ts';
+import { loadConfigFile } from '../../src/config/load.ts';
+
+export const AUDIENCE = 'https://hoop-gateway.test';
+
+/** The agents every stack's issuer knows. */
+export const AGENTS = {
+  agent: { clientId: 'agent-1', clientSecret: 'agent-1-secret-value', groups: ['ai-agents'] },
+  ci: {
+    clientId: 'ci-deployer',
+    clientSecret: 'ci-deployer-secret-value',
+    groups: ['ci'],
+    extraClaims: { repository: 'acme/payments', workflow: 'deploy', ref: 'refs/heads/main', actor: 'alice' },
+  },
+  outsider: { clientId: 'outsider', clientSecret: 'outsider-secret-value', groups: [] as string[] },
+};
+
+export interface Stack {
+  dir: string;
+  sandbox: Sandbox;
+  issuer: OidcIssuer;
+  gateway: RunningGateway;
+  /** Log lines the gateway wrote (pino JSON), for assertions. */
+  logLines: string[];
+  /** Writes a kubeconfig for an agent pointing at the gateway, with a fresh token from the issuer. */
+  kubeconfigFor(clientId: string, cluster?: string): Promise<string>;
+  clusterUrl(cluster?: string): string;
+  close(): Promise<void>;
+}
+
+/**
+ * A whole gateway for end-to-end tests: the sandbox cluster, a real OpenID provider on loopback and
+ * the gateway started from a real config file (the same path `hoop-gateway serve` takes).
+ */
+export async function startStack(options: {
+  kubeVersion?: string;
+  policy: unknown;
+  config?: Record<string, unknown>;
+}): Promise<Stack> {
+  const dir = await mkdtemp(join(tmpdir(), 'hoop-stack-'));
+  const sandbox = await startSandbox({
+    kubeVersion: options.kubeVersion ?? '1.33',
+    seed: true,
+    logFollowIntervalMs: 200,
+  });
+  const issuer = await startOidcIssuer({ audience: AUDIENCE, clients: Object.values(AGENTS) });
+  await writeFile(join(dir, 'upstream.kubeconfig'), sandbox.kubeconfig(), { mode: 0o600 });
+  const config = {
+    listen: { host: '127.0.0.1', port: 0 },
+    dataDir: 'data',
+    authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
+    clusters: [{ name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } }],
+    policy: options.policy,
+    ...options.config,
+  };
+  await writeFile(join(dir, 'hoop.yaml'), stringify(config));
+  const logLines: string[] = [];
+  // Capture what the gateway logs without printing it into the test output.
+  const stream = { write: (line: string) => void logLines.push(line) };
+  const gateway = await startGateway(
+    await loadConfigFile(join(dir, 'hoop.yaml')),
+    pino({ level: 'info' }, stream),
+  );
+
+  const clusterUrl = (cluster = 'sandbox') => `${gateway.url}/clusters/${cluster}`;
+  return {
+    dir,
+    sandbox,
+    issuer,
+    gateway,
+    logLines,
+    clusterUrl,
+    kubeconfigFor: async (clientId, cluster = 'sandbox') => {
+      const token = await issuer.issueToken(clientId);
+      const path = join(dir, `${clientId}-${cluster}.kubeconfig`);
+      await writeFile(path, agentKubeconfig(clusterUrl(cluster), gateway.caPem ?? '', { token }), {
+        mode: 0o600,
+      });
+      return path;
+    },
+    close: async () => {
+      await gateway.close();
+      await issuer.close();
+      await sandbox.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A kubeconfig for an agent: the gateway as server, its CA, and a token or exec credential. */
+export function agentKubeconfig(
+  server: string,
+  caPem: string,
+  user: Record<string, unknown>,
+  name = 'agent',
+): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': name,
+    clusters: [
+      { name, cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } },
+    ],
+    users: [{ name, user }],
+    contexts: [{ name, context: { cluster: name, user: name } }],
+  });
+}
