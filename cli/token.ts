@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import type { AccessToken } from '../src/authn/client-credentials.ts';
+import { execCredential } from '../src/authn/exec-credential.ts';
+import { readCachedToken, type TokenCacheIdentity, writeCachedToken } from '../src/authn/token-file-cache.ts';
+import { parseCommandArgs, UsageError } from '../src/cli-args.ts';
+
+export {
+  type ExecCredentialUserOptions,
+  execCredentialKubeconfigUser,
+  type KubeconfigExec,
+} from '../src/authn/exec-credential.ts';
+
+/**
+ * `hoop-gateway token`: the kubectl exec credential plugin. Fetches an access token for the
+ * gateway from the OpenID issuer with the client-credentials grant and prints it as an
+ * ExecCredential on stdout, which is all kubectl reads. With `--cache-dir` a token with more than
+ * a minute left is reused across kubectl runs.
+ *
+ * The client secret comes from a file or the HOOP_CLIENT_SECRET environment variable, never from
+ * a flag (flags are visible to every user in the process list). Errors are one line on stderr and
+ * exit code 1 (usage mistakes: exit 2, via bin/hoop-gateway.ts); kubectl shows that line to the
+ * agent. Nothing printed ever contains the secret.
+ */
+
+const USAGE =
+  'usage: hoop-gateway token --issuer URL --client-id ID --audience AUD ' +
+  '(--client-secret-file FILE | env HOOP_CLIENT_SECRET) [--cache-dir DIR]';
+
+/** Reused while it has more than this left, so kubectl never gets a token about to expire. */
+const MIN_REMAINING_MS = 60_000;
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(
+    args,
+    {
+      issuer: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret-file': { type: 'string' },
+      audience: { type: 'string' },
+      'cache-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    false,
+  );
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const issuer = required(values.issuer, '--issuer');
+  const clientId = required(values['client-id'], '--client-id');
+  const audience = required(values.audience, '--audience');
+  const cacheDir = values['cache-dir'];
+  const identity = { issuer, clientId, audience };
+
+  try {
+    const cached = cacheDir ? await readCachedToken(cacheDir, identity, MIN_REMAINING_MS) : undefined;
+    const token = cached ?? (await fetchToken(identity, await clientSecret(values['client-secret-file'])));
+    if (cacheDir && !cached) {
+      await writeCachedToken(cacheDir, identity, token).catch((error: unknown) => {
+        process.stderr.write(`hoop-gateway token: warning: cannot cache the token: ${message(error)}\n`);
+      });
+    }
+    process.stdout.write(`${JSON.stringify(execCredential(token))}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    process.stderr.write(`hoop-gateway token: ${message(error)}\n`);
+    return 1;
+  }
+}
+
+/**
+ * openid-client is loaded only when a token must really be fetched: a cache hit, the common case
+ * when kubectl runs the plugin for every command, then starts in a fraction of the time.
+ */
+async function fetchToken(identity: TokenCacheIdentity, secret: string): Promise<AccessToken> {
+  const { fetchClientCredentialsToken } = await import('../src/authn/client-credentials.ts');
+  return fetchClientCredentialsToken({ ...identity, clientSecret: secret });
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (!value) throw new UsageError(`${flag} is required (${USAGE})`);
+  return value;
+}
+
+/** The secret, without the trailing newline that editors and `echo` add. */
+async function clientSecret(file: string | undefined): Promise<string> {
+  let secret: string | undefined;
+  if (file) {
+    try {
+      secret = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read the client secret file ${file}: ${(error as Error).message}`);
+    }
+  } else {
+    secret = process.env['HOOP_CLIENT_SECRET'];
+  }
+  secret = secret?.replace(/[\r\n]+$/, '');
+  if (!secret) {
+    throw new UsageError(
+      file
+        ? `the client secret file ${file} is empty`
+        : 'no client secret: pass --client-secret-file FILE or set HOOP_CLIENT_SECRET',
+    );
+  }
+  return secret;
+}
+
+function message(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+}
