@@ -1,0 +1,72 @@
+import { randomInt } from 'node:crypto';
+
+/**
+ * The Redis key layout of the approvals engine, in one place. Every key starts with the store's
+ * prefix, so tests (and several deployments sharing one Redis) never collide.
+ *
+ * | key                           | type   | holds                                                  |
+ * | ----------------------------- | ------ | ------------------------------------------------------ |
+ * | `<p>:review:<id>`             | hash   | one review record (see review-codec.ts for the fields) |
+ * | `<p>:fp:<fingerprint>`        | string | the open review id for a fingerprint (TTL)             |
+ * | `<p>:window:<scope>`          | string | the review id whose window grant covers a scope (TTL)  |
+ * | `<p>:pending`                 | zset   | pending review ids scored by deadline                  |
+ * | `<p>:reviews`                 | zset   | every review id scored by creation time (for listing)  |
+ * | `<p>:review-events`           | pubsub | `{id, state, fingerprint}` on every state change       |
+ *
+ * The Lua scripts touch a review key they read from the fingerprint index; that is fine on a
+ * single Redis. For Redis Cluster, give a prefix with a hash tag (`{hoop}:approvals`) so every
+ * key lands in one slot.
+ */
+export interface ApprovalKeys {
+  readonly prefix: string;
+  /** Prefix of review hashes; Lua appends the id it read from an index. */
+  readonly reviewPrefix: string;
+  review(id: string): string;
+  fingerprint(fp: string): string;
+  window(scope: string): string;
+  readonly pending: string;
+  readonly reviews: string;
+  readonly events: string;
+}
+
+/** Builds the key names for `prefix` (no trailing colon), e.g. `hoop:approvals`. */
+export function approvalKeys(prefix: string): ApprovalKeys {
+  const reviewPrefix = `${prefix}:review:`;
+  return {
+    prefix,
+    reviewPrefix,
+    review: (id) => reviewPrefix + id,
+    fingerprint: (fp) => `${prefix}:fp:${fp}`,
+    window: (scope) => `${prefix}:window:${scope}`,
+    pending: `${prefix}:pending`,
+    reviews: `${prefix}:reviews`,
+    events: `${prefix}:review-events`,
+  };
+}
+
+/**
+ * Review ids: `r-` plus six characters a person can read off a chat card and type into
+ * `/hoop show` without confusing 0/o, 1/l/i. 31^6 ≈ 887 million ids; the create script refuses an
+ * id already in use and the store draws again, so a collision costs one round trip, never a
+ * merged review.
+ */
+
+/** Digits and lower-case letters without 0, 1, i, l, o. */
+export const REVIEW_ID_ALPHABET = '23456789abcdefghjkmnpqrstuvwxyz';
+
+const ID_PATTERN = new RegExp(`^r-[${REVIEW_ID_ALPHABET}]{6}$`);
+
+/** A fresh random id (crypto-random, uniform over the alphabet). */
+export function newReviewId(): string {
+  let id = 'r-';
+  for (let i = 0; i < 6; i++) id += REVIEW_ID_ALPHABET[randomInt(REVIEW_ID_ALPHABET.length)];
+  return id;
+}
+
+/**
+ * Whether `text` is shaped like a review id. Commands check this before touching Redis, so an
+ * arbitrary string typed into chat never becomes part of a key.
+ */
+export function isReviewId(text: string): boolean {
+  return ID_PATTERN.test(text);
+}

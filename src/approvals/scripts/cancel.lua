@@ -1,0 +1,41 @@
+--[[
+  cancel: withdraw a pending review, or revoke an approved one's grant. Atomic against decide
+  and consume: a grant is either consumed before the cancel or never.
+
+  KEYS[1]  review hash        <p>:review:<id>
+  KEYS[2]  pending zset       <p>:pending
+
+  ARGV[1]  now (ms)           ARGV[2]  linger (ms)        ARGV[3]  events channel
+  ARGV[4]  who cancelled ('' if not said)
+
+  The record's fields fpKey and windowKey name the index and window key it may own; each is
+  detached only if it still points at this review.
+
+  Result: { outcome, field1, value1, ... } with outcome
+    'cancelled'        this call cancelled it (and published the change)
+    'not-cancellable'  rejected, expired, already cancelled, or a consumed 'once' approval
+    'not-found'        no such review (no fields follow)
+]]
+local reviewKey, pendingKey = KEYS[1], KEYS[2]
+local now, linger, channel, by = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
+
+local function reply(outcome)
+  local result = { outcome }
+  for _, v in ipairs(redis.call('HGETALL', reviewKey)) do result[#result + 1] = v end
+  return result
+end
+
+if redis.call('EXISTS', reviewKey) == 0 then return { 'not-found' } end
+local f = redis.call('HMGET', reviewKey, 'state', 'fingerprint', 'fpKey', 'windowKey', 'id',
+  'grantConsumedAt')
+local state, fp, fpKey, windowKey, id, consumedAt = f[1], f[2], f[3], f[4], f[5], f[6]
+if state ~= 'pending' and state ~= 'approved' then return reply('not-cancellable') end
+if state == 'approved' and consumedAt then return reply('not-cancellable') end
+
+redis.call('HSET', reviewKey, 'state', 'cancelled', 'updatedAt', string.format('%.0f', now))
+if by ~= '' then redis.call('HSET', reviewKey, 'decidedBy', by) end
+redis.call('ZREM', pendingKey, id)
+if redis.call('GET', fpKey) == id then redis.call('PEXPIRE', fpKey, linger) end
+if redis.call('GET', windowKey) == id then redis.call('DEL', windowKey) end
+redis.call('PUBLISH', channel, cjson.encode({ id = id, state = 'cancelled', fingerprint = fp }))
+return reply('cancelled')

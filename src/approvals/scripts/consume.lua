@@ -1,0 +1,39 @@
+--[[
+  consume: let one request through on the approval of its fingerprint's review. Atomic, so of
+  any number of concurrent identical requests exactly one consumes a 'once' grant.
+
+  KEYS[1]  fingerprint index  <p>:fp:<fingerprint>
+
+  ARGV[1]  now (ms)           ARGV[2]  review key prefix (<p>:review:)
+
+  Result: { outcome, id, field1, value1, ... } with outcome
+    'consumed'      a 'once' grant was claimed by this call (and detached from the fingerprint,
+                    so the next identical request opens a new review)
+    'window-valid'  a window grant covers the fingerprint until its end; nothing is consumed
+    'not-approved'  the fingerprint's review is pending, rejected, expired or cancelled
+    'none'          no review, or its grant is used up or over (id and fields may follow)
+]]
+local fpKey = KEYS[1]
+local now, reviewPrefix = tonumber(ARGV[1]), ARGV[2]
+
+local function fmt(n) return string.format('%.0f', n) end
+
+local function reply(outcome, rid, key)
+  local result = { outcome, rid }
+  for _, v in ipairs(redis.call('HGETALL', key)) do result[#result + 1] = v end
+  return result
+end
+
+local id = redis.call('GET', fpKey)
+if not id then return { 'none', '' } end
+local key = reviewPrefix .. id
+local f = redis.call('HMGET', key, 'state', 'grantKind', 'grantEnd', 'grantConsumedAt')
+local state, kind, grantEnd, consumedAt = f[1], f[2], tonumber(f[3]), f[4]
+if not state then return { 'none', '' } end
+if state ~= 'approved' then return reply('not-approved', id, key) end
+if consumedAt or not grantEnd or now >= grantEnd then return reply('none', id, key) end
+if kind == 'window' then return reply('window-valid', id, key) end
+
+redis.call('HSET', key, 'grantConsumedAt', fmt(now), 'updatedAt', fmt(now))
+redis.call('DEL', fpKey)
+return reply('consumed', id, key)

@@ -1,0 +1,77 @@
+--[[
+  create: find the open review for a fingerprint, or create one. Atomic, so two concurrent
+  requests with the same fingerprint get the same review.
+
+  KEYS[1]  fingerprint index  <p>:fp:<fingerprint>     (string: review id, with a TTL)
+  KEYS[2]  new review hash    <p>:review:<ARGV[1]>
+  KEYS[3]  pending zset       <p>:pending              (id scored by deadline)
+  KEYS[4]  all reviews zset   <p>:reviews              (id scored by creation time)
+
+  ARGV[1]  new id             ARGV[2]  data (immutable JSON)   ARGV[3]  fingerprint
+  ARGV[4]  deadline (ms)      ARGV[5]  minApprovals            ARGV[6]  now (ms)
+  ARGV[7]  linger (ms): how long a final verdict stays attached to its fingerprint
+  ARGV[8]  retention (ms): how long a record outlives its deadline or grant
+  ARGV[9]  events channel     ARGV[10] review key prefix (<p>:review:)
+  ARGV[11] window key for this request's identity, cluster and rule
+
+  Result: { outcome, id, field1, value1, ... } with outcome
+    'existing'  the fingerprint's review: pending, approved with a usable grant, or final and
+                still lingering (a past-deadline pending review is expired first)
+    'created'   a new pending review
+    'collision' ARGV[1] is taken; draw another id and call again (nothing was written)
+
+  Every TTL is set relative to ARGV[6] (PX / PEXPIRE, never an absolute time), so a skew between
+  the gateway's clock and Redis' shifts no expiry.
+]]
+local fpKey, reviewKey, pendingKey, reviewsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local id, data, fp = ARGV[1], ARGV[2], ARGV[3]
+local deadline, minApprovals, now = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+local linger, retention, channel, reviewPrefix = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], ARGV[10]
+local windowKey = ARGV[11]
+
+local function fmt(n) return string.format('%.0f', n) end
+
+local function reply(outcome, rid, key)
+  local result = { outcome, rid }
+  for _, v in ipairs(redis.call('HGETALL', key)) do result[#result + 1] = v end
+  return result
+end
+
+local existing = redis.call('GET', fpKey)
+if existing then
+  local key = reviewPrefix .. existing
+  local state = redis.call('HGET', key, 'state')
+  if state == 'pending' then
+    if now >= tonumber(redis.call('HGET', key, 'deadline')) then
+      redis.call('HSET', key, 'state', 'expired', 'updatedAt', fmt(now))
+      redis.call('ZREM', pendingKey, existing)
+      redis.call('PEXPIRE', fpKey, linger)
+      redis.call('PUBLISH', channel, cjson.encode({ id = existing, state = 'expired', fingerprint = fp }))
+    end
+    return reply('existing', existing, key)
+  elseif state == 'approved' then
+    local grantEnd = tonumber(redis.call('HGET', key, 'grantEnd'))
+    local consumed = redis.call('HEXISTS', key, 'grantConsumedAt') == 1
+    if not consumed and grantEnd and now < grantEnd then
+      return reply('existing', existing, key)
+    end
+  elseif state then
+    -- rejected / expired / cancelled: the index's TTL is the linger, so it is still attached.
+    return reply('existing', existing, key)
+  end
+end
+
+if redis.call('EXISTS', reviewKey) == 1 then
+  return { 'collision', id }
+end
+
+redis.call('HSET', reviewKey,
+  'id', id, 'data', data, 'state', 'pending', 'fingerprint', fp, 'deadline', fmt(deadline),
+  'minApprovals', minApprovals, 'createdAt', fmt(now), 'updatedAt', fmt(now),
+  'decisions', '[]', 'fpKey', fpKey, 'windowKey', windowKey)
+redis.call('PEXPIRE', reviewKey, fmt(math.max(deadline - now, 1) + retention))
+redis.call('SET', fpKey, id, 'PX', fmt(math.max(deadline - now, 1) + linger))
+redis.call('ZADD', pendingKey, fmt(deadline), id)
+redis.call('ZADD', reviewsKey, fmt(now), id)
+redis.call('PUBLISH', channel, cjson.encode({ id = id, state = 'pending', fingerprint = fp }))
+return reply('created', id, reviewKey)

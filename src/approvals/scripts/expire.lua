@@ -1,0 +1,35 @@
+--[[
+  expire: move a pending review whose deadline has passed to 'expired'. Atomic against decide,
+  so a click at the last moment and the expire job cannot both win.
+
+  KEYS[1]  review hash        <p>:review:<id>
+  KEYS[2]  pending zset       <p>:pending
+
+  ARGV[1]  now (ms)           ARGV[2]  linger (ms)        ARGV[3]  events channel
+
+  Result: { outcome, field1, value1, ... } with outcome
+    'expired'      this call expired it (and published the change)
+    'not-due'      still pending, deadline not reached (a job that fired early: retry later)
+    'not-pending'  already decided, expired or cancelled; nothing changed
+    'not-found'    no such review (no fields follow)
+]]
+local reviewKey, pendingKey = KEYS[1], KEYS[2]
+local now, linger, channel = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+
+local function reply(outcome)
+  local result = { outcome }
+  for _, v in ipairs(redis.call('HGETALL', reviewKey)) do result[#result + 1] = v end
+  return result
+end
+
+if redis.call('EXISTS', reviewKey) == 0 then return { 'not-found' } end
+local f = redis.call('HMGET', reviewKey, 'state', 'deadline', 'fingerprint', 'fpKey', 'id')
+local state, deadline, fp, fpKey, id = f[1], tonumber(f[2]), f[3], f[4], f[5]
+if state ~= 'pending' then return reply('not-pending') end
+if now < deadline then return reply('not-due') end
+
+redis.call('HSET', reviewKey, 'state', 'expired', 'updatedAt', string.format('%.0f', now))
+redis.call('ZREM', pendingKey, id)
+if redis.call('GET', fpKey) == id then redis.call('PEXPIRE', fpKey, linger) end
+redis.call('PUBLISH', channel, cjson.encode({ id = id, state = 'expired', fingerprint = fp }))
+return reply('expired')

@@ -1,0 +1,70 @@
+import { Redis } from 'ioredis';
+
+/**
+ * Redis connections, two kinds for two jobs.
+ *
+ * - The **request-path** connection ({@link createRequestConnection}) serves a held HTTP request:
+ *   it must fail fast. No offline queue (a command while disconnected errors at once instead of
+ *   waiting for a reconnect), one retry per command, a short connect and command timeout, and a
+ *   quick reconnect loop, so a dead Redis costs a request about a second and a Redis that comes
+ *   back is used again without a restart.
+ * - The **worker** connection ({@link createWorkerConnection}) serves BullMQ workers, which block
+ *   on Redis and must wait out outages: `maxRetriesPerRequest: null` (BullMQ requires it for
+ *   workers) and the offline queue on.
+ *
+ * Both get an `error` listener, so a connection refused is reported to `onError` (or dropped)
+ * instead of ioredis printing "Unhandled error event" for every reconnect attempt.
+ */
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** `REDIS_URL` from the environment, or the local default. */
+export function redisUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env['REDIS_URL'] || DEFAULT_REDIS_URL;
+}
+
+export interface ConnectionOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…`. Default {@link redisUrlFromEnv}. */
+  url?: string;
+  /** Shown in `CLIENT LIST`. */
+  name?: string;
+  /** Called with connection errors (refused, reset, timeouts). Default: ignore; calls report them. */
+  onError?: (error: Error) => void;
+}
+
+export interface RequestConnectionOptions extends ConnectionOptions {
+  /** Give up connecting after this long. Default 1000 ms. */
+  connectTimeoutMs?: number;
+  /** Fail a command Redis has not answered after this long (a hung server). Default 1500 ms. */
+  commandTimeoutMs?: number;
+  /** Longest pause between reconnect attempts. Default 500 ms. */
+  maxReconnectDelayMs?: number;
+}
+
+/** A fail-fast connection for the request path (approvals store, queue producers). */
+export function createRequestConnection(options: RequestConnectionOptions = {}): Redis {
+  const maxDelay = options.maxReconnectDelayMs ?? 500;
+  const redis = new Redis(options.url ?? redisUrlFromEnv(), {
+    connectionName: options.name ?? 'hoop-request',
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: options.connectTimeoutMs ?? 1000,
+    commandTimeout: options.commandTimeoutMs ?? 1500,
+    retryStrategy: (times) => Math.min(times * 100, maxDelay),
+  });
+  redis.on('error', options.onError ?? noop);
+  return redis;
+}
+
+/** A patient connection for BullMQ workers (they duplicate it for their blocking commands). */
+export function createWorkerConnection(options: ConnectionOptions = {}): Redis {
+  const redis = new Redis(options.url ?? redisUrlFromEnv(), {
+    connectionName: options.name ?? 'hoop-worker',
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  redis.on('error', options.onError ?? noop);
+  return redis;
+}
+
+function noop(): void {}

@@ -1,0 +1,58 @@
+/**
+ * The BullMQ queues the gateway and the bot share, their job payloads, and their job ids.
+ *
+ * Payloads carry ids, not copies of the review: a worker re-reads the record, so it always acts
+ * on the current state, and no request detail is duplicated into job data (which BullMQ keeps
+ * after completion). Job ids are derived from the review id, and BullMQ refuses a second job with
+ * an id it still holds, so enqueuing again (a retried request, a second replica) never posts a
+ * second card or schedules a second expiry.
+ */
+
+/** Queue names; all live under one BullMQ key prefix (default {@link DEFAULT_QUEUE_PREFIX}). */
+export const QUEUE_NAMES = {
+  /** Post or update a review's card in Slack / Teams. */
+  notify: 'notify',
+  /** A delayed job at a review's deadline that expires it if still pending. */
+  expire: 'expire',
+  /** Reserved: debounced end of a recorded session (summary, archive, thread under the card). */
+  sessionClose: 'session-close',
+} as const;
+
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+/** BullMQ's key prefix for hoop-gateway's queues (`hoop:notify:…`). */
+export const DEFAULT_QUEUE_PREFIX = 'hoop';
+
+/** What a notify job asks the bot to do for a review. */
+export type NotifyEvent = 'created' | 'decided' | 'expired' | 'cancelled';
+
+export interface NotifyJob {
+  reviewId: string;
+  event: NotifyEvent;
+}
+
+export interface ExpireJob {
+  reviewId: string;
+  /** Epoch ms; the job's delay was computed from it. */
+  deadline: number;
+}
+
+/** Reserved for the session recorder; fixed here so producer and worker agree. */
+export interface SessionCloseJob {
+  sessionId: string;
+  /** Review ids whose cards get the session summary threaded under them. */
+  reviewIds: string[];
+}
+
+/**
+ * The notify job id for one event of one review: each event is posted once, however many times
+ * it is enqueued. (BullMQ job ids must not contain `:`, and review ids never do.)
+ */
+export function notifyJobId(reviewId: string, event: NotifyEvent): string {
+  return `${reviewId}-${event}`;
+}
+
+/** The expire job id: one expiry per review. */
+export function expireJobId(reviewId: string): string {
+  return reviewId;
+}
