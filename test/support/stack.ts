@@ -7,6 +7,7 @@ import { type RunningGateway, startGateway } from '../../gateway/main.ts';
 import { type OidcIssuer, startOidcIssuer } from '../../sandbox/oidc-issuer.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/server.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
+import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
 
 export const AUDIENCE = 'https://hoop-gateway.test';
 
@@ -80,9 +81,18 @@ export async function startStack(options: {
     kubeconfigFor: async (clientId, cluster = 'sandbox') => {
       const token = await issuer.issueToken(clientId);
       const path = join(dir, `${clientId}-${cluster}.kubeconfig`);
-      await writeFile(path, agentKubeconfig(clusterUrl(cluster), gateway.caPem ?? '', { token }), {
-        mode: 0o600,
-      });
+      await writeFile(
+        path,
+        renderKubeconfig({
+          server: clusterUrl(cluster),
+          caPem: gateway.caPem ?? '',
+          user: { token },
+          name: 'agent',
+        }),
+        {
+          mode: 0o600,
+        },
+      );
       return path;
     },
     close: async () => {
@@ -92,23 +102,4 @@ export async function startStack(options: {
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A kubeconfig for an agent: the gateway as server, its CA, and a token or exec credential. */
-export function agentKubeconfig(
-  server: string,
-  caPem: string,
-  user: Record<string, unknown>,
-  name = 'agent',
-): string {
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    'current-context': name,
-    clusters: [
-      { name, cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } },
-    ],
-    users: [{ name, user }],
-    contexts: [{ name, context: { cluster: name, user: name } }],
-  });
 }

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
+import { startGateway } from '../gateway/main.ts';
+import { startOidcIssuer } from '../sandbox/oidc-issuer.ts';
+import { startSandbox } from '../sandbox/server.ts';
+import { execCredentialKubeconfigUser } from '../src/authn/exec-credential.ts';
+import { parseCommandArgs, UsageError } from '../src/cli-args.ts';
+import { loadConfigFile } from '../src/config/load.ts';
+import { renderKubeconfig } from '../src/kubeconfig/render.ts';
+import { untilSignal } from './serve.ts';
+
+const HELP = `usage: hoop-gateway demo [--dir DIR] [--port P] [--kube-version 1.31]
+
+Starts, in this process: the sandbox cluster (seeded with namespaces default, payments, scratch),
+a local OpenID issuer, and the gateway with the demo policy. Writes DIR/kubeconfig (an agent in
+group ai-agents) and DIR/hoop.yaml (the effective configuration). Stop with Ctrl-C.
+`;
+
+const DEMO_POLICY = fileURLToPath(new URL('../examples/demo-policy.yaml', import.meta.url));
+const AUDIENCE = 'https://hoop-gateway.demo';
+const AGENT = { clientId: 'demo-agent', groups: ['ai-agents'] };
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(
+    args,
+    {
+      dir: { type: 'string', default: '.hoop-demo' },
+      port: { type: 'string', default: '8443' },
+      'kube-version': { type: 'string', default: '1.33' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    false,
+  );
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port: not a port: ${values.port}`);
+  const dir = resolve(values.dir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+
+  const sandbox = await startSandbox({ kubeVersion: values['kube-version'], seed: true });
+  await writeFile(join(dir, 'upstream.kubeconfig'), sandbox.kubeconfig(), { mode: 0o600 });
+
+  const clientSecret = randomBytes(24).toString('base64url');
+  const secretFile = join(dir, `${AGENT.clientId}.secret`);
+  await writeFile(secretFile, clientSecret, { mode: 0o600 });
+  const issuer = await startOidcIssuer({ audience: AUDIENCE, clients: [{ ...AGENT, clientSecret }] });
+
+  await copyFile(DEMO_POLICY, join(dir, 'policy.yaml'));
+  const config = {
+    listen: { host: '127.0.0.1', port },
+    dataDir: 'data',
+    authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
+    identity: { userPrefix: 'hoop:', groupPrefix: '', extraGroups: [] },
+    clusters: [{ name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } }],
+    policyFile: 'policy.yaml',
+  };
+  const configFile = join(dir, 'hoop.yaml');
+  await writeFile(
+    configFile,
+    `# Written by \`hoop-gateway demo\`: the demo's effective configuration.\n${stringify(config)}`,
+  );
+
+  const logger = pino({ level: 'info' }, pino.destination(join(dir, 'gateway.log')));
+  const gateway = await startGateway(await loadConfigFile(configFile), logger);
+  const kubeconfig = join(dir, 'kubeconfig');
+  const user = {
+    exec: execCredentialKubeconfigUser({
+      issuer: issuer.issuer,
+      clientId: AGENT.clientId,
+      clientSecretFile: secretFile,
+      audience: AUDIENCE,
+      cacheDir: join(dir, 'token-cache'),
+    }),
+  };
+  await writeFile(
+    kubeconfig,
+    renderKubeconfig({
+      server: `${gateway.url}/clusters/sandbox`,
+      caPem: gateway.caPem ?? '',
+      user,
+      name: 'demo-agent',
+    }),
+    { mode: 0o600 },
+  );
+
+  process.stdout.write(
+    [
+      `hoop-gateway demo ready: gateway ${gateway.url}/clusters/sandbox (sandbox Kubernetes ${values['kube-version']})`,
+      '',
+      'Try, as the agent "demo-agent" (group ai-agents):',
+      `  export KUBECONFIG=${kubeconfig}`,
+      '  kubectl get pods -A                                  # allowed: agents read everything',
+      '  kubectl -n scratch create configmap notes --from-literal=a=b   # allowed in scratch',
+      '  kubectl -n payments exec -i ledger-0 -- cat            # allowed: exec, stdin echoed back',
+      '  kubectl delete namespace scratch                       # denied by rule no-namespace-delete',
+      '  kubectl -n payments port-forward pod/ledger-0 8080:80  # denied in payments',
+      '',
+      `Configuration: ${configFile}   (hoop-gateway policy explain --policy ${configFile} …)`,
+      `Gateway log:   ${join(dir, 'gateway.log')}`,
+      'Stop with Ctrl-C.',
+      '',
+    ].join('\n'),
+  );
+
+  await untilSignal();
+  await gateway.close();
+  await issuer.close();
+  await sandbox.close();
+  return 0;
+}
