@@ -1,0 +1,5 @@
+import { kubectlReadSuite } from './kubectl-read-suite.ts';
+import { kubectlWriteSuite } from './kubectl-write-suite.ts';
+
+kubectlReadSuite('1.33');
+kubectlWriteSuite('1.33');

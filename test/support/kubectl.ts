@@ -1,0 +1,146 @@
+/**
+ * Running the real kubectl binaries from tests.
+ *
+ * - `runKubectl` runs one command to completion (execFile, killed after `timeoutMs`) and returns
+ *   its exit code and output; `spawnKubectl` starts one that runs until stopped (`get -w`,
+ *   `logs -f`, `port-forward`) and `waitForOutput` waits for what it prints.
+ * - `version` picks `/usr/lib/google-cloud-sdk/bin/kubectl.<version>`; without it the
+ *   `/usr/bin/kubectl` dispatcher runs, which picks a binary by the server's `/version`.
+ * - kubectl sees only the given kubeconfig: HOME and KUBECACHEDIR point at a cache directory
+ *   beside it (or `cacheDir`), so nothing is read from or written to the real home, and the
+ *   6-hour discovery cache never leaks between test files.
+ * - `writeTempKubeconfig` puts a kubeconfig in a fresh temp directory and removes it on cleanup.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
+
+/** The kubectl minors the end-to-end tests cover (oldest supported, middle, newest). */
+export const KUBECTL_VERSIONS = ['1.29', '1.31', '1.33'] as const;
+
+export interface KubectlRun {
+  /** Path of the kubeconfig file kubectl uses (KUBECONFIG). */
+  kubeconfig: string;
+  /** Minor version such as '1.31'; omitted: the /usr/bin/kubectl dispatcher. */
+  version?: string;
+  args: string[];
+  /** Extra environment (added to a minimal PATH/HOME/KUBECONFIG/KUBECACHEDIR environment). */
+  env?: Record<string, string>;
+  /** Written to kubectl's stdin, which is then closed. */
+  stdin?: string;
+  /** Kill after this long (default 20 s); the result then has `timedOut: true`. */
+  timeoutMs?: number;
+  /** Discovery cache and HOME; default `<kubeconfig dir>/kube-cache`. */
+  cacheDir?: string;
+}
+
+export interface KubectlResult {
+  /** Exit code, or null when kubectl was killed. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** The binary for `version` (or the dispatcher). */
+export function kubectlPath(version?: string): string {
+  return version ? join(KUBECTL_DIR, `kubectl.${version}`) : '/usr/bin/kubectl';
+}
+
+function environment(run: KubectlRun): NodeJS.ProcessEnv {
+  const cacheDir = run.cacheDir ?? join(dirname(run.kubeconfig), 'kube-cache');
+  mkdirSync(cacheDir, { recursive: true });
+  return {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: cacheDir,
+    KUBECONFIG: run.kubeconfig,
+    KUBECACHEDIR: cacheDir,
+    ...run.env,
+  };
+}
+
+/** Runs kubectl to completion. Never rejects for a non-zero exit: assert on `code`. */
+export function runKubectl(run: KubectlRun): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      kubectlPath(run.version),
+      run.args,
+      {
+        env: environment(run),
+        timeout: run.timeoutMs ?? 20_000,
+        killSignal: 'SIGKILL',
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: unknown; killed?: boolean }) | null;
+        const code = failure ? (typeof failure.code === 'number' ? failure.code : null) : 0;
+        resolve({ code, stdout, stderr, timedOut: failure?.killed === true });
+      },
+    );
+    if (run.stdin !== undefined) child.stdin?.end(run.stdin);
+    else child.stdin?.end();
+  });
+}
+
+/** Starts a long-running kubectl (stdout/stderr piped). Stop it with `child.kill()`. */
+export function spawnKubectl(run: KubectlRun): ChildProcess {
+  const child = spawn(kubectlPath(run.version), run.args, {
+    env: environment(run),
+    stdio: [run.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  if (run.stdin !== undefined) child.stdin?.end(run.stdin);
+  const timer = setTimeout(() => child.kill('SIGKILL'), run.timeoutMs ?? 20_000);
+  child.once('close', () => clearTimeout(timer));
+  return child;
+}
+
+/** Resolves with everything printed (stdout and stderr) once `pattern` matches it. */
+export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const finish = (error?: Error): void => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('close', onClose);
+      if (error) reject(error);
+      else resolve(seen);
+    };
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString();
+      if (pattern.test(seen)) finish();
+    };
+    const onClose = (): void =>
+      finish(new Error(`kubectl exited before printing ${pattern}; output:\n${seen}`));
+    const timer = setTimeout(
+      () => finish(new Error(`timed out waiting for ${pattern}; output:\n${seen}`)),
+      timeoutMs,
+    );
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('close', onClose);
+  });
+}
+
+export interface TempKubeconfig {
+  /** The kubeconfig file. */
+  path: string;
+  /** Its directory (also holds kubectl's cache); removed by cleanup. */
+  dir: string;
+  cleanup(): Promise<void>;
+}
+
+/** Writes `content` (a kubeconfig YAML) to a fresh temp directory, mode 0600. */
+export async function writeTempKubeconfig(
+  content: string,
+  prefix = 'hoop-kubeconfig-',
+): Promise<TempKubeconfig> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const path = join(dir, 'kubeconfig');
+  await writeFile(path, content, { mode: 0o600 });
+  return { path, dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
