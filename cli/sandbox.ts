@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { startSandbox } from '../sandbox/server.ts';
 import { parseCommandArgs, UsageError } from '../src/cli-args.ts';
+import { untilSignal } from './serve.ts';
 
 const HELP = `usage: hoop-gateway sandbox [--port P] [--host 127.0.0.1] [--kube-version 1.33] [--seed]
                             [--token T] [--kubeconfig-out FILE]
@@ -14,15 +15,6 @@ Runs an in-memory Kubernetes API server (HTTPS, bearer token) that real kubectl 
 --seed creates demo namespaces, workloads, config maps and secrets. --kube-version sets the
 minor version /version reports (the /usr/bin/kubectl dispatcher picks its kubectl by it).
 `;
-
-/** Resolves when the process is asked to stop. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => resolve(signal);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-}
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(
