@@ -1,0 +1,94 @@
+/**
+ * Masking benchmark: a generated SecretList of ~32 MB (tens of thousands of Secrets, each with
+ * its last-applied annotation) through `createResponseMasker`, against a plain `PassThrough` of
+ * the same body in the same run.
+ *
+ * - Throughput: the body is generated once up front (so generation is not timed), then streamed
+ *   in 64 KiB chunks through each variant into a sink that drops it; best of three runs each.
+ * - Peak RSS: each variant runs in its own child process (bench/masking-rss.ts) that generates the
+ *   body lazily, so the number is the variant's own peak (`maxRSS`), not the parent's list copy.
+ *
+ * `npm run bench` imports `benchMasking`; `node bench/masking.ts` runs it alone.
+ */
+import { execFile } from 'node:child_process';
+import { PassThrough, Readable, type Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createResponseMasker, planMasking } from '../gateway/masking/index.ts';
+import { compileMaskingPolicy } from '../src/masking/policy.ts';
+import { benchPlanInputs, itemsFor, secretListChunks } from './masking-body.ts';
+
+const TARGET_BYTES = 32 * 1024 * 1024;
+const RUNS = 3;
+
+export interface MaskingBenchResult {
+  mbPerSecond: number;
+  passthroughMbPerSecond: number;
+  /** Masked throughput as a fraction of passthrough throughput. */
+  ratio: number;
+  peakRssMb: number;
+  passthroughPeakRssMb: number;
+}
+
+const MB = 1024 * 1024;
+const round = (n: number): number => Math.round(n * 10) / 10;
+
+/** Seconds to stream `chunks` through a fresh transform into a sink that drops everything. */
+async function timeThrough(chunks: readonly Buffer[], makeTransform: () => Transform): Promise<number> {
+  const sink = new Writable({
+    highWaterMark: 64 * 1024,
+    write(_chunk: Buffer, _encoding, callback) {
+      callback();
+    },
+  });
+  const started = process.hrtime.bigint();
+  await pipeline(Readable.from(chunks), makeTransform(), sink);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function peakRss(variant: 'masker' | 'passthrough', items: number): Promise<number> {
+  const child = fileURLToPath(new URL('./masking-rss.ts', import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, [child, variant, String(items)], {
+    maxBuffer: 1024 * 1024,
+  });
+  return (JSON.parse(stdout) as { peakRssMb: number }).peakRssMb;
+}
+
+export async function benchMasking(): Promise<MaskingBenchResult> {
+  const items = itemsFor(TARGET_BYTES);
+  const chunks = [...secretListChunks(items)];
+  const megabytes = chunks.reduce((sum, c) => sum + c.length, 0) / MB;
+  const { info, caller } = benchPlanInputs();
+  const plan = planMasking(info, caller, compileMaskingPolicy(undefined), 'GET');
+  if (plan === null) throw new Error('no masking plan for secrets');
+  const masker = () =>
+    createResponseMasker(plan, {
+      statusCode: 200,
+      contentType: 'application/json',
+      contentEncoding: undefined,
+    });
+
+  let masked = Number.POSITIVE_INFINITY;
+  let passthrough = Number.POSITIVE_INFINITY;
+  for (let run = 0; run < RUNS; run++) {
+    passthrough = Math.min(passthrough, await timeThrough(chunks, () => new PassThrough()));
+    masked = Math.min(masked, await timeThrough(chunks, masker));
+  }
+  chunks.length = 0;
+  const peakRssMb = await peakRss('masker', items);
+  const passthroughPeakRssMb = await peakRss('passthrough', items);
+  return {
+    mbPerSecond: round(megabytes / masked),
+    passthroughMbPerSecond: round(megabytes / passthrough),
+    ratio: Math.round((passthrough / masked) * 1000) / 1000,
+    peakRssMb: round(peakRssMb),
+    passthroughPeakRssMb: round(passthroughPeakRssMb),
+  };
+}
+
+if (import.meta.main) {
+  const items = itemsFor(TARGET_BYTES);
+  process.stdout.write(`masking ${items} Secrets (~${TARGET_BYTES / MB} MB)\n`);
+  process.stdout.write(`${JSON.stringify(await benchMasking(), null, 2)}\n`);
+}

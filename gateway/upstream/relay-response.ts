@@ -1,0 +1,113 @@
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Transform } from 'node:stream';
+import {
+  type CompiledMaskingPolicy,
+  createResponseMasker,
+  type MaskPlan,
+  planMasking,
+  upstreamAcceptFor,
+} from '../masking/index.ts';
+import { callerFrom, infoFrom, type RequestContext } from '../pipeline/context.ts';
+import { statusFromError, writeStatus } from '../respond/status.ts';
+import { clientResponseHeaders } from './headers.ts';
+
+/** The response's body is re-encoded by the masker: plain bytes of unknown length. */
+const MASKED_DROPS = new Set(['content-encoding', 'content-length']);
+
+/**
+ * Decides whether this response must be masked and, if so, asks upstream for JSON (never
+ * protobuf, which the masker cannot read) in gzip. Cheap: it runs on every request, and returns
+ * null for everything that needs no masking, which then streams through untouched.
+ */
+export function prepareMasking(
+  ctx: RequestContext,
+  policy: CompiledMaskingPolicy,
+  headers: OutgoingHttpHeaders,
+): MaskPlan | null {
+  const plan = planMasking(infoFrom(ctx), callerFrom(ctx), policy, ctx.req.method ?? 'GET');
+  if (!plan) return null;
+  headers['accept'] = upstreamAcceptFor(plan, ctx.req.headers.accept);
+  headers['accept-encoding'] = 'gzip';
+  return plan;
+}
+
+/**
+ * Sends the upstream answer to the client: as is when there is no plan, else through the masker.
+ * A chunked answer (watch, log follow) gets its head at once so the client sees it before the
+ * first event. A masked single object's head waits for the masker's first byte, so a body it
+ * cannot mask still becomes a 502 Status rather than a cut-off 200. Resolves when the client
+ * response is closed.
+ */
+export function relayResponse(
+  ctx: RequestContext,
+  upstreamRes: IncomingMessage,
+  plan: MaskPlan | null,
+): Promise<void> {
+  const { res } = ctx;
+  const status = upstreamRes.statusCode ?? 502;
+  ctx.status = status;
+  const closed = new Promise<void>((resolve) => res.once('close', resolve));
+  const streaming = upstreamRes.headers['content-length'] === undefined;
+  const writeHead = (drop?: Set<string>) => {
+    if (res.headersSent) return;
+    res.writeHead(status, clientResponseHeaders(upstreamRes.rawHeaders, drop));
+    if (streaming) {
+      // Watches and log follows: small chunks must reach the client at once.
+      res.socket?.setNoDelay(true);
+      res.flushHeaders();
+    }
+  };
+
+  if (!plan) {
+    writeHead();
+    // Plain pipe rather than stream.pipeline: pipeline allocates an AbortController (and a
+    // DOMException) per request, which showed up in the proxy benchmark's profile.
+    upstreamRes.once('error', () => res.destroy());
+    upstreamRes.pipe(res);
+    return closed;
+  }
+
+  const masker = createResponseMasker(plan, {
+    statusCode: status,
+    contentType: upstreamRes.headers['content-type'],
+    contentEncoding: upstreamRes.headers['content-encoding'],
+    isWatch: infoFrom(ctx).verb === 'watch',
+    isFollowLog: ctx.query?.get('follow') === 'true',
+  });
+  if (plan.watch || ctx.query?.get('follow') === 'true') writeHead(MASKED_DROPS);
+  pipeMasked(ctx, upstreamRes, masker, () => writeHead(MASKED_DROPS));
+  return closed.then(() => {
+    ctx.masked = masker.maskedCount();
+  });
+}
+
+function pipeMasked(
+  ctx: RequestContext,
+  upstreamRes: IncomingMessage,
+  masker: Transform,
+  writeHead: () => void,
+): void {
+  const { res } = ctx;
+  masker.on('data', (chunk: Buffer) => {
+    writeHead();
+    if (!res.write(chunk)) masker.pause();
+  });
+  res.on('drain', () => masker.resume());
+  masker.once('end', () => {
+    writeHead();
+    res.end();
+  });
+  masker.once('error', (error: unknown) => {
+    upstreamRes.destroy();
+    if (res.headersSent) {
+      res.destroy(); // mid-stream: cut the connection, never pass an unmasked remainder
+      return;
+    }
+    const { status, headers } = statusFromError(error);
+    ctx.status = status.code;
+    ctx.refusal = 'unmaskable response';
+    writeStatus(res, status, headers);
+  });
+  upstreamRes.once('error', (error) => masker.destroy(error));
+  upstreamRes.pipe(masker);
+}
