@@ -1,0 +1,91 @@
+import type { Logger } from 'pino';
+import { ReviewStore } from '../../src/approvals/review-store.ts';
+import type { ApprovalsSettings } from '../../src/config/approvals.ts';
+import {
+  createRequestConnection,
+  createWorkerConnection,
+  redactRedisUrl,
+} from '../../src/queues/connections.ts';
+import { startExpireWorker } from '../../src/queues/expire-worker.ts';
+import { ReviewProducers } from '../../src/queues/review-producers.ts';
+import type { ApprovalsRuntime } from '../runtime.ts';
+
+/**
+ * The gateway's side of the approvals engine, started once with the gateway:
+ * - one fail-fast request connection for the review store and the queue producers (a dead Redis
+ *   costs a held request about a second, then a 503; a Redis that returns is used again without
+ *   a restart, since ioredis keeps reconnecting);
+ * - the store's events subscriber, started at once so the first held request does not wait for it;
+ * - the expire worker on its own patient connection: every replica runs one, BullMQ hands each
+ *   deadline job to exactly one of them, and an expiry also enqueues the card update.
+ * Nothing here fails start-up when Redis is down: the gateway serves allowed requests regardless.
+ */
+export interface StartedApprovals {
+  runtime: ApprovalsRuntime;
+  /** Stops the worker and closes every connection; bounded, so a dead Redis cannot hang shutdown. */
+  close(): Promise<void>;
+}
+
+/** How long close() waits for the worker and queues to close before cutting the connections. */
+const CLOSE_GRACE_MS = 2000;
+/** Connection errors repeat on every reconnect attempt; log one, then at most one per period. */
+const ERROR_LOG_PERIOD_MS = 30_000;
+
+export function startApprovals(
+  settings: ApprovalsSettings,
+  logger: Logger,
+  options: { pollMs?: number } = {},
+): StartedApprovals {
+  const onError = throttled((error: Error) =>
+    logger.warn(
+      { err: error.message, redis: redactRedisUrl(settings.redisUrl) },
+      'approvals: Redis is unreachable; requests that need review get 503 until it is back',
+    ),
+  );
+  const connection = createRequestConnection({ url: settings.redisUrl, name: 'hoop-gateway', onError });
+  const store = new ReviewStore({
+    connection,
+    prefix: settings.storePrefix,
+    ...(settings.claimAllowlist ? { claimAllowlist: settings.claimAllowlist } : {}),
+  });
+  const producers = new ReviewProducers({ connection, prefix: settings.queuePrefix });
+  const workerConnection = createWorkerConnection({
+    url: settings.redisUrl,
+    name: 'hoop-gateway-expire',
+    onError,
+  });
+  const worker = startExpireWorker({
+    connection: workerConnection,
+    store,
+    prefix: settings.queuePrefix,
+    onExpired: (review) => producers.enqueueNotify(review, 'expired'),
+    onError,
+  });
+  store.events.start().catch(() => undefined); // retried by the first held request
+
+  const runtime: ApprovalsRuntime = { store, producers, settings };
+  if (options.pollMs) runtime.pollMs = options.pollMs;
+  return {
+    runtime,
+    close: async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, CLOSE_GRACE_MS);
+      });
+      await Promise.race([Promise.allSettled([worker.close(), producers.close(), store.close()]), grace]);
+      clearTimeout(timer);
+      connection.disconnect();
+      workerConnection.disconnect();
+    },
+  };
+}
+
+function throttled(log: (error: Error) => void): (error: Error) => void {
+  let last = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - last < ERROR_LOG_PERIOD_MS) return;
+    last = now;
+    log(error);
+  };
+}

@@ -1,0 +1,186 @@
+import type { Logger } from 'pino';
+import { ownerFrom } from '../../src/approvals/caller-snapshot.ts';
+import { fingerprint } from '../../src/approvals/fingerprint.ts';
+import type { Review } from '../../src/approvals/review.types.ts';
+import { parseReviewRule } from '../../src/approvals/review-rule.ts';
+import { ApprovalsUnavailableError } from '../../src/approvals/unavailable-error.ts';
+import { serviceUnavailable } from '../../src/errors.ts';
+import { publishCallOutcome } from '../../src/queues/chat-thread.ts';
+import { summarizeBody } from '../approvals/body-summary.ts';
+import { type HoldOutcome, holdForApproval } from '../approvals/hold.ts';
+import { pendingError, refusedError } from '../approvals/messages.ts';
+import { readBody } from '../approvals/read-body.ts';
+import type { ApprovalsRuntime } from '../runtime.ts';
+import { callerFrom, clusterFrom, infoFrom, type RequestContext, type Stage } from './context.ts';
+
+/**
+ * Holds a request the policy sent to review until a person decides (DESIGN.md "Holding a
+ * request"). Requests with any other decision pass straight through, their bodies unread.
+ *
+ * For a review-bound request it reads the body (capped: 413 beyond `maxBodyBytes`) and leaves it
+ * in `ctx.body`, so the fingerprint covers exactly the bytes an approver is shown and forward
+ * sends those same bytes. It then holds for up to `holdSeconds` (approvals/hold.ts):
+ * - approved (or covered by a window, or auto-approved): the grant is claimed once and the request
+ *   continues to forward;
+ * - rejected, expired or cancelled: 403 saying by whom and why;
+ * - still pending: 429 with `Retry-After` and a message saying what is pending and how to approve.
+ *   client-go retries it by itself; the retry has the same fingerprint and joins the same review.
+ * A client that goes away while held stops the wait (no listener or timer outlives it). Redis down
+ * is a 503 "approvals unavailable" here only: requests the policy allows never reach Redis. Once
+ * an approved call has been answered, its outcome is queued for the thread under the review card.
+ *
+ * Upgrades (exec, attach, port-forward) are held too, with no body; their fingerprint uses the
+ * method `UPGRADE` so kubectl's WebSocket attempt (GET) and its SPDY fallback (POST) join one
+ * review. The policy never sends discovery or non-resource requests here.
+ */
+export function review(approvals: ApprovalsRuntime | undefined, logger: Logger): Stage {
+  return (next) => async (ctx) => {
+    const decision = ctx.decision;
+    if (decision?.action !== 'review') return next(ctx);
+    if (!approvals) {
+      ctx.refusal = 'approvals off';
+      const why = `This call needs human approval (rule "${decision.rule}"), but approvals are not configured on this gateway, so it is refused.`;
+      throw serviceUnavailable(decision.message ? `${decision.message} ${why}` : why);
+    }
+    const { settings, store, producers } = approvals;
+    const caller = callerFrom(ctx);
+    const info = infoFrom(ctx);
+    const cluster = clusterFrom(ctx).name;
+    if (!ctx.upgrade) ctx.body = await readBody(ctx.req, settings.maxBodyBytes);
+
+    const spec = decision.review ?? { name: decision.rule, message: '' };
+    const autoApproveGroup = spec.autoApprove?.groups.find((group) => caller.groups.includes(group));
+    // An auto-approved record needs the one approval the gateway gives it.
+    const rule = parseReviewRule(autoApproveGroup ? { ...spec, minApprovals: 1 } : spec);
+    const fp = fingerprint({
+      identity: caller,
+      cluster,
+      method: ctx.upgrade ? 'UPGRADE' : (ctx.req.method ?? 'GET'),
+      path: info.path,
+      query: ctx.rawQuery ?? '',
+      body: ctx.body ?? '',
+    });
+    const owner = ownerFrom(caller, settings.ownerClaim);
+    const open = {
+      fingerprint: fp,
+      caller,
+      cluster,
+      info,
+      headers: sessionHeaders(ctx),
+      bodySummary: summarizeBody(ctx.body, header(ctx, 'content-type'), info),
+      rule,
+      ...(owner ? { owner } : {}),
+    };
+
+    const outcome = await holdUntilClosed(ctx, (signal) =>
+      holdForApproval(store, producers, {
+        open,
+        holdMs: settings.holdSeconds * 1000,
+        signal,
+        ...(approvals.pollMs ? { pollMs: approvals.pollMs } : {}),
+        ...(autoApproveGroup ? { autoApproveGroup } : { onCreated: (r) => logCreated(logger, r) }),
+      }),
+    );
+    switch (outcome.kind) {
+      case 'proceed': {
+        ctx.review = { id: outcome.review.id, outcome: proceedLabel(outcome) };
+        const started = Date.now();
+        try {
+          await next(ctx);
+        } finally {
+          if (!outcome.autoApproved) publishOutcome(approvals, outcome.review.id, ctx, started, logger);
+        }
+        return;
+      }
+      case 'pending':
+        ctx.review = { id: outcome.review.id, outcome: 'pending' };
+        ctx.refusal = 'review pending';
+        throw pendingError(outcome.review, settings);
+      case 'refused':
+        ctx.review = { id: outcome.review.id, outcome: outcome.review.state };
+        ctx.refusal = `review ${outcome.review.state}`;
+        throw refusedError(outcome.review);
+      case 'gone':
+        // 499 as nginx logs it: the client closed the connection; nobody is left to answer.
+        ctx.status = 499;
+        ctx.refusal = 'client went away while held';
+        return;
+    }
+  };
+}
+
+/**
+ * Threads "completed: <status>" under the review's chat card (once per review, by job id).
+ * Fire-and-forget: the call has already been answered, and a queue failure must not touch it.
+ */
+function publishOutcome(
+  approvals: ApprovalsRuntime,
+  reviewId: string,
+  ctx: RequestContext,
+  started: number,
+  logger: Logger,
+): void {
+  const completedAt = Date.now();
+  const outcome = {
+    status: ctx.status ?? ctx.res.statusCode,
+    durationMs: completedAt - started,
+    completedAt,
+  };
+  publishCallOutcome(approvals.producers, reviewId, outcome).catch((error: unknown) =>
+    logger.warn({ err: error, review: reviewId }, 'could not queue the call outcome for the review card'),
+  );
+}
+
+/** Runs `hold` with a signal that aborts when the client's connection closes. */
+async function holdUntilClosed(
+  ctx: RequestContext,
+  hold: (signal: AbortSignal) => Promise<HoldOutcome>,
+): Promise<HoldOutcome> {
+  const controller = new AbortController();
+  const onClose = (): void => controller.abort(new Error('the client went away'));
+  ctx.res.once('close', onClose);
+  ctx.upgrade?.socket.once('close', onClose);
+  try {
+    return await hold(controller.signal);
+  } catch (error) {
+    if (error instanceof ApprovalsUnavailableError) ctx.refusal = 'approvals unavailable';
+    throw error;
+  } finally {
+    ctx.res.off('close', onClose);
+    ctx.upgrade?.socket.off('close', onClose);
+  }
+}
+
+function proceedLabel(outcome: Extract<HoldOutcome, { kind: 'proceed' }>): string {
+  if (outcome.autoApproved) return 'auto-approved';
+  return outcome.grant === 'window' ? 'approved (window)' : 'approved';
+}
+
+function header(ctx: RequestContext, name: string): string | undefined {
+  const value = ctx.req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sessionHeaders(ctx: RequestContext): { command?: string; session?: string } {
+  const command = header(ctx, 'kubectl-command');
+  const session = header(ctx, 'kubectl-session');
+  return { ...(command ? { command } : {}), ...(session ? { session } : {}) };
+}
+
+/** Until the bot consumes the notify queue, this line (and the terminal approver) must suffice. */
+function logCreated(logger: Logger, r: Review): void {
+  logger.info(
+    {
+      review: r.id,
+      rule: r.rule.name,
+      subject: r.caller.subject,
+      cluster: r.cluster,
+      verb: r.info.verb,
+      resource: r.info.resource,
+      namespace: r.info.namespace || undefined,
+      name: r.info.name || undefined,
+      approve: `hoop-gateway reviews approve ${r.id}`,
+    },
+    `review ${r.id} pending: approve with \`hoop-gateway reviews approve ${r.id}\` or reject with \`hoop-gateway reviews reject ${r.id} --reason …\``,
+  );
+}

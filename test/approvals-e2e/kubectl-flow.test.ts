@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { run } from '../../cli/reviews.ts';
+import { runKubectl } from '../support/kubectl.ts';
+import {
+  APPROVER,
+  type ApprovalsStack,
+  NAMESPACE_PATH,
+  runReviewsCli,
+  startApprovalsStack,
+} from './support.ts';
+
+/**
+ * Issue 3 end to end with the real kubectl: `kubectl delete namespace scratch` is held until a
+ * person decides, through the terminal approver (a child process) or the store (as the bot
+ * decides). kubectl runs asynchronously: the gateway lives in this process.
+ */
+let stack: ApprovalsStack | undefined;
+
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+/** The same `run` the CLI calls, in this process (a child process costs seconds here). */
+async function reviewsInProcess(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const captured = { out: '', err: '' };
+  const io = {
+    out: (text: string) => {
+      captured.out += text;
+    },
+    err: (text: string) => {
+      captured.err += text;
+    },
+  };
+  const code = await run([...args, '--config', stack!.configFile], io);
+  return { code, ...captured };
+}
+
+function deleteScratch(kubeconfig: string, version: string) {
+  return runKubectl({ kubeconfig, version, args: ['delete', 'namespace', 'scratch'], timeoutMs: 60_000 });
+}
+
+describe('kubectl delete namespace, held for review', () => {
+  it('waits, and `hoop-gateway reviews approve` lets it finish with exactly one DELETE (1.33)', async () => {
+    stack = await startApprovalsStack();
+    const kubeconfig = await stack.kubeconfigFor('agent-1');
+    const kubectl = deleteScratch(kubeconfig, '1.33');
+    const [review] = await stack.pending();
+    expect(review).toMatchObject({
+      state: 'pending',
+      cluster: 'sandbox',
+      caller: { subject: 'agent-1' },
+      info: { verb: 'delete', resource: 'namespaces', name: 'scratch' },
+      headers: { command: 'kubectl delete' },
+      rule: { name: 'namespace-delete', approvers: { users: [APPROVER] } },
+    });
+    expect(review!.headers.session).toMatch(/^[0-9a-f-]{36}$/);
+    expect(review!.bodySummary).toMatch(/^application\/json, \d+ bytes, sha256 [0-9a-f]{64}: \{/);
+    expect(stack.upstreamCount('DELETE', NAMESPACE_PATH)).toBe(0);
+
+    const listed = await runReviewsCli(['list', '--state', 'pending', '--config', stack.configFile]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(review!.id);
+    expect(listed.stdout).toContain('delete namespaces scratch');
+    const shown = await reviewsInProcess('show', review!.id);
+    expect(shown.out).toContain(`hoop-gateway reviews approve ${review!.id}`);
+
+    const approved = await runReviewsCli(['approve', review!.id, '--config', stack.configFile]);
+    expect(approved).toMatchObject({ code: 0 });
+    expect(approved.stdout).toContain(`approved ${review!.id} as ${APPROVER}`);
+
+    const result = await kubectl;
+    expect(result.stderr).toBe('');
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain('namespace "scratch" deleted');
+    expect(stack.upstreamCount('DELETE', NAMESPACE_PATH)).toBe(1);
+    expect(stack.sandbox.store.get('namespaces', '', 'scratch')).toBeUndefined();
+    expect((await stack.store.get(review!.id))?.grant).toMatchObject({
+      kind: 'once',
+      consumedAt: expect.any(Number),
+    });
+
+    // A second decision changes nothing and says who decided first.
+    const again = await reviewsInProcess('reject', review!.id, '--reason', 'late');
+    expect(again.code).toBe(1);
+    expect(again.err).toContain(`already decided`);
+    expect(again.err).toContain(`approved by ${APPROVER}`);
+  });
+
+  it('holds an exec (a WebSocket upgrade) and runs it once approved', async () => {
+    stack = await startApprovalsStack();
+    const kubeconfig = await stack.kubeconfigFor('agent-1');
+    const args = ['exec', '-n', 'payments', 'ledger-0', '--', 'echo', 'held-then-ran'];
+    const kubectl = runKubectl({ kubeconfig, version: '1.33', args, timeoutMs: 30_000 });
+    const [review] = await stack.pending();
+    expect(review).toMatchObject({
+      info: { resource: 'pods', subresource: 'exec' },
+      bodySummary: '(no body)',
+    });
+    await stack.decide(review!.id, 'approve');
+    expect(await kubectl).toMatchObject({ code: 0, stdout: 'held-then-ran\n', stderr: '' });
+  });
+
+  it('a rejection makes kubectl print Forbidden with the reason and the approver (1.29)', async () => {
+    stack = await startApprovalsStack({ kubeVersion: '1.29' });
+    const kubectl = deleteScratch(await stack.kubeconfigFor('agent-1'), '1.29');
+    const [review] = await stack.pending();
+    const rejected = await runReviewsCli([
+      'reject',
+      review!.id,
+      '--reason',
+      'scratch is shared this week',
+      '--config',
+      stack.configFile,
+    ]);
+    expect(rejected.code).toBe(0);
+    const result = await kubectl;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /Error from server \(Forbidden\): .*rejected by approver-1: scratch is shared this week/,
+    );
+    expect(stack.upstreamCount('DELETE', NAMESPACE_PATH)).toBe(0);
+    expect(stack.sandbox.store.get('namespaces', '', 'scratch')).toBeDefined();
+  });
+
+  it('expires after the rule timeout: kubectl prints "approval timed out after 2s"', async () => {
+    stack = await startApprovalsStack({ review: { timeout: '2s' } });
+    const started = Date.now();
+    const result = await deleteScratch(await stack.kubeconfigFor('agent-1'), '1.33');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /Error from server \(Forbidden\): approval timed out after 2s: nobody decided review r-/,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(stack.upstreamCount('DELETE', NAMESPACE_PATH)).toBe(0);
+  });
+
+  it('a wait longer than holdSeconds completes through 429 retries without kubectl noticing', async () => {
+    stack = await startApprovalsStack({ approvals: { holdSeconds: 1, retryAfterSeconds: 1 } });
+    const kubectl = deleteScratch(await stack.kubeconfigFor('agent-1'), '1.33');
+    const [review] = await stack.pending();
+    // Let the gateway answer 429 at least twice before anyone approves.
+    const until = Date.now() + 15_000;
+    while (stack.logs().filter((l) => l['status'] === 429).length < 2 && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await stack.decide(review!.id, 'approve');
+    const result = await kubectl;
+    expect(result.stderr).toBe('');
+    expect(result).toMatchObject({ code: 0 });
+    const held = stack.logs().filter((l) => l['msg'] === 'request' && l['review'] === review!.id);
+    expect(held.filter((l) => l['status'] === 429).length).toBeGreaterThanOrEqual(2);
+    expect(held.at(-1)).toMatchObject({ status: 200, reviewOutcome: 'approved' });
+    // Every retry joined the one review.
+    expect(await stack.store.list({ limit: 50 })).toHaveLength(1);
+    expect(stack.upstreamCount('DELETE', NAMESPACE_PATH)).toBe(1);
+  });
+});

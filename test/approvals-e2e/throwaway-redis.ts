@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+
+/**
+ * A real `redis-server` that a test starts, kills and starts again on the same port, to play a
+ * Redis outage: no persistence (`--save ''`, no AOF), loopback only, a free port of its own, so
+ * the shared Redis other tests use is never touched.
+ */
+export interface ThrowawayRedis {
+  url: string;
+  port: number;
+  /** Starts (or restarts) the server and resolves once it accepts connections. */
+  start(): Promise<void>;
+  /** Kills the server (SIGKILL: an outage, not a shutdown) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const address = probe.address();
+  probe.close();
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+export async function throwawayRedis(): Promise<ThrowawayRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      const server = spawn(
+        '/usr/bin/redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      child = server;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
+        let seen = '';
+        server.stdout?.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          if (seen.includes('Ready to accept connections')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        server.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`redis-server exited with ${code}: ${seen.slice(-500)}`));
+        });
+      });
+      server.stdout?.resume();
+    },
+    async stop() {
+      const server = child;
+      child = undefined;
+      if (!server || server.exitCode !== null || server.signalCode !== null) return;
+      server.kill('SIGKILL');
+      await once(server, 'exit');
+    },
+  };
+}
