@@ -1,0 +1,70 @@
+import type { Approver } from '../../src/approvals/review.types.ts';
+import type { ChatActor } from '../model/interaction.ts';
+
+/**
+ * Which approver identity a chat user is. The policy names approvers by id (a person's e-mail,
+ * a login) and by group; chat platforms know users by their own ids. Configuration bridges them:
+ *
+ * 1. `users` maps a chat user id straight to an approver id (exact, no lookup);
+ * 2. otherwise, with `byEmail`, the platform's profile e-mail (Slack `users.info`) is the id;
+ * 3. `groups` then gives that approver id its groups (keys compared case-insensitively).
+ *
+ * A user neither listed nor resolvable by e-mail is refused with a sentence that says what to
+ * configure. E-mail lookups are cached (10 minutes; a failed lookup 1 minute), because a burst of
+ * clicks must not become a burst of profile calls against the platform's rate limits.
+ */
+export type ApproverResolution = { approver: Approver } | { refused: string };
+
+export interface ApproverDirectory {
+  resolve(actor: ChatActor): Promise<ApproverResolution>;
+}
+
+export interface ApproverDirectoryOptions {
+  users: Record<string, string>;
+  groups: Record<string, string[]>;
+  byEmail: boolean;
+  /** The platform's profile e-mail for a user id; `undefined` when it has none. */
+  lookupEmail?: (userId: string) => Promise<string | undefined>;
+  /** Where the configuration lives, for refusals ("slack.approvers"). */
+  configPath: string;
+  now?: () => number;
+}
+
+const HIT_MS = 10 * 60_000;
+const MISS_MS = 60_000;
+
+export function createApproverDirectory(options: ApproverDirectoryOptions): ApproverDirectory {
+  const now = options.now ?? Date.now;
+  const groups = new Map<string, string[]>();
+  for (const [id, list] of Object.entries(options.groups)) groups.set(id.toLowerCase(), list);
+  const emails = new Map<string, { email: string | undefined; until: number }>();
+
+  const emailOf = async (userId: string): Promise<string | undefined> => {
+    const cached = emails.get(userId);
+    if (cached && cached.until > now()) return cached.email;
+    let email: string | undefined;
+    try {
+      email = await options.lookupEmail?.(userId);
+    } catch {
+      email = undefined;
+    }
+    emails.set(userId, { email, until: now() + (email ? HIT_MS : MISS_MS) });
+    return email;
+  };
+
+  return {
+    async resolve(actor) {
+      let id = options.users[actor.userId];
+      if (!id && options.byEmail && options.lookupEmail) id = await emailOf(actor.userId);
+      if (!id) {
+        const how = options.byEmail
+          ? `add it to ${options.configPath}.users, or give the account a profile e-mail the bot may read (users:read.email)`
+          : `add it to ${options.configPath}.users (or turn on ${options.configPath}.byEmail)`;
+        return {
+          refused: `Your ${actor.platform} account ${actor.userId} is not mapped to an approver identity; ${how}.`,
+        };
+      }
+      return { approver: { id, groups: groups.get(id.toLowerCase()) ?? [] } };
+    },
+  };
+}

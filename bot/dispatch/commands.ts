@@ -1,0 +1,143 @@
+import { isReviewId } from '../../src/approvals/keys.ts';
+import { ApprovalsUnavailableError } from '../../src/approvals/unavailable-error.ts';
+import { type Command, parseWindow } from '../model/command.ts';
+import type { ChatActor } from '../model/interaction.ts';
+import { MAX_REASON_CHARS } from '../model/interaction.ts';
+import { code, plain, type Reply, say } from '../model/reply.ts';
+import { helpReply, pendingReply, sessionsReply, showReply } from './command-views.ts';
+import { decideInteraction, unavailable } from './decisions.ts';
+import type { DispatchDeps } from './deps.ts';
+
+/**
+ * Answers a chat command (`/hoop …` in Slack, a bot message in Teams): help, pending, sessions,
+ * show, approve, reject. Platform-neutral: it takes a parsed {@link Command} and the asking
+ * {@link ChatActor}, and returns a {@link Reply} the platform renders. Approve and reject go
+ * through the same {@link decideInteraction} as buttons, so the same authorization applies.
+ *
+ * Every answer is ephemeral unless the command asked to `--share`; a bad id or an unknown
+ * subcommand gets a sentence that says what would work.
+ */
+export async function answerCommand(deps: DispatchDeps, command: Command, actor: ChatActor): Promise<Reply> {
+  let reply: Reply;
+  try {
+    reply = await route(deps, command, actor);
+  } catch (error) {
+    if (!(error instanceof ApprovalsUnavailableError)) throw error;
+    reply = unavailable();
+  }
+  return command.share ? { ...reply, visibility: 'shared' } : reply;
+}
+
+async function route(deps: DispatchDeps, command: Command, actor: ChatActor): Promise<Reply> {
+  const [first, ...rest] = command.args;
+  switch (command.name) {
+    case 'help':
+      return helpReply();
+    case 'pending':
+      return pendingReply(await deps.store.list({ state: 'pending', limit: 20 }));
+    case 'sessions':
+      return sessions(deps, command);
+    case 'show':
+      if (!first) return usage('show <session-or-review-id>');
+      return showReply(deps, first);
+    case 'approve':
+      return approve(deps, first, rest, command, actor);
+    case 'reject': {
+      if (!first || !isReviewId(first)) return badId(first, 'reject <review-id> <reason>');
+      const reason = rest.join(' ').trim();
+      if (!reason) return say([plain('Say why: '), code(`/hoop reject ${first} <reason>`), plain('.')]);
+      const interaction = {
+        action: 'reject' as const,
+        reviewId: first,
+        actor,
+        reason: reason.slice(0, MAX_REASON_CHARS),
+      };
+      return (await decideInteraction(deps, interaction)).reply;
+    }
+    default: {
+      const help = helpReply();
+      return {
+        ...help,
+        lines: [[plain('Unknown subcommand '), code(command.name), plain('.')], ...help.lines],
+      };
+    }
+  }
+}
+
+async function approve(
+  deps: DispatchDeps,
+  id: string | undefined,
+  rest: string[],
+  command: Command,
+  actor: ChatActor,
+): Promise<Reply> {
+  if (!id || !isReviewId(id)) return badId(id, 'approve <review-id> [for 15m]');
+  // `approve r-x for 15m`, `approve r-x 15m`, `approve r-x --for 15m`, or `approve r-x for` (the default).
+  const words = rest[0]?.toLowerCase() === 'for' ? rest.slice(1) : rest;
+  const flag = command.flags['for'];
+  const wanted = typeof flag === 'string' ? flag : words.join(' ');
+  const asked = rest.length > 0 || flag !== undefined;
+  let windowSeconds: number | undefined;
+  if (asked) {
+    windowSeconds = wanted ? parseWindow(wanted) : deps.windowSeconds;
+    if (windowSeconds === undefined) {
+      return say([
+        plain('Not a window length: '),
+        code(wanted),
+        plain('. Try '),
+        code(`/hoop approve ${id} for 15m`),
+        plain('.'),
+      ]);
+    }
+  }
+  const interaction = {
+    action: windowSeconds ? ('approve-window' as const) : ('approve' as const),
+    reviewId: id,
+    actor,
+    ...(windowSeconds ? { windowSeconds } : {}),
+  };
+  return (await decideInteraction(deps, interaction)).reply;
+}
+
+async function sessions(deps: DispatchDeps, command: Command): Promise<Reply> {
+  const { agent, cluster, limit } = command.flags;
+  const count = limit === undefined ? 10 : Number(limit);
+  if (!Number.isInteger(count) || count < 1 || count > 50) {
+    return say([
+      plain('--limit takes a number from 1 to 50, e.g. '),
+      code('/hoop sessions --limit 20'),
+      plain('.'),
+    ]);
+  }
+  for (const [name, value] of [
+    ['agent', agent],
+    ['cluster', cluster],
+  ] as const) {
+    if (value === true)
+      return say([plain(`--${name} needs a value, e.g. `), code(`/hoop sessions --${name} x`), plain('.')]);
+  }
+  const filter = {
+    limit: count,
+    ...(typeof agent === 'string' ? { agent } : {}),
+    ...(typeof cluster === 'string' ? { cluster } : {}),
+  };
+  return sessionsReply(await deps.sessions.list(filter), filter);
+}
+
+function usage(text: string): Reply {
+  return say([plain('Usage: '), code(`/hoop ${text}`)]);
+}
+
+function badId(id: string | undefined, text: string): Reply {
+  if (!id) return usage(text);
+  return say([
+    code(id),
+    plain(' is not a review id (they look like '),
+    code('r-7f3k2q'),
+    plain('). Usage: '),
+    code(`/hoop ${text}`),
+    plain('; '),
+    code('/hoop pending'),
+    plain(' lists open reviews.'),
+  ]);
+}

@@ -1,0 +1,156 @@
+import { authorizeDecision } from '../../src/approvals/authorize.ts';
+import type { DecideOutcome, DecideResult, Review } from '../../src/approvals/review.types.ts';
+import { ApprovalsUnavailableError } from '../../src/approvals/unavailable-error.ts';
+import { windowLabel } from '../model/card.ts';
+import type { ChatActor, Interaction, InteractionAction } from '../model/interaction.ts';
+import { bold, code, date, plain, type Reply, say } from '../model/reply.ts';
+import type { DispatchDeps } from './deps.ts';
+
+/**
+ * Applying a chat decision: the one place where a click (or `/hoop approve`) becomes a
+ * `ReviewStore.decide` call. Platform receivers build an {@link Interaction}; this maps the chat
+ * user to an approver, lets the store authorize and apply atomically, and answers with a
+ * {@link Reply} that says what happened and why, in words written for the person who clicked.
+ *
+ * Card updates are not done here: the store publishes every state change and the bot's card sync
+ * re-renders the card from the record (workers/card-sync.ts), so a decision made here, in the
+ * terminal or in Teams updates every card the same way. A counted approval (more needed) changes
+ * no state, so it is passed to `deps.onCounted` for the card to show the count.
+ */
+export interface DecisionAnswer {
+  /** The store's outcome, or `refused` (no approver identity) / `unavailable` (Redis down). */
+  outcome: DecideOutcome | 'refused' | 'unavailable';
+  reply: Reply;
+  review?: Review;
+}
+
+export async function decideInteraction(
+  deps: DispatchDeps,
+  interaction: Interaction,
+): Promise<DecisionAnswer> {
+  const { reviewId, actor } = interaction;
+  try {
+    const who = await deps.approvers.resolve(actor);
+    if ('refused' in who) return { outcome: 'refused', reply: say([plain(who.refused)]) };
+    const action = interaction.action === 'reject' ? 'reject' : 'approve';
+    const result = await deps.store.decide(reviewId, {
+      approver: who.approver,
+      action,
+      via: actor.platform,
+      ...(interaction.reason ? { reason: interaction.reason } : {}),
+      ...(interaction.action === 'approve-window' && interaction.windowSeconds
+        ? { windowSeconds: interaction.windowSeconds }
+        : {}),
+    });
+    if (result.outcome === 'counted' && result.review) await deps.onCounted?.(result.review);
+    return { outcome: result.outcome, reply: answer(reviewId, action, result), ...reviewOf(result) };
+  } catch (error) {
+    if (error instanceof ApprovalsUnavailableError) return { outcome: 'unavailable', reply: unavailable() };
+    throw error;
+  }
+}
+
+/**
+ * Whether `actor` may take `action` on the review, checked before a platform opens a dialog
+ * (Slack's reject modal), so a non-approver is told at once instead of after typing a reason.
+ * Returns the refusal, or `undefined` when the dialog may open. The decision itself is checked
+ * again when it is applied.
+ */
+export async function refusalFor(
+  deps: DispatchDeps,
+  actor: ChatActor,
+  reviewId: string,
+  action: InteractionAction,
+): Promise<Reply | undefined> {
+  try {
+    const who = await deps.approvers.resolve(actor);
+    if ('refused' in who) return say([plain(who.refused)]);
+    const review = await deps.store.get(reviewId);
+    if (!review) return notFound(reviewId);
+    if (review.state !== 'pending') return answer(reviewId, 'reject', { outcome: 'already-decided', review });
+    const auth = authorizeDecision(review, {
+      approver: who.approver,
+      action: action === 'reject' ? 'reject' : 'approve',
+      via: actor.platform,
+    });
+    return auth.allowed ? undefined : say([plain(`You can't decide ${reviewId}: ${auth.reason}`)]);
+  } catch (error) {
+    if (error instanceof ApprovalsUnavailableError) return unavailable();
+    throw error;
+  }
+}
+
+function answer(id: string, action: 'approve' | 'reject', result: DecideResult): Reply {
+  const review = result.review;
+  switch (result.outcome) {
+    case 'applied':
+      return action === 'approve'
+        ? say([
+            plain('Approved '),
+            code(id),
+            plain(grantText(review)),
+            plain('. The held call goes through.'),
+          ])
+        : say([plain('Rejected '), code(id), plain('. The agent gets 403 Forbidden with your reason.')]);
+    case 'counted': {
+      const count = review ? new Set(review.decisions.map((d) => d.approver.toLowerCase())).size : 1;
+      const needed = review?.rule.minApprovals ?? 1;
+      return say([
+        plain('Your approval of '),
+        code(id),
+        plain(` is counted: ${count} of ${needed}. Another approver must approve too.`),
+      ]);
+    }
+    case 'already-decided': {
+      const state = review?.state ?? 'decided';
+      const by = result.decidedBy ?? review?.decidedBy;
+      return say([
+        plain('Already '),
+        bold(state),
+        ...(by ? [plain(' by '), bold(by)] : []),
+        plain(' ('),
+        code(id),
+        plain('); your click changed nothing.'),
+      ]);
+    }
+    case 'not-allowed':
+      return say([plain(`You can't decide ${id}: ${result.reason ?? 'not allowed.'}`)]);
+    case 'expired':
+      return say([
+        code(id),
+        plain(' expired'),
+        ...(review ? [plain(' at '), date(review.deadline)] : []),
+        plain(' before anyone decided. The agent must run its command again to ask anew.'),
+      ]);
+    case 'not-found':
+      return notFound(id);
+  }
+}
+
+function grantText(review: Review | undefined): string {
+  return review?.grant?.kind === 'window'
+    ? ` for ${windowLabel(review.grant.windowSeconds)}`
+    : ' (this one call)';
+}
+
+export function notFound(id: string): Reply {
+  return say([
+    plain('No review '),
+    code(id),
+    plain('. Review ids look like '),
+    code('r-7f3k2q'),
+    plain('; '),
+    code('/hoop pending'),
+    plain(' lists the open ones (records are kept 7 days).'),
+  ]);
+}
+
+export function unavailable(): Reply {
+  return say([
+    plain('Approvals are unavailable right now (the gateway cannot reach Redis). Try again shortly.'),
+  ]);
+}
+
+function reviewOf(result: DecideResult): { review?: Review } {
+  return result.review ? { review: result.review } : {};
+}

@@ -1,0 +1,19 @@
+import type { Review } from '../../src/approvals/review.types.ts';
+import type { ReviewStore } from '../../src/approvals/review-store.ts';
+import type { ApproverDirectory } from './approver-directory.ts';
+import type { SessionDirectory } from './sessions.ts';
+
+/**
+ * What the dispatch layer needs, and nothing platform-specific: the review store (decisions and
+ * reads), the chat-user → approver mapping, and where sessions come from. A Slack receiver and a
+ * Teams receiver build the same deps; only their `ApproverDirectory.lookupEmail` differs.
+ */
+export interface DispatchDeps {
+  store: Pick<ReviewStore, 'get' | 'decide' | 'list'>;
+  approvers: ApproverDirectory;
+  sessions: SessionDirectory;
+  /** The window `approve <id> for` offers when no length is given, in seconds. */
+  windowSeconds: number;
+  /** An approval was counted but more are needed: re-render the card (no state event fires). */
+  onCounted?: (review: Review) => Promise<void> | void;
+}

@@ -1,0 +1,157 @@
+import { webApi } from '@slack/bolt';
+import type { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { ReviewStore } from '../src/approvals/review-store.ts';
+import type { SlackSettings } from '../src/config/slack.ts';
+import { createRequestConnection, createWorkerConnection } from '../src/queues/connections.ts';
+import type { NotifyJob } from '../src/queues/names.ts';
+import { ReviewProducers } from '../src/queues/review-producers.ts';
+import { createApproverDirectory } from './dispatch/approver-directory.ts';
+import type { DispatchDeps } from './dispatch/deps.ts';
+import { reviewSessions } from './dispatch/sessions.ts';
+import { createSlackApp, slackEmailLookup } from './receivers/slack-app.ts';
+import { slackLogger } from './receivers/slack-logger.ts';
+import { CardLocations } from './workers/card-locations.ts';
+import { CardSync } from './workers/card-sync.ts';
+import { ChannelPacer } from './workers/channel-pacer.ts';
+import { startNotifyWorker } from './workers/notify.ts';
+import { createSlackPoster } from './workers/slack-poster.ts';
+
+/**
+ * The approval bot, composed: the Slack receiver (clicks, modal, `/hoop`), the notify worker
+ * (cards and thread replies), and the card sync (review events and the sweep). It shares nothing
+ * with the gateway but Redis, so it runs in the gateway's process (`serve --role all`) or as its
+ * own deployment with any number of replicas (`--role bot`): jobs are consumed once, card updates
+ * are deduplicated by job id, and pacing is per channel across replicas.
+ */
+export interface BotOptions {
+  slack: SlackSettings;
+  /** Where the approvals engine lives; the same values the gateway uses (config `approvals:`). */
+  approvals: {
+    redisUrl: string;
+    storePrefix: string;
+    queuePrefix: string;
+    claimAllowlist?: string[] | undefined;
+  };
+  /** The bot's own keys (card locations, pacing). Default `<queuePrefix>:bot`. */
+  botPrefix?: string;
+  /** Card sync sweep interval. Default 30 s. */
+  sweepMs?: number;
+  /** Delivery of the notify jobs the bot enqueues itself. Default 8 attempts from 2 s. */
+  notify?: { attempts?: number; backoffMs?: number };
+  logger?: Logger;
+}
+
+export interface RunningBot {
+  /** The HTTP receiver's port (HTTP mode). */
+  port: number | undefined;
+  store: ReviewStore;
+  sync: CardSync;
+  worker: Worker<NotifyJob, string>;
+  close(): Promise<void>;
+}
+
+export async function startBot(options: BotOptions): Promise<RunningBot> {
+  const { slack, approvals, logger } = options;
+  const botPrefix = options.botPrefix ?? `${approvals.queuePrefix}:bot`;
+  const requests = createRequestConnection({ url: approvals.redisUrl, name: 'hoop-bot' });
+  const workers = createWorkerConnection({ url: approvals.redisUrl, name: 'hoop-bot-worker' });
+  const store = new ReviewStore({
+    connection: requests,
+    prefix: approvals.storePrefix,
+    ...(approvals.claimAllowlist ? { claimAllowlist: approvals.claimAllowlist } : {}),
+  });
+  const producers = new ReviewProducers({ connection: requests, prefix: approvals.queuePrefix });
+  const locations = new CardLocations(workers, botPrefix);
+  const sdkLogger = slackLogger(logger);
+  // The worker's client neither retries nor waits out a 429 itself: the queue does (notify.ts).
+  const postingClient = new webApi.WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+    logger: sdkLogger,
+  });
+  const lookupClient = new webApi.WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 1 },
+    timeout: 5_000,
+    logger: sdkLogger,
+  });
+  const posters = [createSlackPoster(postingClient, slack)];
+  const sync = new CardSync({
+    store,
+    queues: producers,
+    locations,
+    posters,
+    ...(options.sweepMs ? { sweepMs: options.sweepMs } : {}),
+    ...(options.notify?.attempts ? { attempts: options.notify.attempts } : {}),
+    ...(options.notify?.backoffMs ? { backoffMs: options.notify.backoffMs } : {}),
+    ...(logger ? { logger } : {}),
+  });
+  const deps: DispatchDeps = {
+    store,
+    approvers: createApproverDirectory({
+      ...slack.approvers,
+      lookupEmail: slackEmailLookup(lookupClient),
+      configPath: 'slack.approvers',
+    }),
+    sessions: reviewSessions(store),
+    windowSeconds: slack.windowSeconds,
+    onCounted: (review) => sync.counted(review),
+  };
+  const worker = startNotifyWorker({
+    connection: workers,
+    store,
+    posters,
+    locations,
+    pacer: new ChannelPacer({ redis: workers, prefix: botPrefix, intervalMs: slack.postIntervalMs }),
+    windowSeconds: slack.windowSeconds,
+    prefix: approvals.queuePrefix,
+    ...(logger ? { logger } : {}),
+  });
+  const handle = createSlackApp(slack, deps, logger);
+  const syncing = startSync(sync, logger);
+  const { port } = await handle.start();
+  logger?.info(
+    { mode: slack.mode, port, path: slack.mode === 'http' ? slack.path : undefined },
+    'slack bot started',
+  );
+
+  return {
+    port,
+    store,
+    sync,
+    worker,
+    close: async () => {
+      syncing.cancel();
+      sync.stop();
+      await handle.stop();
+      await worker.close();
+      await producers.close();
+      await store.close();
+      requests.disconnect();
+      workers.disconnect();
+    },
+  };
+}
+
+/** Subscribes the card sync, retrying every 5 s while Redis is unreachable (the bot still starts). */
+function startSync(sync: CardSync, logger: Logger | undefined): { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let cancelled = false;
+  const attempt = (): void => {
+    sync.start().catch((error: unknown) => {
+      if (cancelled) return;
+      logger?.warn({ err: (error as Error).message }, 'card sync cannot subscribe yet; retrying in 5 s');
+      timer = setTimeout(attempt, 5_000).unref();
+    });
+  };
+  attempt();
+  return {
+    cancel: () => {
+      cancelled = true;
+      clearTimeout(timer);
+    },
+  };
+}

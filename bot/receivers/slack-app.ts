@@ -1,0 +1,114 @@
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { SlackSettings } from '../../src/config/slack.ts';
+import type { DispatchDeps } from '../dispatch/deps.ts';
+import { registerCommand } from './slack-command.ts';
+import { registerInteractions } from './slack-interactions.ts';
+import { slackLogger } from './slack-logger.ts';
+
+/**
+ * The bolt App with the receiver the configuration asks for:
+ *
+ * - **HTTP** (`HTTPReceiver`): Slack POSTs interactions and commands to `settings.path`; bolt
+ *   verifies the `v0=` HMAC signature and refuses a timestamp older than 5 minutes with 401
+ *   before any handler runs, and sends the ack as the HTTP response. `GET /healthz` answers 200.
+ * - **Socket Mode** (`SocketModeReceiver`): the bot opens a WebSocket to Slack with the app-level
+ *   token (`apps.connections.open`); no public endpoint, no signing secret.
+ *
+ * Authorization is our own function rather than bolt's token option: bolt would call `auth.test`
+ * once at construction and cache a failure for ever, so a bot started during a Slack outage could
+ * never answer a click. Here `auth.test` is retried in the background until it succeeds; until
+ * then events are handled with the token alone.
+ */
+export interface SlackAppHandle {
+  app: App;
+  client: webApi.WebClient;
+  /** Starts listening (HTTP) or connecting (socket); resolves to the HTTP port, if any. */
+  start(): Promise<{ port?: number }>;
+  stop(): Promise<void>;
+}
+
+export function createSlackApp(settings: SlackSettings, deps: DispatchDeps, logger?: Logger): SlackAppHandle {
+  const sdkLogger = slackLogger(logger);
+  const clientOptions = { slackApiUrl: settings.apiUrl, retryConfig: { retries: 2 }, timeout: 10_000 };
+  let receiver: Receiver;
+  if (settings.mode === 'socket') {
+    receiver = new SocketModeReceiver({
+      appToken: settings.appToken ?? '',
+      logger: sdkLogger,
+      installerOptions: { clientOptions: { slackApiUrl: settings.apiUrl } },
+    });
+  } else {
+    receiver = new HTTPReceiver({
+      signingSecret: settings.signingSecret ?? '',
+      endpoints: [settings.path],
+      logger: sdkLogger,
+      customRoutes: [
+        {
+          path: '/healthz',
+          method: ['GET'],
+          handler: (_req, res) => {
+            res.writeHead(200, { 'content-type': 'text/plain' });
+            res.end('ok');
+          },
+        },
+      ],
+    });
+  }
+  const client = new webApi.WebClient(settings.botToken, { ...clientOptions, logger: sdkLogger });
+  let identity: { botId?: string; botUserId?: string } = {};
+  const app = new App({
+    receiver,
+    logger: sdkLogger,
+    clientOptions,
+    authorize: async () => ({ botToken: settings.botToken, ...identity }),
+  });
+  app.error(async (error) => {
+    logger?.error({ err: error.message, code: error.code }, 'slack handler failed');
+  });
+  registerInteractions(app, deps, logger);
+  registerCommand(app, deps, logger);
+
+  let retry: NodeJS.Timeout | undefined;
+  const whoAmI = async (): Promise<void> => {
+    try {
+      const result = await client.auth.test();
+      identity = {
+        ...(typeof result.bot_id === 'string' ? { botId: result.bot_id } : {}),
+        ...(typeof result.user_id === 'string' ? { botUserId: result.user_id } : {}),
+      };
+      logger?.info({ team: result.team, botUserId: result.user_id }, 'slack bot authenticated');
+    } catch (error) {
+      logger?.warn({ err: (error as Error).message }, 'slack auth.test failed; retrying in 30 s');
+      retry = setTimeout(() => void whoAmI(), 30_000).unref();
+    }
+  };
+
+  return {
+    app,
+    client,
+    async start() {
+      void whoAmI();
+      if (receiver instanceof HTTPReceiver) {
+        const server = await receiver.start({ port: settings.listen.port, host: settings.listen.host });
+        return { port: (server.address() as AddressInfo).port };
+      }
+      await app.start();
+      return {};
+    },
+    async stop() {
+      clearTimeout(retry);
+      await app.stop().catch(() => undefined);
+    },
+  };
+}
+
+/** The profile e-mail of a Slack user (`users.info`, scope `users:read.email`). */
+export function slackEmailLookup(client: webApi.WebClient): (userId: string) => Promise<string | undefined> {
+  return async (userId) => {
+    const result = await client.users.info({ user: userId });
+    const email = result.user?.profile?.email;
+    return typeof email === 'string' && email !== '' ? email : undefined;
+  };
+}

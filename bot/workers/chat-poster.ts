@@ -1,0 +1,49 @@
+import type { Review } from '../../src/approvals/review.types.ts';
+import type { CardModel } from '../model/card.ts';
+import type { ChatPlatform } from '../model/interaction.ts';
+import type { Reply } from '../model/reply.ts';
+
+/**
+ * What the notify worker needs from a chat platform: where a review's card goes, and posting,
+ * updating and threading under it. Slack implements it now (slack-poster.ts), Teams next; the
+ * worker's pacing, retries and bookkeeping stay the same for both.
+ *
+ * Implementations translate their SDK's failures into the two errors below, so the worker can
+ * tell "wait and retry" and "give up" apart without knowing any SDK.
+ */
+export interface MessageRef {
+  channel: string;
+  /** The platform's message id (Slack `ts`). */
+  ts: string;
+}
+
+export interface ChatPoster {
+  readonly platform: ChatPlatform;
+  /** The channel for the review's card (rule, else cluster, else default); `undefined`: none. */
+  channelFor(review: Review): string | undefined;
+  /** Posts the card; resolves to where it landed (the channel id, which may differ from a #name). */
+  postCard(channel: string, card: CardModel): Promise<MessageRef>;
+  updateCard(ref: MessageRef, card: CardModel): Promise<void>;
+  /** A reply in the card's thread. */
+  postReply(ref: MessageRef, reply: Reply): Promise<void>;
+}
+
+/** The platform said "too many requests": retry after `retryAfterMs`, not before. */
+export class ChatRateLimitedError extends Error {
+  readonly retryAfterMs: number;
+  constructor(retryAfterMs: number, options: { cause?: unknown } = {}) {
+    super(`chat platform rate limit: retry after ${retryAfterMs} ms`, options);
+    this.name = 'ChatRateLimitedError';
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The platform refused for good (no such channel, bad token, invalid blocks): do not retry. */
+export class ChatRejectedError extends Error {
+  readonly code: string;
+  constructor(code: string, options: { cause?: unknown } = {}) {
+    super(`chat platform refused the message: ${code}`, options);
+    this.name = 'ChatRejectedError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,91 @@
+import { webApi } from '@slack/bolt';
+import type { Review } from '../../src/approvals/review.types.ts';
+import type { CardModel } from '../model/card.ts';
+import type { Reply } from '../model/reply.ts';
+import { cardMessage } from '../render/slack/card-blocks.ts';
+import { replyMessage } from '../render/slack/reply-blocks.ts';
+import { type ChatPoster, ChatRateLimitedError, ChatRejectedError, type MessageRef } from './chat-poster.ts';
+
+/**
+ * Slack's {@link ChatPoster}: `chat.postMessage` for cards and thread replies, `chat.update` for
+ * card changes. The client must be made with `rejectRateLimitedCalls: true` and no retries of
+ * its own (slack-client.ts): retrying and waiting out a 429 is the notify queue's job, where a
+ * wait costs no worker and survives a restart.
+ *
+ * Errors become the worker's two kinds: a 429 → {@link ChatRateLimitedError} with Slack's
+ * `Retry-After`; an `ok: false` that retrying cannot fix → {@link ChatRejectedError}. Anything
+ * else (Slack down, a 5xx, a timeout) is thrown as is and retried with backoff.
+ */
+export interface SlackChannels {
+  defaultChannel: string | undefined;
+  clusterChannels: Record<string, string>;
+}
+
+/** `ok: false` errors that no retry fixes. */
+const PERMANENT = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'msg_too_long',
+  'no_text',
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'missing_scope',
+  'message_not_found',
+  'cant_update_message',
+  'edit_window_closed',
+]);
+
+export function createSlackPoster(client: webApi.WebClient, channels: SlackChannels): ChatPoster {
+  return {
+    platform: 'slack',
+    channelFor(review: Review) {
+      return (
+        review.rule.notify?.slack?.channel ??
+        channels.clusterChannels[review.cluster] ??
+        channels.defaultChannel
+      );
+    },
+    async postCard(channel: string, card: CardModel): Promise<MessageRef> {
+      const message = cardMessage(card);
+      const result = await call(() =>
+        client.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false }),
+      );
+      if (!result.ts || !result.channel) throw new Error('chat.postMessage answered without ts/channel');
+      return { channel: result.channel, ts: result.ts };
+    },
+    async updateCard(ref: MessageRef, card: CardModel): Promise<void> {
+      await call(() => client.chat.update({ channel: ref.channel, ts: ref.ts, ...cardMessage(card) }));
+    },
+    async postReply(ref: MessageRef, reply: Reply): Promise<void> {
+      const message = replyMessage(reply);
+      await call(() =>
+        client.chat.postMessage({
+          channel: ref.channel,
+          thread_ts: ref.ts,
+          ...message,
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
+      );
+    },
+  };
+}
+
+async function call<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof webApi.WebAPIRateLimitedError) {
+      throw new ChatRateLimitedError(error.retryAfter * 1000, { cause: error });
+    }
+    if (error instanceof webApi.WebAPIPlatformError && PERMANENT.has(error.data.error)) {
+      throw new ChatRejectedError(error.data.error, { cause: error });
+    }
+    throw error;
+  }
+}
