@@ -1,0 +1,94 @@
+import type { Redis } from 'ioredis';
+import { whenReady } from '../src/approvals/unavailable-error.ts';
+import { loadConfigFile } from '../src/config/load.ts';
+import type { RecordingSettings } from '../src/config/recording.ts';
+import { createRequestConnection } from '../src/queues/connections.ts';
+import { findArchive, readArchiveLines } from '../src/recording/archive.ts';
+import type { RecordedEvent } from '../src/recording/event.types.ts';
+import { recordingKeys } from '../src/recording/scripts.ts';
+import { SessionIndex, type SessionMeta } from '../src/recording/session-index.ts';
+
+/**
+ * Where the `sessions` commands read recordings: the gateway's own config file names the Redis
+ * (index and live sessions) and the archive directory, so the CLI sees exactly what the gateway
+ * wrote. A session is read from its archive once closed, from its live Redis stream while open,
+ * and from the archive directory alone when the index no longer knows it (Redis lost, or a copy
+ * of the archive on another machine): `verify` and `replay` work on an archive by itself.
+ */
+export interface SessionSource {
+  settings: RecordingSettings;
+  index: SessionIndex | undefined;
+  /** The session's meta (undefined without Redis or when unknown) and its stored lines. */
+  load(id: string): Promise<LoadedSession>;
+  close(): void;
+}
+
+export interface LoadedSession {
+  meta: SessionMeta | undefined;
+  lines: string[];
+  events: RecordedEvent[];
+  /** `archive` (with its path relative to the recordings dir) or `live`. */
+  from: { kind: 'archive'; path: string } | { kind: 'live' };
+}
+
+export class SessionNotFoundError extends Error {
+  override name = 'UsageError';
+}
+
+export async function openSessionSource(
+  configFile: string,
+  options: { redis?: boolean } = {},
+): Promise<SessionSource> {
+  const config = await loadConfigFile(configFile);
+  const settings = config.recording;
+  let redis: Redis | undefined;
+  let index: SessionIndex | undefined;
+  if (options.redis !== false) {
+    redis = createRequestConnection({
+      url: settings.redisUrl,
+      name: 'hoop-gateway-cli',
+      commandTimeoutMs: 10_000,
+    });
+    try {
+      await whenReady(redis, 3000);
+      index = new SessionIndex(redis, recordingKeys(settings.storePrefix));
+    } catch {
+      redis.disconnect();
+      redis = undefined;
+      process.stderr.write('warning: Redis is not reachable; reading archives only\n');
+    }
+  }
+  return {
+    settings,
+    index,
+    load: async (id) => {
+      const meta = await index?.get(id);
+      const path = meta?.archive ?? (await findArchive(settings.dir, id));
+      if (path && (meta === undefined || meta.archivedAt !== undefined)) {
+        const lines = await readArchiveLines(settings.dir, path);
+        return { meta, lines, events: parse(lines), from: { kind: 'archive', path } };
+      }
+      if (meta && index) {
+        const lines = await index.liveLines(id);
+        return { meta, lines, events: parse(lines), from: { kind: 'live' } };
+      }
+      throw new SessionNotFoundError(
+        `no recorded session ${id} (not in the index, nor under ${settings.dir})`,
+      );
+    },
+    close: () => redis?.disconnect(),
+  };
+}
+
+/** Parses stored lines; a line that is not JSON is skipped here (`verify` reports it). */
+function parse(lines: readonly string[]): RecordedEvent[] {
+  const events: RecordedEvent[] = [];
+  for (const line of lines) {
+    try {
+      events.push(JSON.parse(line) as RecordedEvent);
+    } catch {
+      // Reported by `sessions verify`.
+    }
+  }
+  return events;
+}

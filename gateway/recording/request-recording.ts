@@ -1,0 +1,178 @@
+import { DEFAULT_CLAIM_ALLOWLIST, snapshotCaller } from '../../src/approvals/caller-snapshot.ts';
+import { maskingRulesFor } from '../../src/masking/policy.ts';
+import { captureBuffer } from '../../src/recording/body-capture.ts';
+import {
+  type BodyContext,
+  isSecretRequest,
+  recordBody,
+  sensitiveKindOf,
+} from '../../src/recording/body-record.ts';
+import type { BodyRecord, EventBody, RecordedInfo, RequestEvent } from '../../src/recording/event.types.ts';
+import { sanitizeHeaders } from '../../src/recording/headers.ts';
+import { newRequestId, type SessionIdentity, sessionIdentity } from '../../src/recording/session-identity.ts';
+import type { MetaUpdates } from '../../src/recording/session-store.ts';
+import { RecordingUnavailableError } from '../../src/recording/unavailable-error.ts';
+import type { RequestInfo } from '../../src/request/request-info.types.ts';
+import { callerFrom, clusterFrom, type RequestContext } from '../pipeline/context.ts';
+import type { RecordingRuntime } from './start.ts';
+
+/**
+ * One request's part of its session's recording. The record stage creates it once the caller
+ * and cluster are known ({@link RequestRecording.begin} resolves the session in Redis and makes
+ * sure its close job exists); the record gate writes the `request` event right before the request
+ * goes upstream; the record stage writes the `response` event when the answer is complete.
+ *
+ * Appends that find the session closed (its idle gap passed on another replica while this request
+ * ran) resolve the identity again and continue in the new session. Session meta counters
+ * (`requests`, `inflight`, `denied`, `errors`) and the review list ride along with the appends.
+ */
+export class RequestRecording {
+  readonly rid = newRequestId();
+  readonly runtime: RecordingRuntime;
+  readonly #ctx: RequestContext;
+  readonly #identity: SessionIdentity;
+  #sessionId: string;
+  #requestWritten = false;
+
+  private constructor(
+    runtime: RecordingRuntime,
+    ctx: RequestContext,
+    identity: SessionIdentity,
+    sessionId: string,
+  ) {
+    this.runtime = runtime;
+    this.#ctx = ctx;
+    this.#identity = identity;
+    this.#sessionId = sessionId;
+  }
+
+  static async begin(runtime: RecordingRuntime, ctx: RequestContext): Promise<RequestRecording> {
+    if (!runtime.archiveWritable())
+      throw new RecordingUnavailableError('the recording directory cannot be written');
+    const identity = sessionIdentity(callerFrom(ctx), clusterFrom(ctx).name, ctx.req.headers);
+    const id = await RequestRecording.#open(runtime, ctx, identity);
+    return new RequestRecording(runtime, ctx, identity, id);
+  }
+
+  static async #open(
+    runtime: RecordingRuntime,
+    ctx: RequestContext,
+    identity: SessionIdentity,
+  ): Promise<string> {
+    const userAgent = ctx.req.headers['user-agent'];
+    const { id } = await runtime.store.resolve({
+      identity,
+      caller: snapshotCaller(callerFrom(ctx), DEFAULT_CLAIM_ALLOWLIST),
+      cluster: clusterFrom(ctx).name,
+      ...(userAgent ? { userAgent } : {}),
+    });
+    await runtime.closeQueue.ensureScheduled(id);
+    return id;
+  }
+
+  get sessionId(): string {
+    return this.#sessionId;
+  }
+
+  get requestWritten(): boolean {
+    return this.#requestWritten;
+  }
+
+  /** Appends an event to this request's session (re-resolving once if it closed meanwhile). */
+  async append(body: EventBody, updates: MetaUpdates = {}): Promise<void> {
+    const store = this.runtime.store;
+    let outcome = await store.append(this.#sessionId, this.#identity.key, body, updates);
+    if (outcome.kind === 'closed') {
+      this.#sessionId = await RequestRecording.#open(this.runtime, this.#ctx, this.#identity);
+      outcome = await store.append(this.#sessionId, this.#identity.key, body, updates);
+      if (outcome.kind === 'closed')
+        throw new RecordingUnavailableError('the session closed twice while recording');
+    }
+  }
+
+  /** The masking context for a body of this request. */
+  bodyContext(watch: boolean): BodyContext {
+    const info = this.#ctx.info;
+    return {
+      sensitiveKind: sensitiveKindOf(info),
+      secret: isSecretRequest(info),
+      watch,
+      rules: maskingRulesFor(this.runtime.masking, callerFrom(this.#ctx)),
+    };
+  }
+
+  /**
+   * Writes the `request` event (once). `inflight` marks it as forwarded: the session cannot close
+   * until the matching response event is written.
+   */
+  async writeRequest(options: { inflight: boolean }): Promise<void> {
+    if (this.#requestWritten) return;
+    const ctx = this.#ctx;
+    let body: BodyRecord | undefined;
+    if (ctx.body && ctx.body.length > 0) {
+      const contentType = single(ctx.req.headers['content-type']);
+      const captured = captureBuffer(ctx.body, this.runtime.settings.bodyCap);
+      body = await recordBody(
+        captured,
+        { contentType, cap: this.runtime.settings.bodyCap },
+        this.bodyContext(false),
+      );
+    }
+    const event: RequestEvent = {
+      type: 'request',
+      rid: this.rid,
+      method: ctx.req.method ?? 'GET',
+      path: ctx.clusterPath ?? '/',
+      headers: sanitizeHeaders(ctx.req.rawHeaders),
+    };
+    if (ctx.rawQuery) event.query = ctx.rawQuery;
+    if (ctx.info) event.info = recordedInfo(ctx.info);
+    if (body) event.body = body;
+    if (ctx.decision) event.decision = { action: ctx.decision.action, rule: ctx.decision.rule };
+    if (ctx.review) event.review = { id: ctx.review.id, state: ctx.review.outcome };
+    const command = single(ctx.req.headers['kubectl-command']);
+    if (command) event.command = command.slice(0, 200);
+    await this.append(event, { incr: { requests: 1, ...(options.inflight ? { inflight: 1 } : {}) } });
+    this.#requestWritten = true;
+  }
+
+  /** Meta updates for the response: counters, and the review this request went through. */
+  responseUpdates(status: number, forwarded: boolean): MetaUpdates {
+    const ctx = this.#ctx;
+    const incr: Record<string, number> = {};
+    if (forwarded) incr['inflight'] = -1;
+    if (ctx.refusal === 'policy') incr['denied'] = 1;
+    if (status >= 500) incr['errors'] = 1;
+    const set: Record<string, string> = {};
+    if (ctx.review) {
+      const info = ctx.info;
+      const target = info ? [info.namespace, info.resource, info.name].filter(Boolean).join('/') : '';
+      set[`review:${ctx.review.id}`] = JSON.stringify({
+        state: reviewState(ctx.review.outcome),
+        outcome: ctx.review.outcome,
+        verb: info?.verb ?? '',
+        target,
+      });
+    }
+    return { incr, set };
+  }
+}
+
+function reviewState(outcome: string): string {
+  if (/^(approved|auto-approved)/.test(outcome)) return 'approved';
+  return outcome;
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function recordedInfo(info: RequestInfo): RecordedInfo {
+  if (!info.isResourceRequest) return { verb: info.verb, path: info.path };
+  const out: RecordedInfo = { verb: info.verb, resource: info.resource, apiVersion: info.apiVersion };
+  if (info.subresource) out.subresource = info.subresource;
+  if (info.apiGroup) out.apiGroup = info.apiGroup;
+  if (info.namespace) out.namespace = info.namespace;
+  if (info.name) out.name = info.name;
+  return out;
+}

@@ -1,0 +1,122 @@
+import type { StreamCloseEvent, StreamFrame, StreamOpenEvent } from '../../src/recording/event.types.ts';
+import type { RequestRecording } from './request-recording.ts';
+
+/**
+ * Records one stream (exec, attach, port-forward) into its request's session: a `stream-open`
+ * event, the frames in batches (`stream-data`, at most every `flushMs` or every 32 KiB, so an
+ * interactive session costs a few appends a second and a bulk `cat` does not cost one per
+ * frame), and a `stream-close` event with the exit status and byte counts.
+ *
+ * Frames carry their time in milliseconds since the stream opened (so replays keep the pacing)
+ * and their bytes in base64, exactly as relayed. Appends go through the session's queue in
+ * order. The first failed append calls `onFailure` once; the relay then ends the stream when
+ * recording is required (a stream that can no longer be recorded must not go on).
+ */
+
+const MAX_BATCH_BYTES = 32 * 1024;
+
+export class StreamRecorder {
+  readonly stream: string;
+  readonly bytes = { fromClient: 0, toClient: 0 };
+  readonly #recording: RequestRecording;
+  readonly #onFailure: (error: unknown) => void;
+  readonly #flushMs: number;
+  readonly #opened = performance.now();
+  #frames: StreamFrame[] = [];
+  #batchBytes = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #pending: Promise<void> = Promise.resolve();
+  #failed = false;
+
+  constructor(recording: RequestRecording, onFailure: (error: unknown) => void, flushMs = 50) {
+    this.#recording = recording;
+    this.stream = recording.rid;
+    this.#onFailure = onFailure;
+    this.#flushMs = flushMs;
+  }
+
+  /** Writes the `stream-open` event; awaited before the stream starts (it fails closed). */
+  async open(details: Omit<StreamOpenEvent, 'type' | 'rid' | 'stream'>): Promise<void> {
+    await this.#recording.append({
+      type: 'stream-open',
+      rid: this.#recording.rid,
+      stream: this.stream,
+      ...details,
+    });
+  }
+
+  /** Milliseconds since the stream opened. */
+  elapsed(): number {
+    return Math.round((performance.now() - this.#opened) * 1000) / 1000;
+  }
+
+  /** Records one frame (its channel and payload) as relayed. */
+  frame(channel: number, payload: Uint8Array): void {
+    this.#frames.push([this.elapsed(), channel, Buffer.from(payload).toString('base64')]);
+    this.#batchBytes += payload.length;
+    if (this.#batchBytes >= MAX_BATCH_BYTES) this.flush();
+    else this.#timer ??= setTimeout(() => this.flush(), this.#flushMs);
+  }
+
+  /** Appends the frames gathered so far. */
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#frames.length === 0) return;
+    const frames = this.#frames;
+    this.#frames = [];
+    this.#batchBytes = 0;
+    this.#enqueue(() => this.#recording.append({ type: 'stream-data', stream: this.stream, frames }));
+  }
+
+  /** Flushes and writes the `stream-close` event; resolves once everything is appended. */
+  async close(details: Omit<StreamCloseEvent, 'type' | 'stream' | 'durationMs' | 'bytes'>): Promise<void> {
+    this.flush();
+    const event: StreamCloseEvent = {
+      type: 'stream-close',
+      stream: this.stream,
+      durationMs: Math.round(this.elapsed()),
+      bytes: { ...this.bytes },
+      ...details,
+    };
+    this.#enqueue(() => this.#recording.append(event));
+    await this.#pending;
+  }
+
+  #enqueue(append: () => Promise<void>): void {
+    this.#pending = this.#pending.then(append).catch((error: unknown) => {
+      if (this.#failed) return;
+      this.#failed = true;
+      this.#onFailure(error);
+    });
+  }
+}
+
+/** The exit code a channel-3 Status reports: 0 on Success, N for NonZeroExitCode, else undefined. */
+export function exitStatus(payload: Uint8Array): {
+  exitCode: number | undefined;
+  status: { status: string; reason?: string; message?: string } | undefined;
+} {
+  try {
+    const status = JSON.parse(Buffer.from(payload).toString('utf8')) as {
+      status?: string;
+      reason?: string;
+      message?: string;
+      details?: { causes?: Array<{ reason?: string; message?: string }> };
+    };
+    const summary = {
+      status: status.status ?? 'Unknown',
+      ...(status.reason ? { reason: status.reason } : {}),
+      ...(status.message ? { message: status.message.slice(0, 500) } : {}),
+    };
+    if (status.status === 'Success') return { exitCode: 0, status: summary };
+    const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
+    const code = cause?.message !== undefined ? Number(cause.message) : Number.NaN;
+    return {
+      exitCode: status.reason === 'NonZeroExitCode' && Number.isInteger(code) ? code : undefined,
+      status: summary,
+    };
+  } catch {
+    return { exitCode: undefined, status: undefined };
+  }
+}

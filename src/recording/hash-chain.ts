@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The hash chain that makes a recording tamper-evident.
+ *
+ * Every event is stored as canonical JSON (object keys sorted, no whitespace) on one line. Its
+ * `hash` is SHA-256 over the canonical JSON of the event without `hash`; that includes `seq` and
+ * `prev`, the previous event's hash. The first event's `prev` is the session's genesis hash,
+ * derived from the session id, so events cannot be moved from one session to another.
+ *
+ * Verification ({@link verifyChain}) rejects a line that is not valid JSON, is not in canonical
+ * form (so even a byte of whitespace added is a change), has the wrong sequence number, does not
+ * point at its predecessor, or whose hash does not match its content — and says which line. The
+ * session's final hash and event count are kept in the index, so a cut-off tail is caught too.
+ */
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** JSON with object keys sorted at every level and no whitespace: one text per value. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new TypeError(`cannot serialise ${typeof value} canonically`);
+    return text;
+  }
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, item]) => item !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+}
+
+/** The `prev` of a session's first event. */
+export function genesisHash(sessionId: string): string {
+  return sha256Hex(`hoop-gateway recording v1 session ${sessionId}`);
+}
+
+/** Hashes an event (without `hash`) and returns its stored line (with `hash`). */
+export function sealEvent(event: Record<string, unknown>): { hash: string; line: string } {
+  const { hash: _ignored, ...content } = event;
+  const hash = sha256Hex(canonicalJson(content));
+  return { hash, line: canonicalJson({ ...content, hash }) };
+}
+
+export type ChainResult =
+  | { ok: true; count: number; finalHash: string }
+  | { ok: false; line: number; seq: number | undefined; reason: string };
+
+/**
+ * Checks a session's stored lines in order (1-based `line` in failures). `expected`, when given,
+ * is what the index says the session ends with.
+ */
+export function verifyChain(
+  sessionId: string,
+  lines: readonly string[],
+  expected?: { count?: number; finalHash?: string },
+): ChainResult {
+  let prev = genesisHash(sessionId);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const fail = (reason: string, seq?: number): ChainResult => ({ ok: false, line: i + 1, seq, reason });
+    let event: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(line);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+        return fail('not an object');
+      event = parsed as Record<string, unknown>;
+    } catch {
+      return fail('not valid JSON');
+    }
+    const seq = typeof event['seq'] === 'number' ? event['seq'] : undefined;
+    if (canonicalJson(event) !== line) return fail('not in canonical form (the line was edited)', seq);
+    if (seq !== i + 1) return fail(`sequence number ${String(seq)} where ${i + 1} was expected`, seq);
+    if (event['prev'] !== prev) return fail('does not point at the previous event (prev hash differs)', seq);
+    const { hash } = sealEvent(event);
+    if (event['hash'] !== hash) return fail('content does not match its hash', seq);
+    prev = hash;
+  }
+  if (expected?.count !== undefined && expected.count !== lines.length) {
+    return {
+      ok: false,
+      line: lines.length,
+      seq: lines.length,
+      reason: `the index records ${expected.count} events, the recording has ${lines.length}`,
+    };
+  }
+  if (expected?.finalHash !== undefined && expected.finalHash !== prev) {
+    return {
+      ok: false,
+      line: lines.length,
+      seq: lines.length,
+      reason: 'the last event hash differs from the final hash in the index',
+    };
+  }
+  return { ok: true, count: lines.length, finalHash: prev };
+}

@@ -1,0 +1,162 @@
+/**
+ * Recording end to end with the real kubectl (1.33 and 1.31) through the gateway: one invocation
+ * is one session with all its requests; `exec -i -- cat` is recorded as a valid asciicast with
+ * stdin, stdout and the exit code, and never falls back to SPDY; port-forward is recorded with
+ * its byte counts; sessions close after the idle gap and are archived with a summary.
+ */
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RecordedEvent } from '../../src/recording/event.types.ts';
+import { runKubectl, spawnKubectl, waitForOutput } from '../support/kubectl.ts';
+import { AGENTS } from '../support/stack.ts';
+import { DEMO_POLICY, type RecordingStack, startRecordingStack } from './gateway-support.ts';
+
+let rs: RecordingStack;
+let kubeconfig: string;
+beforeAll(async () => {
+  rs = await startRecordingStack({ policy: DEMO_POLICY });
+  kubeconfig = await rs.stack.kubeconfigFor(AGENTS.agent.clientId);
+});
+afterAll(async () => rs?.close());
+beforeEach(() => {
+  rs.stack.sandbox.requests.length = 0;
+});
+
+async function archivedEvents(id: string): Promise<{ events: RecordedEvent[]; dir: string; path: string }> {
+  const meta = await rs.waitForArchived(id);
+  const dir = join(rs.stack.dir, 'data', 'recordings');
+  const text = await readFile(join(dir, meta.archive ?? ''), 'utf8');
+  const events = text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as RecordedEvent);
+  return { events, dir, path: meta.archive ?? '' };
+}
+
+/** The one session kubectl opened since `since`. */
+async function onlySession(since: number) {
+  const sessions = await rs.sessionsSince(since);
+  expect(sessions.map((s) => s.kind)).toEqual(['kubectl']);
+  return sessions[0]!;
+}
+
+describe.each(['1.33', '1.31'])('kubectl %s through a recording gateway', (version) => {
+  it('records one invocation as one session with all its requests', async () => {
+    const since = Date.now();
+    const result = await runKubectl({
+      kubeconfig,
+      version,
+      args: ['get', 'pods', '-n', 'default', '-o', 'name'],
+    });
+    expect(result.code).toBe(0);
+    const session = await onlySession(since);
+    expect(session).toMatchObject({
+      agent: AGENTS.agent.clientId,
+      cluster: 'sandbox',
+      command: 'kubectl get',
+    });
+    const { events } = await archivedEvents(session.id);
+    const requests = events.filter((e) => e.type === 'request');
+    const responses = events.filter((e) => e.type === 'response');
+    expect(requests.length).toBe(rs.stack.sandbox.requests.length);
+    expect(responses.length).toBe(requests.length);
+    expect(requests.map((e) => e.type === 'request' && `${e.method} ${e.path}`)).toContain(
+      'GET /api/v1/namespaces/default/pods',
+    );
+    const meta = await rs.index.get(session.id);
+    expect(meta?.summary).toContain(`Commands: kubectl get`);
+    expect(meta?.outcomes).toEqual(['clean']);
+  });
+
+  it('records exec -i cat as asciicast with stdin, stdout and exit code, with no SPDY fallback', async () => {
+    const since = Date.now();
+    // Big enough for several recorded batches (32 KiB each) and many WebSocket frames.
+    const input = Array.from({ length: 4000 }, (_, i) => `line ${i}: hello from stdin ✓\n`).join('');
+    const result = await runKubectl({
+      kubeconfig,
+      version,
+      args: ['exec', '-i', '-n', 'payments', 'ledger-0', '--', 'cat'],
+      stdin: input,
+    });
+    expect(result).toMatchObject({ code: 0, stdout: input });
+    const execs = rs.stack.sandbox.requests.filter((r) => r.path.endsWith('/exec'));
+    expect(execs.map((r) => r.method)).toEqual(['GET']);
+    const session = await onlySession(since);
+    const { events, dir, path } = await archivedEvents(session.id);
+    const close = events.find((e) => e.type === 'stream-close');
+    expect(close).toMatchObject({ exitCode: 0, closeCode: 1000 });
+    const open = events.find((e) => e.type === 'stream-open');
+    if (open?.type !== 'stream-open') throw new Error('no stream-open event');
+    const cast = (await readFile(join(dir, path.replace(/\.jsonl$/, `.${open.stream}.cast`)), 'utf8'))
+      .trim()
+      .split('\n');
+    const header = JSON.parse(cast[0]!) as Record<string, unknown>;
+    expect(header).toMatchObject({ version: 2, width: 80, height: 24 });
+    const entries = cast.slice(1).map((line) => JSON.parse(line) as [number, string, string]);
+    for (const [t, code, data] of entries) {
+      expect(typeof t).toBe('number');
+      expect(['o', 'i', 'r']).toContain(code);
+      expect(typeof data).toBe('string');
+    }
+    expect(
+      entries
+        .filter((e) => e[1] === 'i')
+        .map((e) => e[2])
+        .join(''),
+    ).toBe(input);
+    expect(
+      entries
+        .filter((e) => e[1] === 'o')
+        .map((e) => e[2])
+        .join(''),
+    ).toBe(input);
+    const times = entries.map((e) => e[0]);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+
+    const replay = await rs.cli(['sessions', 'replay', session.id, '--speed', '1000']);
+    expect(replay).toMatchObject({ code: 0, stdout: result.stdout });
+  });
+
+  it('records port-forward open, close and byte counts', async () => {
+    const since = Date.now();
+    const child = spawnKubectl({
+      kubeconfig,
+      version,
+      args: ['-n', 'default', 'port-forward', 'deploy/web', ':8080'],
+    });
+    try {
+      const out = await waitForOutput(child, /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/);
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+      const echoed = await new Promise<string>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const socket = net.connect(port, '127.0.0.1', () => socket.end('ping through the gateway'));
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
+      });
+      expect(echoed).toBe('ping through the gateway');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const closed = new Promise((resolve) => child.once('close', resolve));
+        child.kill('SIGTERM');
+        await closed;
+      }
+    }
+    const session = await onlySession(since);
+    const { events } = await archivedEvents(session.id);
+    const open = events.find((e) => e.type === 'stream-open');
+    const close = events.find((e) => e.type === 'stream-close');
+    expect(open).toMatchObject({
+      kind: 'portforward',
+      recorded: false,
+      pod: expect.stringMatching(/^web-/),
+      namespace: 'default',
+    });
+    if (close?.type !== 'stream-close') throw new Error('no stream-close event');
+    expect(close.bytes.fromClient).toBeGreaterThan(0);
+    expect(close.bytes.toClient).toBeGreaterThan(0);
+    expect(close.ports).toEqual([8080]);
+  });
+});

@@ -1,0 +1,190 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SessionDirectory } from '../../bot/dispatch/sessions.ts';
+import { readArchiveLines } from '../../src/recording/archive.ts';
+import { closeSession } from '../../src/recording/close-session.ts';
+import type { EventBody } from '../../src/recording/event.types.ts';
+import { verifyChain } from '../../src/recording/hash-chain.ts';
+import { pruneExpired } from '../../src/recording/retention.ts';
+import { sessionIdentity } from '../../src/recording/session-identity.ts';
+import { SessionIndex } from '../../src/recording/session-index.ts';
+import { RecordingStore } from '../../src/recording/session-store.ts';
+import { CALLER, type RecordingHarness, recordingHarness } from './support.ts';
+
+const identity = sessionIdentity(CALLER, 'prod', {
+  'kubectl-session': '11111111-2222-3333',
+  'kubectl-command': 'kubectl get',
+});
+const request = (rid: string): EventBody => ({
+  type: 'request',
+  rid,
+  method: 'GET',
+  path: '/api/v1/pods',
+  headers: {},
+});
+const response = (rid: string, status = 200): EventBody => ({ type: 'response', rid, status, durationMs: 1 });
+
+let h: RecordingHarness;
+afterEach(async () => h?.cleanup());
+
+describe('the live recording store', () => {
+  it('opens one session per identity and chains its events', async () => {
+    h = await recordingHarness('store');
+    const first = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    const again = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ id: first.id, created: false });
+    expect(first.id).toMatch(/^s-[0-9a-z]{10}$/);
+    await h.store.append(first.id, identity.key, request('r-1'), { incr: { requests: 1, inflight: 1 } });
+    await h.store.append(first.id, identity.key, response('r-1'), { incr: { inflight: -1 } });
+    const index = new SessionIndex(h.redis, h.keys);
+    const lines = await index.liveLines(first.id);
+    const meta = await index.get(first.id);
+    expect(meta).toMatchObject({
+      state: 'open',
+      agent: 'agent-1',
+      cluster: 'prod',
+      command: 'kubectl get',
+      requests: 1,
+    });
+    expect(verifyChain(first.id, lines, { count: meta?.seq, finalHash: meta?.hash })).toMatchObject({
+      ok: true,
+      count: 3,
+    });
+    // The index serves the chat bot's `/hoop sessions` as its session directory, as it is.
+    const directory: SessionDirectory = index;
+    expect(await directory.list({ agent: 'AGENT', cluster: 'prod', limit: 5 })).toMatchObject([
+      { id: first.id, agent: 'agent-1', cluster: 'prod', command: 'kubectl get', reviews: [] },
+    ]);
+    expect(await directory.get(first.id)).toMatchObject({ id: first.id });
+  });
+
+  it('merges two replicas appending to one session into one ordered chain', async () => {
+    h = await recordingHarness('replicas');
+    const otherRedis = h.redis.duplicate();
+    const other = new RecordingStore({
+      redis: otherRedis,
+      prefix: `${h.prefix}:rec`,
+      idleGapMs: 60_000,
+      replica: 'b',
+    });
+    const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    const joined = await other.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    expect(joined.id).toBe(id);
+    const writes: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 40; i++) {
+      const store = i % 2 === 0 ? h.store : other;
+      writes.push(store.append(id, identity.key, request(`r-${i}`), { incr: { requests: 1 } }));
+    }
+    await Promise.all(writes);
+    const lines = await new SessionIndex(h.redis, h.keys).liveLines(id);
+    expect(verifyChain(id, lines)).toMatchObject({ ok: true, count: 41 });
+    const writers = new Set(lines.map((line) => (JSON.parse(line) as { by: string }).by));
+    expect(writers.size).toBe(2);
+    await other.drain();
+    otherRedis.disconnect();
+  });
+
+  it('closes after the idle gap, archives, summarises, and opens a new session afterwards', async () => {
+    h = await recordingHarness('close', 50);
+    const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    await h.store.append(id, identity.key, request('r-1'), { incr: { requests: 1, inflight: 1 } });
+    const deps = { redis: h.redis, keys: h.keys, dir: h.dir, idleGapMs: 50 };
+    // A request in flight keeps the session open however long it lasts.
+    expect(await closeSession(deps, id, Date.now() + 1000)).toMatchObject({ kind: 'wait' });
+    await h.store.append(id, identity.key, response('r-1', 500), { incr: { inflight: -1 } });
+    expect(await closeSession(deps, id, Date.now() - 1000)).toMatchObject({ kind: 'wait' });
+    const closed = await closeSession(deps, id, Date.now() + 1000);
+    expect(closed).toMatchObject({ kind: 'archived' });
+    if (closed.kind !== 'archived') return;
+    expect(closed.summary).toContain(`Session ${id}: agent-1 on prod`);
+    expect(closed.summary).toContain('Errors: 1 (500 GET /api/v1/pods)');
+    expect(closed.facts.outcomes).toEqual(['error']);
+    const meta = await new SessionIndex(h.redis, h.keys).get(id);
+    const lines = await readArchiveLines(h.dir, closed.path);
+    expect(verifyChain(id, lines, { count: meta?.count, finalHash: meta?.finalHash })).toMatchObject({
+      ok: true,
+    });
+    expect(await h.redis.exists(h.keys.events(id))).toBe(0);
+    expect(await h.redis.zscore(h.keys.byOutcome('error'), id)).not.toBeNull();
+    expect(await closeSession(deps, id)).toEqual({ kind: 'already-archived' });
+    // The next request of this identity opens a new session; appends to the old one are refused.
+    expect(await h.store.append(id, identity.key, request('r-2'))).toEqual({ kind: 'closed' });
+    const next = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    expect(next).toMatchObject({ created: true });
+    expect(next.id).not.toBe(id);
+  });
+
+  it('writes one asciicast file per recorded exec stream', async () => {
+    h = await recordingHarness('cast', 10);
+    const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    const data = (text: string) => Buffer.from(text).toString('base64');
+    await h.store.append(id, identity.key, {
+      type: 'stream-open',
+      rid: 'r-1',
+      stream: 'x1',
+      kind: 'exec',
+      protocol: 'v5.channel.k8s.io',
+      recorded: true,
+      command: ['cat'],
+      pod: 'web-1',
+      namespace: 'default',
+      stdin: true,
+      tty: false,
+    });
+    await h.store.append(id, identity.key, {
+      type: 'stream-data',
+      stream: 'x1',
+      frames: [
+        [1, 1, ''],
+        [10, 0, data('hi\n')],
+        [12, 1, data('hi\n')],
+        [13, 4, data('{"Width":100,"Height":30}')],
+      ],
+    });
+    await h.store.append(id, identity.key, {
+      type: 'stream-close',
+      stream: 'x1',
+      durationMs: 20,
+      exitCode: 0,
+      closeCode: 1000,
+      bytes: { fromClient: 4, toClient: 4 },
+    });
+    const closed = await closeSession(
+      { redis: h.redis, keys: h.keys, dir: h.dir, idleGapMs: 10 },
+      id,
+      Date.now() + 100,
+    );
+    expect(closed).toMatchObject({ kind: 'archived', casts: [`${id}.x1.cast`] });
+    if (closed.kind !== 'archived') return;
+    expect(closed.summary).toContain('Exec: `cat` in default/web-1: exit 0');
+    const cast = (await readFile(join(h.dir, closed.path.replace('.jsonl', '.x1.cast')), 'utf8'))
+      .trim()
+      .split('\n');
+    expect(JSON.parse(cast[0]!)).toMatchObject({
+      version: 2,
+      width: 100,
+      height: 30,
+      title: 'cat in default/web-1',
+    });
+    expect(cast.slice(1).map((line) => JSON.parse(line) as unknown)).toEqual([
+      [0.01, 'i', 'hi\n'],
+      [0.012, 'o', 'hi\n'],
+      [0.013, 'r', '100x30'],
+    ]);
+  });
+
+  it('prunes sessions past retention, with their archives', async () => {
+    h = await recordingHarness('retention', 10);
+    const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    const deps = { redis: h.redis, keys: h.keys, dir: h.dir, idleGapMs: 10 };
+    const closed = await closeSession(deps, id, Date.now() + 100);
+    expect(closed.kind).toBe('archived');
+    expect(await pruneExpired({ ...deps, retentionMs: 60_000 })).toEqual([]);
+    expect(await pruneExpired({ ...deps, retentionMs: 60_000 }, Date.now() + 120_000)).toEqual([id]);
+    expect(await h.redis.exists(h.keys.meta(id))).toBe(0);
+    expect(await h.redis.zscore(h.keys.byTime, id)).toBeNull();
+    if (closed.kind === 'archived') await expect(readArchiveLines(h.dir, closed.path)).rejects.toThrow();
+  });
+});
