@@ -11,8 +11,19 @@ export function classify(): Stage {
     ctx.info = classifyRequest(
       ctx.req.method ?? 'GET',
       ctx.clusterPath ?? '/',
-      ctx.query ?? new URLSearchParams(),
+      // The raw query, so it is read with Go's rules (and refused where Go and WHATWG disagree,
+      // e.g. `?watch=1;x`); a pre-parsed URLSearchParams would skip that check.
+      ctx.rawQuery ?? '',
     );
+    // An upgrade through a proxy subresource (nodes/proxy, pods/proxy, services/proxy) reaches
+    // kubelet's or a pod's streaming endpoints: `GET nodes/<n>/proxy/exec/…` is an exec into any
+    // pod on that node. kube-apiserver authorizes it as `get` (the long-known nodes/proxy
+    // escalation); the gateway counts it as `create`, like exec itself, so a read rule never
+    // lets it through.
+    const info = ctx.info;
+    if (ctx.upgrade && (info.subresource === 'proxy' || info.verb === 'proxy')) {
+      ctx.info = { ...info, verb: 'create' };
+    }
     await next(ctx);
   };
 }

@@ -1,13 +1,23 @@
 import { forbidden } from '../../src/errors.ts';
-import type { Stage } from './context.ts';
+import type { IdentityMapping } from '../runtime.ts';
+import { callerFrom, type Stage } from './context.ts';
 
 /**
  * The gateway decides who the agent is upstream; a caller may not ask to be someone else. Any
  * `Impersonate-*` header (User, Group, Uid, Extra-*) is refused outright rather than stripped, so a
- * confused client learns why instead of silently acting as itself.
+ * confused client learns why instead of silently acting as itself. It also refuses an agent whose
+ * upstream user name would fall in Kubernetes' reserved `system:` namespace.
  */
-export function refuseImpersonation(): Stage {
+export function refuseImpersonation(identity: IdentityMapping): Stage {
   return (next) => async (ctx) => {
+    // The agent is impersonated upstream as <userPrefix><subject>. With an empty prefix a subject
+    // such as `system:kube-controller-manager` would borrow a control-plane identity: refuse it.
+    if ((identity.userPrefix + callerFrom(ctx).subject).startsWith('system:')) {
+      ctx.refusal = 'system user';
+      throw forbidden(
+        `the agent's upstream user name would start with "system:", which is reserved for Kubernetes components; ask the platform team to set identity.userPrefix`,
+      );
+    }
     for (const name of Object.keys(ctx.req.headers)) {
       if (name.startsWith('impersonate-')) {
         ctx.refusal = 'caller impersonation';

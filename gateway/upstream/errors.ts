@@ -27,7 +27,9 @@ export function upstreamFailure(error: unknown, cluster: string): StatusError {
       503,
       'ServiceUnavailable',
       `cluster "${cluster}" is unreachable from the gateway (${code}); retry later or ask the platform team`,
-      { cause: error, headers: { 'retry-after': '5' } },
+      // No Retry-After: client-go would retry every request ten times, and kubectl would hang for
+      // minutes in front of a cluster that is down instead of saying so.
+      { cause: error },
     );
   }
   return new StatusError(

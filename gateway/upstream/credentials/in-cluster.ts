@@ -30,7 +30,7 @@ export async function inClusterTarget(
   }
   const token = fileTokenSource(`${dir}/token`);
   await token(); // fail at start-up, not on the first request
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, ca });
+  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, ca });
   const hostPart = host.includes(':') ? `[${host}]` : host;
   return {
     baseUrl: new URL(`https://${hostPart}:${port}`),

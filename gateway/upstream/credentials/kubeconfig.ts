@@ -67,7 +67,7 @@ export async function kubeconfigTarget(path: string, contextName?: string): Prom
   const key = await fileOrData(user['client-key'], user['client-key-data']);
   const agent = new Agent({
     keepAlive: true,
-    maxSockets: 256,
+    maxSockets: Number.POSITIVE_INFINITY, // every open watch or `logs -f` holds a socket: no cap
     ...(ca ? { ca } : {}),
     ...(cert && key ? { cert, key } : {}),
     ...(cluster['tls-server-name'] ? { servername: cluster['tls-server-name'] } : {}),
