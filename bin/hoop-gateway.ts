@@ -19,6 +19,14 @@ const commands: Record<string, Command> = {
     load: () => import('../cli/sandbox.ts'),
   },
   policy: { summary: 'check a policy file or explain a decision', load: () => import('../cli/policy.ts') },
+  reviews: {
+    summary: 'list, show, approve or reject held requests (terminal approver)',
+    load: () => import('../cli/reviews.ts'),
+  },
+  sessions: {
+    summary: 'list, show, replay, verify or export recorded sessions',
+    load: () => import('../cli/sessions.ts'),
+  },
   token: {
     summary: 'kubectl exec credential plugin: fetch an OIDC token',
     load: () => import('../cli/token.ts'),

@@ -6,9 +6,11 @@ import type { SlackSettings } from '../src/config/slack.ts';
 import { createRequestConnection, createWorkerConnection } from '../src/queues/connections.ts';
 import type { NotifyJob } from '../src/queues/names.ts';
 import { ReviewProducers } from '../src/queues/review-producers.ts';
+import { recordingKeys } from '../src/recording/scripts.ts';
+import { SessionIndex } from '../src/recording/session-index.ts';
 import { createApproverDirectory } from './dispatch/approver-directory.ts';
 import type { DispatchDeps } from './dispatch/deps.ts';
-import { reviewSessions } from './dispatch/sessions.ts';
+import { reviewSessions, whenConnected } from './dispatch/sessions.ts';
 import { createSlackApp, slackEmailLookup } from './receivers/slack-app.ts';
 import { slackLogger } from './receivers/slack-logger.ts';
 import { CardLocations } from './workers/card-locations.ts';
@@ -33,6 +35,11 @@ export interface BotOptions {
     queuePrefix: string;
     claimAllowlist?: string[] | undefined;
   };
+  /**
+   * The recorder's session index (config `recording:`), for `/hoop sessions` and `/hoop show`.
+   * Without it the bot knows only the sessions that asked for a review.
+   */
+  recording?: { redisUrl: string; storePrefix: string } | undefined;
   /** The bot's own keys (card locations, pacing). Default `<queuePrefix>:bot`. */
   botPrefix?: string;
   /** Card sync sweep interval. Default 30 s. */
@@ -89,6 +96,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(options.notify?.backoffMs ? { backoffMs: options.notify.backoffMs } : {}),
     ...(logger ? { logger } : {}),
   });
+  // The recorder may keep its index on another Redis than the approvals; share the connection if not.
+  const sessionsConnection =
+    options.recording && options.recording.redisUrl !== approvals.redisUrl
+      ? createRequestConnection({ url: options.recording.redisUrl, name: 'hoop-bot-sessions' })
+      : undefined;
   const deps: DispatchDeps = {
     store,
     approvers: createApproverDirectory({
@@ -96,7 +108,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       lookupEmail: slackEmailLookup(lookupClient),
       configPath: 'slack.approvers',
     }),
-    sessions: reviewSessions(store),
+    sessions: options.recording
+      ? whenConnected(
+          new SessionIndex(sessionsConnection ?? requests, recordingKeys(options.recording.storePrefix)),
+          sessionsConnection ?? requests,
+        )
+      : reviewSessions(store),
     windowSeconds: slack.windowSeconds,
     onCounted: (review) => sync.counted(review),
   };
@@ -131,6 +148,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       await producers.close();
       await store.close();
       requests.disconnect();
+      sessionsConnection?.disconnect();
       workers.disconnect();
     },
   };

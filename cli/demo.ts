@@ -7,22 +7,26 @@ import { stringify } from 'yaml';
 import { startGateway } from '../gateway/main.ts';
 import { startOidcIssuer } from '../sandbox/oidc-issuer.ts';
 import { startSandbox } from '../sandbox/server.ts';
-import { execCredentialKubeconfigUser } from '../src/authn/exec-credential.ts';
+import { execCredentialKubeconfigUser, HOOP_GATEWAY_BIN } from '../src/authn/exec-credential.ts';
 import { parseCommandArgs, UsageError } from '../src/cli-args.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { renderKubeconfig } from '../src/kubeconfig/render.ts';
+import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { untilSignal } from './serve.ts';
 
 const HELP = `usage: hoop-gateway demo [--dir DIR] [--port P] [--kube-version 1.31]
 
 Starts, in this process: the sandbox cluster (seeded with namespaces default, payments, scratch),
 a local OpenID issuer, and the gateway with the demo policy. Writes DIR/kubeconfig (an agent in
-group ai-agents) and DIR/hoop.yaml (the effective configuration). Stop with Ctrl-C.
+group ai-agents) and DIR/hoop.yaml (the effective configuration). Held calls (namespace deletes)
+need Redis: REDIS_URL, else redis://127.0.0.1:6379. Stop with Ctrl-C.
 `;
 
 const DEMO_POLICY = fileURLToPath(new URL('../examples/demo-policy.yaml', import.meta.url));
 const AUDIENCE = 'https://hoop-gateway.demo';
 const AGENT = { clientId: 'demo-agent', groups: ['ai-agents'] };
+/** The demo policy's approver for namespace deletes; `hoop-gateway reviews` acts as it. */
+const APPROVER = 'demo-approver';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -61,6 +65,10 @@ export async function run(args: string[]): Promise<number> {
     identity: { userPrefix: 'hoop:', groupPrefix: '', extraGroups: [] },
     clusters: [{ name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } }],
     policyFile: 'policy.yaml',
+    // Held calls live in Redis; the terminal approver acts as demo-approver, the rule's approver.
+    approvals: { redisUrl: redisUrlFromEnv(), terminalApprover: { id: APPROVER, groups: [] } },
+    // Every request and exec session is recorded; a session is archived 30 s after it goes idle.
+    recording: { redisUrl: redisUrlFromEnv(), idleGap: '30s' },
   };
   const configFile = join(dir, 'hoop.yaml');
   await writeFile(
@@ -96,12 +104,23 @@ export async function run(args: string[]): Promise<number> {
       `hoop-gateway demo ready: gateway ${gateway.url}/clusters/sandbox (sandbox Kubernetes ${values['kube-version']})`,
       '',
       'Try, as the agent "demo-agent" (group ai-agents):',
+      `  alias hoop-gateway='${process.execPath} ${HOOP_GATEWAY_BIN}'`,
       `  export KUBECONFIG=${kubeconfig}`,
       '  kubectl get pods -A                                  # allowed: agents read everything',
       '  kubectl -n scratch create configmap notes --from-literal=a=b   # allowed in scratch',
       '  kubectl -n payments exec -i ledger-0 -- cat            # allowed: exec, stdin echoed back',
-      '  kubectl delete namespace scratch                       # denied by rule no-namespace-delete',
+      '  kubectl delete namespace scratch                       # held until a person approves (below)',
       '  kubectl -n payments port-forward pod/ledger-0 8080:80  # denied in payments',
+      '',
+      `The namespace delete waits for approval (approvals in Redis at ${config.approvals.redisUrl}).`,
+      `Approve it from another terminal, as ${APPROVER}:`,
+      `  hoop-gateway reviews list --state pending --config ${configFile}`,
+      `  hoop-gateway reviews approve r-xxxxxx --config ${configFile}      # or: reject r-xxxxxx --reason "…"`,
+      'kubectl keeps retrying while it waits, so it just finishes once approved.',
+      '',
+      'Every kubectl invocation is a recorded session (exec sessions as asciicast):',
+      `  hoop-gateway sessions list --config ${configFile}`,
+      `  hoop-gateway sessions show s-xxxxxxxxxx --config ${configFile}      # or: replay, verify`,
       '',
       `Configuration: ${configFile}   (hoop-gateway policy explain --policy ${configFile} …)`,
       `Gateway log:   ${join(dir, 'gateway.log')}`,

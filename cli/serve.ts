@@ -1,13 +1,21 @@
-import { startGateway } from '../gateway/main.ts';
+import { type RunningBot, startBot } from '../bot/main.ts';
+import { type RunningGateway, startGateway } from '../gateway/main.ts';
 import { parseCommandArgs, UsageError } from '../src/cli-args.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { createLogger } from '../src/log.ts';
 
-const HELP = `usage: hoop-gateway serve --config hoop.yaml
+const HELP = `usage: hoop-gateway serve --config hoop.yaml [--role all|gateway|bot]
 
 Runs the gateway from a YAML config file. Secrets can come from the environment: any \${NAME} in
 the file is replaced by the environment variable NAME.
+
+--role all      the gateway and, when the config has a slack: section, the Slack bot (default)
+--role gateway  the gateway only (run the bot elsewhere on the same Redis)
+--role bot      the Slack bot only (needs slack: and the same approvals: Redis as the gateways)
 `;
+
+const ROLES = ['all', 'gateway', 'bot'] as const;
+type Role = (typeof ROLES)[number];
 
 /** Resolves when the process is asked to stop. */
 export function untilSignal(): Promise<NodeJS.Signals> {
@@ -21,7 +29,11 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(
     args,
-    { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    {
+      config: { type: 'string', short: 'c' },
+      role: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     false,
   );
   if (values.help) {
@@ -29,12 +41,29 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (!values.config) throw new UsageError('serve needs --config <file>');
+  const role = (values.role ?? 'all') as Role;
+  if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
   const config = await loadConfigFile(values.config);
+  if (role === 'bot' && !config.slack)
+    throw new UsageError('--role bot needs a slack: section in the config');
   const logger = createLogger({ level: config.log.level });
-  const gateway = await startGateway(config, logger);
-  logger.info({ url: gateway.url, clusters: config.clusters.map((c) => c.name) }, 'gateway listening');
+  let gateway: RunningGateway | undefined;
+  let bot: RunningBot | undefined;
+  if (role !== 'bot') {
+    gateway = await startGateway(config, logger);
+    logger.info({ url: gateway.url, clusters: config.clusters.map((c) => c.name) }, 'gateway listening');
+  }
+  if (role !== 'gateway' && config.slack) {
+    bot = await startBot({
+      slack: config.slack,
+      approvals: config.approvals,
+      recording: config.recording.enabled ? config.recording : undefined,
+      logger: logger.child({ component: 'bot' }),
+    });
+  }
   const signal = await untilSignal();
   logger.info({ signal }, 'shutting down');
-  await gateway.close();
+  await bot?.close();
+  await gateway?.close();
   return 0;
 }

@@ -8,6 +8,8 @@ import type { GatewayConfig } from '../src/config/load.ts';
 import { ConfigError } from '../src/errors.ts';
 import { evaluate } from '../src/policy/evaluate.ts';
 import { loadOrCreateLocalTls } from '../src/tls/local-ca.ts';
+import { startApprovals } from './approvals/start.ts';
+import { startRecording } from './recording/start.ts';
 import type { GatewayCluster, GatewayRuntime } from './runtime.ts';
 import { createGatewayServer, type TlsMaterial } from './server.ts';
 import { inClusterTarget } from './upstream/credentials/in-cluster.ts';
@@ -62,9 +64,10 @@ async function clustersFor(config: GatewayConfig): Promise<Map<string, GatewayCl
 }
 
 /**
- * Builds everything the pipeline needs once (credentials, authenticator, compiled policy, TLS) and
- * starts the HTTPS server. Issuer discovery starts in the background: a gateway whose issuer is
- * briefly down still starts, and `/readyz` says so until the issuer answers.
+ * Builds everything the pipeline needs once (credentials, authenticator, compiled policy, TLS, the
+ * approvals engine when the policy or config asks for it) and starts the HTTPS server. Issuer
+ * discovery starts in the background: a gateway whose issuer is briefly down still starts, and
+ * `/readyz` says so until the issuer answers. Redis is not needed to start either.
  */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   let authenticator: ReturnType<typeof createAuthenticator>;
@@ -81,9 +84,20 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     authenticator,
     policy: { evaluate: (input) => evaluate(config.policy, input) },
     identity: config.identity,
+    masking: config.masking,
     logger,
   };
   const { tls, caPem } = await tlsFor(config);
+  const recording = config.recording.enabled
+    ? await startRecording(config.recording, {
+        masking: config.masking,
+        policy: config.policy,
+        logger,
+      })
+    : undefined;
+  if (recording) runtime.recording = recording.runtime;
+  const approvals = config.approvals.enabled ? startApprovals(config.approvals, logger) : undefined;
+  if (approvals) runtime.approvals = approvals.runtime;
 
   // Ready once every issuer's keys are fetched; until then /readyz answers 503 and we keep trying.
   let issuersReady = false;
@@ -108,6 +122,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    clearTimeout(retry);
+    await approvals?.close();
+    await recording?.close();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
@@ -124,6 +143,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         server.closeAllConnections();
       });
       for (const cluster of clusters.values()) cluster.target.close();
+      await approvals?.close();
+      await recording?.close();
     },
   };
 }

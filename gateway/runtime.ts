@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
+import type { ReviewStore } from '../src/approvals/review-store.ts';
 import type { Caller } from '../src/authn/caller.ts';
+import type { ApprovalsSettings } from '../src/config/approvals.ts';
+import type { CompiledMaskingPolicy } from '../src/masking/policy.ts';
+import type { ReviewSpec } from '../src/policy/policy.types.ts';
+import type { ReviewProducers } from '../src/queues/review-producers.ts';
 import type { RequestInfo } from '../src/request/request-info.types.ts';
+import type { RecordingRuntime } from './recording/start.ts';
 import type { UpstreamTarget } from './upstream/credentials/types.ts';
 
 /** One cluster behind the gateway, reachable at `/clusters/<name>/…`. */
@@ -21,6 +27,8 @@ export interface PolicyDecision {
   action: 'allow' | 'deny' | 'review';
   rule: string;
   message: string;
+  /** For `review`: the rule's review settings (approvers, timeout, grant, autoApprove). */
+  review?: ReviewSpec;
 }
 
 export interface PolicyEngine {
@@ -40,5 +48,20 @@ export interface GatewayRuntime {
   authenticator: TokenAuthenticator;
   policy: PolicyEngine;
   identity: IdentityMapping;
+  /** What to mask in responses, per caller group (src/masking/policy.ts). */
+  masking: CompiledMaskingPolicy;
   logger: Logger;
+  /** The approvals engine, when approvals are on (gateway/approvals/start.ts). */
+  approvals?: ApprovalsRuntime;
+  /** Session recording, when `recording:` is configured (gateway/recording/start.ts). */
+  recording?: RecordingRuntime;
+}
+
+/** What the review stage holds requests with: the store, the queue producers, the settings. */
+export interface ApprovalsRuntime {
+  store: ReviewStore;
+  producers: ReviewProducers;
+  settings: ApprovalsSettings;
+  /** How often a held request re-reads its record; default 2000 ms. */
+  pollMs?: number;
 }

@@ -15,6 +15,7 @@ export type StatusReason =
   | 'Conflict'
   | 'Invalid'
   | 'TooManyRequests'
+  | 'RequestEntityTooLarge'
   | 'InternalError'
   | 'ServiceUnavailable'
   | 'Timeout'

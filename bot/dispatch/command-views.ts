@@ -62,7 +62,7 @@ export function sessionsReply(rows: SessionRow[], filter: SessionFilter): Reply 
     .filter(Boolean)
     .join(', ');
   if (rows.length === 0) {
-    return say([plain(`No sessions${scope ? ` for ${scope}` : ''} among recent reviews.`)]);
+    return say([plain(`No sessions${scope ? ` for ${scope}` : ''}.`)]);
   }
   return say(
     [bold(`${rows.length} recent session${rows.length === 1 ? '' : 's'}${scope ? ` (${scope})` : ''}`)],
@@ -78,11 +78,7 @@ export function sessionsReply(rows: SessionRow[], filter: SessionFilter): Reply 
         date(row.lastAt),
       ],
     ),
-    [
-      plain('Sessions come from reviews until recording is enabled; '),
-      code('/hoop show <id>'),
-      plain(' for one.'),
-    ],
+    [code('/hoop show <id>'), plain(' for one.')],
   );
 }
 

@@ -1,5 +1,7 @@
+import type { Redis } from 'ioredis';
 import type { Review, ReviewState } from '../../src/approvals/review.types.ts';
 import type { ReviewStore } from '../../src/approvals/review-store.ts';
+import { whenReady } from '../../src/approvals/unavailable-error.ts';
 
 /**
  * Where `/hoop sessions` and `/hoop show <session>` get their data. A session is one kubectl
@@ -74,4 +76,22 @@ function group(reviews: Review[]): SessionRow[] {
     row.reviews.push({ id: review.id, state: review.state, verb: info.verb, target });
   }
   return [...rows.values()].sort((a, b) => b.lastAt - a.lastAt);
+}
+
+/**
+ * A directory on a fail-fast Redis connection (no offline queue): each call first waits, briefly,
+ * for the connection to be ready, so a command right after start-up or a reconnect is answered
+ * instead of failing with "stream isn't writeable".
+ */
+export function whenConnected(directory: SessionDirectory, redis: Redis, timeoutMs = 1000): SessionDirectory {
+  return {
+    list: async (filter) => {
+      await whenReady(redis, timeoutMs);
+      return directory.list(filter);
+    },
+    get: async (id) => {
+      await whenReady(redis, timeoutMs);
+      return directory.get(id);
+    },
+  };
 }

@@ -1,10 +1,11 @@
-import { forbidden, StatusError } from '../../src/errors.ts';
+import { forbidden } from '../../src/errors.ts';
 import type { PolicyEngine } from '../runtime.ts';
 import { callerFrom, clusterFrom, infoFrom, type Stage } from './context.ts';
 
 /**
  * Applies the policy. `deny` ends the request with a 403 whose message names the rule; `allow`
- * continues. `review` needs the approvals engine; until one is configured such calls fail closed.
+ * continues; `review` continues too, with the decision (and the rule's review settings) left in
+ * the context for the review stage, which holds the request until a person decides.
  */
 export function authorize(policy: PolicyEngine): Stage {
   return (next) => async (ctx) => {
@@ -19,12 +20,8 @@ export function authorize(policy: PolicyEngine): Stage {
       throw forbidden(decision.message);
     }
     if (decision.action === 'review') {
-      ctx.refusal = 'review unavailable';
-      throw new StatusError(
-        503,
-        'ServiceUnavailable',
-        `${decision.message} This call needs human approval (rule "${decision.rule}"), but approvals are not configured on this gateway, so it is refused.`,
-      );
+      ctx.decision.message = decision.message;
+      if (decision.review) ctx.decision.review = decision.review;
     }
     await next(ctx);
   };

@@ -1,12 +1,14 @@
+import { record, recordGate } from '../recording/record-stage.ts';
+import { recordedUpgrade } from '../recording/upgrade-router.ts';
 import type { GatewayRuntime } from '../runtime.ts';
 import { forward } from '../upstream/forward.ts';
-import { relayUpgrade } from '../upstream/upgrade.ts';
 import { authenticate } from './authenticate.ts';
 import { authorize } from './authorize.ts';
 import { classify } from './classify.ts';
 import type { Handler, Stage } from './context.ts';
 import { refuseImpersonation } from './refuse-impersonation.ts';
 import { requestLog } from './request-log.ts';
+import { review } from './review.ts';
 import { routeCluster } from './route-cluster.ts';
 
 /**
@@ -16,11 +18,14 @@ import { routeCluster } from './route-cluster.ts';
 export function buildStages(runtime: GatewayRuntime): Stage[] {
   return [
     requestLog(runtime.logger), // outermost: every outcome is logged once and errors become Status
+    authenticate(runtime.authenticator), // bearer token → caller, or 401 (before routing: no cluster names to strangers)
     routeCluster(runtime.clusters), // /clusters/<name>/… → cluster
-    authenticate(runtime.authenticator), // bearer token → caller, or 401
-    refuseImpersonation(), // the caller may not pick its upstream identity
+    refuseImpersonation(runtime.identity), // the caller may not pick its upstream identity
     classify(), // path → request info exactly as kube-apiserver computes it, or 400
+    record(runtime.recording), // session recording: every decision and outcome from here on, or 503
     authorize(runtime.policy), // policy: allow, deny (403) or review
+    review(runtime.approvals, runtime.logger), // review: hold until approved, or 403/429/503
+    recordGate(), // the request event is written before anything goes upstream
   ];
 }
 
@@ -32,7 +37,7 @@ function compose(stages: Stage[], terminal: Handler): Handler {
 export function buildChain(runtime: GatewayRuntime): { request: Handler; upgrade: Handler } {
   const stages = buildStages(runtime);
   return {
-    request: compose(stages, forward(runtime.identity)),
-    upgrade: compose(stages, relayUpgrade(runtime.identity)),
+    request: compose(stages, forward(runtime.identity, runtime.masking)),
+    upgrade: compose(stages, recordedUpgrade(runtime.identity, runtime.recording)),
   };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Caller } from '../../src/authn/caller.ts';
+import type { ReviewSpec } from '../../src/policy/policy.types.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
 import type { GatewayCluster } from '../runtime.ts';
 
@@ -8,6 +9,9 @@ import type { GatewayCluster } from '../runtime.ts';
 export interface DecisionSummary {
   action: 'allow' | 'deny' | 'review';
   rule: string;
+  /** For `review`: what the policy says about it, and the rule's review settings. */
+  message?: string;
+  review?: ReviewSpec;
 }
 
 /**
@@ -29,6 +33,15 @@ export interface RequestContext {
   caller?: Caller;
   info?: RequestInfo;
   decision?: DecisionSummary;
+  /**
+   * The request body, when a stage had to read it (review fingerprints cover the body); the
+   * terminal handler then sends these bytes instead of piping the already-consumed request.
+   */
+  body?: Buffer;
+  /** The review this request went through: its id and how it ended, for the log line. */
+  review?: { id: string; outcome: string };
+  /** How many values the masker replaced in the response, when it was masked. */
+  masked?: number;
   /** Status code upstream answered with (or the gateway's own error code). */
   status?: number;
   /** Why the gateway refused, for the log line. */

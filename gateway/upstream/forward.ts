@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import type { CompiledMaskingPolicy } from '../masking/index.ts';
 import { callerFrom, clusterFrom, type Handler } from '../pipeline/context.ts';
 import type { IdentityMapping } from '../runtime.ts';
 import { UpstreamTimeoutError, upstreamFailure } from './errors.ts';
-import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
+import { upstreamRequestHeaders } from './headers.ts';
+import { prepareMasking, relayResponse } from './relay-response.ts';
 import { openUpstreamRequest, upstreamPath } from './upstream-request.ts';
 
 /**
@@ -10,9 +12,10 @@ import { openUpstreamRequest, upstreamPath } from './upstream-request.ts';
  * (impersonation) with the gateway's credential and streams the answer back chunk by chunk, so
  * watches and `logs -f` are never buffered. Teardown goes both ways: a client that goes away
  * aborts the upstream request, and an upstream that fails mid-stream cuts the client response.
- * Failures before the response starts become 502/503/504 Status objects.
+ * Failures before the response starts become 502/503/504 Status objects. Responses that may carry
+ * secret values (Secrets, pod env, logs…) go through the masker (relay-response.ts).
  */
-export function forward(identity: IdentityMapping): Handler {
+export function forward(identity: IdentityMapping, masking: CompiledMaskingPolicy): Handler {
   return async (ctx) => {
     const cluster = clusterFrom(ctx);
     const { req, res } = ctx;
@@ -23,10 +26,18 @@ export function forward(identity: IdentityMapping): Handler {
       await cluster.target.authorization(),
       { upgrade: false },
     );
+    if (ctx.body && (ctx.body.length > 0 || req.headers['content-length'] !== undefined))
+      headers['content-length'] = String(ctx.body.length);
+    const plan = prepareMasking(ctx, masking, headers);
     const path = upstreamPath(cluster, ctx.clusterPath ?? '/', ctx.rawQuery ?? '');
     const upstream = openUpstreamRequest(cluster, req.method ?? 'GET', path, headers);
 
-    const timer = setTimeout(() => upstream.destroy(new UpstreamTimeoutError()), cluster.upstreamTimeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    // Raced, not left to destroy(): a request still queued for a pooled socket (all of the agent's
+    // maxSockets busy with watches) emits no 'error' when destroyed, so it would wait forever.
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new UpstreamTimeoutError()), cluster.upstreamTimeoutMs);
+    });
     const clientGone = () => {
       if (!res.writableFinished) upstream.destroy();
     };
@@ -37,31 +48,21 @@ export function forward(identity: IdentityMapping): Handler {
       upstream.once('error', reject);
     });
     // The request body streams through; its failure surfaces as the upstream request's error.
-    req.pipe(upstream);
+    // A stage that had to read it (review) left the bytes in ctx.body: send exactly those.
+    if (ctx.body) upstream.end(ctx.body);
+    else req.pipe(upstream);
 
     let upstreamRes: IncomingMessage;
     try {
-      upstreamRes = await response;
+      upstreamRes = await Promise.race([response, timedOut]);
     } catch (error) {
       res.off('close', clientGone);
+      upstream.destroy();
       throw upstreamFailure(error, cluster.name);
     } finally {
       clearTimeout(timer);
     }
 
-    ctx.status = upstreamRes.statusCode ?? 502;
-    res.writeHead(ctx.status, clientResponseHeaders(upstreamRes.rawHeaders));
-    if (upstreamRes.headers['content-length'] === undefined) {
-      // A chunked answer may be a watch or a log follow: its small chunks must reach the client at
-      // once, and the client must see the headers before the first event, however long that takes.
-      res.socket?.setNoDelay(true);
-      res.flushHeaders();
-    }
-    // Plain pipe rather than stream.pipeline: pipeline allocates an AbortController (and a
-    // DOMException) per request, which showed up in the proxy benchmark's profile.
-    const closed = new Promise<void>((resolve) => res.once('close', resolve));
-    upstreamRes.once('error', () => res.destroy());
-    upstreamRes.pipe(res);
-    await closed;
+    await relayResponse(ctx, upstreamRes, plan);
   };
 }

@@ -27,6 +27,21 @@ function connectionTokens(value: string | string[] | undefined): Set<string> {
 }
 
 /**
+ * kube-apiserver also accepts a bearer token as a WebSocket subprotocol
+ * (`base64url.bearer.authorization.k8s.io.<token>`, for browsers, which cannot set headers). It
+ * is a credential like Authorization: the agent's must never reach the cluster.
+ */
+const BEARER_PROTOCOL = 'base64url.bearer.authorization.k8s.io.';
+
+function withoutBearerProtocols(value: string): string {
+  return value
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '' && !p.toLowerCase().startsWith(BEARER_PROTOCOL))
+    .join(', ');
+}
+
+/**
  * The headers the gateway sends upstream for one request: the caller's headers minus hop-by-hop
  * ones, minus its credential and any impersonation it asked for, plus the gateway's own credential
  * and the agent's impersonated identity. Repeated headers (several Accept lines) are kept as sent.
@@ -45,7 +60,11 @@ export function upstreamRequestHeaders(
     const name = raw[i]!.toLowerCase();
     if (HOP_BY_HOP.has(name) || dropped.has(name)) continue;
     if (name === 'authorization' || name.startsWith('impersonate-')) continue;
-    const value = raw[i + 1]!;
+    let value = raw[i + 1]!;
+    if (name === 'sec-websocket-protocol') {
+      value = withoutBearerProtocols(value);
+      if (value === '') continue;
+    }
     const existing = headers[name];
     if (existing === undefined) headers[name] = value;
     else if (Array.isArray(existing)) existing.push(value);
@@ -57,7 +76,13 @@ export function upstreamRequestHeaders(
   }
   if (authorization) headers['authorization'] = authorization;
   headers['impersonate-user'] = identity.userPrefix + caller.subject;
-  const groups = [...caller.groups.map((g) => identity.groupPrefix + g), ...identity.extraGroups];
+  // Groups from a token never include `system:` ones (system:masters would be cluster-admin): an
+  // issuer, or whoever controls a claim, must not be able to mint cluster-level privileges.
+  // Groups the operator configures (extraGroups) are taken as written.
+  const tokenGroups = caller.groups
+    .map((g) => identity.groupPrefix + g)
+    .filter((g) => !g.startsWith('system:'));
+  const groups = [...tokenGroups, ...identity.extraGroups];
   if (groups.length > 0) headers['impersonate-group'] = [...new Set(groups)];
   return headers;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { callerFrom, clusterFrom, type Handler } from '../pipeline/context.ts';
+import { callerFrom, clusterFrom, type Handler, type RequestContext } from '../pipeline/context.ts';
 import type { IdentityMapping } from '../runtime.ts';
 import { UpstreamTimeoutError, upstreamFailure } from './errors.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
@@ -11,8 +11,14 @@ import { openUpstreamRequest, upstreamPath } from './upstream-request.ts';
  * SPDY/3.1: the upgrade request goes upstream as the agent; a 101 answer is copied back and the
  * two sockets are joined byte for byte; any other answer (a Status, say) is relayed as a normal
  * response so kubectl sees the real error. When either side closes, both are torn down.
+ *
+ * `onJoined`, when given, is called right after the sockets are joined (same tick, so it can add
+ * its own `data` listeners without missing a byte): the recorder counts port-forward bytes there.
  */
-export function relayUpgrade(identity: IdentityMapping): Handler {
+export function relayUpgrade(
+  identity: IdentityMapping,
+  options: { onJoined?: (ctx: RequestContext, client: Duplex, upstream: Duplex) => void } = {},
+): Handler {
   return async (ctx) => {
     const client = ctx.upgrade;
     if (!client) throw new Error('pipeline wiring: relayUpgrade without an upgrade socket');
@@ -26,7 +32,12 @@ export function relayUpgrade(identity: IdentityMapping): Handler {
     );
     const path = upstreamPath(cluster, ctx.clusterPath ?? '/', ctx.rawQuery ?? '');
     const upstream = openUpstreamRequest(cluster, ctx.req.method ?? 'GET', path, headers);
-    const timer = setTimeout(() => upstream.destroy(new UpstreamTimeoutError()), cluster.upstreamTimeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    // Raced, not left to destroy(): a request still queued for a pooled socket emits no 'error'
+    // when destroyed, so it would wait forever (see forward.ts).
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new UpstreamTimeoutError()), cluster.upstreamTimeoutMs);
+    });
     client.socket.once('close', () => upstream.destroy());
 
     type Answer =
@@ -43,8 +54,9 @@ export function relayUpgrade(identity: IdentityMapping): Handler {
 
     let result: Answer;
     try {
-      result = await answer;
+      result = await Promise.race([answer, timedOut]);
     } catch (error) {
+      upstream.destroy();
       throw upstreamFailure(error, cluster.name);
     } finally {
       clearTimeout(timer);
@@ -57,6 +69,7 @@ export function relayUpgrade(identity: IdentityMapping): Handler {
       return;
     }
     joinSockets(client.socket, client.head, result);
+    options.onJoined?.(ctx, client.socket, result.socket);
   };
 }
 

@@ -104,13 +104,16 @@ export class ReviewStore {
     throw new Error(`no free review id after ${ID_ATTEMPTS} attempts`);
   }
 
-  /** One approver's decision; see {@link DecideOutcome}. Authorization runs before the script. */
-  async decide(id: string, input: DecideInput): Promise<DecideResult> {
+  /**
+   * One approver's decision; see {@link DecideOutcome}. Authorization runs before the script,
+   * except for `trusted` decisions the gateway itself makes (a policy's `autoApprove` groups).
+   */
+  async decide(id: string, input: DecideInput, options: { trusted?: boolean } = {}): Promise<DecideResult> {
     if (input.action !== 'approve' && input.action !== 'reject')
       throw new TypeError('action must be approve or reject');
     const current = await this.get(id);
     if (!current) return { outcome: 'not-found' };
-    const auth = authorizeDecision(current, input);
+    const auth = options.trusted ? { allowed: true as const } : authorizeDecision(current, input);
     if (!auth.allowed) return { outcome: 'not-allowed', review: current, reason: auth.reason };
     const now = input.now ?? Date.now();
     const windowSeconds = input.action === 'approve' ? (input.windowSeconds ?? 0) : 0;

@@ -16,8 +16,8 @@ import type { ReviewRule } from './review-rule.ts';
  */
 export type ReviewState = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
 
-/** Where a decision was made. */
-export type DecisionVia = 'terminal' | 'slack' | 'teams';
+/** Where a decision was made; `auto` is the gateway applying a rule's `autoApprove` groups. */
+export type DecisionVia = 'terminal' | 'slack' | 'teams' | 'auto';
 
 /** One approver's click, as recorded. */
 export interface Decision {

@@ -4,10 +4,14 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { IssuerConfig } from '../authn/issuer-config.ts';
 import { ConfigError } from '../errors.ts';
+import { type CompiledMaskingPolicy, compileMaskingPolicy } from '../masking/policy.ts';
 import { loadPolicyFile } from '../policy/load-file.ts';
 import type { CompiledPolicy } from '../policy/policy.types.ts';
+import { type ApprovalsSettings, resolveApprovals } from './approvals.ts';
 import { expandEnv } from './env-expand.ts';
+import { type RecordingSettings, resolveRecording } from './recording.ts';
 import { configSchema, durationMs, type RawConfig } from './schema.ts';
+import { resolveSlack, type SlackSettings } from './slack.ts';
 
 /** One cluster with its upstream source resolved to absolute paths. */
 export interface ClusterSettings {
@@ -29,8 +33,14 @@ export interface GatewayConfig {
   identity: RawConfig['identity'];
   clusters: ClusterSettings[];
   policy: CompiledPolicy;
-  /** The `masking:` section, validated by the masking module. */
-  masking: unknown;
+  /** The `masking:` section, compiled (default: every Secret value masked for every caller). */
+  masking: CompiledMaskingPolicy;
+  /** The `approvals:` section with defaults (approvals.ts). */
+  approvals: ApprovalsSettings;
+  /** The `recording:` section with defaults (recording.ts). */
+  recording: RecordingSettings;
+  /** The `slack:` section with defaults (slack.ts); undefined when Slack is not configured. */
+  slack: SlackSettings | undefined;
   log: RawConfig['log'];
 }
 
@@ -105,6 +115,7 @@ export async function loadConfigFile(
     };
   });
 
+  const policy = await loadPolicyFile(path);
   return {
     file: path,
     listen: raw.listen,
@@ -117,8 +128,16 @@ export async function loadConfigFile(
     issuers: raw.authentication.issuers as IssuerConfig[],
     identity: raw.identity,
     clusters,
-    policy: await loadPolicyFile(path),
-    masking: raw.masking,
+    policy,
+    masking: compileMaskingPolicy(raw.masking),
+    approvals: resolveApprovals(raw.approvals, policy, env),
+    recording: resolveRecording(
+      raw.recording,
+      resolve(dir, raw.dataDir),
+      dir,
+      resolveApprovals(raw.approvals, policy, env),
+    ),
+    slack: resolveSlack(raw.slack),
     log: raw.log,
   };
 }

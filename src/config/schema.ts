@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { approvalsSchema } from './approvals.ts';
+import { recordingSchema } from './recording.ts';
+import { slackSchema } from './slack.ts';
 
 /**
  * The gateway's YAML configuration (`hoop.yaml`), validated in one place. Sections owned by other
@@ -65,6 +68,12 @@ export const configSchema = z.strictObject({
   policy: z.unknown().optional(),
   policyFile: z.string().min(1).optional(),
   masking: z.unknown().optional(),
+  /** Holding requests for review: Redis, hold time, terminal approver (see approvals.ts). */
+  approvals: approvalsSchema.optional(),
+  /** Session recording: Redis, idle gap, body cap, retention, archive dir (see recording.ts). */
+  recording: recordingSchema.optional(),
+  /** The Slack approval bot (see slack.ts); absent: no Slack. */
+  slack: slackSchema.optional(),
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -99,6 +99,8 @@ function compileReview(rule: RuleDocument, fail: Fail): ReviewSpec | undefined {
         ? { kind: 'once' }
         : { kind: 'window', maxSeconds: seconds(review.grant.window) };
   }
+  if (review.autoApprove) spec.autoApprove = { groups: [...review.autoApprove.groups] };
+  if (review.notify?.slack) spec.notify = { slack: { channel: review.notify.slack.channel } };
   return spec;
 }
 
@@ -150,5 +152,6 @@ export function compileRule(rule: RuleDocument, fail: Fail): CompiledRule {
   };
   const review = compileReview(rule, fail);
   if (review) compiled.review = review;
+  if (rule.allowUnrecordedStreams) compiled.allowUnrecordedStreams = true;
   return compiled;
 }

@@ -114,6 +114,7 @@ export function loadPolicy(input: unknown, options: LoadPolicyOptions = {}): Com
     evaluated,
   };
   if (options.source) policy.source = options.source;
+  if (document.allowUnrecordedStreams) policy.allowUnrecordedStreams = true;
   return policy;
 }
 

@@ -25,6 +25,13 @@ export interface ReviewSpec {
   timeoutSeconds?: number;
   allowSelfApproval?: boolean;
   grant?: ReviewGrant;
+  /**
+   * Callers in one of these groups pass without a person; the gateway records their review as
+   * auto-approved. Not part of the approvals module's rule (parseReviewRule drops it).
+   */
+  autoApprove?: { groups: string[] };
+  /** Where the chat card goes (the approvals rule carries it through to the bot). */
+  notify?: { slack?: { channel: string } };
 }
 
 /** What a rule applies to: only resource requests, only non-resource requests, or both. */
@@ -52,6 +59,8 @@ export interface CompiledRule {
   names: RegExp | null;
   nonResourceURLs: RegExp | null;
   review?: ReviewSpec;
+  /** Exec/attach over SPDY, which cannot be recorded, may pass when this rule allows the call. */
+  allowUnrecordedStreams?: boolean;
 }
 
 export interface CompiledPolicy {
@@ -63,6 +72,8 @@ export interface CompiledPolicy {
   evaluated: readonly CompiledRule[];
   /** Where the policy came from (a file name), for messages. */
   source?: string;
+  /** Exec/attach over SPDY (kubectl < 1.30), which cannot be recorded, may pass when allowed. */
+  allowUnrecordedStreams?: boolean;
 }
 
 /** One request as the policy sees it. */

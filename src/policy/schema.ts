@@ -51,6 +51,33 @@ export const reviewSchema = z.strictObject(
           'must be "once" or a mapping { window: <duration> } (the longest window an approver may grant)',
       })
       .optional(),
+    autoApprove: z
+      .strictObject(
+        {
+          groups: z
+            .array(z.string().min(1), { error: 'must be a list of group names' })
+            .min(1, 'list at least one group, or leave autoApprove out'),
+        },
+        { error: 'must be a mapping with groups: (callers in them pass without a person)' },
+      )
+      .optional(),
+    notify: z
+      .strictObject(
+        {
+          slack: z
+            .strictObject(
+              {
+                channel: z
+                  .string({ error: 'must be a Slack channel id or #name' })
+                  .min(1, 'must not be empty'),
+              },
+              { error: 'must be a mapping with channel:' },
+            )
+            .optional(),
+        },
+        { error: 'must be a mapping with slack: { channel: … }' },
+      )
+      .optional(),
   },
   { error: 'must be a mapping of review settings' },
 );
@@ -70,6 +97,8 @@ export const ruleSchema = z.strictObject(
     message: z.string({ error: 'must be a string' }).optional(),
     match: matchSchema.optional(),
     review: reviewSchema.optional(),
+    /** Let exec/attach over SPDY (kubectl < 1.30) through unrecorded when this rule allows them. */
+    allowUnrecordedStreams: z.boolean({ error: 'must be true or false' }).optional(),
   },
   { error: 'must be a mapping with name:, action: and match:' },
 );
@@ -84,6 +113,8 @@ export const policySchema = z.strictObject(
       .default('deny'),
     builtinDiscovery: z.boolean({ error: 'must be true or false' }).default(true),
     rules: z.array(ruleSchema, { error: 'must be a list of rules' }).default([]),
+    /** Let every allowed exec/attach over SPDY (kubectl < 1.30) through unrecorded. */
+    allowUnrecordedStreams: z.boolean({ error: 'must be true or false' }).default(false),
   },
   { error: 'the policy must be a mapping with default:, builtinDiscovery: and rules:' },
 );
@@ -100,4 +131,7 @@ export const KNOWN_FIELDS: Record<string, readonly string[]> = {
   'rules[].review': Object.keys(reviewSchema.shape),
   'rules[].review.approvers': ['users', 'groups'],
   'rules[].review.grant': ['window'],
+  'rules[].review.autoApprove': ['groups'],
+  'rules[].review.notify': ['slack'],
+  'rules[].review.notify.slack': ['channel'],
 };

@@ -67,4 +67,15 @@ export function createWorkerConnection(options: ConnectionOptions = {}): Redis {
   return redis;
 }
 
+/** The URL with its password replaced, for log lines and error messages. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable Redis URL)';
+  }
+}
+
 function noop(): void {}

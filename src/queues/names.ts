@@ -23,12 +23,45 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 /** BullMQ's key prefix for hoop-gateway's queues (`hoop:notify:…`). */
 export const DEFAULT_QUEUE_PREFIX = 'hoop';
 
-/** What a notify job asks the bot to do for a review. */
-export type NotifyEvent = 'created' | 'decided' | 'expired' | 'cancelled';
+/**
+ * What a notify job asks the bot to do for a review. `created` posts the card; `decided`,
+ * `counted`, `expired`, `cancelled` and `sync` re-render it from the current record (the event
+ * name only makes the job id unique); `completed` and `summary` reply in the card's thread.
+ */
+export type NotifyEvent =
+  | 'created'
+  | 'decided'
+  | 'counted'
+  | 'expired'
+  | 'cancelled'
+  | 'sync'
+  | 'completed'
+  | 'summary';
+
+/** How the held call ended, for the thread reply under its card (chat-thread.ts). */
+export interface CallOutcome {
+  /** The HTTP status the agent got (upstream's, or the gateway's own for a refusal). */
+  status: number;
+  /** How long the forwarded call itself took, in ms. */
+  durationMs: number;
+  /** Epoch ms when the response finished. */
+  completedAt: number;
+}
+
+/** A recorded session's summary, threaded under the card of each review it contains. */
+export interface SessionSummary {
+  sessionId: string;
+  /** Plain text (no markup; the bot escapes it), at most 2,800 characters. */
+  text: string;
+}
 
 export interface NotifyJob {
   reviewId: string;
   event: NotifyEvent;
+  /** For `completed`. */
+  outcome?: CallOutcome;
+  /** For `summary`. */
+  summary?: SessionSummary;
 }
 
 export interface ExpireJob {
@@ -46,10 +79,13 @@ export interface SessionCloseJob {
 
 /**
  * The notify job id for one event of one review: each event is posted once, however many times
- * it is enqueued. (BullMQ job ids must not contain `:`, and review ids never do.)
+ * it is enqueued. `key` tells apart events that happen more than once (the n-th counted approval,
+ * a session id, a record version). (BullMQ job ids must not contain `:`, and review ids never do.)
  */
-export function notifyJobId(reviewId: string, event: NotifyEvent): string {
-  return `${reviewId}-${event}`;
+export function notifyJobId(reviewId: string, event: NotifyEvent, key?: string | number): string {
+  return key === undefined
+    ? `${reviewId}-${event}`
+    : `${reviewId}-${event}-${String(key).replaceAll(':', '_')}`;
 }
 
 /** The expire job id: one expiry per review. */

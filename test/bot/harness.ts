@@ -39,6 +39,7 @@ export interface BotHarness {
 export async function startBotHarness(
   overrides: Record<string, unknown> = {},
   notify: { attempts?: number; backoffMs?: number } = { backoffMs: 200 },
+  recording?: { redisUrl: string; storePrefix: string },
 ): Promise<BotHarness> {
   const slack = await startSlackStandIn();
   slack.users.set('U0CAROL', { name: 'carol', email: 'carol@example.com' });
@@ -60,7 +61,7 @@ export async function startBotHarness(
       ...overrides,
     }),
   )!;
-  const bot = await startBot({ slack: settings, approvals, sweepMs: 60_000, notify });
+  const bot = await startBot({ slack: settings, approvals, sweepMs: 60_000, notify, recording });
   const redis = createRequestConnection({ url: REDIS_URL });
   const store = new ReviewStore({ connection: redis, prefix: approvals.storePrefix });
   const producers = new ReviewProducers({

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,11 @@ export async function startStack(options: {
   kubeVersion?: string;
   policy: unknown;
   config?: Record<string, unknown>;
+  /**
+   * More `clusters:` entries after the default `sandbox` one (kubeconfig paths absolute or
+   * relative to the stack's directory), e.g. a cluster whose upstream is down.
+   */
+  extraClusters?: Array<Record<string, unknown>>;
 }): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-stack-'));
   const sandbox = await startSandbox({
@@ -57,8 +63,13 @@ export async function startStack(options: {
     listen: { host: '127.0.0.1', port: 0 },
     dataDir: 'data',
     authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
-    clusters: [{ name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } }],
+    clusters: [
+      { name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } },
+      ...(options.extraClusters ?? []),
+    ],
     policy: options.policy,
+    // A fresh Redis key prefix per stack: test files run in parallel against one Redis server.
+    approvals: { keyPrefix: `hoop-test-${randomBytes(4).toString('hex')}` },
     ...options.config,
   };
   await writeFile(join(dir, 'hoop.yaml'), stringify(config));
