@@ -47,7 +47,11 @@ describe('Kubernetes manifests', () => {
   it('ship a gateway config and policy the gateway accepts', async () => {
     const config = await loadConfigFile(`${base}/hoop.yaml`, { REDIS_URL: 'redis://hoop-redis:6379' });
     expect(config.clusters.map((c) => c.upstream.kind)).toEqual(['inCluster']);
-    expect(config.recording).toMatchObject({ enabled: true, required: true, redisUrl: 'redis://hoop-redis:6379' });
+    expect(config.recording).toMatchObject({
+      enabled: true,
+      required: true,
+      redisUrl: 'redis://hoop-redis:6379',
+    });
     // The Redis URL comes from the Deployment's environment; without it start-up names the field.
     await expect(loadConfigFile(`${base}/hoop.yaml`, {})).rejects.toThrow(/REDIS_URL is not set/);
     expect(config.policy.rules.map((r) => r.name)).toContain('namespace-delete-needs-approval');
