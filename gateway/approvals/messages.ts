@@ -87,3 +87,8 @@ export function refusedError(review: Review): StatusError {
       'approvers before sending it again.',
   );
 }
+
+/** The 413 for a review-bound body over `approvals.maxBodyBytes`, after "larger than N bytes, ". */
+export const HELD_BODY_TOO_LARGE =
+  'the most this gateway holds for a request that needs approval. Send a smaller object (split the ' +
+  'change), or ask the platform team to raise approvals.maxBodyBytes.';

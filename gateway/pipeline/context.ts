@@ -34,8 +34,9 @@ export interface RequestContext {
   info?: RequestInfo;
   decision?: DecisionSummary;
   /**
-   * The request body, when a stage had to read it (review fingerprints cover the body); the
-   * terminal handler then sends these bytes instead of piping the already-consumed request.
+   * The request body, when a stage had to read it (review fingerprints cover the body, the
+   * recording gate stores it); read once (read-body.ts), and the terminal handler then sends these
+   * bytes instead of piping the already-consumed request.
    */
   body?: Buffer;
   /** The review this request went through: its id and how it ended, for the log line. */

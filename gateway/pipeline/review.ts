@@ -8,18 +8,19 @@ import { serviceUnavailable } from '../../src/errors.ts';
 import { publishCallOutcome } from '../../src/queues/chat-thread.ts';
 import { summarizeBody } from '../approvals/body-summary.ts';
 import { type HoldOutcome, holdForApproval } from '../approvals/hold.ts';
-import { pendingError, refusedError } from '../approvals/messages.ts';
-import { readBody } from '../approvals/read-body.ts';
+import { HELD_BODY_TOO_LARGE, pendingError, refusedError } from '../approvals/messages.ts';
 import type { ApprovalsRuntime } from '../runtime.ts';
 import { callerFrom, clusterFrom, infoFrom, type RequestContext, type Stage } from './context.ts';
+import { readBodyOnce } from './read-body.ts';
 
 /**
  * Holds a request the policy sent to review until a person decides (DESIGN.md "Holding a
  * request"). Requests with any other decision pass straight through, their bodies unread.
  *
- * For a review-bound request it reads the body (capped: 413 beyond `maxBodyBytes`) and leaves it
- * in `ctx.body`, so the fingerprint covers exactly the bytes an approver is shown and forward
- * sends those same bytes. It then holds for up to `holdSeconds` (approvals/hold.ts):
+ * For a review-bound request it reads the body (capped: 413 beyond `maxBodyBytes`; read-body.ts)
+ * and leaves it in `ctx.body`, so the fingerprint covers exactly the bytes an approver is shown
+ * and forward (and the recording gate) use those same bytes. It then holds for up to
+ * `holdSeconds` (approvals/hold.ts):
  * - approved (or covered by a window, or auto-approved): the grant is claimed once and the request
  *   continues to forward;
  * - rejected, expired or cancelled: 403 saying by whom and why;
@@ -46,7 +47,8 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
     const caller = callerFrom(ctx);
     const info = infoFrom(ctx);
     const cluster = clusterFrom(ctx).name;
-    if (!ctx.upgrade) ctx.body = await readBody(ctx.req, settings.maxBodyBytes);
+    if (!ctx.upgrade)
+      await readBodyOnce(ctx, { maxBytes: settings.maxBodyBytes, tooLarge: HELD_BODY_TOO_LARGE });
 
     const spec = decision.review ?? { name: decision.rule, message: '' };
     const autoApproveGroup = spec.autoApprove?.groups.find((group) => caller.groups.includes(group));

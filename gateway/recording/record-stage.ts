@@ -2,8 +2,8 @@ import { recordBody } from '../../src/recording/body-record.ts';
 import type { ResponseEvent } from '../../src/recording/event.types.ts';
 import { RecordingUnavailableError } from '../../src/recording/unavailable-error.ts';
 import type { RequestContext, Stage } from '../pipeline/context.ts';
+import { type BodyLimit, hasBody, readBodyOnce } from '../pipeline/read-body.ts';
 import { statusFromError } from '../respond/status.ts';
-import { hasBody, readRequestBody } from './request-body.ts';
 import { RequestRecording } from './request-recording.ts';
 import { tapResponse } from './response-tap.ts';
 import type { RecordingRuntime } from './start.ts';
@@ -18,14 +18,25 @@ import type { RecordingRuntime } from './start.ts';
  * is done — a watch or an exec stream included — writes the `response` event.
  *
  * `recordGate` is the last stage before the terminal handler: it reads the request body if there
- * is one (leaving it in `ctx.body` for forward) and writes the `request` event. Only then does the
- * request go upstream, so nothing reaches the cluster unrecorded.
+ * is one and review has not read it already (leaving it in `ctx.body` for forward) and writes the
+ * `request` event. Only then does the request go upstream, so nothing reaches the cluster
+ * unrecorded.
  *
  * With `recording.required` (the default) a recording failure at either point is a 503
  * (RecordingUnavailableError) and the request is not forwarded; without it the request goes on
  * unrecorded and the failure is logged. A failure writing the response event can only be logged.
  * Requests without a caller (401s) have no session and are left to the request log.
  */
+
+/**
+ * The most the gate reads of a request body: kube-apiserver refuses bodies over 3 MiB
+ * (`--max-request-bytes`), so a larger one is answered 413 here before a byte goes upstream.
+ */
+const RECORDED_BODY_LIMIT: BodyLimit = {
+  maxBytes: 3 * 1024 * 1024,
+  tooLarge:
+    'more than kube-apiserver accepts in one request. Send a smaller object (split the change into several).',
+};
 
 const recordings = new WeakMap<RequestContext, RequestRecording>();
 
@@ -74,7 +85,8 @@ export function recordGate(): Stage {
   return (next) => async (ctx) => {
     const recording = recordings.get(ctx);
     if (!recording) return next(ctx);
-    if (!ctx.upgrade && ctx.body === undefined && hasBody(ctx.req)) ctx.body = await readRequestBody(ctx.req);
+    // A body the review stage already read is reused (read-body.ts reads a request once).
+    if (!ctx.upgrade && hasBody(ctx.req)) await readBodyOnce(ctx, RECORDED_BODY_LIMIT);
     try {
       await recording.writeRequest({ inflight: true });
     } catch (error) {
