@@ -1,46 +1,25 @@
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { luaScripts } from '../redis/lua-scripts.ts';
 
 /**
  * The recorder's Lua scripts (scripts/*.lua; each file's header states its KEYS, ARGV and
- * result), registered with ioredis `defineCommand` (EVALSHA, falling back to EVAL once after a
- * Redis restart flushed the script cache). Session resolution, appends and closing each happen
- * inside one script, so replicas sharing a session never interleave half an update.
+ * result), loaded by the shared loader (redis/lua-scripts.ts). Session resolution, appends and
+ * closing each happen inside one script, so replicas sharing a session never interleave half an
+ * update.
  */
 
-type ScriptArg = string | number;
-type ScriptFn = (...args: ScriptArg[]) => Promise<unknown>;
-
-/** A connection with the recording commands defined on it. */
-export interface RecordingRedis {
-  hoopRecResolve: ScriptFn;
-  hoopRecAppend: ScriptFn;
-  hoopRecClose: ScriptFn;
-}
-
-const SCRIPTS: ReadonlyArray<{ name: keyof RecordingRedis; file: string; keys: number }> = [
+const defineRecordingScripts = luaScripts(new URL('./scripts/', import.meta.url), [
   { name: 'hoopRecResolve', file: 'resolve.lua', keys: 4 },
   { name: 'hoopRecAppend', file: 'append.lua', keys: 3 },
   { name: 'hoopRecClose', file: 'close.lua', keys: 1 },
-];
+]);
 
-const sources = new Map<string, string>();
-
-function source(file: string): string {
-  let lua = sources.get(file);
-  if (lua === undefined) {
-    lua = readFileSync(new URL(`./scripts/${file}`, import.meta.url), 'utf8');
-    sources.set(file, lua);
-  }
-  return lua;
-}
+/** A connection with the recording commands defined on it. */
+export type RecordingRedis = ReturnType<typeof defineRecordingScripts>;
 
 /** Defines the recording commands on `redis` (idempotent) and returns it typed with them. */
 export function withRecordingScripts(redis: Redis): RecordingRedis {
-  for (const script of SCRIPTS) {
-    redis.defineCommand(script.name, { lua: source(script.file), numberOfKeys: script.keys });
-  }
-  return redis as unknown as RecordingRedis;
+  return defineRecordingScripts(redis);
 }
 
 /** A script reply as strings; throws on another shape (a bug in a script, not a condition). */
