@@ -20,6 +20,7 @@ import {
   type MaskingRules,
   maskingRulesFor,
 } from '../../src/masking/policy.ts';
+import { isObjectSubresource, valueKindOf } from '../../src/masking/value-kinds.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
 
 /** How one response is to be masked. Plain data: the proxy may log it (it holds no values). */
@@ -35,33 +36,11 @@ export interface MaskPlan {
   readonly watch: boolean;
 }
 
-/** Resource → kind for the resources whose objects can hold values, keyed `group/resource`. */
-const KINDS: ReadonlyMap<string, string> = new Map([
-  ['/secrets', 'Secret'],
-  ['/configmaps', 'ConfigMap'],
-  ['/pods', 'Pod'],
-  ['/podtemplates', 'PodTemplate'],
-  ['/replicationcontrollers', 'ReplicationController'],
-  ['apps/deployments', 'Deployment'],
-  ['apps/replicasets', 'ReplicaSet'],
-  ['apps/statefulsets', 'StatefulSet'],
-  ['apps/daemonsets', 'DaemonSet'],
-  ['extensions/deployments', 'Deployment'],
-  ['extensions/replicasets', 'ReplicaSet'],
-  ['extensions/daemonsets', 'DaemonSet'],
-  ['batch/jobs', 'Job'],
-  ['batch/cronjobs', 'CronJob'],
-]);
-
-/** Subresources whose response is the whole parent object. */
-const OBJECT_SUBRESOURCES = new Set(['', 'status', 'ephemeralcontainers', 'resize']);
-
 const NO_BODY_METHODS = new Set(['HEAD', 'OPTIONS']);
 
 /** The kind a resource request is about when it can carry values, else undefined. */
 function kindOf(info: RequestInfo): string | undefined {
-  if (!info.isResourceRequest || info.verb === 'proxy') return undefined;
-  return KINDS.get(`${info.apiGroup}/${info.resource}`);
+  return info.verb === 'proxy' ? undefined : valueKindOf(info);
 }
 
 /** Whether `rules` mask anything in objects of `kind` within the request's namespace and name. */
@@ -86,7 +65,7 @@ export function planMasking(
   if (kind === 'Pod' && info.subresource === 'log') {
     return rules.logs.detectors.size > 0 || rules.logs.secretValues ? { ...base, mode: 'text' } : null;
   }
-  if (!OBJECT_SUBRESOURCES.has(info.subresource) || !rulesApply(kind, rules, info)) return null;
+  if (!isObjectSubresource(info.subresource) || !rulesApply(kind, rules, info)) return null;
   return { ...base, mode: 'object' };
 }
 
@@ -100,7 +79,7 @@ export function unmaskedSecretsRule(
   caller: Caller,
   policy: CompiledMaskingPolicy,
 ): string | undefined {
-  if (kindOf(info) !== 'Secret' || !OBJECT_SUBRESOURCES.has(info.subresource)) return undefined;
+  if (kindOf(info) !== 'Secret' || !isObjectSubresource(info.subresource)) return undefined;
   const rules = maskingRulesFor(policy, caller);
   return rules.secrets ? undefined : rules.source;
 }

@@ -1,12 +1,8 @@
 import { DEFAULT_CLAIM_ALLOWLIST, snapshotCaller } from '../../src/approvals/caller-snapshot.ts';
 import { maskingRulesFor } from '../../src/masking/policy.ts';
+import { sensitiveKindOf } from '../../src/masking/value-kinds.ts';
 import { captureBuffer } from '../../src/recording/body-capture.ts';
-import {
-  type BodyContext,
-  isSecretRequest,
-  recordBody,
-  sensitiveKindOf,
-} from '../../src/recording/body-record.ts';
+import { type BodyContext, isSecretRequest, recordBody } from '../../src/recording/body-record.ts';
 import type { BodyRecord, EventBody, RecordedInfo, RequestEvent } from '../../src/recording/event.types.ts';
 import { sanitizeHeaders } from '../../src/recording/headers.ts';
 import { newRequestId, type SessionIdentity, sessionIdentity } from '../../src/recording/session-identity.ts';

@@ -35,7 +35,10 @@ import type { BodyRecord } from './event.types.ts';
  */
 
 export interface BodyContext {
-  /** The kind the request is about (`Secret`, `Pod`…), when it is one that can hold values. */
+  /**
+   * The kind the request is about (`Secret`, `Pod`…), when it is one that can hold values
+   * (masking's `sensitiveKindOf`, src/masking/value-kinds.ts).
+   */
   sensitiveKind: string | undefined;
   /** The request is about Secrets (resource `secrets`). */
   secret: boolean;
@@ -165,41 +168,6 @@ export function maskText(
     .map((line) => masker.maskLine(line))
     .join('\n');
   return { text: masked, count: masker.count };
-}
-
-/**
- * The kinds whose objects can hold secret values (Secret data, ConfigMap data, env values in pod
- * templates), by `group/resource`: the same set the response masker plans for. The recorder masks
- * bodies about these kinds, and never stores a partial (over-cap) body about them, since the head
- * of a JSON document cannot be masked reliably.
- */
-const KINDS: ReadonlyMap<string, string> = new Map([
-  ['/secrets', 'Secret'],
-  ['/configmaps', 'ConfigMap'],
-  ['/pods', 'Pod'],
-  ['/podtemplates', 'PodTemplate'],
-  ['/replicationcontrollers', 'ReplicationController'],
-  ['apps/deployments', 'Deployment'],
-  ['apps/replicasets', 'ReplicaSet'],
-  ['apps/statefulsets', 'StatefulSet'],
-  ['apps/daemonsets', 'DaemonSet'],
-  ['extensions/deployments', 'Deployment'],
-  ['extensions/replicasets', 'ReplicaSet'],
-  ['extensions/daemonsets', 'DaemonSet'],
-  ['batch/jobs', 'Job'],
-  ['batch/cronjobs', 'CronJob'],
-]);
-
-/** Subresources whose body is (a form of) the parent object. */
-const OBJECT_SUBRESOURCES = new Set(['', 'status', 'ephemeralcontainers', 'resize']);
-
-/**
- * The kind a request's bodies are about, when that kind can hold values; undefined otherwise
- * (discovery, `pods/log` — text, masked as text — `scale`, other resources).
- */
-export function sensitiveKindOf(info: RequestInfo | undefined): string | undefined {
-  if (!info?.isResourceRequest || !OBJECT_SUBRESOURCES.has(info.subresource)) return undefined;
-  return KINDS.get(`${info.apiGroup}/${info.resource}`);
 }
 
 /** True when the request is about Secrets (any subresource): its bodies are never stored raw. */
