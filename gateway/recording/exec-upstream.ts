@@ -1,9 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { callerFrom, clusterFrom, type RequestContext } from '../pipeline/context.ts';
+import type { RequestContext } from '../pipeline/context.ts';
 import type { IdentityMapping } from '../runtime.ts';
-import { upstreamRequestHeaders } from '../upstream/headers.ts';
-import { upstreamPath } from '../upstream/upstream-request.ts';
+import { upstreamTarget } from '../upstream/upstream-request.ts';
 
 /**
  * The upstream half of a recorded exec/attach: a `ws` client to the cluster's exec URL, sent as
@@ -37,19 +36,9 @@ export async function openUpstreamExec(
   identity: IdentityMapping,
   protocols: string[],
 ): Promise<UpstreamAnswer> {
-  const cluster = clusterFrom(ctx);
-  const headers = upstreamRequestHeaders(
-    ctx.req,
-    callerFrom(ctx),
-    identity,
-    await cluster.target.authorization(),
-    { upgrade: true },
-  );
+  const { cluster, path, headers } = await upstreamTarget(ctx, identity, { upgrade: true });
   for (const name of HANDSHAKE_HEADERS) delete headers[name];
-  const url = new URL(
-    upstreamPath(cluster, ctx.clusterPath ?? '/', ctx.rawQuery ?? ''),
-    cluster.target.baseUrl,
-  );
+  const url = new URL(path, cluster.target.baseUrl);
   url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
 
   return new Promise<UpstreamAnswer>((resolve) => {

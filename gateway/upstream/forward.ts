@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { CompiledMaskingPolicy } from '../masking/index.ts';
-import { callerFrom, clusterFrom, type Handler } from '../pipeline/context.ts';
+import type { Handler } from '../pipeline/context.ts';
 import type { IdentityMapping } from '../runtime.ts';
 import { UpstreamTimeoutError, upstreamFailure } from './errors.ts';
-import { upstreamRequestHeaders } from './headers.ts';
 import { prepareMasking, relayResponse } from './relay-response.ts';
-import { openUpstreamRequest, upstreamPath } from './upstream-request.ts';
+import { openUpstreamRequest, upstreamTarget } from './upstream-request.ts';
 
 /**
  * Terminal handler for ordinary requests: sends the request to the cluster as the agent
@@ -17,19 +16,11 @@ import { openUpstreamRequest, upstreamPath } from './upstream-request.ts';
  */
 export function forward(identity: IdentityMapping, masking: CompiledMaskingPolicy): Handler {
   return async (ctx) => {
-    const cluster = clusterFrom(ctx);
     const { req, res } = ctx;
-    const headers = upstreamRequestHeaders(
-      req,
-      callerFrom(ctx),
-      identity,
-      await cluster.target.authorization(),
-      { upgrade: false },
-    );
+    const { cluster, path, headers } = await upstreamTarget(ctx, identity, { upgrade: false });
     if (ctx.body && (ctx.body.length > 0 || req.headers['content-length'] !== undefined))
       headers['content-length'] = String(ctx.body.length);
     const plan = prepareMasking(ctx, masking, headers);
-    const path = upstreamPath(cluster, ctx.clusterPath ?? '/', ctx.rawQuery ?? '');
     const upstream = openUpstreamRequest(cluster, req.method ?? 'GET', path, headers);
 
     let timer: NodeJS.Timeout | undefined;

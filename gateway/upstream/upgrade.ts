@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { callerFrom, clusterFrom, type Handler, type RequestContext } from '../pipeline/context.ts';
+import type { Handler, RequestContext } from '../pipeline/context.ts';
 import type { IdentityMapping } from '../runtime.ts';
 import { UpstreamTimeoutError, upstreamFailure } from './errors.ts';
-import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
-import { openUpstreamRequest, upstreamPath } from './upstream-request.ts';
+import { clientResponseHeaders } from './headers.ts';
+import { openUpstreamRequest, upstreamTarget } from './upstream-request.ts';
 
 /**
  * Terminal handler for upgrade requests (exec, attach, port-forward), for both WebSocket and
@@ -22,15 +22,7 @@ export function relayUpgrade(
   return async (ctx) => {
     const client = ctx.upgrade;
     if (!client) throw new Error('pipeline wiring: relayUpgrade without an upgrade socket');
-    const cluster = clusterFrom(ctx);
-    const headers = upstreamRequestHeaders(
-      ctx.req,
-      callerFrom(ctx),
-      identity,
-      await cluster.target.authorization(),
-      { upgrade: true },
-    );
-    const path = upstreamPath(cluster, ctx.clusterPath ?? '/', ctx.rawQuery ?? '');
+    const { cluster, path, headers } = await upstreamTarget(ctx, identity, { upgrade: true });
     const upstream = openUpstreamRequest(cluster, ctx.req.method ?? 'GET', path, headers);
     let timer: NodeJS.Timeout | undefined;
     // Raced, not left to destroy(): a request still queued for a pooled socket emits no 'error'
