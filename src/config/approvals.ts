@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CompiledPolicy } from '../policy/policy.types.ts';
 import { redisUrlFromEnv } from '../queues/connections.ts';
+import { keyPrefixField, redisUrlField } from './redis-fields.ts';
 
 /**
  * The `approvals:` section of `hoop.yaml`: where the approvals engine keeps its state (Redis) and
@@ -26,14 +27,8 @@ import { redisUrlFromEnv } from '../queues/connections.ts';
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 export const approvalsSchema = z.strictObject({
-  redisUrl: z
-    .string()
-    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
-    .optional(),
-  keyPrefix: z
-    .string()
-    .regex(/^[A-Za-z0-9_{}.-]+(:[A-Za-z0-9_{}.-]+)*$/, 'letters, digits, "_-.{}" and ":" separators')
-    .default('hoop'),
+  redisUrl: redisUrlField.optional(),
+  keyPrefix: keyPrefixField.default('hoop'),
   holdSeconds: z.number().int().min(1).max(55).default(20),
   retryAfterSeconds: z.number().int().min(1).max(60).default(5),
   ownerClaim: z.string().min(1).optional(),

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { ApprovalsSettings } from './approvals.ts';
+import { keyPrefixField, redisUrlField } from './redis-fields.ts';
 
 /**
  * The `recording:` section of `hoop.yaml`: session recording (src/recording, gateway/recording).
@@ -28,14 +29,8 @@ const durationWithDays = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such 
 export const recordingSchema = z.strictObject({
   enabled: z.boolean().default(true),
   required: z.boolean().default(true),
-  redisUrl: z
-    .string()
-    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
-    .optional(),
-  keyPrefix: z
-    .string()
-    .regex(/^[A-Za-z0-9_{}.-]+(:[A-Za-z0-9_{}.-]+)*$/, 'letters, digits, "_-.{}" and ":" separators')
-    .optional(),
+  redisUrl: redisUrlField.optional(),
+  keyPrefix: keyPrefixField.optional(),
   idleGap: durationWithDays.default('5m'),
   bodyCap: z
     .number()
