@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runKubectl } from '../support/kubectl.ts';
+import { type ThrowawayRedis, throwawayRedis } from '../support/throwaway-redis.ts';
 import { rawRequest, statusMessage } from './raw-https.ts';
 import { type ApprovalsStack, NAMESPACE_PATH, startApprovalsStack } from './support.ts';
-import { type ThrowawayRedis, throwawayRedis } from './throwaway-redis.ts';
 
 /**
  * Redis down: approvals fail closed (503 "approvals unavailable" for the calls that need review)

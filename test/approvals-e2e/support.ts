@@ -8,7 +8,8 @@ import { ReviewStore } from '../../src/approvals/review-store.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
 import { createRequestConnection, redisUrlFromEnv } from '../../src/queues/connections.ts';
-import { deleteKeys, freshPrefix } from '../approvals/helpers.ts';
+import { freshPrefix } from '../approvals/helpers.ts';
+import { deleteKeys } from '../support/redis.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 
 /**

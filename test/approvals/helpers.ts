@@ -6,16 +6,15 @@ import { ReviewStore } from '../../src/approvals/review-store.ts';
 import type { OpenReviewInput, ReviewStoreOptions } from '../../src/approvals/review-store.types.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import type { Caller } from '../../src/authn/caller.ts';
-import { createRequestConnection, redisUrlFromEnv } from '../../src/queues/connections.ts';
+import { createRequestConnection } from '../../src/queues/connections.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
+import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 
 /**
  * Shared set-up for the approvals tests: every test gets a fresh key prefix (and queue prefix),
  * its own connections, and a cleanup that deletes what it wrote, so tests never collide, run in
  * any order, and leave the real Redis as they found it.
  */
-export const REDIS_URL = redisUrlFromEnv();
-
 export function freshPrefix(label: string): string {
   return `test:${label}:${randomBytes(5).toString('hex')}`;
 }
@@ -98,14 +97,4 @@ export async function harness(label: string, options: Partial<ReviewStoreOptions
       redis.disconnect();
     },
   };
-}
-
-/** Deletes every key matching `pattern` (SCAN, never KEYS). */
-export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
 }

@@ -6,7 +6,8 @@ import { createWorkerConnection } from '../../src/queues/connections.ts';
 import { startExpireWorker } from '../../src/queues/expire-worker.ts';
 import { expireJobId, notifyJobId, QUEUE_NAMES } from '../../src/queues/names.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
-import { deleteKeys, freshPrefix, type Harness, harness, openInput, REDIS_URL, rule } from './helpers.ts';
+import { deleteKeys, REDIS_URL } from '../support/redis.ts';
+import { freshPrefix, type Harness, harness, openInput, rule } from './helpers.ts';
 
 let h: Harness;
 let producers: ReviewProducers | undefined;

@@ -5,7 +5,8 @@ import { ReviewStore } from '../../src/approvals/review-store.ts';
 import { publishCallOutcome, publishSessionSummary } from '../../src/queues/chat-thread.ts';
 import { createWorkerConnection } from '../../src/queues/connections.ts';
 import { startExpireWorker } from '../../src/queues/expire-worker.ts';
-import { REDIS_URL, rule } from '../approvals/helpers.ts';
+import { rule } from '../approvals/helpers.ts';
+import { REDIS_URL } from '../support/redis.ts';
 import { type BotHarness, blocksText, clickBody, postSigned, startBotHarness } from './harness.ts';
 
 let h: BotHarness | undefined;

@@ -8,7 +8,8 @@ import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { resolveSlack, type SlackSettings, slackSchema } from '../../src/config/slack.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
-import { deleteKeys, fp, freshPrefix, openInput, REDIS_URL } from '../approvals/helpers.ts';
+import { fp, freshPrefix, openInput } from '../approvals/helpers.ts';
+import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
 
 /**
@@ -119,6 +120,16 @@ export async function postSigned(
   });
 }
 
+/** What every interaction payload says about where it comes from: the stand-in team and app, and `user`. */
+function interactionFrom(user: string) {
+  return {
+    team: { id: 'T0STANDIN', domain: 'standin' },
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0STANDIN' },
+    api_app_id: 'A0HOOP',
+    token: 'legacy-verification-token',
+  };
+}
+
 /** A `block_actions` payload for a click on a card button. */
 export function clickBody(input: {
   user: string;
@@ -130,15 +141,7 @@ export function clickBody(input: {
   const channel = input.channel ?? CHANNEL;
   const payload = {
     type: 'block_actions',
-    team: { id: 'T0STANDIN', domain: 'standin' },
-    user: {
-      id: input.user,
-      username: input.user.toLowerCase(),
-      name: input.user.toLowerCase(),
-      team_id: 'T0STANDIN',
-    },
-    api_app_id: 'A0HOOP',
-    token: 'legacy-verification-token',
+    ...interactionFrom(input.user),
     container: {
       type: 'message',
       message_ts: input.ts ?? '1.000001',
@@ -172,15 +175,7 @@ export function rejectSubmitBody(input: {
 }): string {
   const payload = {
     type: 'view_submission',
-    team: { id: 'T0STANDIN', domain: 'standin' },
-    user: {
-      id: input.user,
-      username: input.user.toLowerCase(),
-      name: input.user.toLowerCase(),
-      team_id: 'T0STANDIN',
-    },
-    api_app_id: 'A0HOOP',
-    token: 'legacy-verification-token',
+    ...interactionFrom(input.user),
     trigger_id: 'trigger-view',
     view: {
       id: 'V0REJECT',

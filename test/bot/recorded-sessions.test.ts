@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionIdentity } from '../../src/recording/session-identity.ts';
-import { CALLER, REDIS_URL, type RecordingHarness, recordingHarness } from '../recording/support.ts';
+import { CALLER, type RecordingHarness, recordingHarness } from '../recording/support.ts';
+import { REDIS_URL } from '../support/redis.ts';
 import { type BotHarness, blocksText, commandBody, postSigned, startBotHarness } from './harness.ts';
 
 let rec: RecordingHarness;

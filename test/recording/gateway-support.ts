@@ -7,8 +7,9 @@ import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
 import { recordingKeys } from '../../src/recording/scripts.ts';
 import { SessionIndex, type SessionMeta } from '../../src/recording/session-index.ts';
+import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 import { type Stack, startStack } from '../support/stack.ts';
-import { deleteKeys, freshPrefix, REDIS_URL } from './support.ts';
+import { freshPrefix } from './support.ts';
 
 /**
  * A gateway stack (sandbox, OpenID provider, gateway from a real config file) with recording on:

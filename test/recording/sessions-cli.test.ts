@@ -14,9 +14,9 @@ import { type RunningGateway, startGateway } from '../../gateway/main.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 import { notifyJobId } from '../../src/queues/names.ts';
 import { runKubectl } from '../support/kubectl.ts';
+import { REDIS_URL } from '../support/redis.ts';
 import { AGENTS } from '../support/stack.ts';
 import { DEMO_POLICY, type RecordingStack, startRecordingStack } from './gateway-support.ts';
-import { REDIS_URL } from './support.ts';
 
 const REVIEWED = {
   name: 'configmap-deletes-reviewed',

@@ -5,16 +5,15 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { CallerSnapshot } from '../../src/approvals/review.types.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
-import { createRequestConnection, redisUrlFromEnv } from '../../src/queues/connections.ts';
+import { createRequestConnection } from '../../src/queues/connections.ts';
 import { recordingKeys } from '../../src/recording/scripts.ts';
 import { RecordingStore } from '../../src/recording/session-store.ts';
+import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 
 /**
  * Shared set-up for the recording tests: a fresh key prefix per test against the real Redis, a
  * temporary archive directory, and a cleanup that deletes both, so tests never collide.
  */
-export const REDIS_URL = redisUrlFromEnv();
-
 export function freshPrefix(label: string): string {
   return `test:rec-${label}:${randomBytes(5).toString('hex')}`;
 }
@@ -55,16 +54,6 @@ export async function recordingHarness(label: string, idleGapMs = 60_000): Promi
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Deletes every key matching `pattern` (SCAN, never KEYS). */
-export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
 }
 
 /** Every key under `pattern` with its values as text (strings, hashes, streams, sorted sets). */

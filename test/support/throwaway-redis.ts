@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 
 /**
- * A real `redis-server` that a test starts, kills and starts again on the same port, to play a
- * Redis outage: no persistence (`--save ''`, no AOF), loopback only, a free port of its own, so
- * the shared Redis other tests use is never touched.
+ * A real `redis-server` that a test starts, kills (or freezes) and starts again on the same port,
+ * to play a Redis outage or hang: no persistence (`--save ''`, no AOF), loopback only, a free port
+ * of its own, so the shared Redis other tests use is never touched.
  */
 export interface ThrowawayRedis {
   url: string;
@@ -14,6 +14,10 @@ export interface ThrowawayRedis {
   start(): Promise<void>;
   /** Kills the server (SIGKILL: an outage, not a shutdown) and waits for it to exit. */
   stop(): Promise<void>;
+  /** Freezes the running server (SIGSTOP): connections stay open, nothing is answered (a hang). */
+  pause(): void;
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): void;
 }
 
 async function freePort(): Promise<number> {
@@ -62,6 +66,14 @@ export async function throwawayRedis(): Promise<ThrowawayRedis> {
       if (!server || server.exitCode !== null || server.signalCode !== null) return;
       server.kill('SIGKILL');
       await once(server, 'exit');
+    },
+    pause() {
+      if (!child) throw new Error('redis-server is not running');
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      if (!child) throw new Error('redis-server is not running');
+      child.kill('SIGCONT');
     },
   };
 }

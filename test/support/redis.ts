@@ -1,0 +1,19 @@
+import type { Redis } from 'ioredis';
+import { redisUrlFromEnv } from '../../src/queues/connections.ts';
+
+/**
+ * The real Redis every Redis-backed test shares ($REDIS_URL, else 127.0.0.1:6379), and the
+ * cleanup each test runs on its own key prefix, so tests never collide and leave Redis as they
+ * found it.
+ */
+export const REDIS_URL = redisUrlFromEnv();
+
+/** Deletes every key matching `pattern` (SCAN, never KEYS). */
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
