@@ -1,15 +1,5 @@
-import type { RequestInfo } from '../request/request-info.types.ts';
 import { snapshotCaller } from './caller-snapshot.ts';
-import type {
-  CallerSnapshot,
-  DecideInput,
-  Decision,
-  Grant,
-  Review,
-  ReviewState,
-  SessionHeaders,
-} from './review.types.ts';
-import type { ReviewRule } from './review-rule.ts';
+import type { DecideInput, Decision, Grant, Review, ReviewState, SessionHeaders } from './review.types.ts';
 import type { OpenReviewInput } from './review-store.types.ts';
 
 /**
@@ -33,16 +23,11 @@ import type { OpenReviewInput } from './review-store.types.ts';
  * | fpKey, windowKey   | create          | keys this record may own (detached on final)     |
  */
 
-/** The immutable part of a review, stored as JSON in the `data` field. */
-export interface ReviewData {
-  caller: CallerSnapshot;
-  owner?: string;
-  cluster: string;
-  info: RequestInfo;
-  headers: SessionHeaders;
-  bodySummary: string;
-  rule: ReviewRule;
-}
+/** The immutable part of a review (its fields as in {@link Review}), stored as JSON in `data`. */
+export type ReviewData = Pick<
+  Review,
+  'caller' | 'owner' | 'cluster' | 'info' | 'headers' | 'bodySummary' | 'rule'
+>;
 
 const MAX_SUMMARY = 4000;
 const MAX_REASON = 500;
