@@ -11,14 +11,19 @@ const requests = Number(process.env['BENCH_REQUESTS'] ?? 4000);
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
 
 const proxy = await benchProxyOverhead({ requests, concurrency });
+const row = (name: string, r: { requestsPerSecond: number; p50Ms: number; p99Ms: number }) =>
+  `  ${name.padEnd(20)}${fmt(r.requestsPerSecond, 0).padEnd(9)} ${fmt(r.p50Ms, 2).padEnd(8)} ${fmt(r.p99Ms, 2)}`;
+const ratios = (name: string, g: { throughputRatio: number; p50Ratio: number; cpuUsPerRequest: number }) =>
+  `  ${name}: throughput ${fmt(g.throughputRatio, 2)} of direct, p50 latency ${fmt(g.p50Ratio, 2)}x, gateway CPU ${fmt(g.cpuUsPerRequest, 0)} µs per request`;
 process.stdout.write(
   [
     `proxy overhead: ${requests} small GETs per round, concurrency ${concurrency}, best of 2 rounds each`,
-    '  path      req/s     p50 ms   p99 ms',
-    `  direct    ${fmt(proxy.direct.requestsPerSecond, 0).padEnd(9)} ${fmt(proxy.direct.p50Ms, 2).padEnd(8)} ${fmt(proxy.direct.p99Ms, 2)}`,
-    `  gateway   ${fmt(proxy.gateway.requestsPerSecond, 0).padEnd(9)} ${fmt(proxy.gateway.p50Ms, 2).padEnd(8)} ${fmt(proxy.gateway.p99Ms, 2)}`,
-    `  gateway/direct throughput ratio: ${fmt(proxy.throughputRatio, 2)}   p50 latency ratio: ${fmt(proxy.p50Ratio, 2)}`,
-    `  gateway CPU per request: ${fmt(proxy.gatewayCpuUsPerRequest, 0)} µs`,
+    '  path                req/s     p50 ms   p99 ms',
+    row('direct', proxy.direct),
+    row('gateway', proxy.gateway.load),
+    row('gateway + recording', proxy.recording.load),
+    ratios('gateway', proxy.gateway),
+    ratios('gateway + recording', proxy.recording),
     '',
   ].join('\n'),
 );

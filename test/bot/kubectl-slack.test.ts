@@ -14,7 +14,8 @@ import { blocksText, CHANNEL, clickBody, postSigned, SIGNING_SECRET } from './ha
 /**
  * End to end with the real kubectl, the real gateway (started from a config file) and the real
  * bolt bot: `kubectl delete namespace scratch` is held, its card is posted on the Slack stand-in,
- * a signed Approve click lets it through, the card is updated and the outcome is threaded.
+ * a signed Approve click lets it through, the card is updated, the outcome is threaded, and when
+ * the recorded session closes its summary is threaded under the card too.
  */
 let stack: Stack | undefined;
 let bot: RunningBot | undefined;
@@ -56,6 +57,8 @@ describe('kubectl → gateway → Slack card → signed click → kubectl comple
       policy,
       config: {
         approvals: { redisUrl: REDIS_URL, keyPrefix: prefix, holdSeconds: 20, retryAfterSeconds: 1 },
+        // The session closes 1 s after kubectl's last request; its summary is threaded too.
+        recording: { redisUrl: REDIS_URL, keyPrefix: prefix, idleGap: '1s' },
         slack: {
           botToken: 'xoxb-test-token',
           signingSecret: SIGNING_SECRET,
@@ -104,5 +107,15 @@ describe('kubectl → gateway → Slack card → signed click → kubectl comple
     const ts = [...slack.messages.values()].find((m) => !m.threadTs)!.ts;
     const thread = await slack.waitFor('chat.postMessage', (c) => c.args['thread_ts'] === ts, 15_000);
     expect(String(thread.args['text'])).toMatch(/Completed: 200 OK in \d/);
+
+    // Once the kubectl session goes idle, the recorder closes it and its summary joins the thread.
+    const summary = await slack.waitFor(
+      'chat.postMessage',
+      (c) => c.args['thread_ts'] === ts && JSON.stringify(c.args).includes('kubectl delete'),
+      30_000,
+    );
+    const text = JSON.stringify(summary.args);
+    expect(text).toContain('agent-1');
+    expect(text).toMatch(/1 held, 1 approved, 0 rejected/);
   });
 });
