@@ -26,6 +26,13 @@ export interface ChatPoster {
   updateCard(ref: MessageRef, card: CardModel): Promise<void>;
   /** A reply in the card's thread. */
   postReply(ref: MessageRef, reply: Reply): Promise<void>;
+  /**
+   * Where summaries of recorded sessions without a review go (they have no card to thread under);
+   * `undefined`: nowhere, the worker completes such jobs without posting.
+   */
+  readonly sessionsChannel: string | undefined;
+  /** A plain message (not threaded, no card) in `channel`. */
+  postMessage(channel: string, reply: Reply): Promise<void>;
 }
 
 /** The platform said "too many requests": retry after `retryAfterMs`, not before. */

@@ -3,12 +3,18 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Review } from '../../src/approvals/review.types.ts';
 import type { ReviewStore } from '../../src/approvals/review-store.ts';
-import { DEFAULT_QUEUE_PREFIX, type NotifyJob, QUEUE_NAMES } from '../../src/queues/names.ts';
+import {
+  DEFAULT_QUEUE_PREFIX,
+  type NotifyJob,
+  QUEUE_NAMES,
+  type ReviewNotifyJob,
+  type SessionSummaryJob,
+} from '../../src/queues/names.ts';
 import { buildCard } from '../model/card.ts';
 import type { CardLocations } from './card-locations.ts';
 import type { ChannelPacer } from './channel-pacer.ts';
 import { type ChatPoster, ChatRateLimitedError, ChatRejectedError } from './chat-poster.ts';
-import { outcomeReply, summaryReply } from './thread-replies.ts';
+import { outcomeReply, sessionSummaryMessage, summaryReply } from './thread-replies.ts';
 
 /**
  * The notify queue's worker: posts each review's card, keeps it in step with the record, and
@@ -21,6 +27,10 @@ import { outcomeReply, summaryReply } from './thread-replies.ts';
  *   record (`chat.update`); skipped when the card already shows this version of the record.
  * - `completed` and `summary` reply in the card's thread; before the card exists they fail and
  *   BullMQ retries them with backoff, so they wait for the card.
+ * - `session-summary` (a recorded session without a review, so without a card) posts the summary
+ *   as a message of its own to the poster's `sessionsChannel`; a poster without one posts nothing
+ *   and the job completes. The recorder publishes it once per session (job id from the session
+ *   id), so a retried close job does not post it twice.
  *
  * Limits and failures: every post first takes its channel's slot from the {@link ChannelPacer}
  * (one per second per channel across replicas); a job that must wait, or that got a 429, is
@@ -61,9 +71,34 @@ export function startNotifyWorker(options: NotifyWorkerOptions): Worker<NotifyJo
     if (ms > 0) await wait(job, token, ms);
   };
 
+  /**
+   * A failed post: after a 429 the channel is held off for everyone and the job waits (no
+   * attempt spent); a refusal for good fails the job; anything else is retried with backoff.
+   */
+  const fail = async (
+    error: unknown,
+    poster: ChatPoster,
+    channel: string | undefined,
+    job: Job<NotifyJob>,
+    token: string | undefined,
+    context: Record<string, string>,
+  ): Promise<never> => {
+    if (error instanceof ChatRateLimitedError) {
+      if (channel) await pacer.holdOff(poster.platform, channel, error.retryAfterMs);
+      logger?.warn({ ...context, retryAfterMs: error.retryAfterMs }, 'chat rate limit; job waits');
+      await wait(job, token, error.retryAfterMs);
+    }
+    if (error instanceof ChatRejectedError) {
+      logger?.error({ ...context, code: error.code, event: job.data.event }, 'chat refused the message');
+      throw new UnrecoverableError(error.message);
+    }
+    throw error;
+  };
+
   const sync = async (
     poster: ChatPoster,
     review: Review,
+    data: ReviewNotifyJob,
     job: Job<NotifyJob>,
     token?: string,
   ): Promise<Step> => {
@@ -80,8 +115,8 @@ export function startNotifyWorker(options: NotifyWorkerOptions): Worker<NotifyJo
       );
       return 'updated';
     }
-    if (job.data.event !== 'created' && job.data.event !== 'sync') return 'no-card';
-    if (job.data.event === 'sync' && review.state !== 'pending') return 'no-card';
+    if (data.event !== 'created' && data.event !== 'sync') return 'no-card';
+    if (data.event === 'sync' && review.state !== 'pending') return 'no-card';
     const channel = poster.channelFor(review);
     if (!channel) return 'no-channel';
     await pace(poster, channel, job, token);
@@ -108,10 +143,10 @@ export function startNotifyWorker(options: NotifyWorkerOptions): Worker<NotifyJo
   const reply = async (
     poster: ChatPoster,
     review: Review,
+    data: ReviewNotifyJob,
     job: Job<NotifyJob>,
     token?: string,
   ): Promise<Step> => {
-    const data = job.data;
     const message =
       data.event === 'completed' && data.outcome
         ? outcomeReply(review, data.outcome)
@@ -129,33 +164,46 @@ export function startNotifyWorker(options: NotifyWorkerOptions): Worker<NotifyJo
     return 'replied';
   };
 
+  /** A no-review session's summary, to each poster's sessions channel (if it has one). */
+  const postSessionSummary = async (
+    data: SessionSummaryJob,
+    job: Job<NotifyJob>,
+    token?: string,
+  ): Promise<string> => {
+    const steps: string[] = [];
+    for (const poster of options.posters) {
+      const channel = poster.sessionsChannel;
+      if (!channel) {
+        steps.push(`${poster.platform}:no-channel`);
+        continue;
+      }
+      try {
+        await pace(poster, channel, job, token);
+        await poster.postMessage(channel, sessionSummaryMessage(data));
+        steps.push(`${poster.platform}:posted`);
+      } catch (error) {
+        await fail(error, poster, channel, job, token, { sessionId: data.sessionId });
+      }
+    }
+    return steps.join(',');
+  };
+
   const processor = async (job: Job<NotifyJob, string>, token?: string): Promise<string> => {
-    const review = await store.get(job.data.reviewId);
+    const data = job.data;
+    if (data.event === 'session-summary') return postSessionSummary(data, job, token);
+    const review = await store.get(data.reviewId);
     if (!review) return 'not-found';
     const steps: string[] = [];
     for (const poster of options.posters) {
       try {
-        const threaded = job.data.event === 'completed' || job.data.event === 'summary';
-        steps.push(`${poster.platform}:${await (threaded ? reply : sync)(poster, review, job, token)}`);
+        const threaded = data.event === 'completed' || data.event === 'summary';
+        steps.push(`${poster.platform}:${await (threaded ? reply : sync)(poster, review, data, job, token)}`);
       } catch (error) {
-        if (error instanceof ChatRateLimitedError) {
-          const channel =
-            (await locations.get(poster.platform, review.id))?.channel ?? poster.channelFor(review);
-          if (channel) await pacer.holdOff(poster.platform, channel, error.retryAfterMs);
-          logger?.warn(
-            { reviewId: review.id, retryAfterMs: error.retryAfterMs },
-            'chat rate limit; job waits',
-          );
-          await wait(job, token, error.retryAfterMs);
-        }
-        if (error instanceof ChatRejectedError) {
-          logger?.error(
-            { reviewId: review.id, code: error.code, event: job.data.event },
-            'chat refused the message',
-          );
-          throw new UnrecoverableError(error.message);
-        }
-        throw error;
+        const channel =
+          error instanceof ChatRateLimitedError
+            ? ((await locations.get(poster.platform, review.id))?.channel ?? poster.channelFor(review))
+            : undefined;
+        await fail(error, poster, channel, job, token, { reviewId: review.id });
       }
     }
     return steps.join(',');
@@ -171,7 +219,9 @@ export function startNotifyWorker(options: NotifyWorkerOptions): Worker<NotifyJo
     if (error instanceof DelayedError || error.name === 'DelayedError') return;
     logger?.warn(
       {
-        reviewId: job?.data.reviewId,
+        ...(job?.data.event === 'session-summary'
+          ? { sessionId: job.data.sessionId }
+          : { reviewId: job?.data.reviewId }),
         event: job?.data.event,
         attempt: job?.attemptsMade,
         err: error.message,

@@ -7,8 +7,8 @@ import { replyMessage } from '../render/slack/reply-blocks.ts';
 import { type ChatPoster, ChatRateLimitedError, ChatRejectedError, type MessageRef } from './chat-poster.ts';
 
 /**
- * Slack's {@link ChatPoster}: `chat.postMessage` for cards and thread replies, `chat.update` for
- * card changes. The client must be made with `rejectRateLimitedCalls: true` and no retries of
+ * Slack's {@link ChatPoster}: `chat.postMessage` for cards, thread replies and no-review session
+ * summaries, `chat.update` for card changes. The client must be made with `rejectRateLimitedCalls: true` and no retries of
  * its own (slack-client.ts): retrying and waiting out a 429 is the notify queue's job, where a
  * wait costs no worker and survives a restart.
  *
@@ -19,6 +19,8 @@ import { type ChatPoster, ChatRateLimitedError, ChatRejectedError, type MessageR
 export interface SlackChannels {
   defaultChannel: string | undefined;
   clusterChannels: Record<string, string>;
+  /** For summaries of sessions without a review; `undefined`: not posted. */
+  sessionsChannel: string | undefined;
 }
 
 /** `ok: false` errors that no retry fixes. */
@@ -43,6 +45,7 @@ const PERMANENT = new Set([
 export function createSlackPoster(client: webApi.WebClient, channels: SlackChannels): ChatPoster {
   return {
     platform: 'slack',
+    sessionsChannel: channels.sessionsChannel,
     channelFor(review: Review) {
       return (
         review.rule.notify?.slack?.channel ??
@@ -71,6 +74,12 @@ export function createSlackPoster(client: webApi.WebClient, channels: SlackChann
           unfurl_links: false,
           unfurl_media: false,
         }),
+      );
+    },
+    async postMessage(channel: string, reply: Reply): Promise<void> {
+      const message = replyMessage(reply);
+      await call(() =>
+        client.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false }),
       );
     },
   };

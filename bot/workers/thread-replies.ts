@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Review } from '../../src/approvals/review.types.ts';
-import type { CallOutcome, SessionSummary } from '../../src/queues/names.ts';
+import type { CallOutcome, SessionSummary, SessionSummaryJob } from '../../src/queues/names.ts';
 import { bold, code, type Line, plain, type Reply } from '../model/reply.ts';
 
 /**
@@ -38,6 +38,16 @@ export function summaryReply(summary: SessionSummary): Reply {
     visibility: 'shared',
     lines: [[bold('Session summary'), plain(' '), code(summary.sessionId)], ...lines],
   };
+}
+
+/**
+ * A no-review session's summary as a message of its own (in `slack.sessionsChannel`): the same
+ * escaped lines as {@link summaryReply}, headed with the cluster since no card gives it.
+ */
+export function sessionSummaryMessage(job: SessionSummaryJob): Reply {
+  const reply = summaryReply(job);
+  const [head = [], ...lines] = reply.lines;
+  return { ...reply, lines: [[...head, plain(' on '), code(job.cluster)], ...lines] };
 }
 
 function seconds(ms: number): string {

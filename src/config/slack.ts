@@ -15,6 +15,7 @@ import { z } from 'zod';
  *   path: /slack/events                 # http mode: Slack's request URL path
  *   channel: C0123ABCDEF                # default channel for cards
  *   clusterChannels: { prod: C0456DEFGHI }   # per cluster; a rule's notify.slack.channel wins
+ *   sessionsChannel: '#kube-sessions'   # optional: summaries of recorded sessions without a review
  *   approvers:
  *     users: { U0123ABCD: alice@example.com }   # Slack user id → approver id
  *     byEmail: true                     # else: users.info e-mail is the approver id
@@ -44,6 +45,11 @@ export const slackSchema = z
     path: z.string().startsWith('/').default('/slack/events'),
     channel: channel.optional(),
     clusterChannels: z.record(z.string(), channel).default({}),
+    /**
+     * Where the summary of every recorded session that had no review is posted (sessions with a
+     * review get theirs threaded under their cards instead). Unset: such sessions post nothing.
+     */
+    sessionsChannel: channel.optional(),
     approvers: z
       .strictObject({
         users: z
@@ -84,6 +90,8 @@ export interface SlackSettings {
   path: string;
   defaultChannel: string | undefined;
   clusterChannels: Record<string, string>;
+  /** Channel for no-review session summaries; `undefined`: they are not posted. */
+  sessionsChannel: string | undefined;
   approvers: { users: Record<string, string>; byEmail: boolean; groups: Record<string, string[]> };
   windowSeconds: number;
   postIntervalMs: number;
@@ -102,6 +110,7 @@ export function resolveSlack(section: SlackSection | undefined): SlackSettings |
     path: section.path,
     defaultChannel: section.channel,
     clusterChannels: section.clusterChannels,
+    sessionsChannel: section.sessionsChannel,
     approvers: section.approvers,
     windowSeconds: section.windowMinutes * 60,
     postIntervalMs: section.postIntervalMs,

@@ -1,6 +1,13 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import { ApprovalsUnavailableError } from '../approvals/unavailable-error.ts';
-import { type CallOutcome, type NotifyJob, notifyJobId, QUEUE_NAMES } from './names.ts';
+import {
+  type CallOutcome,
+  type NotifyJob,
+  notifyJobId,
+  QUEUE_NAMES,
+  type SessionSummaryJob,
+  sessionSummaryJobId,
+} from './names.ts';
 
 /**
  * Replies in a review card's thread, published by whoever knows what happened next: the gateway
@@ -67,6 +74,25 @@ export async function publishSessionSummary(
       return add(source, data, notifyJobId(reviewId, 'summary', input.sessionId));
     }),
   );
+}
+
+/**
+ * Publishes the summary of a session that had no review (so no card to thread under); once per
+ * session. For the recorder's `session-close` worker, which publishes it whatever the chat config:
+ * the bot posts it to `slack.sessionsChannel` if set, else completes the job without posting, so
+ * only the bot needs to know where (and whether) such summaries go.
+ */
+export async function publishNoReviewSummary(
+  source: NotifyQueueSource,
+  input: { sessionId: string; cluster: string; text: string },
+): Promise<void> {
+  const data: SessionSummaryJob = {
+    event: 'session-summary',
+    sessionId: input.sessionId,
+    cluster: input.cluster,
+    text: input.text.slice(0, MAX_SUMMARY_CHARS),
+  };
+  await add(source, data, sessionSummaryJobId(input.sessionId));
 }
 
 async function add(source: NotifyQueueSource, data: NotifyJob, jobId: string): Promise<void> {

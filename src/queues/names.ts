@@ -3,9 +3,9 @@
  *
  * Payloads carry ids, not copies of the review: a worker re-reads the record, so it always acts
  * on the current state, and no request detail is duplicated into job data (which BullMQ keeps
- * after completion). Job ids are derived from the review id, and BullMQ refuses a second job with
- * an id it still holds, so enqueuing again (a retried request, a second replica) never posts a
- * second card or schedules a second expiry.
+ * after completion). Job ids are derived from the review id (for a no-review session's summary,
+ * the session id), and BullMQ refuses a second job with an id it still holds, so enqueuing again
+ * (a retried request, a second replica) never posts a second card or schedules a second expiry.
  */
 
 /** Queue names; all live under one BullMQ key prefix (default {@link DEFAULT_QUEUE_PREFIX}). */
@@ -27,6 +27,7 @@ export const DEFAULT_QUEUE_PREFIX = 'hoop';
  * What a notify job asks the bot to do for a review. `created` posts the card; `decided`,
  * `counted`, `expired`, `cancelled` and `sync` re-render it from the current record (the event
  * name only makes the job id unique); `completed` and `summary` reply in the card's thread.
+ * (A no-review session's summary is a {@link SessionSummaryJob}, not a review event.)
  */
 export type NotifyEvent =
   | 'created'
@@ -55,7 +56,8 @@ export interface SessionSummary {
   text: string;
 }
 
-export interface NotifyJob {
+/** A notify job about one review: its card, or a reply in the card's thread. */
+export interface ReviewNotifyJob {
   reviewId: string;
   event: NotifyEvent;
   /** For `completed`. */
@@ -63,6 +65,20 @@ export interface NotifyJob {
   /** For `summary`. */
   summary?: SessionSummary;
 }
+
+/**
+ * The summary of a recorded session that had no review, so has no card to thread under. The
+ * recorder publishes it for every such session without knowing the chat config; the bot posts it
+ * to `slack.sessionsChannel` when one is configured, else completes the job without posting.
+ */
+export interface SessionSummaryJob extends SessionSummary {
+  event: 'session-summary';
+  /** The session's cluster, shown with the summary. */
+  cluster: string;
+}
+
+/** What the notify queue carries: `event` tells the two kinds apart. */
+export type NotifyJob = ReviewNotifyJob | SessionSummaryJob;
 
 export interface ExpireJob {
   reviewId: string;
@@ -86,6 +102,14 @@ export function notifyJobId(reviewId: string, event: NotifyEvent, key?: string |
   return key === undefined
     ? `${reviewId}-${event}`
     : `${reviewId}-${event}-${String(key).replaceAll(':', '_')}`;
+}
+
+/**
+ * The job id of a no-review session's summary: one post per session, however often the recorder's
+ * close job is retried. The `session-summary-` prefix keeps it apart from review-keyed ids.
+ */
+export function sessionSummaryJobId(sessionId: string): string {
+  return `session-summary-${sessionId.replaceAll(':', '_')}`;
 }
 
 /** The expire job id: one expiry per review. */

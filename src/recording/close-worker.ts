@@ -1,6 +1,6 @@
 import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { publishSessionSummary } from '../queues/chat-thread.ts';
+import { publishNoReviewSummary, publishSessionSummary } from '../queues/chat-thread.ts';
 import { QUEUE_NAMES, type SessionCloseJob } from '../queues/names.ts';
 import { type CloseDeps, type CloseOutcome, closeSession } from './close-session.ts';
 import { pruneExpired } from './retention.ts';
@@ -8,7 +8,9 @@ import { pruneExpired } from './retention.ts';
 /**
  * The `session-close` queue's worker: closes, archives and summarises sessions (close-session.ts),
  * threads the summary under the session's approval cards through the notify queue (the bot posts
- * it; a session without a review posts nothing), and prunes expired sessions (retention.ts).
+ * it), and prunes expired sessions (retention.ts). A session without a review publishes its
+ * summary as a `session-summary` job instead: only the bot knows whether a channel for all
+ * sessions (`slack.sessionsChannel`) is configured, and completes the job unposted if not.
  *
  * Debounce: a job that finds its session still active is moved to the session's new due time
  * (`moveToDelayed` + `DelayedError`, as BullMQ documents), so each session has one job however
@@ -62,6 +64,12 @@ export function startCloseWorker(options: CloseWorkerOptions): CloseWorker {
       const reviewIds = [...new Set([...job.data.reviewIds, ...outcome.facts.reviewIds])];
       if (reviewIds.length > 0) {
         await publishSessionSummary(notifySource, { sessionId: id, reviewIds, text: outcome.summary });
+      } else {
+        await publishNoReviewSummary(notifySource, {
+          sessionId: id,
+          cluster: outcome.facts.cluster,
+          text: outcome.summary,
+        });
       }
       options.onArchived?.(id, outcome);
       await pruneExpired(options, now()).catch((error: unknown) => options.onError?.(error as Error));

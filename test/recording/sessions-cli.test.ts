@@ -2,7 +2,7 @@
  * The `hoop-gateway sessions` CLI against what a real gateway recorded (run as a separate process
  * with the gateway's config file): list and show, tampering caught by verify, audit export, two
  * replicas sharing one kubectl session, and the summary of a reviewed session queued for the
- * thread under its approval card.
+ * thread under its approval card (of an unreviewed one, for the sessions channel).
  */
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../../gateway/main.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
-import { notifyJobId } from '../../src/queues/names.ts';
+import { notifyJobId, sessionSummaryJobId } from '../../src/queues/names.ts';
 import { runKubectl } from '../support/kubectl.ts';
 import { REDIS_URL } from '../support/redis.ts';
 import { AGENTS } from '../support/stack.ts';
@@ -160,7 +160,14 @@ describe('replicas and summaries', () => {
   });
 
   it('queues the summary of a reviewed session for the thread under its card', async () => {
-    await kubectlSession(['create', 'configmap', 'reviewed-cm', '-n', 'scratch', '--from-literal=a=b']);
+    const unreviewed = await kubectlSession([
+      'create',
+      'configmap',
+      'reviewed-cm',
+      '-n',
+      'scratch',
+      '--from-literal=a=b',
+    ]);
     const id = await kubectlSession(['delete', 'configmap', 'reviewed-cm', '-n', 'scratch']);
     const meta = await rs.index.get(id);
     expect(meta?.outcomes).toEqual(['reviewed']);
@@ -171,6 +178,15 @@ describe('replicas and summaries', () => {
       const job = await queue.getJob(notifyJobId(reviewId, 'summary', id));
       expect(job?.data).toMatchObject({ reviewId, event: 'summary', summary: { sessionId: id } });
       expect(job?.data.summary.text).toContain('Commands: kubectl delete');
+      // A session without a review queues its summary for `slack.sessionsChannel` instead (once).
+      const noReview = await queue.getJob(sessionSummaryJobId(unreviewed));
+      expect(noReview?.data).toMatchObject({
+        event: 'session-summary',
+        sessionId: unreviewed,
+        cluster: 'sandbox',
+      });
+      expect(noReview?.data.text).toContain('Commands: kubectl create');
+      expect(await queue.getJob(sessionSummaryJobId(id))).toBeUndefined();
       const reviewed = await rs.cli([
         'sessions',
         'list',
