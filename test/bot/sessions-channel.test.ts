@@ -35,7 +35,11 @@ async function finished(harness: BotHarness, sessionId: string): Promise<{ state
   for (;;) {
     const job = await queue.getJob(sessionSummaryJobId(sessionId));
     const state = job ? await job.getState() : 'missing';
-    if (state === 'completed' || state === 'failed') return { state, value: job?.returnvalue };
+    if (state === 'completed' || state === 'failed') {
+      // Read the job again: the copy fetched before it finished has no return value yet.
+      const done = await queue.getJob(sessionSummaryJobId(sessionId));
+      return { state, value: done?.returnvalue };
+    }
     if (Date.now() > deadline) throw new Error(`session-summary job still ${state}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
