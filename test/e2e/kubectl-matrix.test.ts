@@ -18,7 +18,7 @@ import { resourceTypeNamed } from '../../sandbox/resources.ts';
 import type { RecordedRequest } from '../../sandbox/server.ts';
 import { type KubectlResult, runKubectl, spawnKubectl, waitForOutput } from '../support/kubectl.ts';
 import { type Stack, startStack } from '../support/stack.ts';
-import { expectForwardedAs, sandboxRequestsDuring, tokenOf } from './helpers.ts';
+import { eventually, expectForwardedAs, sandboxRequestsDuring, tokenOf } from './helpers.ts';
 import { E2E_POLICY, NAMESPACE_DELETE_MESSAGE, PORT_FORWARD_PAYMENTS_MESSAGE } from './policy.ts';
 
 const AGENT = 'agent-1';
@@ -318,11 +318,15 @@ describe.each(VERSIONS)('kubectl %s through the gateway', (version, versionEnv) 
     expect(run.result.stderr).toContain(PORT_FORWARD_PAYMENTS_MESSAGE);
     expect(run.requests.filter((r) => r.path.endsWith('/portforward'))).toEqual([]);
     // The gateway answered each attempt (WebSocket, then the SPDY fallback) with a 403.
-    const refusals = stack.logLines
-      .map((l) => JSON.parse(l) as { resource?: string; namespace?: string; status?: number; rule?: string })
-      .filter((l) => l.resource === 'pods/portforward' && l.namespace === 'payments');
-    expect(refusals.length).toBeGreaterThan(0);
-    for (const line of refusals)
+    // The log line is written when the refused socket closes, which may be just after kubectl exits.
+    const refusals = () =>
+      stack.logLines
+        .map(
+          (l) => JSON.parse(l) as { resource?: string; namespace?: string; status?: number; rule?: string },
+        )
+        .filter((l) => l.resource === 'pods/portforward' && l.namespace === 'payments');
+    await eventually(() => refusals().length > 0, 'a log line for the refused port-forward');
+    for (const line of refusals())
       expect(line).toMatchObject({ status: 403, rule: 'no-port-forward-in-payments' });
   });
 
