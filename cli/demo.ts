@@ -7,19 +7,20 @@ import { stringify } from 'yaml';
 import { startGateway } from '../gateway/main.ts';
 import { startOidcIssuer } from '../sandbox/oidc-issuer.ts';
 import { startSandbox } from '../sandbox/server.ts';
+import { whenReady } from '../src/approvals/unavailable-error.ts';
 import { execCredentialKubeconfigUser, HOOP_GATEWAY_BIN } from '../src/authn/exec-credential.ts';
 import { parseCommandArgs, UsageError } from '../src/cli-args.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { renderKubeconfig } from '../src/kubeconfig/render.ts';
-import { redisUrlFromEnv } from '../src/queues/connections.ts';
+import { createRequestConnection, redisUrlFromEnv } from '../src/queues/connections.ts';
 import { untilSignal } from './serve.ts';
 
-const HELP = `usage: hoop-gateway demo [--dir DIR] [--port P] [--kube-version 1.31]
+const HELP = `usage: hoop-gateway demo [--dir DIR] [--port P] [--kube-version 1.31] [--key-prefix hoop-demo]
 
 Starts, in this process: the sandbox cluster (seeded with namespaces default, payments, scratch),
 a local OpenID issuer, and the gateway with the demo policy. Writes DIR/kubeconfig (an agent in
 group ai-agents) and DIR/hoop.yaml (the effective configuration). Held calls (namespace deletes)
-need Redis: REDIS_URL, else redis://127.0.0.1:6379. Stop with Ctrl-C.
+need Redis: REDIS_URL, else redis://127.0.0.1:6379, keys under --key-prefix. Stop with Ctrl-C.
 `;
 
 const DEMO_POLICY = fileURLToPath(new URL('../examples/demo-policy.yaml', import.meta.url));
@@ -35,6 +36,7 @@ export async function run(args: string[]): Promise<number> {
       dir: { type: 'string', default: '.hoop-demo' },
       port: { type: 'string', default: '8443' },
       'kube-version': { type: 'string', default: '1.33' },
+      'key-prefix': { type: 'string', default: 'hoop-demo' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
@@ -66,7 +68,11 @@ export async function run(args: string[]): Promise<number> {
     clusters: [{ name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } }],
     policyFile: 'policy.yaml',
     // Held calls live in Redis; the terminal approver acts as demo-approver, the rule's approver.
-    approvals: { redisUrl: redisUrlFromEnv(), terminalApprover: { id: APPROVER, groups: [] } },
+    approvals: {
+      redisUrl: redisUrlFromEnv(),
+      keyPrefix: values['key-prefix'],
+      terminalApprover: { id: APPROVER, groups: [] },
+    },
     // Every request and exec session is recorded; a session is archived 30 s after it goes idle.
     recording: { redisUrl: redisUrlFromEnv(), idleGap: '30s' },
   };
@@ -99,6 +105,12 @@ export async function run(args: string[]): Promise<number> {
     { mode: 0o600 },
   );
 
+  if (!(await redisAnswers(config.approvals.redisUrl))) {
+    process.stdout.write(
+      `warning: no Redis answers at ${config.approvals.redisUrl}. The demo keeps reviews and recordings there, and ` +
+        'refuses every request it cannot record (503) until one does: start one (redis-server) or set REDIS_URL.\n\n',
+    );
+  }
   process.stdout.write(
     [
       `hoop-gateway demo ready: gateway ${gateway.url}/clusters/sandbox (sandbox Kubernetes ${values['kube-version']})`,
@@ -134,4 +146,17 @@ export async function run(args: string[]): Promise<number> {
   await issuer.close();
   await sandbox.close();
   return 0;
+}
+
+/** Whether a Redis server answers at `url` within two seconds. */
+async function redisAnswers(url: string): Promise<boolean> {
+  const redis = createRequestConnection({ url, name: 'hoop-demo-check' });
+  try {
+    await whenReady(redis, 2000);
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
 }
