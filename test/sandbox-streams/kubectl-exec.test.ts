@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_VALUES } from '../../sandbox/server.ts';
 import { activeStreamCounts } from '../../sandbox/streams/index.ts';
-import { runKubectl, spawnKubectl } from './kubectl-run.ts';
+import { runKubectl, spawnKubectl } from '../support/kubectl.ts';
 import {
   type SandboxFixture,
   startSandboxFixture,

@@ -8,7 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { spawnKubectl, waitForOutput } from './kubectl-run.ts';
+import { spawnKubectl, waitForOutput } from '../support/kubectl.ts';
 import {
   type SandboxFixture,
   startSandboxFixture,
@@ -38,9 +38,10 @@ async function startPortForward(version: string): Promise<number> {
     kubeconfig: fixture.kubeconfig,
     version,
     args: ['-n', 'payments', 'port-forward', 'pod/ledger-0', ':9090'],
+    timeoutMs: 60_000,
   });
-  const match = await waitForOutput(child, /Forwarding from 127\.0\.0\.1:(\d+) -> 9090/);
-  return Number(match[1]);
+  const forwarding = /Forwarding from 127\.0\.0\.1:(\d+) -> 9090/;
+  return Number(forwarding.exec(await waitForOutput(child, forwarding))?.[1]);
 }
 
 /** Sends `payload`, half-closes, and resolves with everything read until the peer closes. */

@@ -1,7 +1,7 @@
 /**
  * The real sandbox API server (seeded) plus a temp dir holding its kubeconfig, for the
  * streaming end-to-end tests; `close()` stops the server and removes the dir (kubectl's caches
- * live in it too, see kubectl-run.ts).
+ * live in it too: test/support/kubectl.ts puts them beside the kubeconfig).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
