@@ -11,7 +11,7 @@ import {
   type SessionSummaryJob,
 } from '../../src/queues/names.ts';
 import { buildCard } from '../model/card.ts';
-import type { CardLocations } from './card-locations.ts';
+import type { CardLocation, CardLocations } from './card-locations.ts';
 import type { ChannelPacer } from './channel-pacer.ts';
 import { type ChatPoster, ChatRateLimitedError, ChatRejectedError } from './chat-poster.ts';
 import { outcomeReply, sessionSummaryMessage, summaryReply } from './thread-replies.ts';
@@ -103,16 +103,19 @@ export function startNotifyWorker(options: NotifyWorkerOptions): Worker<NotifyJo
     token?: string,
   ): Promise<Step> => {
     const { platform } = poster;
+    // Where the card is, and which version of the review it shows.
+    const remember = (ref: Omit<CardLocation, 'state' | 'version'>, shown: Review) =>
+      locations.save(
+        platform,
+        shown.id,
+        { ...ref, state: shown.state, version: shown.updatedAt },
+        shown.deadline,
+      );
     const location = await locations.get(platform, review.id);
     if (location) {
       if (location.version === review.updatedAt && location.state === review.state) return 'up-to-date';
       await poster.updateCard(location, card(review));
-      await locations.save(
-        platform,
-        review.id,
-        { ...location, state: review.state, version: review.updatedAt },
-        review.deadline,
-      );
+      await remember(location, review);
       return 'updated';
     }
     if (data.event !== 'created' && data.event !== 'sync') return 'no-card';
@@ -121,21 +124,11 @@ export function startNotifyWorker(options: NotifyWorkerOptions): Worker<NotifyJo
     if (!channel) return 'no-channel';
     await pace(poster, channel, job, token);
     const ref = await poster.postCard(channel, card(review));
-    await locations.save(
-      platform,
-      review.id,
-      { ...ref, state: review.state, version: review.updatedAt },
-      review.deadline,
-    );
+    await remember(ref, review);
     const fresh = await store.get(review.id);
     if (fresh && fresh.updatedAt !== review.updatedAt) {
       await poster.updateCard(ref, card(fresh));
-      await locations.save(
-        platform,
-        review.id,
-        { ...ref, state: fresh.state, version: fresh.updatedAt },
-        fresh.deadline,
-      );
+      await remember(ref, fresh);
     }
     return 'posted';
   };
