@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
 import { runKubectl } from '../support/kubectl.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
@@ -45,8 +46,12 @@ beforeAll(async () => {
 afterAll(async () => {
   if (demo && demo.exitCode === null) demo.kill('SIGKILL');
   const redis = createRequestConnection({ url: REDIS_URL });
-  await deleteKeys(redis, `${prefix}:*`).catch(() => undefined);
-  redis.disconnect();
+  try {
+    await whenReady(redis, 5000);
+    await deleteKeys(redis, `${prefix}:*`);
+  } finally {
+    redis.disconnect();
+  }
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -7,8 +7,11 @@ import { stringify } from 'yaml';
 import { type RunningGateway, startGateway } from '../../gateway/main.ts';
 import { type OidcIssuer, startOidcIssuer } from '../../sandbox/oidc-issuer.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/server.ts';
+import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
+import { createRequestConnection } from '../../src/queues/connections.ts';
+import { deleteKeys, REDIS_URL } from './redis.ts';
 
 export const AUDIENCE = 'https://hoop-gateway.test';
 
@@ -52,6 +55,7 @@ export async function startStack(options: {
   extraClusters?: Array<Record<string, unknown>>;
 }): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-stack-'));
+  const keyPrefix = `hoop-test-${randomBytes(4).toString('hex')}`;
   const sandbox = await startSandbox({
     kubeVersion: options.kubeVersion ?? '1.33',
     seed: true,
@@ -69,7 +73,7 @@ export async function startStack(options: {
     ],
     policy: options.policy,
     // A fresh Redis key prefix per stack: test files run in parallel against one Redis server.
-    approvals: { keyPrefix: `hoop-test-${randomBytes(4).toString('hex')}` },
+    approvals: { keyPrefix },
     ...options.config,
   };
   await writeFile(join(dir, 'hoop.yaml'), stringify(config));
@@ -111,6 +115,14 @@ export async function startStack(options: {
       await issuer.close();
       await sandbox.close();
       await rm(dir, { recursive: true, force: true });
+      // Reviews, queues and recordings this stack left under its fresh prefix (when it used it).
+      const redis = createRequestConnection({ url: REDIS_URL });
+      try {
+        await whenReady(redis, 5000);
+        await deleteKeys(redis, `${keyPrefix}:*`);
+      } finally {
+        redis.disconnect();
+      }
     },
   };
 }
