@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import { loadPolicyFile } from '../../src/policy/load-file.ts';
@@ -150,6 +150,7 @@ describe('loadPolicy validation', () => {
 
 describe('loadPolicyFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hoop-policy-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const write = (name: string, text: string) => {
     const path = join(dir, name);
     writeFileSync(path, text);

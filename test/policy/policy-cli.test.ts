@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 /** `hoop-gateway policy …` run as a real child process, as a person or CI would run it. */
 
@@ -21,6 +21,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'hoop-policy-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const write = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);
