@@ -9,7 +9,6 @@ COPY cli ./cli
 COPY src ./src
 COPY gateway ./gateway
 COPY bot ./bot
-COPY sandbox ./sandbox
 COPY examples ./examples
 USER 10001
 EXPOSE 8443

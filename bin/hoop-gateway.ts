@@ -49,8 +49,25 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hoop-gateway: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  const module = await command.load();
+  const module = await command.load().catch((error: unknown) => {
+    throw sandboxMissing(error) ?? error;
+  });
   return module.run(rest);
+}
+
+/**
+ * `demo` and `sandbox` load the sandbox package (test and demo equipment), which the production
+ * image and the published package leave out: say so instead of printing a module-resolution error.
+ */
+function sandboxMissing(error: unknown): Error | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : '';
+  if (code !== 'ERR_MODULE_NOT_FOUND' || !message.includes('@hoop-gateway/sandbox')) return undefined;
+  return new ConfigError(
+    'sandbox',
+    'this command needs the sandbox package (@hoop-gateway/sandbox), which only a development ' +
+      'checkout has: run it from a clone of the repository after `npm ci`',
+  );
 }
 
 try {

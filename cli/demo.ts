@@ -2,17 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
+import { startSandbox } from '@hoop-gateway/sandbox/server';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { startGateway } from '../gateway/main.ts';
-import { startOidcIssuer } from '../sandbox/oidc-issuer.ts';
-import { startSandbox } from '../sandbox/server.ts';
 import { whenReady } from '../src/approvals/unavailable-error.ts';
-import { execCredentialKubeconfigUser, HOOP_GATEWAY_BIN } from '../src/authn/exec-credential.ts';
-import { parseCommandArgs, UsageError } from '../src/cli-args.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { renderKubeconfig } from '../src/kubeconfig/render.ts';
 import { createRequestConnection, redisUrlFromEnv } from '../src/queues/connections.ts';
+import { parseCommandArgs, UsageError } from './args.ts';
+import { execCredentialKubeconfigUser, HOOP_GATEWAY_BIN } from './credentials/exec-credential.ts';
 import { untilSignal } from './serve.ts';
 
 const HELP = `usage: hoop-gateway demo [--dir DIR] [--port P] [--kube-version 1.31] [--key-prefix hoop-demo]

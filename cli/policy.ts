@@ -1,11 +1,11 @@
 import type { Caller } from '../src/authn/caller.ts';
-import { parseCommandArgs, UsageError } from '../src/cli-args.ts';
 import { ConfigError, StatusError } from '../src/errors.ts';
 import { evaluate } from '../src/policy/evaluate.ts';
 import { loadPolicyFile } from '../src/policy/load-file.ts';
 import type { Decision } from '../src/policy/policy.types.ts';
 import { classifyRequest } from '../src/request/request-info.ts';
 import type { RequestInfo } from '../src/request/request-info.types.ts';
+import { parseCommandArgs, UsageError } from './args.ts';
 
 /**
  * `hoop-gateway policy check FILE` and `hoop-gateway policy explain …`: the policy author's tools.

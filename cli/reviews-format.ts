@@ -1,4 +1,4 @@
-import { describeApprovers, describeReview, formatSeconds } from '../gateway/approvals/messages.ts';
+import { describeApprovers, describeReview, formatSeconds } from '../src/approvals/messages.ts';
 import type { Review } from '../src/approvals/review.types.ts';
 
 /**

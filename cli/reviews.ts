@@ -3,11 +3,11 @@ import { isReviewId } from '../src/approvals/keys.ts';
 import type { Approver, DecideResult, Review, ReviewState } from '../src/approvals/review.types.ts';
 import { ReviewStore } from '../src/approvals/review-store.ts';
 import { ApprovalsUnavailableError } from '../src/approvals/unavailable-error.ts';
-import { parseCommandArgs, UsageError } from '../src/cli-args.ts';
 import type { ApprovalsSettings } from '../src/config/approvals.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { durationMs } from '../src/config/schema.ts';
 import { createRequestConnection, redactRedisUrl } from '../src/queues/connections.ts';
+import { parseCommandArgs, UsageError } from './args.ts';
 import { formatList, formatReview, stateLine } from './reviews-format.ts';
 
 /**

@@ -4,8 +4,8 @@
  * the URL and token, and writes a kubeconfig that trusts its CA when asked.
  */
 import { writeFile } from 'node:fs/promises';
-import { startSandbox } from '../sandbox/server.ts';
-import { parseCommandArgs, UsageError } from '../src/cli-args.ts';
+import { startSandbox } from '@hoop-gateway/sandbox/server';
+import { parseCommandArgs, UsageError } from './args.ts';
 import { untilSignal } from './serve.ts';
 
 const HELP = `usage: hoop-gateway sandbox [--port P] [--host 127.0.0.1] [--kube-version 1.33] [--seed]

@@ -1,8 +1,8 @@
 import { type RunningBot, startBot } from '../bot/main.ts';
 import { type RunningGateway, startGateway } from '../gateway/main.ts';
-import { parseCommandArgs, UsageError } from '../src/cli-args.ts';
 import { loadConfigFile } from '../src/config/load.ts';
-import { createLogger } from '../src/log.ts';
+import { parseCommandArgs, UsageError } from './args.ts';
+import { createLogger } from './log.ts';
 
 const HELP = `usage: hoop-gateway serve --config hoop.yaml [--role all|gateway|bot]
 

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseCommandArgs, UsageError } from '../src/cli-args.ts';
 import { durationWithDaysMs } from '../src/config/recording.ts';
 import { castFileName, collectStreams, renderCast } from '../src/recording/asciicast.ts';
-import { auditEvents } from '../src/recording/audit-export.ts';
 import { verifyChain } from '../src/recording/hash-chain.ts';
+import { parseCommandArgs, UsageError } from './args.ts';
+import { auditEvents } from './sessions-audit-export.ts';
 import { replayStreams } from './sessions-replay.ts';
 import { type LoadedSession, openSessionSource, type SessionSource } from './sessions-source.ts';
 import { renderList, renderShow } from './sessions-view.ts';

@@ -1,14 +1,18 @@
 import { readFile } from 'node:fs/promises';
-import type { AccessToken } from '../src/authn/client-credentials.ts';
-import { execCredential } from '../src/authn/exec-credential.ts';
-import { readCachedToken, type TokenCacheIdentity, writeCachedToken } from '../src/authn/token-file-cache.ts';
-import { parseCommandArgs, UsageError } from '../src/cli-args.ts';
+import { parseCommandArgs, UsageError } from './args.ts';
+import type { AccessToken } from './credentials/client-credentials.ts';
+import { execCredential } from './credentials/exec-credential.ts';
+import {
+  readCachedToken,
+  type TokenCacheIdentity,
+  writeCachedToken,
+} from './credentials/token-file-cache.ts';
 
 export {
   type ExecCredentialUserOptions,
   execCredentialKubeconfigUser,
   type KubeconfigExec,
-} from '../src/authn/exec-credential.ts';
+} from './credentials/exec-credential.ts';
 
 /**
  * `hoop-gateway token`: the kubectl exec credential plugin. Fetches an access token for the
@@ -74,7 +78,7 @@ export async function run(args: string[]): Promise<number> {
  * when kubectl runs the plugin for every command, then starts in a fraction of the time.
  */
 async function fetchToken(identity: TokenCacheIdentity, secret: string): Promise<AccessToken> {
-  const { fetchClientCredentialsToken } = await import('../src/authn/client-credentials.ts');
+  const { fetchClientCredentialsToken } = await import('./credentials/client-credentials.ts');
   return fetchClientCredentialsToken({ ...identity, clientSecret: secret });
 }
 

@@ -2,8 +2,8 @@ import { type IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { buildChain } from './pipeline/chain.ts';
-import type { RequestContext } from './pipeline/context.ts';
+import { buildChain } from './chain.ts';
+import type { RequestContext } from './request-context.ts';
 import type { GatewayRuntime } from './runtime.ts';
 
 export interface TlsMaterial {

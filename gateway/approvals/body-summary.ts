@@ -1,8 +1,8 @@
 import { bodySha256 } from '../../src/approvals/fingerprint.ts';
 import { isJsonObject, type JsonValue, MASK_MARKER, MaskTally } from '../../src/masking/mask-core.ts';
-import { maskDocument } from '../../src/masking/mask-object.ts';
 import { compileMaskingPolicy, type MaskingRules } from '../../src/masking/policy.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
+import { maskDocument } from '../masking/mask-object.ts';
 
 /**
  * The body summary a review record carries: enough for an approver to see what the request would

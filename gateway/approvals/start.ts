@@ -6,9 +6,9 @@ import {
   createWorkerConnection,
   redactRedisUrl,
 } from '../../src/queues/connections.ts';
-import { startExpireWorker } from '../../src/queues/expire-worker.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
 import type { ApprovalsRuntime } from '../runtime.ts';
+import { startExpireWorker } from './expire-worker.ts';
 
 /**
  * The gateway's side of the approvals engine, started once with the gateway:

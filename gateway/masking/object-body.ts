@@ -16,7 +16,6 @@
  * an element that failed to parse: errors are thrown before that element is emitted.
  */
 import { type JsonObject, type JsonValue, MaskTally, stringAt } from '../../src/masking/mask-core.ts';
-import { listItemKind, maskDocument, maskTableRow } from '../../src/masking/mask-object.ts';
 import type { MaskingRules } from '../../src/masking/policy.ts';
 import {
   type BodyMasker,
@@ -37,6 +36,7 @@ import {
   OPEN_OBJECT,
   QUOTE,
 } from './json-scanner.ts';
+import { listItemKind, maskDocument, maskTableRow } from './mask-object.ts';
 
 export interface DocumentMaskerOptions {
   /** The kind the request was for: the kind of objects that do not say theirs. */

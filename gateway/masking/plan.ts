@@ -13,15 +13,15 @@
  * relayed frame by frame elsewhere; they can use the same `LineMasker`).
  */
 import type { Caller } from '../../src/authn/caller.ts';
-import { configMapRulesFor } from '../../src/masking/data-maps.ts';
 import {
   type CompiledMaskingPolicy,
   type MaskingLimits,
   type MaskingRules,
   maskingRulesFor,
 } from '../../src/masking/policy.ts';
-import { isObjectSubresource, valueKindOf } from '../../src/masking/value-kinds.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
+import { configMapRulesFor } from './data-maps.ts';
+import { isObjectSubresource, valueKindOf } from './value-kinds.ts';
 
 /** How one response is to be masked. Plain data: the proxy may log it (it holds no values). */
 export interface MaskPlan {

@@ -20,9 +20,9 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { badGateway, StatusError } from '../../src/errors.ts';
-import { LineMasker } from '../../src/masking/line-masker.ts';
 import { type MaskedValueSink, MaskTally } from '../../src/masking/mask-core.ts';
 import type { BodyMasker, Emit } from './body-masker.ts';
+import { LineMasker } from './line-masker.ts';
 import { ObjectBodyMasker } from './object-body.ts';
 import type { MaskPlan } from './plan.ts';
 import { TextBodyMasker } from './text-body.ts';

@@ -13,8 +13,8 @@
  * which keeps every byte; the detectors look for ASCII, so they still apply.
  */
 import { isUtf8 } from 'node:buffer';
-import type { LineMasker } from '../../src/masking/line-masker.ts';
 import type { BodyMasker, Emit } from './body-masker.ts';
+import type { LineMasker } from './line-masker.ts';
 
 export interface TextMaskerOptions {
   lineMasker: LineMasker;

@@ -11,7 +11,7 @@
  * Memory: one event (≤ maxObjectBytes) at a time. A stream that ends inside an event throws, and
  * that event's bytes are never emitted.
  */
-import { maskWatchEvent } from '../../src/masking/mask-object.ts';
+
 import {
   type BodyMasker,
   ByteSection,
@@ -21,6 +21,7 @@ import {
   unreadable,
 } from './body-masker.ts';
 import { CLOSE_OBJECT, JsonScanner, OPEN_OBJECT } from './json-scanner.ts';
+import { maskWatchEvent } from './mask-object.ts';
 import type { DocumentMaskerOptions } from './object-body.ts';
 
 export class WatchBodyMasker implements BodyMasker {

@@ -1,6 +1,6 @@
 import { unauthorized } from '../../src/errors.ts';
+import type { Stage } from '../request-context.ts';
 import type { TokenAuthenticator } from '../runtime.ts';
-import type { Stage } from './context.ts';
 
 /**
  * Verifies the bearer token and leaves behind the caller. A missing or invalid token is a 401 and

@@ -1,6 +1,6 @@
 import { forbidden } from '../../src/errors.ts';
+import { callerFrom, clusterFrom, infoFrom, type Stage } from '../request-context.ts';
 import type { PolicyEngine } from '../runtime.ts';
-import { callerFrom, clusterFrom, infoFrom, type Stage } from './context.ts';
 
 /**
  * Applies the policy. `deny` ends the request with a 403 whose message names the rule; `allow`

@@ -1,5 +1,5 @@
 import { classifyRequest } from '../../src/request/request-info.ts';
-import type { Stage } from './context.ts';
+import type { Stage } from '../request-context.ts';
 
 /**
  * Computes the request info exactly as kube-apiserver would (verb, group, resource, namespace,

@@ -1,6 +1,6 @@
 import { forbidden } from '../../src/errors.ts';
+import { callerFrom, type Stage } from '../request-context.ts';
 import type { IdentityMapping } from '../runtime.ts';
-import { callerFrom, type Stage } from './context.ts';
 
 /**
  * The gateway decides who the agent is upstream; a caller may not ask to be someone else. Any

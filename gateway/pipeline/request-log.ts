@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
+import type { Stage } from '../request-context.ts';
 import { statusFromError, writeStatus } from '../respond/status.ts';
-import type { Stage } from './context.ts';
 
 /**
  * Outermost stage: turns any error below it into a Kubernetes Status response and writes exactly

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ownerFrom } from '../../src/approvals/caller-snapshot.ts';
 import { fingerprint } from '../../src/approvals/fingerprint.ts';
+import { HELD_BODY_TOO_LARGE, pendingError, refusedError } from '../../src/approvals/messages.ts';
 import type { Review } from '../../src/approvals/review.types.ts';
 import { parseReviewRule } from '../../src/approvals/review-rule.ts';
 import { ApprovalsUnavailableError } from '../../src/approvals/unavailable-error.ts';
@@ -8,10 +9,9 @@ import { serviceUnavailable } from '../../src/errors.ts';
 import { publishCallOutcome } from '../../src/queues/chat-thread.ts';
 import { summarizeBody } from '../approvals/body-summary.ts';
 import { type HoldOutcome, holdForApproval } from '../approvals/hold.ts';
-import { HELD_BODY_TOO_LARGE, pendingError, refusedError } from '../approvals/messages.ts';
+import { readBodyOnce } from '../request-body.ts';
+import { callerFrom, clusterFrom, infoFrom, type RequestContext, type Stage } from '../request-context.ts';
 import type { ApprovalsRuntime } from '../runtime.ts';
-import { callerFrom, clusterFrom, infoFrom, type RequestContext, type Stage } from './context.ts';
-import { readBodyOnce } from './read-body.ts';
 
 /**
  * Holds a request the policy sent to review until a person decides (DESIGN.md "Holding a

@@ -1,6 +1,6 @@
 import { StatusError } from '../../src/errors.ts';
+import type { Stage } from '../request-context.ts';
 import type { GatewayCluster } from '../runtime.ts';
-import type { Stage } from './context.ts';
 
 const PREFIX = '/clusters/';
 

@@ -1,6 +1,6 @@
-import { LineMasker } from '../../src/masking/line-masker.ts';
 import type { MaskingLimits, MaskingRules } from '../../src/masking/policy.ts';
 import { DETECTOR_NAMES } from '../../src/masking/text-detectors.ts';
+import { LineMasker } from '../masking/line-masker.ts';
 import { TextBodyMasker } from '../masking/text-body.ts';
 
 /**

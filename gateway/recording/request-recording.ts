@@ -1,16 +1,16 @@
 import { DEFAULT_CLAIM_ALLOWLIST, snapshotCaller } from '../../src/approvals/caller-snapshot.ts';
 import { maskingRulesFor } from '../../src/masking/policy.ts';
-import { sensitiveKindOf } from '../../src/masking/value-kinds.ts';
-import { captureBuffer } from '../../src/recording/body-capture.ts';
-import { type BodyContext, isSecretRequest, recordBody } from '../../src/recording/body-record.ts';
 import type { BodyRecord, EventBody, RecordedInfo, RequestEvent } from '../../src/recording/event.types.ts';
-import { sanitizeHeaders } from '../../src/recording/headers.ts';
-import { newRequestId, type SessionIdentity, sessionIdentity } from '../../src/recording/session-identity.ts';
-import type { MetaUpdates } from '../../src/recording/session-store.ts';
-import { RecordingUnavailableError } from '../../src/recording/unavailable-error.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
-import { callerFrom, clusterFrom, type RequestContext } from '../pipeline/context.ts';
+import { sensitiveKindOf } from '../masking/value-kinds.ts';
+import { callerFrom, clusterFrom, type RequestContext } from '../request-context.ts';
+import { captureBuffer } from './body-capture.ts';
+import { type BodyContext, isSecretRequest, recordBody } from './body-record.ts';
+import { sanitizeHeaders } from './headers.ts';
+import { newRequestId, type SessionIdentity, sessionIdentity } from './session-identity.ts';
+import type { MetaUpdates } from './session-store.ts';
 import type { RecordingRuntime } from './start.ts';
+import { RecordingUnavailableError } from './unavailable-error.ts';
 
 /**
  * One request's part of its session's recording. The record stage creates it once the caller

@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { BodyCapture } from '../../src/recording/body-capture.ts';
+import { BodyCapture } from './body-capture.ts';
 
 /**
  * Watches what one response sends to the client — status, headers and body bytes — without

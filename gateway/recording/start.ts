@@ -8,9 +8,9 @@ import {
   redactRedisUrl,
 } from '../../src/queues/connections.ts';
 import { probeWritable } from '../../src/recording/archive.ts';
-import { CloseQueue } from '../../src/recording/close-queue.ts';
-import { type CloseWorker, startCloseWorker } from '../../src/recording/close-worker.ts';
-import { RecordingStore } from '../../src/recording/session-store.ts';
+import { CloseQueue } from './close-queue.ts';
+import { type CloseWorker, startCloseWorker } from './close-worker.ts';
+import { RecordingStore } from './session-store.ts';
 
 /**
  * The gateway's side of recording, started once with the gateway (only when `recording:` is

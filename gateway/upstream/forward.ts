@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { CompiledMaskingPolicy } from '../masking/index.ts';
-import type { Handler } from '../pipeline/context.ts';
+import type { Handler } from '../request-context.ts';
 import type { IdentityMapping } from '../runtime.ts';
 import { UpstreamTimeoutError, upstreamFailure } from './errors.ts';
 import { prepareMasking, relayResponse } from './relay-response.ts';

@@ -7,7 +7,7 @@ import {
   planMasking,
   upstreamAcceptFor,
 } from '../masking/index.ts';
-import { callerFrom, infoFrom, type RequestContext } from '../pipeline/context.ts';
+import { callerFrom, infoFrom, type RequestContext } from '../request-context.ts';
 import { statusFromError, writeStatus } from '../respond/status.ts';
 import { clientResponseHeaders } from './headers.ts';
 

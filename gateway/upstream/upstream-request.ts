@@ -1,6 +1,6 @@
 import type { ClientRequest, OutgoingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
-import { callerFrom, clusterFrom, type RequestContext } from '../pipeline/context.ts';
+import { callerFrom, clusterFrom, type RequestContext } from '../request-context.ts';
 import type { GatewayCluster, IdentityMapping } from '../runtime.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeBody } from '../../gateway/approvals/body-summary.ts';
-import { formatSeconds } from '../../gateway/approvals/messages.ts';
 import { fingerprint } from '../../src/approvals/fingerprint.ts';
+import { formatSeconds } from '../../src/approvals/messages.ts';
 import { parseReviewRule } from '../../src/approvals/review-rule.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';

@@ -1,7 +1,7 @@
 import { Agent } from 'node:https';
+import { prepareCreate } from '@hoop-gateway/sandbox/objects/admit';
+import { resourceTypeNamed } from '@hoop-gateway/sandbox/resources';
 import { afterEach, describe, expect, it } from 'vitest';
-import { prepareCreate } from '../../sandbox/objects/admit.ts';
-import { resourceTypeNamed } from '../../sandbox/resources.ts';
 import { rawRequest } from './raw-https.ts';
 import { type ApprovalsStack, startApprovalsStack } from './support.ts';
 

@@ -1,6 +1,6 @@
+import { prepareCreate } from '@hoop-gateway/sandbox/objects/admit';
+import { resourceTypeNamed } from '@hoop-gateway/sandbox/resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareCreate } from '../../sandbox/objects/admit.ts';
-import { resourceTypeNamed } from '../../sandbox/resources.ts';
 import { rawRequest, statusMessage } from './raw-https.ts';
 import { APPROVER, type ApprovalsStack, sleep, startApprovalsStack } from './support.ts';
 

@@ -1,9 +1,9 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startExpireWorker } from '../../gateway/approvals/expire-worker.ts';
 import type { Review, ReviewEvent } from '../../src/approvals/review.types.ts';
 import { createWorkerConnection } from '../../src/queues/connections.ts';
-import { startExpireWorker } from '../../src/queues/expire-worker.ts';
 import { expireJobId, notifyJobId, QUEUE_NAMES } from '../../src/queues/names.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';

@@ -1,6 +1,6 @@
+import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OidcIssuer, startOidcIssuer } from '../../sandbox/oidc-issuer.ts';
-import { type Authenticator, createAuthenticator } from '../../src/authn/authenticator.ts';
+import { type Authenticator, createAuthenticator } from '../../gateway/authn/authenticator.ts';
 import {
   claimsFor,
   expectRejected,

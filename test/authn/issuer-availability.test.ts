@@ -2,10 +2,10 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OidcIssuer, startOidcIssuer } from '../../sandbox/oidc-issuer.ts';
-import { createAuthenticator } from '../../src/authn/authenticator.ts';
-import { IssuerUnavailableError } from '../../src/authn/issuer-fetch.ts';
+import { createAuthenticator } from '../../gateway/authn/authenticator.ts';
+import { IssuerUnavailableError } from '../../gateway/authn/issuer-fetch.ts';
 import { claimsFor, expectRejected, signWithOwnKey } from './forge.ts';
 import { createTestCertificates } from './test-ca.ts';
 

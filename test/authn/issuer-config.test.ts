@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAuthenticator } from '../../src/authn/authenticator.ts';
+import { createAuthenticator } from '../../gateway/authn/authenticator.ts';
 import { issuerConfigSchema, resolveIssuerConfig } from '../../src/authn/issuer-config.ts';
 import { isLoopbackUrl } from '../../src/authn/secure-url.ts';
 import { ConfigError } from '../../src/errors.ts';

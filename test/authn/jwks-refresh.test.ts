@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type OidcIssuer, startOidcIssuer } from '../../sandbox/oidc-issuer.ts';
-import { createAuthenticator } from '../../src/authn/authenticator.ts';
+import { createAuthenticator } from '../../gateway/authn/authenticator.ts';
 import { claimsFor, expectRejected, signWithOwnKey } from './forge.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createTokenCache, tokenCacheKey } from '../../gateway/authn/token-cache.ts';
 import type { Caller } from '../../src/authn/caller.ts';
-import { createTokenCache, tokenCacheKey } from '../../src/authn/token-cache.ts';
 
 /** The verified-token cache: bounded in size and in time, keyed by hash, never by token. */
 

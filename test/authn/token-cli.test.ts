@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOOP_GATEWAY_BIN } from '../../cli/credentials/exec-credential.ts';
 import { execCredentialKubeconfigUser } from '../../cli/token.ts';
-import { type OidcIssuer, startOidcIssuer } from '../../sandbox/oidc-issuer.ts';
-import { createAuthenticator } from '../../src/authn/authenticator.ts';
-import { HOOP_GATEWAY_BIN } from '../../src/authn/exec-credential.ts';
+import { createAuthenticator } from '../../gateway/authn/authenticator.ts';
 
 /**
  * `hoop-gateway token` as kubectl runs it: a child process whose stdout is an ExecCredential and

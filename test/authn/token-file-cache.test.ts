@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readCachedToken, tokenCacheFile, writeCachedToken } from '../../src/authn/token-file-cache.ts';
+import { readCachedToken, tokenCacheFile, writeCachedToken } from '../../cli/credentials/token-file-cache.ts';
 
 /** The exec plugin's on-disk token cache: private files, reused only while comfortably valid. */
 

@@ -1,10 +1,10 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startExpireWorker } from '../../gateway/approvals/expire-worker.ts';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
 import { publishCallOutcome, publishSessionSummary } from '../../src/queues/chat-thread.ts';
 import { createWorkerConnection } from '../../src/queues/connections.ts';
-import { startExpireWorker } from '../../src/queues/expire-worker.ts';
 import { rule } from '../approvals/helpers.ts';
 import { REDIS_URL } from '../support/redis.ts';
 import { type BotHarness, blocksText, clickBody, postSigned, startBotHarness } from './harness.ts';

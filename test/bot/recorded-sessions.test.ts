@@ -3,7 +3,7 @@
  * every recorded kubectl invocation, not only those that asked for a review.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionIdentity } from '../../src/recording/session-identity.ts';
+import { sessionIdentity } from '../../gateway/recording/session-identity.ts';
 import { CALLER, type RecordingHarness, recordingHarness } from '../recording/support.ts';
 import { REDIS_URL } from '../support/redis.ts';
 import { type BotHarness, blocksText, commandBody, postSigned, startBotHarness } from './harness.ts';

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import type net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { renderKubeconfig } from '../../sandbox/kubeconfig.ts';
+import { renderKubeconfig } from '@hoop-gateway/sandbox/kubeconfig';
 import { createCertificateAuthority, issueServingCertificate } from '../../src/tls/local-ca.ts';
 
 export interface UpstreamTls {

@@ -8,9 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
+import type { RecordedRequest } from '@hoop-gateway/sandbox/server';
 import { expect } from 'vitest';
 import { parse } from 'yaml';
-import type { RecordedRequest } from '../../sandbox/server.ts';
 import type { Stack } from '../support/stack.ts';
 
 export interface GatewayResponse {

@@ -5,9 +5,10 @@
  * sandbox's watch (its store subscription is released), and a watch the sandbox ends
  * (`timeoutSeconds`) ends the client's response.
  */
+
+import { prepareCreate } from '@hoop-gateway/sandbox/objects/admit';
+import { resourceTypeNamed } from '@hoop-gateway/sandbox/resources';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { prepareCreate } from '../../sandbox/objects/admit.ts';
-import { resourceTypeNamed } from '../../sandbox/resources.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { eventually, expectForwardedAs, type OpenStream, openStream, sleep } from './helpers.ts';
 import { E2E_POLICY } from './policy.ts';

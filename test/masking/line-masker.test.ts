@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineMasker, MAX_PEM_LINES } from '../../src/masking/line-masker.ts';
+import { LineMasker, MAX_PEM_LINES } from '../../gateway/masking/line-masker.ts';
 import { MASK_MARKER as M } from '../../src/masking/mask-core.ts';
 import { DETECTOR_NAMES, type DetectorName } from '../../src/masking/text-detectors.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LAST_APPLIED_ANNOTATION } from '../../src/masking/last-applied.ts';
+import { LAST_APPLIED_ANNOTATION } from '../../gateway/masking/last-applied.ts';
+import { maskDocument, maskWatchEvent } from '../../gateway/masking/mask-object.ts';
 import { type JsonObject, MASK_MARKER, MASKED_BASE64, MaskTally } from '../../src/masking/mask-core.ts';
-import { maskDocument, maskWatchEvent } from '../../src/masking/mask-object.ts';
 import { compileMaskingPolicy, type MaskingRules, maskingRulesFor } from '../../src/masking/policy.ts';
 import { caller } from './support.ts';
 

@@ -6,7 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LAST_APPLIED_ANNOTATION } from '../../src/masking/last-applied.ts';
+import { LAST_APPLIED_ANNOTATION } from '../../gateway/masking/last-applied.ts';
 import { MASK_MARKER, MASKED_BASE64 } from '../../src/masking/mask-core.ts';
 import { planFor, runMasker, splitAt } from './support.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isObjectSubresource, sensitiveKindOf, valueKindOf } from '../../src/masking/value-kinds.ts';
+import { isObjectSubresource, sensitiveKindOf, valueKindOf } from '../../gateway/masking/value-kinds.ts';
 import { requestInfo } from './support.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { RequestContext } from '../../gateway/pipeline/context.ts';
-import { type BodyLimit, hasBody, readBody, readBodyOnce } from '../../gateway/pipeline/read-body.ts';
+import { type BodyLimit, hasBody, readBody, readBodyOnce } from '../../gateway/request-body.ts';
+import type { RequestContext } from '../../gateway/request-context.ts';
 import { StatusError } from '../../src/errors.ts';
 
 /**

@@ -1,10 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { captureBuffer } from '../../gateway/recording/body-capture.ts';
+import { type BodyContext, recordBody } from '../../gateway/recording/body-record.ts';
+import { sanitizeHeaders } from '../../gateway/recording/headers.ts';
+import { sessionIdentity } from '../../gateway/recording/session-identity.ts';
 import { compileMaskingPolicy } from '../../src/masking/policy.ts';
-import { captureBuffer } from '../../src/recording/body-capture.ts';
-import { type BodyContext, recordBody } from '../../src/recording/body-record.ts';
-import { sanitizeHeaders } from '../../src/recording/headers.ts';
-import { sessionIdentity } from '../../src/recording/session-identity.ts';
 
 const RULES = compileMaskingPolicy({}).defaultRules;
 const BREAK_GLASS = compileMaskingPolicy({

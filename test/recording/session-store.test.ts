@@ -2,14 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionDirectory } from '../../bot/dispatch/sessions.ts';
+import { closeSession } from '../../gateway/recording/close-session.ts';
+import { pruneExpired } from '../../gateway/recording/retention.ts';
+import { sessionIdentity } from '../../gateway/recording/session-identity.ts';
+import { RecordingStore } from '../../gateway/recording/session-store.ts';
 import { readArchiveLines } from '../../src/recording/archive.ts';
-import { closeSession } from '../../src/recording/close-session.ts';
 import type { EventBody } from '../../src/recording/event.types.ts';
 import { verifyChain } from '../../src/recording/hash-chain.ts';
-import { pruneExpired } from '../../src/recording/retention.ts';
-import { sessionIdentity } from '../../src/recording/session-identity.ts';
 import { SessionIndex } from '../../src/recording/session-index.ts';
-import { RecordingStore } from '../../src/recording/session-store.ts';
 import { CALLER, type RecordingHarness, recordingHarness } from './support.ts';
 
 const identity = sessionIdentity(CALLER, 'prod', {

@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import { RecordingStore } from '../../gateway/recording/session-store.ts';
 import type { CallerSnapshot } from '../../src/approvals/review.types.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
 import { recordingKeys } from '../../src/recording/scripts.ts';
-import { RecordingStore } from '../../src/recording/session-store.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 
 /**

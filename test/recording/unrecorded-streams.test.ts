@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowsUnrecordedStreams, UNRECORDABLE_MESSAGE } from '../../gateway/recording/upgrade-router.ts';
+import { allowsUnrecordedStreams, UNRECORDABLE_MESSAGE } from '../../gateway/upgrade-router.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 
 describe('allowUnrecordedStreams', () => {

@@ -1,0 +1,43 @@
+import { authenticate } from './pipeline/authenticate.ts';
+import { authorize } from './pipeline/authorize.ts';
+import { classify } from './pipeline/classify.ts';
+import { record, recordGate } from './pipeline/record.ts';
+import { refuseImpersonation } from './pipeline/refuse-impersonation.ts';
+import { requestLog } from './pipeline/request-log.ts';
+import { review } from './pipeline/review.ts';
+import { routeCluster } from './pipeline/route-cluster.ts';
+import type { Handler, Stage } from './request-context.ts';
+import type { GatewayRuntime } from './runtime.ts';
+import { recordedUpgrade } from './upgrade-router.ts';
+import { forward } from './upstream/forward.ts';
+
+/**
+ * The request pipeline, top-down in execution order (kube-apiserver's DefaultBuildHandlerChain,
+ * but readable). Each stage does one thing and leaves its result in the request context.
+ */
+export function buildStages(runtime: GatewayRuntime): Stage[] {
+  return [
+    requestLog(runtime.logger), // outermost: every outcome is logged once and errors become Status
+    authenticate(runtime.authenticator), // bearer token → caller, or 401 (before routing: no cluster names to strangers)
+    routeCluster(runtime.clusters), // /clusters/<name>/… → cluster
+    refuseImpersonation(runtime.identity), // the caller may not pick its upstream identity
+    classify(), // path → request info exactly as kube-apiserver computes it, or 400
+    record(runtime.recording), // session recording: every decision and outcome from here on, or 503
+    authorize(runtime.policy), // policy: allow, deny (403) or review
+    review(runtime.approvals, runtime.logger), // review: hold until approved, or 403/429/503
+    recordGate(), // the request event is written before anything goes upstream
+  ];
+}
+
+function compose(stages: Stage[], terminal: Handler): Handler {
+  return stages.reduceRight<Handler>((next, stage) => stage(next), terminal);
+}
+
+/** The handler for ordinary requests and the one for upgrades share every stage but the last. */
+export function buildChain(runtime: GatewayRuntime): { request: Handler; upgrade: Handler } {
+  const stages = buildStages(runtime);
+  return {
+    request: compose(stages, forward(runtime.identity, runtime.masking)),
+    upgrade: compose(stages, recordedUpgrade(runtime.identity, runtime.recording)),
+  };
+}

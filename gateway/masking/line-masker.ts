@@ -1,0 +1,115 @@
+/**
+ * Masks secrets in text one line at a time (container logs; later exec stdout/stderr), keeping
+ * each line's shape: line breaks are the caller's business, and within a line only the value is
+ * replaced by the marker.
+ *
+ * Stateful for one stream: a private-key PEM block spans lines, so after a `BEGIN … PRIVATE KEY`
+ * line every line is masked until the matching `END` line — or until `MAX_PEM_LINES` lines, so a
+ * header without a footer cannot blank a log for ever (an 8192-bit RSA key is about 100 lines).
+ *
+ * Literal values (Secret values the gateway has seen in this session) are matched exactly. A value
+ * with line breaks is matched per line, since the text arrives per line. Values shorter than
+ * `MIN_LITERAL_LENGTH` are ignored: masking every `1` or `on` in a log would destroy it while
+ * hiding nothing an observer could not guess.
+ */
+import { MASK_MARKER } from '../../src/masking/mask-core.ts';
+import { type DetectorName, LINE_DETECTORS, PEM_BEGIN, PEM_END } from '../../src/masking/text-detectors.ts';
+
+export const MIN_LITERAL_LENGTH = 4;
+export const MAX_PEM_LINES = 256;
+const PEM_BEGIN_ALL = new RegExp(PEM_BEGIN.source, 'g');
+
+/** A leading RFC 3339 timestamp, as `kubectl logs --timestamps` prefixes each line. */
+const TIMESTAMP_PREFIX = /^(\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)\s+|\s*)/;
+
+export interface LineMaskerOptions {
+  detectors: ReadonlySet<DetectorName>;
+  /** Exact values to mask wherever they appear (e.g. Secret values seen in this session). */
+  literals?: Iterable<string>;
+}
+
+/** Builds one alternation of the literal values, longest first so a longer value wins. */
+function literalPattern(literals: Iterable<string>): RegExp | undefined {
+  const pieces = new Set<string>();
+  for (const literal of literals) {
+    for (const piece of literal.split('\n')) {
+      const trimmed = piece.endsWith('\r') ? piece.slice(0, -1) : piece;
+      if (trimmed.length >= MIN_LITERAL_LENGTH && trimmed !== MASK_MARKER) pieces.add(trimmed);
+    }
+  }
+  if (pieces.size === 0) return undefined;
+  const sorted = [...pieces].sort((a, b) => b.length - a.length);
+  return new RegExp(sorted.map((p) => p.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')).join('|'), 'g');
+}
+
+export class LineMasker {
+  #count = 0;
+  #pemLines = -1;
+  readonly #pem: boolean;
+  readonly #detectors: typeof LINE_DETECTORS;
+  readonly #literals: RegExp | undefined;
+
+  constructor(options: LineMaskerOptions) {
+    this.#pem = options.detectors.has('privateKey');
+    this.#detectors = LINE_DETECTORS.filter((d) => options.detectors.has(d.name));
+    this.#literals = literalPattern(options.literals ?? []);
+  }
+
+  /** How many values this masker has replaced so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Masks one line, given without its line terminator. */
+  maskLine(line: string): string {
+    let text = line;
+    if (this.#pemLines >= 0) {
+      text = this.#maskPemBody(line);
+      if (this.#pemLines >= 0) return text;
+    }
+    if (this.#literals !== undefined) {
+      text = text.replace(this.#literals, () => {
+        this.#count += 1;
+        return MASK_MARKER;
+      });
+    }
+    for (const detector of this.#detectors) {
+      const result = detector.mask(text);
+      this.#count += result.count;
+      text = result.text;
+    }
+    return this.#pem ? this.#maybeEnterPem(text) : text;
+  }
+
+  /** Inside a PEM block: masks the line (or the part before the END line), keeping a timestamp. */
+  #maskPemBody(line: string): string {
+    const end = PEM_END.exec(line);
+    const body = end === null ? line : line.slice(0, end.index);
+    const prefix = TIMESTAMP_PREFIX.exec(body)?.[0] ?? '';
+    const masked = body.length > prefix.length ? prefix + MASK_MARKER : body;
+    if (masked !== body) this.#count += 1;
+    this.#pemLines += 1;
+    if (end !== null || this.#pemLines >= MAX_PEM_LINES) this.#pemLines = -1;
+    return end === null ? masked : masked + line.slice(end.index);
+  }
+
+  /**
+   * A BEGIN header still on the line after the single-line detector ran has no END on this line:
+   * the key continues on the next lines. Whatever follows the header here is masked now, and the
+   * masker enters the PEM state.
+   */
+  #maybeEnterPem(line: string): string {
+    if (!line.includes('PRIVATE KEY')) return line;
+    let after = -1;
+    PEM_BEGIN_ALL.lastIndex = 0;
+    for (let m = PEM_BEGIN_ALL.exec(line); m !== null; m = PEM_BEGIN_ALL.exec(line)) {
+      after = m.index + m[0].length;
+    }
+    if (after < 0 || PEM_END.test(line.slice(after))) return line;
+    this.#pemLines = 0;
+    const rest = line.slice(after);
+    if (rest.trim() === '') return line;
+    this.#count += 1;
+    return line.slice(0, after) + MASK_MARKER;
+  }
+}

@@ -1,0 +1,141 @@
+import type { ResponseEvent } from '../../src/recording/event.types.ts';
+import { recordBody } from '../recording/body-record.ts';
+import { RequestRecording } from '../recording/request-recording.ts';
+import { tapResponse } from '../recording/response-tap.ts';
+import type { RecordingRuntime } from '../recording/start.ts';
+import { RecordingUnavailableError } from '../recording/unavailable-error.ts';
+import { type BodyLimit, hasBody, readBodyOnce } from '../request-body.ts';
+import type { RequestContext, Stage } from '../request-context.ts';
+import { statusFromError } from '../respond/status.ts';
+
+/**
+ * Recording in the pipeline, as two stages.
+ *
+ * `record` sits right after classification, so it knows the caller, the cluster and the request
+ * info, and wraps the policy and review stages, so it sees every decision: a denied or held call
+ * is recorded with its decision, review id and the Status it got. It resolves the session (in
+ * Redis) before anything else happens, taps the response (response-tap.ts) and, when the request
+ * is done — a watch or an exec stream included — writes the `response` event.
+ *
+ * `recordGate` is the last stage before the terminal handler: it reads the request body if there
+ * is one and review has not read it already (leaving it in `ctx.body` for forward) and writes the
+ * `request` event. Only then does the request go upstream, so nothing reaches the cluster
+ * unrecorded.
+ *
+ * With `recording.required` (the default) a recording failure at either point is a 503
+ * (RecordingUnavailableError) and the request is not forwarded; without it the request goes on
+ * unrecorded and the failure is logged. A failure writing the response event can only be logged.
+ * Requests without a caller (401s) have no session and are left to the request log.
+ */
+
+/**
+ * The most the gate reads of a request body: kube-apiserver refuses bodies over 3 MiB
+ * (`--max-request-bytes`), so a larger one is answered 413 here before a byte goes upstream.
+ */
+const RECORDED_BODY_LIMIT: BodyLimit = {
+  maxBytes: 3 * 1024 * 1024,
+  tooLarge:
+    'more than kube-apiserver accepts in one request. Send a smaller object (split the change into several).',
+};
+
+const recordings = new WeakMap<RequestContext, RequestRecording>();
+
+/** The recording of a request in flight, for the upgrade terminal (streams). */
+export function recordingOf(ctx: RequestContext): RequestRecording | undefined {
+  return recordings.get(ctx);
+}
+
+export function record(runtime: RecordingRuntime | undefined): Stage {
+  if (!runtime) return (next) => next;
+  return (next) => async (ctx) => {
+    let recording: RequestRecording;
+    try {
+      recording = await RequestRecording.begin(runtime, ctx);
+    } catch (error) {
+      if (!runtime.settings.required) {
+        runtime.logger.warn({ err: error }, 'recording: request passes unrecorded');
+        return next(ctx);
+      }
+      ctx.refusal = 'recording unavailable';
+      runtime.logger.warn({ err: error }, 'recording: request refused, the session could not be opened');
+      throw error instanceof RecordingUnavailableError
+        ? error
+        : new RecordingUnavailableError('the session could not be opened', { cause: error });
+    }
+    recordings.set(ctx, recording);
+    const tap = tapResponse(ctx.res, runtime.settings.bodyCap);
+    let failure: unknown;
+    try {
+      await next(ctx);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      await writeResponse(recording, ctx, tap, failure).catch((error: unknown) =>
+        runtime.logger.error(
+          { err: error, session: recording.sessionId },
+          'recording: the response event was lost',
+        ),
+      );
+    }
+  };
+}
+
+export function recordGate(): Stage {
+  return (next) => async (ctx) => {
+    const recording = recordings.get(ctx);
+    if (!recording) return next(ctx);
+    // A body the review stage already read is reused (read-body.ts reads a request once).
+    if (!ctx.upgrade && hasBody(ctx.req)) await readBodyOnce(ctx, RECORDED_BODY_LIMIT);
+    try {
+      await recording.writeRequest({ inflight: true });
+    } catch (error) {
+      if (!recording.runtime.settings.required) {
+        recording.runtime.logger.warn({ err: error }, 'recording: request passes unrecorded');
+        recordings.delete(ctx);
+        return next(ctx);
+      }
+      ctx.refusal = 'recording unavailable';
+      recording.runtime.logger.warn(
+        { err: error },
+        'recording: request refused, its event could not be written',
+      );
+      throw error;
+    }
+    await next(ctx);
+  };
+}
+
+async function writeResponse(
+  recording: RequestRecording,
+  ctx: RequestContext,
+  tap: ReturnType<typeof tapResponse>,
+  failure: unknown,
+): Promise<void> {
+  if (!recordings.has(ctx)) return; // the gate let it pass unrecorded (recording not required)
+  const forwarded = recording.requestWritten;
+  if (!forwarded) await recording.writeRequest({ inflight: false });
+  const refused = failure === undefined ? undefined : statusFromError(failure).status;
+  const status = refused?.code ?? ctx.status ?? ctx.res.statusCode;
+  const event: ResponseEvent = {
+    type: 'response',
+    rid: recording.rid,
+    status,
+    durationMs: Math.round(Number(process.hrtime.bigint() - ctx.startedAt) / 1e4) / 100,
+  };
+  if (refused) event.message = refused.message;
+  if (ctx.refusal) event.refusal = ctx.refusal;
+  if (ctx.review) event.review = { id: ctx.review.id, state: ctx.review.outcome };
+  if (!refused && tap.capture.size > 0) {
+    const cap = recording.runtime.settings.bodyCap;
+    const watch = ctx.info?.verb === 'watch';
+    const meta = {
+      contentType: tap.header('content-type'),
+      contentEncoding: tap.header('content-encoding'),
+      cap,
+    };
+    const body = await recordBody(tap.capture.finish(), meta, recording.bodyContext(watch));
+    if (body) event.body = body;
+  }
+  await recording.append(event, recording.responseUpdates(status, forwarded));
+}

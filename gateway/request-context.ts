@@ -1,0 +1,62 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Caller } from '../src/authn/caller.ts';
+import type { ReviewSpec } from '../src/policy/policy.types.ts';
+import type { RequestInfo } from '../src/request/request-info.types.ts';
+import type { GatewayCluster } from './runtime.ts';
+
+/** The policy outcome the authorize stage leaves behind, for the log line and later stages. */
+export interface DecisionSummary {
+  action: 'allow' | 'deny' | 'review';
+  rule: string;
+  /** For `review`: what the policy says about it, and the rule's review settings. */
+  message?: string;
+  review?: ReviewSpec;
+}
+
+/**
+ * What one request carries through the chain. Each stage fills in its field; the accessor functions
+ * below fail loudly if a stage runs before the one that provides what it needs (a wiring bug).
+ */
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Present for upgrade requests (exec, attach, port-forward): the raw client socket. */
+  upgrade?: { socket: Duplex; head: Buffer };
+  startedAt: bigint;
+  cluster?: GatewayCluster;
+  /** The path below `/clusters/<name>`, still percent-encoded, without the query. */
+  clusterPath?: string;
+  query?: URLSearchParams;
+  /** The raw query string (without `?`), forwarded as is. */
+  rawQuery?: string;
+  caller?: Caller;
+  info?: RequestInfo;
+  decision?: DecisionSummary;
+  /**
+   * The request body, when a stage had to read it (review fingerprints cover the body, the
+   * recording gate stores it); read once (read-body.ts), and the terminal handler then sends these
+   * bytes instead of piping the already-consumed request.
+   */
+  body?: Buffer;
+  /** The review this request went through: its id and how it ended, for the log line. */
+  review?: { id: string; outcome: string };
+  /** How many values the masker replaced in the response, when it was masked. */
+  masked?: number;
+  /** Status code upstream answered with (or the gateway's own error code). */
+  status?: number;
+  /** Why the gateway refused, for the log line. */
+  refusal?: string;
+}
+
+export type Handler = (ctx: RequestContext) => Promise<void>;
+/** A stage wraps the next handler, like kube-apiserver's filters. */
+export type Stage = (next: Handler) => Handler;
+
+function missing(what: string): never {
+  throw new Error(`pipeline wiring: ${what} is not set yet`);
+}
+
+export const clusterFrom = (ctx: RequestContext): GatewayCluster => ctx.cluster ?? missing('cluster');
+export const callerFrom = (ctx: RequestContext): Caller => ctx.caller ?? missing('caller');
+export const infoFrom = (ctx: RequestContext): RequestInfo => ctx.info ?? missing('request info');
