@@ -8,7 +8,7 @@ import { review } from './pipeline/review.ts';
 import { routeCluster } from './pipeline/route-cluster.ts';
 import type { Handler, Stage } from './request-context.ts';
 import type { GatewayRuntime } from './runtime.ts';
-import { recordedUpgrade } from './upgrade-router.ts';
+import { routeUpgrade } from './upgrade-router.ts';
 import { forward } from './upstream/forward.ts';
 
 /**
@@ -38,6 +38,6 @@ export function buildChain(runtime: GatewayRuntime): { request: Handler; upgrade
   const stages = buildStages(runtime);
   return {
     request: compose(stages, forward(runtime.identity, runtime.masking)),
-    upgrade: compose(stages, recordedUpgrade(runtime.identity, runtime.recording)),
+    upgrade: compose(stages, routeUpgrade(runtime)),
   };
 }

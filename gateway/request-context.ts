@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Caller } from '../src/authn/caller.ts';
 import type { ReviewSpec } from '../src/policy/policy.types.ts';
 import type { RequestInfo } from '../src/request/request-info.types.ts';
+import type { RequestRecording } from './recording/request-recording.ts';
 import type { GatewayCluster } from './runtime.ts';
 
 /** The policy outcome the authorize stage leaves behind, for the log line and later stages. */
@@ -39,6 +40,11 @@ export interface RequestContext {
    * bytes instead of piping the already-consumed request.
    */
   body?: Buffer;
+  /**
+   * This request's part of its session's recording, when recording is on and the session could be
+   * opened (pipeline/record.ts); the upgrade terminal records streams into it.
+   */
+  recording?: RequestRecording;
   /** The review this request went through: its id and how it ended, for the log line. */
   review?: { id: string; outcome: string };
   /** How many values the masker replaced in the response, when it was masked. */

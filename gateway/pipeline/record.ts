@@ -38,13 +38,6 @@ const RECORDED_BODY_LIMIT: BodyLimit = {
     'more than kube-apiserver accepts in one request. Send a smaller object (split the change into several).',
 };
 
-const recordings = new WeakMap<RequestContext, RequestRecording>();
-
-/** The recording of a request in flight, for the upgrade terminal (streams). */
-export function recordingOf(ctx: RequestContext): RequestRecording | undefined {
-  return recordings.get(ctx);
-}
-
 export function record(runtime: RecordingRuntime | undefined): Stage {
   if (!runtime) return (next) => next;
   return (next) => async (ctx) => {
@@ -62,7 +55,7 @@ export function record(runtime: RecordingRuntime | undefined): Stage {
         ? error
         : new RecordingUnavailableError('the session could not be opened', { cause: error });
     }
-    recordings.set(ctx, recording);
+    ctx.recording = recording;
     const tap = tapResponse(ctx.res, runtime.settings.bodyCap);
     let failure: unknown;
     try {
@@ -83,7 +76,7 @@ export function record(runtime: RecordingRuntime | undefined): Stage {
 
 export function recordGate(): Stage {
   return (next) => async (ctx) => {
-    const recording = recordings.get(ctx);
+    const recording = ctx.recording;
     if (!recording) return next(ctx);
     // A body the review stage already read is reused (read-body.ts reads a request once).
     if (!ctx.upgrade && hasBody(ctx.req)) await readBodyOnce(ctx, RECORDED_BODY_LIMIT);
@@ -92,7 +85,7 @@ export function recordGate(): Stage {
     } catch (error) {
       if (!recording.runtime.settings.required) {
         recording.runtime.logger.warn({ err: error }, 'recording: request passes unrecorded');
-        recordings.delete(ctx);
+        delete ctx.recording;
         return next(ctx);
       }
       ctx.refusal = 'recording unavailable';
@@ -112,7 +105,7 @@ async function writeResponse(
   tap: ReturnType<typeof tapResponse>,
   failure: unknown,
 ): Promise<void> {
-  if (!recordings.has(ctx)) return; // the gate let it pass unrecorded (recording not required)
+  if (!ctx.recording) return; // the gate let it pass unrecorded (recording not required)
   const forwarded = recording.requestWritten;
   if (!forwarded) await recording.writeRequest({ inflight: false });
   const refused = failure === undefined ? undefined : statusFromError(failure).status;

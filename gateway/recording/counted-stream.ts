@@ -1,6 +1,8 @@
 import type { Duplex } from 'node:stream';
 import type { StreamKind } from '../../src/recording/event.types.ts';
 import { infoFrom, type RequestContext } from '../request-context.ts';
+import type { IdentityMapping } from '../runtime.ts';
+import { relayUpgrade } from '../upstream/byte-relay.ts';
 import { WsClientFrames } from './client-frames-websocket.ts';
 import { SpdyPortSniffer } from './port-sniffer-spdy.ts';
 import type { RequestRecording } from './request-recording.ts';
@@ -16,8 +18,8 @@ import { StreamRecorder } from './stream-recorder.ts';
  * (spdy-ports.ts; inside WebSocket frames for the tunnel), and around them the request and
  * response events as for every request.
  *
- * The terminal handler (upstream/upgrade.ts) joins the sockets; its `onJoined` hook lands in
- * {@link countJoinedBytes}, which adds counting listeners in the same tick as the join.
+ * The byte relay (upstream/byte-relay.ts) joins the sockets; its `onJoined` hook adds the counting
+ * listeners in the same tick as the join, so no byte is missed.
  */
 
 interface Counted {
@@ -27,12 +29,8 @@ interface Counted {
   sniff?: (bytes: Buffer) => void;
 }
 
-const recorders = new WeakMap<RequestContext, Counted>();
-
-/** `onJoined` for relayUpgrade: counts the bytes of a stream this module recorded the opening of. */
-export function countJoinedBytes(ctx: RequestContext, client: Duplex, upstream: Duplex): void {
-  const counted = recorders.get(ctx);
-  if (!counted) return;
+/** Counts (and sniffs) the bytes of a joined stream. */
+function countJoinedBytes(counted: Counted, ctx: RequestContext, client: Duplex, upstream: Duplex): void {
   const { recorder, sniff } = counted;
   const head = ctx.upgrade?.head;
   recorder.bytes.fromClient += head?.length ?? 0;
@@ -56,12 +54,12 @@ export function portsFromQuery(rawQuery: string): number[] {
   return [...new Set(ports)];
 }
 
-/** Records open, close and byte counts around `relay` (relayUpgrade with the counting hook). */
+/** Relays the stream byte for byte and records its open, close and byte counts. */
 export async function relayCounted(
   ctx: RequestContext,
   recording: RequestRecording,
   kind: StreamKind,
-  relay: (ctx: RequestContext) => Promise<void>,
+  identity: IdentityMapping,
 ): Promise<void> {
   const runtime = recording.runtime;
   const recorder = new StreamRecorder(recording, (error) =>
@@ -92,7 +90,9 @@ export async function relayCounted(
     counted.sniffer = sniffer;
     counted.sniff = frames ? (bytes) => frames.write(bytes) : (bytes) => sniffer.write(bytes);
   }
-  recorders.set(ctx, counted);
+  const relay = relayUpgrade(identity, {
+    onJoined: (client, upstream) => countJoinedBytes(counted, ctx, client, upstream),
+  });
   await relay(ctx);
   const socket = ctx.upgrade?.socket;
   if (ctx.status === 101 && socket && !socket.destroyed) {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Handler, RequestContext } from '../request-context.ts';
+import type { Handler } from '../request-context.ts';
 import type { IdentityMapping } from '../runtime.ts';
 import { UpstreamTimeoutError, upstreamFailure } from './errors.ts';
 import { clientResponseHeaders } from './headers.ts';
@@ -17,7 +17,7 @@ import { openUpstreamRequest, upstreamTarget } from './upstream-request.ts';
  */
 export function relayUpgrade(
   identity: IdentityMapping,
-  options: { onJoined?: (ctx: RequestContext, client: Duplex, upstream: Duplex) => void } = {},
+  options: { onJoined?: (client: Duplex, upstream: Duplex) => void } = {},
 ): Handler {
   return async (ctx) => {
     const client = ctx.upgrade;
@@ -61,7 +61,7 @@ export function relayUpgrade(
       return;
     }
     joinSockets(client.socket, client.head, result);
-    options.onJoined?.(ctx, client.socket, result.socket);
+    options.onJoined?.(client.socket, result.socket);
   };
 }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { RequestContext } from '../request-context.ts';
 import type { IdentityMapping } from '../runtime.ts';
+import { UpstreamTimeoutError } from './errors.ts';
 import { upstreamTarget } from './upstream-request.ts';
 
 /**
@@ -10,13 +11,13 @@ import { upstreamTarget } from './upstream-request.ts';
  * forward and upgrade send), offering the subprotocols the client offered that the relay speaks.
  *
  * The answer is one of: open (101 with a subprotocol), refused (any other HTTP answer, whose
- * Status body is kept so the relay can hand it to kubectl in-band), or failed (network error,
- * TLS failure, timeout). The relay decides what the client sees; nothing here writes to it.
+ * headers and Status body are kept so the relay can hand them to kubectl), or failed (network
+ * error, TLS failure, timeout). The relay decides what the client sees; nothing here writes to it.
  */
 
 export type UpstreamAnswer =
   | { kind: 'open'; ws: WebSocket }
-  | { kind: 'refused'; status: number; body: Buffer }
+  | { kind: 'refused'; status: number; rawHeaders: string[]; body: Buffer }
   | { kind: 'failed'; error: Error };
 
 /** Headers `ws` writes for its own handshake; the client's copies must not be sent twice. */
@@ -47,9 +48,15 @@ export async function openUpstreamExec(
       agent: cluster.target.agent,
       perMessageDeflate: false,
       followRedirects: false,
-      handshakeTimeout: cluster.upstreamTimeoutMs,
     });
+    // Our own timer rather than ws's handshakeTimeout, so that a silent cluster is reported as a
+    // timeout (504), like every other request the gateway forwards.
+    const timer = setTimeout(() => {
+      settle({ kind: 'failed', error: new UpstreamTimeoutError() });
+      ws.terminate();
+    }, cluster.upstreamTimeoutMs);
     const settle = (answer: UpstreamAnswer): void => {
+      clearTimeout(timer);
       ws.off('open', onOpen);
       ws.off('error', onError);
       ws.off('unexpected-response', onUnexpected);
@@ -66,7 +73,12 @@ export async function openUpstreamExec(
       });
       const done = (): void => {
         request.destroy();
-        settle({ kind: 'refused', status: res.statusCode ?? 502, body: Buffer.concat(chunks) });
+        settle({
+          kind: 'refused',
+          status: res.statusCode ?? 502,
+          rawHeaders: res.rawHeaders,
+          body: Buffer.concat(chunks),
+        });
       };
       res.once('end', done);
       res.once('error', done);

@@ -1,10 +1,7 @@
 import type WebSocket from 'ws';
-import { maskingRulesFor } from '../../src/masking/policy.ts';
-import { inputMask, outputMasks } from '../recording/exec-output-mask.ts';
-import type { RequestRecording } from '../recording/request-recording.ts';
-import { exitStatus, StreamRecorder } from '../recording/stream-recorder.ts';
-import { callerFrom, clusterFrom, infoFrom, type RequestContext } from '../request-context.ts';
+import type { RequestContext } from '../request-context.ts';
 import type { IdentityMapping } from '../runtime.ts';
+import { upstreamFailure } from './errors.ts';
 import {
   acceptClient,
   CHANNEL,
@@ -14,82 +11,118 @@ import {
   offeredChannelProtocols,
 } from './exec-accept-websocket.ts';
 import { openUpstreamExec } from './exec-dial-websocket.ts';
+import { type ExitSummary, exitStatus } from './exit-status.ts';
+import { clientResponseHeaders } from './headers.ts';
 
 /**
- * Exec and attach over WebSocket (`v5.channel.k8s.io`, or `v4`), recorded: the gateway terminates
- * the WebSocket on both sides and relays message by message, so every frame is seen, masked where
- * the caller's rules say, and recorded (stream-recorder.ts) — stdin, stdout, stderr, resize, and
- * the exit Status on channel 3.
+ * Exec and attach over WebSocket (`v5.channel.k8s.io`, or `v4`), terminated on both sides and
+ * relayed message by message, so that what passes can be rewritten and watched by plug-ins that
+ * know nothing of each other:
  *
- * Order of events: the `stream-open` event is written first (a recording failure is a 503 before
- * anything happens), then the upstream is opened, then the client is accepted — always with a 101
- * once the call got this far (exec-accept.ts says why). Messages keep their order in each
- * direction; held partial output lines are flushed before the Status is relayed; each side's close
- * code is passed to the other. Pings are answered by `ws` on each side. A sender whose peer is
- * not keeping up is paused (ws `pause`/`resume`), so memory stays bounded.
+ * - an **output filter** (masking) rewrites stdout and stderr before they reach the client; it may
+ *   hold a partial line and emit it later, and is flushed before the exit Status is relayed, so
+ *   output and Status keep their order;
+ * - **observers** (recording) see every message as it was sent to the client, after filtering,
+ *   and every message from the client as it was sent upstream; one may end the stream.
+ *
+ * Order of events: observers open first (a recording that cannot write its `stream-open` event
+ * refuses the call with a Status before anything happens), then the upstream is opened, then the
+ * client is accepted — always with a 101 once the call got this far (exec-accept-websocket.ts says
+ * why). Messages keep their order in each direction; each side's close code is passed to the
+ * other. Pings are answered by `ws` on each side. A sender whose peer is not keeping up is paused
+ * (ws `pause`/`resume`), so memory stays bounded.
  *
  * Never throws once the client is accepted: after the 101, an error can only end the stream.
  */
 
+/** Rewrites output payloads; calls the `emit` it was made with zero or more times per write. */
+export interface ChannelOutputFilter {
+  write(channel: number, payload: Buffer): void;
+  /** Emits whatever is held. */
+  flush(): void;
+  /** Values replaced so far. */
+  count(): number;
+  dispose(): void;
+}
+
+/** How a stream ended, for observers. */
+export interface ChannelStreamEnd {
+  exit?: ExitSummary;
+  closeCode?: number;
+  /** Values the output filter replaced. */
+  masked?: number;
+}
+
+export interface ChannelStreamObserver {
+  /** Before anything else; a rejection refuses the call (the relay has not touched the client). */
+  open?(): Promise<void>;
+  /** Called once the stream runs, with a function that ends it (both sides, close code 1011). */
+  started?(stop: (reason: string) => void): void;
+  /** A message sent to the client: its channel and payload, after filtering. */
+  toClient?(channel: number, payload: Buffer): void;
+  /** A message from the client as sent upstream: its channel, payload and size on the wire. */
+  fromClient?(channel: number, payload: Buffer, wireBytes: number): void;
+  /** The stream is over (or never started); resolves once the observer is done with it. */
+  close?(end: ChannelStreamEnd): Promise<void>;
+}
+
+export interface ChannelRelayPlugins {
+  /**
+   * How an upstream that does not open the stream is reported. `in-band`: the client is accepted
+   * and handed a Status on channel 3, as kube-apiserver reports a failed command — needed when the
+   * gateway would refuse kubectl's SPDY retry (kubectl ≥ 1.30 retries over SPDY after any non-101
+   * answer), so the agent sees the real cause. `http`: the upstream's answer (or the gateway's
+   * 502/503/504 Status) is relayed as a plain HTTP response, exactly as the byte relay does.
+   */
+  refusals: 'in-band' | 'http';
+  /** Makes the output filter, given the function that sends filtered output on. */
+  outputFilter?: (emit: (channel: number, payload: Buffer) => void) => ChannelOutputFilter;
+  observers: readonly ChannelStreamObserver[];
+}
+
 const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
 
-export async function relayRecordedExec(
+export async function relayChannelStream(
   ctx: RequestContext,
   identity: IdentityMapping,
-  recording: RequestRecording,
-  kind: 'exec' | 'attach',
+  plugins: ChannelRelayPlugins,
 ): Promise<void> {
   const protocols = offeredChannelProtocols(ctx.req);
-  const query = new URLSearchParams(ctx.rawQuery ?? '');
-  const flag = (name: string): boolean => ['true', '1'].includes(query.get(name) ?? '');
-  const info = infoFrom(ctx);
-  const tty = flag('tty');
-  const runtime = recording.runtime;
-  const required = runtime.settings.required;
-  let stop: (reason: string) => void = () => undefined;
-  const recorder = new StreamRecorder(recording, (error) => {
-    runtime.logger.error(
-      { err: error, session: recording.sessionId },
-      'recording: a stream could not be recorded',
-    );
-    if (required) stop('recording unavailable');
-  });
-  const container = query.get('container');
-  await recorder.open({
-    kind,
-    protocol: protocols[0] ?? '',
-    recorded: true,
-    ...(kind === 'exec' ? { command: query.getAll('command') } : {}),
-    ...(container ? { container } : {}),
-    pod: info.name,
-    namespace: info.namespace,
-    tty,
-    stdin: flag('stdin'),
-  });
+  const observers = plugins.observers;
+  for (const observer of observers) await observer.open?.();
+  const closeAll = (end: ChannelStreamEnd): Promise<unknown> =>
+    Promise.all(observers.map((observer) => observer.close?.(end)));
 
   const answer = await openUpstreamExec(ctx, identity, protocols);
+  if (answer.kind !== 'open' && plugins.refusals === 'http') {
+    await closeAll({});
+    if (answer.kind === 'failed') throw upstreamFailure(answer.error, ctx.cluster?.name ?? '');
+    ctx.status = answer.status;
+    ctx.res.writeHead(answer.status, clientResponseHeaders(answer.rawHeaders));
+    ctx.res.end(answer.body);
+    return;
+  }
   const client = await acceptClient(ctx, answer.kind === 'open' ? answer.ws.protocol : (protocols[0] ?? ''));
   if (!client) {
     // kubectl went away (or sent a broken handshake) while the upstream was being opened.
     if (answer.kind === 'open') answer.ws.terminate();
     ctx.status = 499;
-    await recorder.close({});
+    await closeAll({});
     return;
   }
   if (answer.kind !== 'open') {
     ctx.status = answer.kind === 'refused' ? answer.status : 502;
-    const status = inBandStatus(answer, clusterFrom(ctx).name);
-    recorder.frame(CHANNEL.error, status);
+    const status = inBandStatus(answer, ctx.cluster?.name ?? '');
+    for (const observer of observers) observer.toClient?.(CHANNEL.error, status);
     client.send(channelMessage(CHANNEL.error, status), () => client.close(1000));
     await new Promise((resolve) => client.once('close', resolve));
-    await recorder.close({ ...exitStatus(status), closeCode: 1000 });
+    await closeAll({ exit: exitStatus(status), closeCode: 1000 });
     return;
   }
   ctx.status = 101;
   const upstream = answer.ws;
-  let exit: ReturnType<typeof exitStatus> | undefined;
-  let closeCode: number | undefined;
+  const end: ChannelStreamEnd = {};
 
   const send = (target: WebSocket, source: WebSocket, message: Buffer, binary = true): void => {
     target.send(message, { binary }, () => {
@@ -98,40 +131,30 @@ export async function relayRecordedExec(
     if (target.bufferedAmount > HIGH_WATER && !source.isPaused) source.pause();
   };
   const toClient = (channel: number, payload: Buffer): void => {
-    recorder.frame(channel, payload);
-    recorder.bytes.toClient += payload.length + 1;
+    for (const observer of observers) observer.toClient?.(channel, payload);
     send(client, upstream, channelMessage(channel, payload));
   };
-  const rules = maskingRulesFor(runtime.masking, callerFrom(ctx));
-  const masks = outputMasks(rules, runtime.masking.limits, tty, toClient);
-  const stdinMask = inputMask(runtime.masking.limits, tty, (channel, bytes) =>
-    recorder.frame(channel, bytes),
-  );
+  const filter = plugins.outputFilter?.(toClient);
 
   upstream.on('message', (data: Buffer, isBinary: boolean) => {
     const channel = data[0];
     if (!isBinary || channel === undefined) return void send(client, upstream, data, isBinary);
     const payload = data.subarray(1);
     const output = channel === CHANNEL.stdout || channel === CHANNEL.stderr;
-    // The empty "stream established" message must reach kubectl at once, unmasked.
-    if (output && masks && payload.length > 0) return void masks.write(channel, payload);
+    // The empty "stream established" message must reach kubectl at once, unfiltered.
+    if (output && filter && payload.length > 0) return void filter.write(channel, payload);
     if (channel === CHANNEL.error) {
-      masks?.flush();
-      exit = exitStatus(payload);
+      filter?.flush();
+      end.exit = exitStatus(payload);
     }
     toClient(channel, payload);
   });
   client.on('message', (data: Buffer, isBinary: boolean) => {
-    recorder.bytes.fromClient += data.length;
     send(upstream, client, data, isBinary);
     const channel = data[0];
-    if (!isBinary || channel === undefined) return;
-    const payload = data.subarray(1);
-    if (channel === CHANNEL.stdin) stdinMask.write(channel, payload);
-    else {
-      if (channel === CHANNEL.close) stdinMask.flush();
-      recorder.frame(channel, payload);
-    }
+    const payload = isBinary && channel !== undefined ? data.subarray(1) : data;
+    for (const observer of observers)
+      observer.fromClient?.(isBinary ? (channel ?? -1) : -1, payload, data.length);
   });
 
   const closed = Promise.all([
@@ -139,17 +162,17 @@ export async function relayRecordedExec(
     new Promise<void>((resolve) => client.once('close', () => resolve())),
   ]);
   upstream.on('close', (code: number, reason: Buffer) => {
-    masks?.flush();
-    closeCode = code;
+    filter?.flush();
+    end.closeCode = code;
     forwardClose(client, code, reason);
   });
   client.on('close', (code: number, reason: Buffer) => {
-    closeCode ??= code;
+    end.closeCode ??= code;
     forwardClose(upstream, code, reason);
   });
   upstream.on('error', () => upstream.terminate());
   client.on('error', () => client.terminate());
-  stop = (reason) => {
+  const stop = (reason: string): void => {
     const status = Buffer.from(
       JSON.stringify({ status: 'Failure', reason: 'ServiceUnavailable', message: reason }),
     );
@@ -157,15 +180,13 @@ export async function relayRecordedExec(
     client.close(1011, reason);
     upstream.close(1011, reason);
   };
+  for (const observer of observers) observer.started?.(stop);
 
   await closed;
-  masks?.dispose();
-  stdinMask.flush();
-  stdinMask.dispose();
-  await recorder.close({
-    ...(exit?.exitCode !== undefined ? { exitCode: exit.exitCode } : {}),
-    ...(exit?.status ? { status: exit.status } : {}),
-    ...(closeCode !== undefined ? { closeCode } : {}),
-    ...(masks && masks.count() > 0 ? { masked: masks.count() } : {}),
-  });
+  if (filter) {
+    const masked = filter.count();
+    if (masked > 0) end.masked = masked;
+    filter.dispose();
+  }
+  await closeAll(end);
 }

@@ -1,15 +1,15 @@
 import type { MaskingLimits, MaskingRules } from '../../src/masking/policy.ts';
 import { DETECTOR_NAMES } from '../../src/masking/text-detectors.ts';
-import { LineMasker } from '../masking/line-masker.ts';
-import { TextBodyMasker } from '../masking/text-body.ts';
+import { LineMasker } from './line-masker.ts';
+import { TextBodyMasker } from './text-body.ts';
 
 /**
  * Masking of exec/attach text, line by line with the masking module's text masker
  * (gateway/masking/text-body.ts), one masker per channel so lines of stdout and stderr never mix.
  *
  * - Output (stdout, stderr) is masked with the caller's `logs` detectors before it is sent to the
- *   client and recorded, so `kubectl exec -- env` shows no credential and the recording holds what
- *   the client saw. A partial line (a prompt, a progress bar) is flushed after a short wait:
+ *   client — with recording on or off — so `kubectl exec -- env` shows no credential, and a
+ *   recording holds what the client saw. A partial line (a prompt, a progress bar) is flushed after a short wait:
  *   `partialLineFlushMs` from the masking limits, 30 ms with a TTY, where every keystroke's echo
  *   is a partial line.
  * - Input (stdin) is masked only in the recording, with every detector: what the agent typed
@@ -63,16 +63,18 @@ function channelMasks(
   };
 }
 
-/** Output masks for a caller's rules; undefined when the rules mask nothing in text. */
-export function outputMasks(
+/**
+ * The output filter for an exec/attach stream: the caller's `logs` detectors, one masker per
+ * channel; undefined when the rules mask nothing in text (the relay then sends output as is).
+ */
+export function execOutputFilter(
   rules: MaskingRules,
   limits: MaskingLimits,
   tty: boolean,
-  emit: (channel: number, bytes: Buffer) => void,
-): ChannelMasks | undefined {
+): ((emit: (channel: number, bytes: Buffer) => void) => ChannelMasks) | undefined {
   if (rules.logs.detectors.size === 0) return undefined;
   const flushMs = tty ? TTY_FLUSH_MS : Math.max(1, limits.partialLineFlushMs);
-  return channelMasks(rules.logs.detectors, limits, flushMs, emit);
+  return (emit) => channelMasks(rules.logs.detectors, limits, flushMs, emit);
 }
 
 /** The recording-only mask for stdin: every detector. */
