@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { writeArchive } from './archive.ts';
 import type { RecordedEvent } from './event.types.ts';
 import { verifyChain } from './hash-chain.ts';
-import { type RecordingKeys, type RecordingRedis, replyStrings, withRecordingScripts } from './scripts.ts';
+import { type RecordingKeys, type RecordingRedis, withRecordingScripts } from './scripts.ts';
 import { SessionIndex } from './session-index.ts';
 import { type SessionFacts, sessionFacts, summaryText } from './summary.ts';
 
@@ -57,13 +57,11 @@ export async function closeSession(
   id: string,
   now: number = Date.now(),
 ): Promise<CloseOutcome> {
-  const reply = replyStrings(
-    await scriptsFor(deps.redis).hoopRecClose(
-      deps.keys.meta(id),
-      now,
-      deps.idleGapMs,
-      deps.maxInflightMs ?? 86_400_000,
-    ),
+  const { head: reply } = await scriptsFor(deps.redis).hoopRecClose(
+    deps.keys.meta(id),
+    now,
+    deps.idleGapMs,
+    deps.maxInflightMs ?? 86_400_000,
   );
   if (reply[0] === 'gone') return { kind: 'gone' };
   if (reply[0] === 'archived') return { kind: 'already-archived' };
