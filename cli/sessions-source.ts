@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { whenReady } from '../src/approvals/unavailable-error.ts';
+import { UsageError } from '../src/cli-args.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import type { RecordingSettings } from '../src/config/recording.ts';
 import { createRequestConnection } from '../src/queues/connections.ts';
@@ -31,8 +32,9 @@ export interface LoadedSession {
   from: { kind: 'archive'; path: string } | { kind: 'live' };
 }
 
-export class SessionNotFoundError extends Error {
-  override name = 'UsageError';
+/** No such session: the caller named one that does not exist, so a usage error (exit 2). */
+export class SessionNotFoundError extends UsageError {
+  override name = 'SessionNotFoundError';
 }
 
 export async function openSessionSource(

@@ -89,8 +89,7 @@ export async function loadConfigFile(
 
   const parsed = configSchema.safeParse(expanded);
   if (!parsed.success) {
-    const error = firstIssue(parsed.error);
-    throw new ConfigError(`${path}: ${error.field}`, error.message.slice(error.field.length + 2));
+    throw firstIssue(parsed.error).within(`${path}: `);
   }
   const raw = parsed.data;
   if (!raw.policy && !raw.policyFile) {
