@@ -13,6 +13,7 @@ import { maskDocument, maskWatchEvent } from '../masking/mask-object.ts';
 import type { MaskingRules } from '../masking/policy.ts';
 import { DETECTOR_NAMES } from '../masking/text-detectors.ts';
 import type { RequestInfo } from '../request/request-info.types.ts';
+import { kindOf } from '../request/resource-kinds.ts';
 import type { CapturedBody } from './body-capture.ts';
 import type { BodyRecord } from './event.types.ts';
 
@@ -172,5 +173,5 @@ export function maskText(
 
 /** True when the request is about Secrets (any subresource): its bodies are never stored raw. */
 export function isSecretRequest(info: RequestInfo | undefined): boolean {
-  return info?.isResourceRequest === true && info.apiGroup === '' && info.resource === 'secrets';
+  return info?.isResourceRequest === true && kindOf(info.apiGroup, info.resource) === 'Secret';
 }
