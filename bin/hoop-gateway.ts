@@ -4,6 +4,7 @@
  * `run(args)` and resolves to an exit code. Errors a person caused (bad flags, broken config) are
  * printed as one readable line, never a stack trace.
  */
+import { UsageError } from '../cli/args.ts';
 import { ConfigError } from '../src/errors.ts';
 
 type Command = { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<number> }> };
@@ -73,7 +74,7 @@ function sandboxMissing(error: unknown): Error | undefined {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  const known = error instanceof ConfigError || (error instanceof Error && error.name === 'UsageError');
+  const known = error instanceof ConfigError || error instanceof UsageError;
   process.stderr.write(`hoop-gateway: ${error instanceof Error ? error.message : String(error)}\n`);
   if (!known && process.env['HOOP_DEBUG']) process.stderr.write(`${(error as Error).stack}\n`);
   process.exitCode = known ? 2 : 1;

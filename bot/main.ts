@@ -66,7 +66,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const store = new ReviewStore({
     connection: requests,
     prefix: approvals.storePrefix,
-    ...(approvals.claimAllowlist ? { claimAllowlist: approvals.claimAllowlist } : {}),
+    claimAllowlist: approvals.claimAllowlist,
   });
   const producers = new ReviewProducers({ connection: requests, prefix: approvals.queuePrefix });
   const locations = new CardLocations(workers, botPrefix);
@@ -94,7 +94,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(options.sweepMs ? { sweepMs: options.sweepMs } : {}),
     ...(options.notify?.attempts ? { attempts: options.notify.attempts } : {}),
     ...(options.notify?.backoffMs ? { backoffMs: options.notify.backoffMs } : {}),
-    ...(logger ? { logger } : {}),
+    logger,
   });
   // The recorder may keep its index on another Redis than the approvals; share the connection if not.
   const sessionsConnection =
@@ -125,7 +125,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     pacer: new ChannelPacer({ redis: workers, prefix: botPrefix, intervalMs: slack.postIntervalMs }),
     windowSeconds: slack.windowSeconds,
     prefix: approvals.queuePrefix,
-    ...(logger ? { logger } : {}),
+    logger,
   });
   const handle = createSlackApp(slack, deps, logger);
   const syncing = startSync(sync, logger);

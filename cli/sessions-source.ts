@@ -7,6 +7,7 @@ import { findArchive, readArchiveLines } from '../src/recording/archive.ts';
 import type { RecordedEvent } from '../src/recording/event.types.ts';
 import { recordingKeys } from '../src/recording/scripts.ts';
 import { SessionIndex, type SessionMeta } from '../src/recording/session-index.ts';
+import { UsageError } from './args.ts';
 
 /**
  * Where the `sessions` commands read recordings: the gateway's own config file names the Redis
@@ -31,8 +32,9 @@ export interface LoadedSession {
   from: { kind: 'archive'; path: string } | { kind: 'live' };
 }
 
-export class SessionNotFoundError extends Error {
-  override name = 'UsageError';
+/** No such session: the caller named one that does not exist, so a usage error (exit 2). */
+export class SessionNotFoundError extends UsageError {
+  override name = 'SessionNotFoundError';
 }
 
 export async function openSessionSource(

@@ -74,9 +74,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   try {
     authenticator = createAuthenticator(config.issuers);
   } catch (error) {
-    if (error instanceof ConfigError)
-      throw new ConfigError(`authentication.${error.field}`, error.message.slice(error.field.length + 2));
-    throw error;
+    throw error instanceof ConfigError ? error.within('authentication.') : error;
   }
   const clusters = await clustersFor(config);
   const runtime: GatewayRuntime = {

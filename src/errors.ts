@@ -103,9 +103,20 @@ export const gatewayTimeout = (message: string): StatusError => new StatusError(
 /** A configuration or policy file problem; the message names the field. */
 export class ConfigError extends Error {
   readonly field: string;
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
+  /** What is wrong with the field: the message without the field in front. */
+  readonly problem: string;
+  constructor(field: string, problem: string) {
+    super(`${field}: ${problem}`);
     this.name = 'ConfigError';
     this.field = field;
+    this.problem = problem;
+  }
+
+  /**
+   * The same problem, its field placed inside `prefix` (written with its separator, e.g.
+   * `authentication.` or `hoop.yaml: `): a section validated on its own reports where it sits.
+   */
+  within(prefix: string): ConfigError {
+    return new ConfigError(`${prefix}${this.field}`, this.problem);
   }
 }

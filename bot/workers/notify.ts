@@ -1,20 +1,13 @@
-import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Review } from '../../src/approvals/review.types.ts';
 import type { ReviewStore } from '../../src/approvals/review-store.ts';
-import {
-  DEFAULT_QUEUE_PREFIX,
-  type NotifyJob,
-  QUEUE_NAMES,
-  type ReviewNotifyJob,
-  type SessionSummaryJob,
-} from '../../src/queues/names.ts';
-import { buildCard } from '../model/card.ts';
-import type { CardLocation, CardLocations } from './card-locations.ts';
+import { DEFAULT_QUEUE_PREFIX, type NotifyJob, QUEUE_NAMES } from '../../src/queues/names.ts';
+import type { CardLocations } from './card-locations.ts';
 import type { ChannelPacer } from './channel-pacer.ts';
-import { type ChatPoster, ChatRateLimitedError, ChatRejectedError } from './chat-poster.ts';
-import { outcomeReply, sessionSummaryMessage, summaryReply } from './thread-replies.ts';
+import type { ChatPoster } from './chat-poster.ts';
+import { NotifyAttempt } from './notify-attempt.ts';
+import { NotifyJobs } from './notify-jobs.ts';
 
 /**
  * The notify queue's worker: posts each review's card, keeps it in step with the record, and
@@ -37,6 +30,10 @@ import { outcomeReply, sessionSummaryMessage, summaryReply } from './thread-repl
  * moved to the delayed set for exactly as long as asked (no attempt spent). Any other failure
  * (the platform down, a timeout) fails the attempt and BullMQ retries with the producer's
  * exponential backoff; a refusal for good (no such channel, bad token) fails the job at once.
+ *
+ * The work is split three ways: this file wires the BullMQ worker and logs failed jobs,
+ * {@link NotifyJobs} decides what each job posts where, and {@link NotifyAttempt} paces posts
+ * and turns chat failures into BullMQ outcomes.
  */
 export interface NotifyWorkerOptions {
   /** A worker connection (`maxRetriesPerRequest: null`); not closed here. */
@@ -54,161 +51,21 @@ export interface NotifyWorkerOptions {
   logger?: Logger;
 }
 
-type Step = 'posted' | 'updated' | 'up-to-date' | 'no-card' | 'no-channel' | 'replied' | 'not-found';
-
 export function startNotifyWorker(options: NotifyWorkerOptions): Worker<NotifyJob, string> {
-  const { store, locations, pacer, logger } = options;
-  const card = (review: Review) => buildCard(review, { windowSeconds: options.windowSeconds });
-
-  const wait = async (job: Job<NotifyJob>, token: string | undefined, ms: number): Promise<never> => {
-    await job.moveToDelayed(Date.now() + ms, token);
-    throw new DelayedError();
-  };
-
-  /** Takes the channel's slot or puts the job back until it is free. */
-  const pace = async (poster: ChatPoster, channel: string, job: Job<NotifyJob>, token?: string) => {
-    const ms = await pacer.take(poster.platform, channel);
-    if (ms > 0) await wait(job, token, ms);
-  };
-
-  /**
-   * A failed post: after a 429 the channel is held off for everyone and the job waits (no
-   * attempt spent); a refusal for good fails the job; anything else is retried with backoff.
-   */
-  const fail = async (
-    error: unknown,
-    poster: ChatPoster,
-    channel: string | undefined,
-    job: Job<NotifyJob>,
-    token: string | undefined,
-    context: Record<string, string>,
-  ): Promise<never> => {
-    if (error instanceof ChatRateLimitedError) {
-      if (channel) await pacer.holdOff(poster.platform, channel, error.retryAfterMs);
-      logger?.warn({ ...context, retryAfterMs: error.retryAfterMs }, 'chat rate limit; job waits');
-      await wait(job, token, error.retryAfterMs);
-    }
-    if (error instanceof ChatRejectedError) {
-      logger?.error({ ...context, code: error.code, event: job.data.event }, 'chat refused the message');
-      throw new UnrecoverableError(error.message);
-    }
-    throw error;
-  };
-
-  const sync = async (
-    poster: ChatPoster,
-    review: Review,
-    data: ReviewNotifyJob,
-    job: Job<NotifyJob>,
-    token?: string,
-  ): Promise<Step> => {
-    const { platform } = poster;
-    // Where the card is, and which version of the review it shows.
-    const remember = (ref: Omit<CardLocation, 'state' | 'version'>, shown: Review) =>
-      locations.save(
-        platform,
-        shown.id,
-        { ...ref, state: shown.state, version: shown.updatedAt },
-        shown.deadline,
-      );
-    const location = await locations.get(platform, review.id);
-    if (location) {
-      if (location.version === review.updatedAt && location.state === review.state) return 'up-to-date';
-      await poster.updateCard(location, card(review));
-      await remember(location, review);
-      return 'updated';
-    }
-    if (data.event !== 'created' && data.event !== 'sync') return 'no-card';
-    if (data.event === 'sync' && review.state !== 'pending') return 'no-card';
-    const channel = poster.channelFor(review);
-    if (!channel) return 'no-channel';
-    await pace(poster, channel, job, token);
-    const ref = await poster.postCard(channel, card(review));
-    await remember(ref, review);
-    const fresh = await store.get(review.id);
-    if (fresh && fresh.updatedAt !== review.updatedAt) {
-      await poster.updateCard(ref, card(fresh));
-      await remember(ref, fresh);
-    }
-    return 'posted';
-  };
-
-  const reply = async (
-    poster: ChatPoster,
-    review: Review,
-    data: ReviewNotifyJob,
-    job: Job<NotifyJob>,
-    token?: string,
-  ): Promise<Step> => {
-    const message =
-      data.event === 'completed' && data.outcome
-        ? outcomeReply(review, data.outcome)
-        : data.summary
-          ? summaryReply(data.summary)
-          : undefined;
-    if (!message) throw new UnrecoverableError(`${data.event} job without its payload`);
-    const location = await locations.get(poster.platform, review.id);
-    if (!location) {
-      if (!poster.channelFor(review)) return 'no-channel';
-      throw new Error(`the card of ${review.id} is not posted yet; the reply waits for it`);
-    }
-    await pace(poster, location.channel, job, token);
-    await poster.postReply(location, message);
-    return 'replied';
-  };
-
-  /** A no-review session's summary, to each poster's sessions channel (if it has one). */
-  const postSessionSummary = async (
-    data: SessionSummaryJob,
-    job: Job<NotifyJob>,
-    token?: string,
-  ): Promise<string> => {
-    const steps: string[] = [];
-    for (const poster of options.posters) {
-      const channel = poster.sessionsChannel;
-      if (!channel) {
-        steps.push(`${poster.platform}:no-channel`);
-        continue;
-      }
-      try {
-        await pace(poster, channel, job, token);
-        await poster.postMessage(channel, sessionSummaryMessage(data));
-        steps.push(`${poster.platform}:posted`);
-      } catch (error) {
-        await fail(error, poster, channel, job, token, { sessionId: data.sessionId });
-      }
-    }
-    return steps.join(',');
-  };
-
-  const processor = async (job: Job<NotifyJob, string>, token?: string): Promise<string> => {
-    const data = job.data;
-    if (data.event === 'session-summary') return postSessionSummary(data, job, token);
-    const review = await store.get(data.reviewId);
-    if (!review) return 'not-found';
-    const steps: string[] = [];
-    for (const poster of options.posters) {
-      try {
-        const threaded = data.event === 'completed' || data.event === 'summary';
-        steps.push(`${poster.platform}:${await (threaded ? reply : sync)(poster, review, data, job, token)}`);
-      } catch (error) {
-        const channel =
-          error instanceof ChatRateLimitedError
-            ? ((await locations.get(poster.platform, review.id))?.channel ?? poster.channelFor(review))
-            : undefined;
-        await fail(error, poster, channel, job, token, { reviewId: review.id });
-      }
-    }
-    return steps.join(',');
-  };
-
-  const worker = new Worker<NotifyJob, string>(QUEUE_NAMES.notify, processor, {
-    connection: options.connection,
-    prefix: options.prefix ?? DEFAULT_QUEUE_PREFIX,
-    concurrency: options.concurrency ?? 4,
-  });
+  const { pacer, logger } = options;
+  const jobs = new NotifyJobs(options);
+  const worker = new Worker<NotifyJob, string>(
+    QUEUE_NAMES.notify,
+    (job, token) => jobs.run(new NotifyAttempt(job, token, pacer, logger)),
+    {
+      connection: options.connection,
+      prefix: options.prefix ?? DEFAULT_QUEUE_PREFIX,
+      concurrency: options.concurrency ?? 4,
+    },
+  );
   worker.on('error', (error) => logger?.warn({ err: error }, 'notify worker error'));
   worker.on('failed', (job, error) => {
+    // A job moved to the delayed set ends its attempt with DelayedError: waiting, not failing.
     if (error instanceof DelayedError || error.name === 'DelayedError') return;
     logger?.warn(
       {

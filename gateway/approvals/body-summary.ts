@@ -2,6 +2,7 @@ import { bodySha256 } from '../../src/approvals/fingerprint.ts';
 import { isJsonObject, type JsonValue, MASK_MARKER, MaskTally } from '../../src/masking/mask-core.ts';
 import { compileMaskingPolicy, type MaskingRules } from '../../src/masking/policy.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
+import { valueKindOfPlural } from '../../src/request/resource-kinds.ts';
 import { maskDocument } from '../masking/mask-object.ts';
 
 /**
@@ -26,20 +27,6 @@ const STRICT: MaskingRules = compileMaskingPolicy({
   default: { secrets: true, env: { mode: 'always' }, configMaps: [{ keys: ['*'] }] },
 }).defaultRules;
 
-/** Resource → kind for the resources whose bodies can hold values masking knows (core and apps). */
-const KINDS: Readonly<Record<string, string>> = {
-  configmaps: 'ConfigMap',
-  pods: 'Pod',
-  podtemplates: 'PodTemplate',
-  replicationcontrollers: 'ReplicationController',
-  deployments: 'Deployment',
-  replicasets: 'ReplicaSet',
-  statefulsets: 'StatefulSet',
-  daemonsets: 'DaemonSet',
-  jobs: 'Job',
-  cronjobs: 'CronJob',
-};
-
 export function summarizeBody(
   body: Buffer | undefined,
   contentType: string | undefined,
@@ -61,7 +48,8 @@ export function summarizeBody(
   }
   const tally = new MaskTally();
   if (Array.isArray(doc)) doc = doc.map((op) => maskPatchOperation(op, tally));
-  else maskDocument(doc, KINDS[info.resource] ?? '', STRICT, tally);
+  // By plural alone, whatever the group: a summary masks a look-alike CRD too rather than too little.
+  else maskDocument(doc, valueKindOfPlural(info.resource) ?? '', STRICT, tally);
   const text = JSON.stringify(doc);
   const shown = text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}… (cut)` : text;
   const masked = tally.count > 0 ? `, ${tally.count} values masked` : '';

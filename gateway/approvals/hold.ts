@@ -83,7 +83,7 @@ export async function holdForApproval(
       const waitOptions = {
         timeoutMs: remaining,
         signal,
-        ...(request.pollMs ? { pollMs: request.pollMs } : {}),
+        pollMs: request.pollMs,
       };
       result = await store.waitForDecision(review.id, waitOptions);
     } catch (error) {

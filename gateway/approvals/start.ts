@@ -46,7 +46,7 @@ export function startApprovals(
   const store = new ReviewStore({
     connection,
     prefix: settings.storePrefix,
-    ...(settings.claimAllowlist ? { claimAllowlist: settings.claimAllowlist } : {}),
+    claimAllowlist: settings.claimAllowlist,
   });
   const producers = new ReviewProducers({ connection, prefix: settings.queuePrefix });
   const workerConnection = createWorkerConnection({

@@ -1,30 +1,14 @@
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
+import { valueKind } from '../../src/request/resource-kinds.ts';
 
 /**
  * Which requests are about objects that can hold secret values — Secret data, ConfigMap data,
  * env values in pods and every kind with a pod template — and so have bodies that need masking.
  * Owned by masking: the response masker plans with it (gateway/masking/plan.ts), and the recorder
  * uses the same set to mask the bodies it stores and to refuse storing a partial (over-cap) body
- * about these kinds, since the head of a JSON document cannot be masked reliably.
+ * about these kinds, since the head of a JSON document cannot be masked reliably. Which resource
+ * is which kind, per API group, is the shared table's (request/resource-kinds.ts).
  */
-
-/** Resource → kind for the resources whose objects can hold values, keyed `group/resource`. */
-const KINDS: ReadonlyMap<string, string> = new Map([
-  ['/secrets', 'Secret'],
-  ['/configmaps', 'ConfigMap'],
-  ['/pods', 'Pod'],
-  ['/podtemplates', 'PodTemplate'],
-  ['/replicationcontrollers', 'ReplicationController'],
-  ['apps/deployments', 'Deployment'],
-  ['apps/replicasets', 'ReplicaSet'],
-  ['apps/statefulsets', 'StatefulSet'],
-  ['apps/daemonsets', 'DaemonSet'],
-  ['extensions/deployments', 'Deployment'],
-  ['extensions/replicasets', 'ReplicaSet'],
-  ['extensions/daemonsets', 'DaemonSet'],
-  ['batch/jobs', 'Job'],
-  ['batch/cronjobs', 'CronJob'],
-]);
 
 /** Subresources whose body is the whole parent object (or a form of it). */
 const OBJECT_SUBRESOURCES: ReadonlySet<string> = new Set(['', 'status', 'ephemeralcontainers', 'resize']);
@@ -35,7 +19,7 @@ const OBJECT_SUBRESOURCES: ReadonlySet<string> = new Set(['', 'status', 'ephemer
  */
 export function valueKindOf(info: RequestInfo): string | undefined {
   if (!info.isResourceRequest) return undefined;
-  return KINDS.get(`${info.apiGroup}/${info.resource}`);
+  return valueKind(info.apiGroup, info.resource);
 }
 
 /** True when the subresource's body is the parent object itself (none, `status`, …). */

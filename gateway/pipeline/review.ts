@@ -79,7 +79,7 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
         open,
         holdMs: settings.holdSeconds * 1000,
         signal,
-        ...(approvals.pollMs ? { pollMs: approvals.pollMs } : {}),
+        pollMs: approvals.pollMs,
         ...(autoApproveGroup ? { autoApproveGroup } : { onCreated: (r) => logCreated(logger, r) }),
       }),
     );

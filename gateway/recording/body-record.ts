@@ -12,6 +12,7 @@ import type { MaskingRules } from '../../src/masking/policy.ts';
 import { DETECTOR_NAMES } from '../../src/masking/text-detectors.ts';
 import type { BodyRecord } from '../../src/recording/event.types.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
+import { kindOf } from '../../src/request/resource-kinds.ts';
 import { LineMasker } from '../masking/line-masker.ts';
 import { maskDocument, maskWatchEvent } from '../masking/mask-object.ts';
 import type { CapturedBody } from './body-capture.ts';
@@ -172,5 +173,5 @@ export function maskText(
 
 /** True when the request is about Secrets (any subresource): its bodies are never stored raw. */
 export function isSecretRequest(info: RequestInfo | undefined): boolean {
-  return info?.isResourceRequest === true && info.apiGroup === '' && info.resource === 'secrets';
+  return info?.isResourceRequest === true && kindOf(info.apiGroup, info.resource) === 'Secret';
 }

@@ -5,7 +5,6 @@ import { verifyChain } from '../../src/recording/hash-chain.ts';
 import {
   type RecordingKeys,
   type RecordingRedis,
-  replyStrings,
   withRecordingScripts,
 } from '../../src/recording/scripts.ts';
 import { SessionIndex } from '../../src/recording/session-index.ts';
@@ -62,13 +61,11 @@ export async function closeSession(
   id: string,
   now: number = Date.now(),
 ): Promise<CloseOutcome> {
-  const reply = replyStrings(
-    await scriptsFor(deps.redis).hoopRecClose(
-      deps.keys.meta(id),
-      now,
-      deps.idleGapMs,
-      deps.maxInflightMs ?? 86_400_000,
-    ),
+  const { head: reply } = await scriptsFor(deps.redis).hoopRecClose(
+    deps.keys.meta(id),
+    now,
+    deps.idleGapMs,
+    deps.maxInflightMs ?? 86_400_000,
   );
   if (reply[0] === 'gone') return { kind: 'gone' };
   if (reply[0] === 'archived') return { kind: 'already-archived' };

@@ -8,7 +8,6 @@ import {
   type RecordingKeys,
   type RecordingRedis,
   recordingKeys,
-  replyStrings,
   withRecordingScripts,
 } from '../../src/recording/scripts.ts';
 import { newSessionId, type SessionIdentity } from './session-identity.ts';
@@ -121,24 +120,22 @@ export class RecordingStore {
       cluster: input.cluster,
     };
     if (input.identity.command) fields['command'] = input.identity.command;
-    const reply = await withRecordingRedis(this.#redis, this.#readyMs, async () =>
-      replyStrings(
-        await this.#scripts.hoopRecResolve(
-          this.keys.mapping(input.identity.key),
-          this.keys.byTime,
-          this.keys.byAgent(input.caller.subject),
-          this.keys.byCluster(input.cluster),
-          candidate,
-          this.keys.metaPrefix,
-          this.#idleGapMs,
-          Math.floor(now),
-          JSON.stringify(fields),
-          sealed.line,
-          sealed.hash,
-        ),
+    const { head } = await withRecordingRedis(this.#redis, this.#readyMs, () =>
+      this.#scripts.hoopRecResolve(
+        this.keys.mapping(input.identity.key),
+        this.keys.byTime,
+        this.keys.byAgent(input.caller.subject),
+        this.keys.byCluster(input.cluster),
+        candidate,
+        this.keys.metaPrefix,
+        this.#idleGapMs,
+        Math.floor(now),
+        JSON.stringify(fields),
+        sealed.line,
+        sealed.hash,
       ),
     );
-    const [id, created] = reply;
+    const [id, created] = head;
     if (!id) throw new RecordingUnavailableError('the session could not be resolved');
     if (created === '1') this.#remember(id, { seq: 1, hash: sealed.hash });
     this.#touch(input.identity.key, id);
@@ -177,20 +174,18 @@ export class RecordingStore {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const ts = nowMs();
       const sealed = sealEvent({ ...body, v: 1, seq: tail.seq + 1, prev: tail.hash, ts, by: this.replica });
-      const reply = await withRecordingRedis(this.#redis, this.#readyMs, async () =>
-        replyStrings(
-          await this.#scripts.hoopRecAppend(
-            this.keys.meta(id),
-            this.keys.events(id),
-            this.keys.mapping(identityKey),
-            tail.seq,
-            sealed.line,
-            sealed.hash,
-            Math.floor(ts),
-            this.#idleGapMs,
-            id,
-            JSON.stringify({ incr: updates.incr ?? {}, set: updates.set ?? {} }),
-          ),
+      const { head: reply } = await withRecordingRedis(this.#redis, this.#readyMs, () =>
+        this.#scripts.hoopRecAppend(
+          this.keys.meta(id),
+          this.keys.events(id),
+          this.keys.mapping(identityKey),
+          tail.seq,
+          sealed.line,
+          sealed.hash,
+          Math.floor(ts),
+          this.#idleGapMs,
+          id,
+          JSON.stringify({ incr: updates.incr ?? {}, set: updates.set ?? {} }),
         ),
       );
       if (reply[0] === 'ok') {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ScriptReply } from '../redis/script-reply.ts';
 import { authorizeDecision } from './authorize.ts';
 import { DEFAULT_CLAIM_ALLOWLIST } from './caller-snapshot.ts';
 import { windowScope } from './fingerprint.ts';
@@ -25,7 +26,7 @@ import type {
   OpenReviewInput,
   ReviewStoreOptions,
 } from './review-store.types.ts';
-import { type ScriptedRedis, splitReply, withApprovalScripts } from './scripts.ts';
+import { type ScriptedRedis, withApprovalScripts } from './scripts.ts';
 import { withRedis } from './unavailable-error.ts';
 import { type WaitOptions, type WaitResult, waitForDecision } from './wait-for-decision.ts';
 
@@ -78,7 +79,7 @@ export class ReviewStore {
     const windowKey = this.keys.window(windowScope(caller, cluster, rule.name));
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
       const id = newReviewId();
-      const reply = await this.#run(() =>
+      const { head, fields } = await this.#run(() =>
         this.#scripts.hoopApprovalsCreate(
           this.keys.fingerprint(input.fingerprint),
           this.keys.review(id),
@@ -97,7 +98,6 @@ export class ReviewStore {
           windowKey,
         ),
       );
-      const { head, fields } = splitReply(reply, 2);
       if (head[0] === 'collision') continue;
       return { review: mustDecode(fields), created: head[0] === 'created' };
     }
@@ -118,7 +118,7 @@ export class ReviewStore {
     const now = input.now ?? Date.now();
     const windowSeconds = input.action === 'approve' ? (input.windowSeconds ?? 0) : 0;
     const decision = decisionRecord(input, now);
-    const reply = await this.#run(() =>
+    const { head, fields } = await this.#run(() =>
       this.#scripts.hoopApprovalsDecide(
         this.keys.review(id),
         this.keys.pending,
@@ -133,7 +133,6 @@ export class ReviewStore {
         this.events.channel,
       ),
     );
-    const { head, fields } = splitReply(reply, 2);
     const result: DecideResult = { outcome: head[0] as DecideOutcome };
     const review = decodeReview(fields);
     if (review) result.review = review;
@@ -147,10 +146,9 @@ export class ReviewStore {
    */
   async consume(fingerprint: string, now: number = Date.now()): Promise<ConsumeResult> {
     if (!FINGERPRINT.test(fingerprint)) return { outcome: 'none' };
-    const reply = await this.#run(() =>
+    const { head, fields } = await this.#run(() =>
       this.#scripts.hoopApprovalsConsume(this.keys.fingerprint(fingerprint), now, this.keys.reviewPrefix),
     );
-    const { head, fields } = splitReply(reply, 2);
     const review = decodeReview(fields);
     return { outcome: head[0] as ConsumeOutcome, ...(review ? { review } : {}) };
   }
@@ -224,10 +222,10 @@ export class ReviewStore {
 
   async #final<O extends string>(
     id: string,
-    script: () => Promise<unknown>,
+    script: () => Promise<ScriptReply>,
   ): Promise<{ outcome: O; review?: Review }> {
     if (!isReviewId(id)) return { outcome: 'not-found' as O };
-    const { head, fields } = splitReply(await this.#run(script), 1);
+    const { head, fields } = await this.#run(script);
     const review = decodeReview(fields);
     return { outcome: head[0] as O, ...(review ? { review } : {}) };
   }

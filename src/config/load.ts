@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { IssuerConfig } from '../authn/issuer-config.ts';
 import { ConfigError } from '../errors.ts';
 import { type CompiledMaskingPolicy, compileMaskingPolicy } from '../masking/policy.ts';
-import { loadPolicyFile } from '../policy/load-file.ts';
+import { policyOfConfig } from '../policy/load-file.ts';
 import type { CompiledPolicy } from '../policy/policy.types.ts';
 import { type ApprovalsSettings, resolveApprovals } from './approvals.ts';
 import { expandEnv } from './env-expand.ts';
@@ -65,7 +65,8 @@ function firstIssue(error: z.ZodError): ConfigError {
 /**
  * Reads `hoop.yaml`: YAML, `${ENV}` expansion for secrets, validation (every error names the field
  * and the file), defaults, paths resolved against the file's directory, and the policy compiled.
- * A broken file stops start-up here, never at the first request.
+ * A broken file stops start-up here, never at the first request. The file is read and parsed
+ * once; the policy (embedded, or the file `policyFile:` names) is compiled from that parse.
  */
 export async function loadConfigFile(
   file: string,
@@ -85,12 +86,12 @@ export async function loadConfigFile(
   const doc = parseDocument(text, { uniqueKeys: true });
   const [syntax] = doc.errors;
   if (syntax) throw new ConfigError(path, `not valid YAML: ${syntax.message.split('\n')[0]}`);
-  const expanded = expandEnv(doc.toJS({ maxAliasCount: 100 }), env);
+  const js = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const expanded = expandEnv(js, env);
 
   const parsed = configSchema.safeParse(expanded);
   if (!parsed.success) {
-    const error = firstIssue(parsed.error);
-    throw new ConfigError(`${path}: ${error.field}`, error.message.slice(error.field.length + 2));
+    throw firstIssue(parsed.error).within(`${path}: `);
   }
   const raw = parsed.data;
   if (!raw.policy && !raw.policyFile) {
@@ -115,7 +116,9 @@ export async function loadConfigFile(
     };
   });
 
-  const policy = await loadPolicyFile(path);
+  // The policy comes from the file as written: `${…}` in a policy is never expanded.
+  const policy = await policyOfConfig(path, js as Record<string, unknown>);
+  const approvals = resolveApprovals(raw.approvals, policy, env);
   return {
     file: path,
     listen: raw.listen,
@@ -130,13 +133,8 @@ export async function loadConfigFile(
     clusters,
     policy,
     masking: compileMaskingPolicy(raw.masking),
-    approvals: resolveApprovals(raw.approvals, policy, env),
-    recording: resolveRecording(
-      raw.recording,
-      resolve(dir, raw.dataDir),
-      dir,
-      resolveApprovals(raw.approvals, policy, env),
-    ),
+    approvals,
+    recording: resolveRecording(raw.recording, resolve(dir, raw.dataDir), dir, approvals),
     slack: resolveSlack(raw.slack),
     log: raw.log,
   };

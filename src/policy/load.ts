@@ -71,17 +71,34 @@ function issueError(locate: Locate, issue: z.core.$ZodIssue): ConfigError {
   return locate(issue.path, issue.message);
 }
 
-/** Parses, validates and compiles a policy. Throws {@link ConfigError}. */
+/**
+ * Policy YAML parsed once, with the line positions error messages cite. A caller that must look
+ * at the document before loading it (load-file.ts) parses it with this and hands it on, so the
+ * text is not parsed again.
+ */
+export class PolicyYaml {
+  readonly doc: Document;
+  readonly lines: LineCounter;
+
+  constructor(text: string) {
+    this.lines = new LineCounter();
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: true, uniqueKeys: true });
+  }
+}
+
+/**
+ * Parses (unless given {@link PolicyYaml}), validates and compiles a policy; any other input is
+ * taken as already parsed. Throws {@link ConfigError}.
+ */
 export function loadPolicy(input: unknown, options: LoadPolicyOptions = {}): CompiledPolicy {
   let locate = locator(options);
   let value = input;
-  if (typeof input === 'string') {
-    const lines = new LineCounter();
-    const doc = parseDocument(input, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-    const [syntax] = doc.errors;
+  const yaml = typeof input === 'string' ? new PolicyYaml(input) : input;
+  if (yaml instanceof PolicyYaml) {
+    const [syntax] = yaml.doc.errors;
     if (syntax) throw locate([], `not valid YAML: ${syntax.message.split('\n')[0]?.replace(/:$/, '')}`);
-    locate = locator(options, doc, lines);
-    value = doc.toJS({ maxAliasCount: 100 });
+    locate = locator(options, yaml.doc, yaml.lines);
+    value = yaml.doc.toJS({ maxAliasCount: 100 });
   }
   if (value === null || value === undefined) {
     throw locate([], 'the policy is empty; write at least `default: deny` and a list of rules:');

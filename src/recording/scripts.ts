@@ -3,7 +3,8 @@ import { luaScripts } from '../redis/lua-scripts.ts';
 
 /**
  * The recorder's Lua scripts (scripts/*.lua; each file's header states its KEYS, ARGV and
- * result), loaded by the shared loader (redis/lua-scripts.ts). Session resolution, appends and
+ * result), loaded by the shared loader (redis/lua-scripts.ts); their replies have no record
+ * tail, so callers read only the decoded `head`. Session resolution, appends and
  * closing each happen inside one script, so replicas sharing a session never interleave half an
  * update.
  */
@@ -20,18 +21,6 @@ export type RecordingRedis = ReturnType<typeof defineRecordingScripts>;
 /** Defines the recording commands on `redis` (idempotent) and returns it typed with them. */
 export function withRecordingScripts(redis: Redis): RecordingRedis {
   return defineRecordingScripts(redis);
-}
-
-/** A script reply as strings; throws on another shape (a bug in a script, not a condition). */
-export function replyStrings(reply: unknown): string[] {
-  if (!Array.isArray(reply))
-    throw new TypeError(`recording script returned ${typeof reply}, expected an array`);
-  return reply.map((item: unknown) => {
-    if (Buffer.isBuffer(item)) return item.toString('utf8');
-    if (typeof item === 'string') return item;
-    if (typeof item === 'number') return String(item);
-    throw new TypeError('recording script returned a non-string element');
-  });
 }
 
 /** Redis key names under the recording prefix. */

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
-import { loadPolicy } from '../../src/policy/load.ts';
-import { loadPolicyFile } from '../../src/policy/load-file.ts';
+import { loadPolicy, PolicyYaml } from '../../src/policy/load.ts';
+import { loadPolicyFile, policyOfConfig } from '../../src/policy/load-file.ts';
 
 function errorOf(load: () => unknown): ConfigError {
   try {
@@ -141,6 +141,12 @@ describe('loadPolicy validation', () => {
     expect(error.field).toBe('hoop.yaml: policy.rules[0].action');
   });
 
+  it('takes YAML parsed once (PolicyYaml) like text, lines included', () => {
+    const error = errorOf(() => loadPolicy(new PolicyYaml(rule('{ verbs: [get, destroy] }'))));
+    expect(error.message).toMatch(/\(line 7\)$/);
+    expect(loadPolicy(new PolicyYaml('{}')).rules).toEqual([]);
+  });
+
   it('accepts an empty mapping with the defaults', () => {
     const policy = loadPolicy('{}');
     expect(policy).toMatchObject({ default: 'deny', builtinDiscovery: true, rules: [] });
@@ -180,5 +186,19 @@ describe('loadPolicyFile', () => {
     await expect(loadPolicyFile(both)).rejects.toThrow('not both');
     const config = write('config-only.yaml', 'listen: {port: 1}\n');
     await expect(loadPolicyFile(config)).rejects.toThrow('no policy found');
+  });
+
+  it('compiles the policy of a config its caller has parsed already, unexpanded', async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's env syntax, not a template
+    const placeholder = '${NOT_EXPANDED}';
+    const embedded = { policy: { rules: [{ name: 'a', action: 'allow', message: placeholder }] } };
+    const policy = await policyOfConfig(join(dir, 'hoop.yaml'), embedded);
+    expect(policy.rules[0]?.message).toBe(placeholder);
+    expect((await policyOfConfig(join(dir, 'hoop.yaml'), { policyFile: 'policy.yaml' })).source).toBe(
+      policyPath,
+    );
+    await expect(policyOfConfig(join(dir, 'hoop.yaml'), { policyFile: '' })).rejects.toThrow(
+      'must be the path of a policy file',
+    );
   });
 });

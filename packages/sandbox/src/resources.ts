@@ -1,7 +1,10 @@
+import { kindOf } from '../../../src/request/resource-kinds.ts';
+
 /**
  * The resource types the sandbox cluster serves, described once and used by discovery, routing,
  * the store and the table printer. Field names follow metav1.APIResource so discovery can hand
- * them out almost verbatim.
+ * them out almost verbatim. Each type's Kind comes from the gateway's own resource table
+ * (src/request/resource-kinds.ts), so the sandbox and the gateway cannot disagree on one.
  */
 
 /** One served resource type (a REST collection), as discovery describes it. */
@@ -26,13 +29,22 @@ const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch
 const CLUSTER_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 const STATUS = { kind: '', verbs: ['get', 'patch', 'update'] };
 
-function core(
+/** The Kind of a built-in resource; every type served here must be in the shared table. */
+function builtinKind(group: string, resource: string): string {
+  const kind = kindOf(group, resource);
+  if (!kind) throw new Error(`no built-in kind for ${group}/${resource}`);
+  return kind;
+}
+
+/** A namespaced type in `group`/v1 with every verb, unless `extra` says otherwise. */
+function served(
+  group: string,
   resource: string,
-  kind: string,
   extra: Partial<ResourceType> & Pick<ResourceType, 'shortNames'>,
 ): ResourceType {
+  const kind = builtinKind(group, resource);
   return {
-    group: '',
+    group,
     version: 'v1',
     resource,
     singular: kind.toLowerCase(),
@@ -46,35 +58,26 @@ function core(
   };
 }
 
+const core = (resource: string, extra: Partial<ResourceType> & Pick<ResourceType, 'shortNames'>) =>
+  served('', resource, extra);
+
 /** A create-only review type: answered from the request, never stored (handlers/reviews.ts). */
-function review(group: string, resource: string, kind: string): ResourceType {
-  return {
-    group,
-    version: 'v1',
-    resource,
-    singular: kind.toLowerCase(),
-    kind,
-    namespaced: false,
-    shortNames: [],
-    verbs: ['create'],
-    subresources: {},
-    categories: [],
-    hasStatus: false,
-  };
+function review(group: string, resource: string): ResourceType {
+  return served(group, resource, { namespaced: false, shortNames: [], verbs: ['create'] });
 }
 
 /** Every served type, core group first (discovery order is the order kubectl prints). */
 export const RESOURCE_TYPES: readonly ResourceType[] = [
-  core('configmaps', 'ConfigMap', { shortNames: ['cm'] }),
-  core('events', 'Event', { shortNames: ['ev'] }),
-  core('namespaces', 'Namespace', {
+  core('configmaps', { shortNames: ['cm'] }),
+  core('events', { shortNames: ['ev'] }),
+  core('namespaces', {
     namespaced: false,
     shortNames: ['ns'],
     verbs: CLUSTER_VERBS,
     subresources: { status: { ...STATUS, kind: 'Namespace' } },
     hasStatus: true,
   }),
-  core('pods', 'Pod', {
+  core('pods', {
     shortNames: ['po'],
     categories: ['all'],
     hasStatus: true,
@@ -86,47 +89,33 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
       status: { ...STATUS, kind: 'Pod' },
     },
   }),
-  core('secrets', 'Secret', { shortNames: [] }),
-  core('serviceaccounts', 'ServiceAccount', { shortNames: ['sa'] }),
-  core('services', 'Service', {
+  core('secrets', { shortNames: [] }),
+  core('serviceaccounts', { shortNames: ['sa'] }),
+  core('services', {
     shortNames: ['svc'],
     categories: ['all'],
     hasStatus: true,
     verbs: CLUSTER_VERBS,
     subresources: { status: { ...STATUS, kind: 'Service' } },
   }),
-  {
-    group: 'apps',
-    version: 'v1',
-    resource: 'deployments',
-    singular: 'deployment',
-    kind: 'Deployment',
-    namespaced: true,
+  served('apps', 'deployments', {
     shortNames: ['deploy'],
-    verbs: ALL_VERBS,
     subresources: {
       scale: { kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] },
       status: { ...STATUS, kind: 'Deployment' },
     },
     categories: ['all'],
     hasStatus: true,
-  },
-  {
-    group: 'apps',
-    version: 'v1',
-    resource: 'replicasets',
-    singular: 'replicaset',
-    kind: 'ReplicaSet',
-    namespaced: true,
+  }),
+  served('apps', 'replicasets', {
     shortNames: ['rs'],
-    verbs: ALL_VERBS,
     subresources: { status: { ...STATUS, kind: 'ReplicaSet' } },
     categories: ['all'],
     hasStatus: true,
-  },
-  review('authentication.k8s.io', 'selfsubjectreviews', 'SelfSubjectReview'),
-  review('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview'),
-  review('authorization.k8s.io', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview'),
+  }),
+  review('authentication.k8s.io', 'selfsubjectreviews'),
+  review('authorization.k8s.io', 'selfsubjectaccessreviews'),
+  review('authorization.k8s.io', 'selfsubjectrulesreviews'),
 ];
 
 /** `v1` for the core group, `apps/v1` otherwise: the apiVersion objects of this type carry. */

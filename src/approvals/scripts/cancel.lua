@@ -19,11 +19,9 @@
 local reviewKey, pendingKey = KEYS[1], KEYS[2]
 local now, linger, channel, by = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
 
-local function reply(outcome)
-  local result = { outcome }
-  for _, v in ipairs(redis.call('HGETALL', reviewKey)) do result[#result + 1] = v end
-  return result
-end
+--#include review-lib.lua
+
+local function reply(outcome) return withRecord(reviewKey, outcome) end
 
 if redis.call('EXISTS', reviewKey) == 0 then return { 'not-found' } end
 local f = redis.call('HMGET', reviewKey, 'state', 'fingerprint', 'fpKey', 'windowKey', 'id',
@@ -32,10 +30,10 @@ local state, fp, fpKey, windowKey, id, consumedAt = f[1], f[2], f[3], f[4], f[5]
 if state ~= 'pending' and state ~= 'approved' then return reply('not-cancellable') end
 if state == 'approved' and consumedAt then return reply('not-cancellable') end
 
-redis.call('HSET', reviewKey, 'state', 'cancelled', 'updatedAt', string.format('%.0f', now))
+redis.call('HSET', reviewKey, 'state', 'cancelled', 'updatedAt', fmt(now))
 if by ~= '' then redis.call('HSET', reviewKey, 'decidedBy', by) end
 redis.call('ZREM', pendingKey, id)
-if redis.call('GET', fpKey) == id then redis.call('PEXPIRE', fpKey, linger) end
+lingerIndex(fpKey, id, linger)
 if redis.call('GET', windowKey) == id then redis.call('DEL', windowKey) end
-redis.call('PUBLISH', channel, cjson.encode({ id = id, state = 'cancelled', fingerprint = fp }))
+publishState(channel, id, 'cancelled', fp)
 return reply('cancelled')

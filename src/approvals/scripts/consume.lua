@@ -16,13 +16,9 @@
 local fpKey = KEYS[1]
 local now, reviewPrefix = tonumber(ARGV[1]), ARGV[2]
 
-local function fmt(n) return string.format('%.0f', n) end
+--#include review-lib.lua
 
-local function reply(outcome, rid, key)
-  local result = { outcome, rid }
-  for _, v in ipairs(redis.call('HGETALL', key)) do result[#result + 1] = v end
-  return result
-end
+local function reply(outcome, rid, key) return withRecord(key, outcome, rid) end
 
 local id = redis.call('GET', fpKey)
 if not id then return { 'none', '' } end

@@ -29,13 +29,9 @@ local deadline, minApprovals, now = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]
 local linger, retention, channel, reviewPrefix = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], ARGV[10]
 local windowKey = ARGV[11]
 
-local function fmt(n) return string.format('%.0f', n) end
+--#include review-lib.lua
 
-local function reply(outcome, rid, key)
-  local result = { outcome, rid }
-  for _, v in ipairs(redis.call('HGETALL', key)) do result[#result + 1] = v end
-  return result
-end
+local function reply(outcome, rid, key) return withRecord(key, outcome, rid) end
 
 local existing = redis.call('GET', fpKey)
 if existing then
@@ -43,10 +39,7 @@ if existing then
   local state = redis.call('HGET', key, 'state')
   if state == 'pending' then
     if now >= tonumber(redis.call('HGET', key, 'deadline')) then
-      redis.call('HSET', key, 'state', 'expired', 'updatedAt', fmt(now))
-      redis.call('ZREM', pendingKey, existing)
-      redis.call('PEXPIRE', fpKey, linger)
-      redis.call('PUBLISH', channel, cjson.encode({ id = existing, state = 'expired', fingerprint = fp }))
+      markExpired(key, pendingKey, existing, fp, fpKey, now, linger, channel)
     end
     return reply('existing', existing, key)
   elseif state == 'approved' then
@@ -73,5 +66,5 @@ redis.call('PEXPIRE', reviewKey, fmt(math.max(deadline - now, 1) + retention))
 redis.call('SET', fpKey, id, 'PX', fmt(math.max(deadline - now, 1) + linger))
 redis.call('ZADD', pendingKey, fmt(deadline), id)
 redis.call('ZADD', reviewsKey, fmt(now), id)
-redis.call('PUBLISH', channel, cjson.encode({ id = id, state = 'pending', fingerprint = fp }))
+publishState(channel, id, 'pending', fp)
 return reply('created', id, reviewKey)

@@ -25,13 +25,9 @@ local approver, action, decision = ARGV[1], ARGV[2], ARGV[3]
 local windowSeconds, now, linger = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local onceTtl, retention, channel = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
 
-local function fmt(n) return string.format('%.0f', n) end
+--#include review-lib.lua
 
-local function reply(outcome, by)
-  local result = { outcome, by or '' }
-  for _, v in ipairs(redis.call('HGETALL', reviewKey)) do result[#result + 1] = v end
-  return result
-end
+local function reply(outcome, by) return withRecord(reviewKey, outcome, by or '') end
 
 if redis.call('EXISTS', reviewKey) == 0 then return { 'not-found', '' } end
 
@@ -40,18 +36,11 @@ local f = redis.call('HMGET', reviewKey, 'state', 'decidedBy', 'deadline', 'fing
 local state, decidedBy, deadline, fp, fpKey = f[1], f[2], tonumber(f[3]), f[4], f[5]
 local windowKey, minApprovals, decisionsRaw, id = f[6], tonumber(f[7]), f[8], f[9]
 
-local function publish(newState)
-  redis.call('PUBLISH', channel, cjson.encode({ id = id, state = newState, fingerprint = fp }))
-end
-
 if state == 'expired' then return reply('expired', decidedBy) end
 if state ~= 'pending' then return reply('already-decided', decidedBy) end
 
 if now >= deadline then
-  redis.call('HSET', reviewKey, 'state', 'expired', 'updatedAt', fmt(now))
-  redis.call('ZREM', pendingKey, id)
-  if redis.call('GET', fpKey) == id then redis.call('PEXPIRE', fpKey, linger) end
-  publish('expired')
+  markExpired(reviewKey, pendingKey, id, fp, fpKey, now, linger, channel)
   return reply('expired', nil)
 end
 
@@ -66,8 +55,8 @@ if action == 'reject' then
   redis.call('HSET', reviewKey, 'state', 'rejected', 'decidedBy', approver, 'decisions', appended,
     'updatedAt', fmt(now))
   redis.call('ZREM', pendingKey, id)
-  if redis.call('GET', fpKey) == id then redis.call('PEXPIRE', fpKey, linger) end
-  publish('rejected')
+  lingerIndex(fpKey, id, linger)
+  publishState(channel, id, 'rejected', fp)
   return reply('applied', approver)
 end
 
@@ -112,5 +101,5 @@ redis.call('HSET', reviewKey, 'state', 'approved', 'decidedBy', approver, 'decis
 redis.call('SET', fpKey, id, 'PX', fmt(grantEnd - now + linger))
 redis.call('ZREM', pendingKey, id)
 redis.call('PEXPIRE', reviewKey, fmt(math.max(deadline, grantEnd) - now + retention))
-publish('approved')
+publishState(channel, id, 'approved', fp)
 return reply('applied', approver)

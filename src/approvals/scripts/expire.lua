@@ -16,11 +16,9 @@
 local reviewKey, pendingKey = KEYS[1], KEYS[2]
 local now, linger, channel = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 
-local function reply(outcome)
-  local result = { outcome }
-  for _, v in ipairs(redis.call('HGETALL', reviewKey)) do result[#result + 1] = v end
-  return result
-end
+--#include review-lib.lua
+
+local function reply(outcome) return withRecord(reviewKey, outcome) end
 
 if redis.call('EXISTS', reviewKey) == 0 then return { 'not-found' } end
 local f = redis.call('HMGET', reviewKey, 'state', 'deadline', 'fingerprint', 'fpKey', 'id')
@@ -28,8 +26,5 @@ local state, deadline, fp, fpKey, id = f[1], tonumber(f[2]), f[3], f[4], f[5]
 if state ~= 'pending' then return reply('not-pending') end
 if now < deadline then return reply('not-due') end
 
-redis.call('HSET', reviewKey, 'state', 'expired', 'updatedAt', string.format('%.0f', now))
-redis.call('ZREM', pendingKey, id)
-if redis.call('GET', fpKey) == id then redis.call('PEXPIRE', fpKey, linger) end
-redis.call('PUBLISH', channel, cjson.encode({ id = id, state = 'expired', fingerprint = fp }))
+markExpired(reviewKey, pendingKey, id, fp, fpKey, now, linger, channel)
 return reply('expired')
