@@ -1,5 +1,5 @@
 /**
- * `hoop-gateway sandbox`: runs the in-memory sandbox Kubernetes API server (sandbox/server.ts)
+ * `hoop-gateway sandbox`: runs the in-memory sandbox Kubernetes API server (packages/sandbox/src/server.ts)
  * until SIGINT or SIGTERM, for trying the gateway (or plain kubectl) without a cluster. It prints
  * the URL and token, and writes a kubeconfig that trusts its CA when asked.
  */

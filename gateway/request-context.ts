@@ -36,7 +36,7 @@ export interface RequestContext {
   decision?: DecisionSummary;
   /**
    * The request body, when a stage had to read it (review fingerprints cover the body, the
-   * recording gate stores it); read once (read-body.ts), and the terminal handler then sends these
+   * recording gate stores it); read once (request-body.ts), and the terminal handler then sends these
    * bytes instead of piping the already-consumed request.
    */
   body?: Buffer;

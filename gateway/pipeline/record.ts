@@ -78,7 +78,7 @@ export function recordGate(): Stage {
   return (next) => async (ctx) => {
     const recording = ctx.recording;
     if (!recording) return next(ctx);
-    // A body the review stage already read is reused (read-body.ts reads a request once).
+    // A body the review stage already read is reused (request-body.ts reads a request once).
     if (!ctx.upgrade && hasBody(ctx.req)) await readBodyOnce(ctx, RECORDED_BODY_LIMIT);
     try {
       await recording.writeRequest({ inflight: true });

@@ -14,10 +14,10 @@ import { callerFrom, clusterFrom, infoFrom, type RequestContext, type Stage } fr
 import type { ApprovalsRuntime } from '../runtime.ts';
 
 /**
- * Holds a request the policy sent to review until a person decides (DESIGN.md "Holding a
- * request"). Requests with any other decision pass straight through, their bodies unread.
+ * Holds a request the policy sent to review until a person decides (docs/approvals.md says
+ * what the agent sees). Requests with any other decision pass straight through, their bodies unread.
  *
- * For a review-bound request it reads the body (capped: 413 beyond `maxBodyBytes`; read-body.ts)
+ * For a review-bound request it reads the body (capped: 413 beyond `maxBodyBytes`; request-body.ts)
  * and leaves it in `ctx.body`, so the fingerprint covers exactly the bytes an approver is shown
  * and forward (and the recording gate) use those same bytes. It then holds for up to
  * `holdSeconds` (approvals/hold.ts):

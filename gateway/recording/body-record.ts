@@ -38,7 +38,7 @@ import type { CapturedBody } from './body-capture.ts';
 export interface BodyContext {
   /**
    * The kind the request is about (`Secret`, `Pod`…), when it is one that can hold values
-   * (masking's `sensitiveKindOf`, src/masking/value-kinds.ts).
+   * (masking's `sensitiveKindOf`, gateway/masking/value-kinds.ts).
    */
   sensitiveKind: string | undefined;
   /** The request is about Secrets (resource `secrets`). */

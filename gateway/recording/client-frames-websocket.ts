@@ -3,7 +3,7 @@ import type { Mask } from './port-sniffer-spdy.ts';
 /**
  * Reads the frames a WebSocket client sends (RFC 6455 §5.2) from the raw bytes, passively, and
  * hands the payload of binary messages on — still masked, with the key and offset to unmask it —
- * so a reader that only needs a few bytes of it (spdy-ports.ts, inside the port-forward tunnel
+ * so a reader that only needs a few bytes of it (port-sniffer-spdy.ts, inside the port-forward tunnel
  * `SPDY/3.1+portforward.k8s.io`) unmasks only those. Control frames (ping, pong, close) and text
  * messages are skipped. Anything malformed stops the reader; the relay itself never depends on it.
  */

@@ -15,7 +15,7 @@ import { StreamRecorder } from './stream-recorder.ts';
  * policy allows unrecorded streams. What is recorded: a `stream-open` event (with the ports when
  * the query names them), a `stream-close` event with its duration, the byte counts in each
  * direction and, for port-forward, the ports read from kubectl's SPDY headers as they pass
- * (spdy-ports.ts; inside WebSocket frames for the tunnel), and around them the request and
+ * (port-sniffer-spdy.ts; inside WebSocket frames for the tunnel), and around them the request and
  * response events as for every request.
  *
  * The byte relay (upstream/byte-relay.ts) joins the sockets; its `onJoined` hook adds the counting

@@ -1,5 +1,5 @@
 /**
- * The part of `oidc-provider` 9 (which ships no type declarations) that sandbox/oidc-issuer.ts
+ * The part of `oidc-provider` 9 (which ships no type declarations) that oidc-issuer.ts
  * uses: a Koa application configured for the client-credentials grant with JWT access tokens.
  * Only what the sandbox calls is declared, so a wrong option name fails type-checking here
  * rather than being silently ignored by the provider.

@@ -1,6 +1,6 @@
 /**
  * Maps a request path and method to what the sandbox must do, with kube-apiserver's request-info
- * rules (see DESIGN.md, "Protocol facts"): `/api/v1/...` and `/apis/<group>/<version>/...`,
+ * rules (the same rules as the gateway's src/request/request-info.ts): `/api/v1/...` and `/apis/<group>/<version>/...`,
  * `namespaces/<ns>/<rest>` re-based onto `<rest>` (except the namespace's own `status` and
  * `finalize`), a third segment is a subresource, and GET without a name is list (or watch).
  */
