@@ -93,7 +93,7 @@ describe.concurrent('hoop-gateway policy explain', () => {
       'get',
       '/clusters/prod-eu/api/v1/namespaces/payments/secrets?watch=1',
     );
-    expect(result.code).toBe(0);
+    expect(result.code, 'deny exits 1, as kubectl auth can-i does').toBe(1);
     expect(result.stdout).toContain('cluster:     prod-eu');
     expect(result.stdout).toContain('verb:        watch');
     expect(result.stdout).toContain('resource:    secrets (API group "", version v1)');
@@ -116,7 +116,7 @@ describe.concurrent('hoop-gateway policy explain', () => {
       'POST',
       '/api/v1/namespaces/default/pods/p1/exec?command=sh',
     );
-    expect(result.code).toBe(0);
+    expect(result.code, 'review exits 3').toBe(3);
     const parsed = JSON.parse(result.stdout) as {
       info: { verb: string };
       decision: { action: string; rule: string };
@@ -128,6 +128,7 @@ describe.concurrent('hoop-gateway policy explain', () => {
   it('explains discovery and refusals', async () => {
     const discovery = await cli('explain', '--policy', policy, '--subject', 'x', 'GET', '/apis/apps/v1');
     expect(discovery.stdout).toContain('decision:    ALLOW by rule "builtin:discovery"');
+    expect(discovery.code, 'allow exits 0').toBe(0);
     const refused = await cli(
       'explain',
       '--policy',
@@ -137,8 +138,14 @@ describe.concurrent('hoop-gateway policy explain', () => {
       'GET',
       '/api/v1/namespaces/a%2Fb/pods',
     );
-    expect(refused.code).toBe(0);
+    expect(refused.code, 'refused before the policy is a no').toBe(1);
     expect(refused.stdout).toContain('refused before the policy: 400 BadRequest');
+  });
+
+  it('exits 2 for a policy that does not load, never the deny code', async () => {
+    const result = await cli('explain', '--policy', broken, '--subject', 'x', 'GET', '/api/v1/pods');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown verb "destroy"');
   });
 
   it('rejects a --cluster that contradicts the path', async () => {
