@@ -55,10 +55,13 @@ async function check(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`policy check takes one FILE\n\n${USAGE}`);
   try {
     const policy = await loadPolicyFile(positionals[0]!);
+    for (const warning of policy.warnings) process.stderr.write(`warning: ${warning}\n`);
     const n = policy.rules.length;
     const builtin = policy.builtinDiscovery ? 'on' : 'off';
+    const w = policy.warnings.length;
+    const warned = w === 0 ? '' : `; ${w} ${w === 1 ? 'warning' : 'warnings'} on stderr`;
     process.stdout.write(
-      `ok: ${n} ${n === 1 ? 'rule' : 'rules'} (default ${policy.default}, built-in discovery rule ${builtin})\n`,
+      `ok: ${n} ${n === 1 ? 'rule' : 'rules'} (default ${policy.default}, built-in discovery rule ${builtin})${warned}\n`,
     );
     return 0;
   } catch (error) {

@@ -73,6 +73,23 @@ describe.concurrent('hoop-gateway policy check', () => {
     );
   });
 
+  it('warns about a resource no cluster serves, and still exits 0', async () => {
+    const typo = write(
+      'typo.yaml',
+      'rules:\n  - name: ns-delete\n    action: review\n    match: { resources: [namespace], verbs: [delete] }\n',
+    );
+    const result = await cli('check', typo);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      'ok: 1 rule (default deny, built-in discovery rule on); 1 warning on stderr\n',
+    );
+    expect(result.stderr).toContain(
+      `warning: ${typo}: rules[0].match.resources[0]: "namespace" is not a resource any cluster serves`,
+    );
+    expect(result.stderr).toContain('did you mean "namespaces"?');
+    expect(result.stderr).toMatch(/\(line 4\)\n$/);
+  });
+
   it('treats bad usage as a usage error (exit 2)', async () => {
     const result = await cli('check');
     expect(result.code).toBe(2);
