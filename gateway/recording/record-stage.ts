@@ -1,6 +1,6 @@
 import { recordBody } from '../../src/recording/body-record.ts';
 import type { ResponseEvent } from '../../src/recording/event.types.ts';
-import { RecordingUnavailableError } from '../../src/recording/unavailable-error.ts';
+import { RecordingUnavailableError, recordingRefusalFor } from '../../src/recording/unavailable-error.ts';
 import type { RequestContext, Stage } from '../pipeline/context.ts';
 import { type BodyLimit, hasBody, readBodyOnce } from '../pipeline/read-body.ts';
 import { statusFromError } from '../respond/status.ts';
@@ -23,7 +23,8 @@ import type { RecordingRuntime } from './start.ts';
  * unrecorded.
  *
  * With `recording.required` (the default) a recording failure at either point is a 503
- * (RecordingUnavailableError) and the request is not forwarded; without it the request goes on
+ * (RecordingUnavailableError; for discovery a plain-text 500, see recordingRefusalFor) and the
+ * request is not forwarded; without it the request goes on
  * unrecorded and the failure is logged. A failure writing the response event can only be logged.
  * Requests without a caller (401s) have no session and are left to the request log.
  */
@@ -58,9 +59,11 @@ export function record(runtime: RecordingRuntime | undefined): Stage {
       }
       ctx.refusal = 'recording unavailable';
       runtime.logger.warn({ err: error }, 'recording: request refused, the session could not be opened');
-      throw error instanceof RecordingUnavailableError
-        ? error
-        : new RecordingUnavailableError('the session could not be opened', { cause: error });
+      const refusal =
+        error instanceof RecordingUnavailableError
+          ? error
+          : new RecordingUnavailableError('the session could not be opened', { cause: error });
+      throw recordingRefusalFor(refusal, ctx.info?.isResourceRequest ?? true);
     }
     recordings.set(ctx, recording);
     const tap = tapResponse(ctx.res, runtime.settings.bodyCap);
@@ -100,7 +103,9 @@ export function recordGate(): Stage {
         { err: error },
         'recording: request refused, its event could not be written',
       );
-      throw error;
+      throw error instanceof RecordingUnavailableError
+        ? recordingRefusalFor(error, ctx.info?.isResourceRequest ?? true)
+        : error;
     }
     await next(ctx);
   };
