@@ -12,11 +12,17 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { prepareCreate } from '../../sandbox/objects/admit.ts';
 import { resourceTypeNamed } from '../../sandbox/resources.ts';
 import type { RecordedRequest } from '../../sandbox/server.ts';
-import { type KubectlResult, runKubectl, spawnKubectl, waitForOutput } from '../support/kubectl.ts';
+import {
+  describeEachKubectl,
+  type KubectlResult,
+  runKubectl,
+  spawnKubectl,
+  waitForOutput,
+} from '../support/kubectl.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { eventually, expectForwardedAs, sandboxRequestsDuring, tokenOf } from './helpers.ts';
 import { E2E_POLICY, NAMESPACE_DELETE_MESSAGE, PORT_FORWARD_PAYMENTS_MESSAGE } from './policy.ts';
@@ -64,7 +70,7 @@ function stopped(child: ChildProcess): Promise<void> {
   });
 }
 
-describe.each(VERSIONS)('kubectl %s through the gateway', (version, versionEnv) => {
+describeEachKubectl(VERSIONS, 'kubectl %s through the gateway', (version, versionEnv) => {
   let stack: Stack;
   let kubeconfig: string;
   let token: string;

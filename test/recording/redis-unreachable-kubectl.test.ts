@@ -4,8 +4,8 @@
  * reached, what the operator can do), instead of client-go retrying a 503 + Retry-After in
  * silence. Nothing reaches the cluster.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKubectl } from '../support/kubectl.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithKubectl, runKubectl } from '../support/kubectl.ts';
 import { AGENTS, type Stack, startStack } from '../support/stack.ts';
 import { DEMO_POLICY } from './gateway-support.ts';
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-describe('kubectl against a gateway whose recording Redis is unreachable', () => {
+describeWithKubectl('1.33', 'kubectl against a gateway whose recording Redis is unreachable', () => {
   it.each([
     // kubectl's first request is discovery, whose refusal client-go shows only from a text body.
     ['a read (refused at discovery)', ['-n', 'default', 'get', 'pods'], 'an error on the server ("'],

@@ -2,13 +2,13 @@
  * What kubectl reads, per version: get/describe with selectors, NotFound, auth reviews, the
  * dispatcher, `get -w` and `logs -f`. Run by kubectl-1.XX.test.ts against its own sandbox.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { SEED_VALUES } from '../../sandbox/server.ts';
-import { runKubectl, spawnKubectl, waitForOutput } from '../support/kubectl.ts';
+import { describeWithKubectl, runKubectl, spawnKubectl, waitForOutput } from '../support/kubectl.ts';
 import { useKubectlSandbox } from './kubectl-fixture.ts';
 
 export function kubectlReadSuite(version: string): void {
-  describe(`kubectl ${version} reads from the sandbox`, () => {
+  describeWithKubectl(version, `kubectl ${version} reads from the sandbox`, () => {
     const f = useKubectlSandbox(version);
 
     it('gets, lists with selectors and describes', async () => {
