@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,20 +8,22 @@ import { startSandbox } from '@hoop-gateway/sandbox/server';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { startGateway } from '../gateway/main.ts';
-import { whenReady } from '../src/approvals/unavailable-error.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { renderKubeconfig } from '../src/kubeconfig/render.ts';
-import { createRequestConnection, redisUrlFromEnv } from '../src/queues/connections.ts';
+import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
 import { execCredentialKubeconfigUser, HOOP_GATEWAY_BIN } from './credentials/exec-credential.ts';
+import { clearDemoKeys } from './demo-redis.ts';
 import { untilSignal } from './serve.ts';
 
 const HELP = `usage: hoop-gateway demo [--dir DIR] [--port P] [--kube-version 1.31] [--key-prefix hoop-demo]
 
 Starts, in this process: the sandbox cluster (seeded with namespaces default, payments, scratch),
 a local OpenID issuer, and the gateway with the demo policy. Writes DIR/kubeconfig (an agent in
-group ai-agents) and DIR/hoop.yaml (the effective configuration). Held calls (namespace deletes)
-need Redis: REDIS_URL, else redis://127.0.0.1:6379, keys under --key-prefix. Stop with Ctrl-C.
+group ai-agents) and DIR/hoop.yaml (the effective configuration), and DIR/policy.yaml (the demo
+policy) only when it is missing, so your edits survive a restart. Held calls (namespace deletes)
+and recordings need Redis: REDIS_URL, else redis://127.0.0.1:6379; the demo's keys live under
+--key-prefix and are deleted at every start (each run has a new cluster). Stop with Ctrl-C.
 `;
 
 const DEMO_POLICY = fileURLToPath(new URL('../examples/demo-policy.yaml', import.meta.url));
@@ -59,7 +62,8 @@ export async function run(args: string[]): Promise<number> {
   await writeFile(secretFile, clientSecret, { mode: 0o600 });
   const issuer = await startOidcIssuer({ audience: AUDIENCE, clients: [{ ...AGENT, clientSecret }] });
 
-  await copyFile(DEMO_POLICY, join(dir, 'policy.yaml'));
+  const policyFile = join(dir, 'policy.yaml');
+  const policyWritten = await writePolicyIfMissing(policyFile);
   const config = {
     listen: { host: '127.0.0.1', port },
     dataDir: 'data',
@@ -82,6 +86,8 @@ export async function run(args: string[]): Promise<number> {
     `# Written by \`hoop-gateway demo\`: the demo's effective configuration.\n${stringify(config)}`,
   );
 
+  // Before the gateway starts, so none of its own keys are deleted.
+  const redisStart = await clearDemoKeys(config.approvals.redisUrl, values['key-prefix']);
   const logger = pino({ level: 'info' }, pino.destination(join(dir, 'gateway.log')));
   const gateway = await startGateway(await loadConfigFile(configFile), logger);
   const kubeconfig = join(dir, 'kubeconfig');
@@ -105,7 +111,7 @@ export async function run(args: string[]): Promise<number> {
     { mode: 0o600 },
   );
 
-  if (!(await redisAnswers(config.approvals.redisUrl))) {
+  if (!redisStart.answered) {
     process.stdout.write(
       `warning: no Redis answers at ${config.approvals.redisUrl}. The demo keeps reviews and recordings there, and ` +
         'refuses every request it cannot record (503) until one does: start one (redis-server) or set REDIS_URL.\n\n',
@@ -119,7 +125,7 @@ export async function run(args: string[]): Promise<number> {
       `  alias hoop-gateway='${process.execPath} ${HOOP_GATEWAY_BIN}'`,
       `  export KUBECONFIG=${kubeconfig}`,
       '  kubectl get pods -A                                  # allowed: agents read everything',
-      '  kubectl -n scratch create configmap notes --from-literal=a=b   # allowed in scratch',
+      '  kubectl -n scratch create configmap hello --from-literal=a=b   # allowed in scratch',
       '  kubectl -n payments exec -i ledger-0 -- cat            # allowed: exec, stdin echoed back',
       '  kubectl delete namespace scratch                       # held until a person approves (below)',
       '  kubectl -n payments port-forward pod/ledger-0 8080:80  # denied in payments',
@@ -134,6 +140,14 @@ export async function run(args: string[]): Promise<number> {
       `  hoop-gateway sessions list --config ${configFile}`,
       `  hoop-gateway sessions show s-xxxxxxxxxx --config ${configFile}      # or: replay, verify`,
       '',
+      policyWritten
+        ? `Policy: ${policyFile} (the demo policy; kept across restarts: edit it and restart)`
+        : `Policy: ${policyFile} (kept from an earlier run, with any edits; delete it for the demo policy)`,
+      redisStart.answered
+        ? `Redis: started fresh, the previous run's reviews and sessions are gone (${redisStart.deleted} ` +
+          `${redisStart.deleted === 1 ? 'key' : 'keys'} under ${values['key-prefix']}: deleted; nothing ` +
+          'else in Redis is touched)'
+        : `Redis: not reachable at ${config.approvals.redisUrl} (see the warning above)`,
       `Configuration: ${configFile}   (hoop-gateway policy explain --policy ${configFile} …)`,
       `Gateway log:   ${join(dir, 'gateway.log')}`,
       'Stop with Ctrl-C.',
@@ -148,15 +162,17 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Whether a Redis server answers at `url` within two seconds. */
-async function redisAnswers(url: string): Promise<boolean> {
-  const redis = createRequestConnection({ url, name: 'hoop-demo-check' });
+/**
+ * Copies the demo policy to `path` unless a file is already there: the README invites editing
+ * DIR/policy.yaml and restarting, which an unconditional copy would silently undo. True when
+ * written.
+ */
+async function writePolicyIfMissing(path: string): Promise<boolean> {
   try {
-    await whenReady(redis, 2000);
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
+    await copyFile(DEMO_POLICY, path, constants.COPYFILE_EXCL);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
   }
 }

@@ -11,9 +11,20 @@ import { parseCommandArgs, UsageError } from './args.ts';
  * `hoop-gateway policy check FILE` and `hoop-gateway policy explain …`: the policy author's tools.
  * `check` validates a policy (or the policy inside a gateway config) exactly as the gateway will
  * load it; `explain` runs one request through the same classifier and evaluator the gateway uses,
- * so what it prints is what the gateway would do. Policy errors print one line naming the field
- * and exit 1; usage errors are thrown as UsageError (bin/hoop-gateway.ts prints them, exit 2).
+ * so what it prints is what the gateway would do. `check` prints a policy error as one line naming
+ * the field and exits 1; usage errors are thrown as UsageError (bin/hoop-gateway.ts prints them,
+ * exit 2).
+ *
+ * `explain` answers with its exit code too, as `kubectl auth can-i` does, so a script can ask
+ * "would this go through?" without parsing text: 0 allow, 1 deny (or refused before the policy),
+ * 3 review. Review gets a code of its own rather than 0 or 1 because it is neither: the call
+ * would wait for a person, which a script usually has to treat differently from both (and
+ * `if … policy explain …` still reads it as "not unattended"). A policy file it cannot load is a
+ * config error, exit 2, so that it is never mistaken for a deny.
  */
+
+/** `policy explain`'s exit codes. */
+export const EXPLAIN_EXIT = { allow: 0, deny: 1, config: 2, review: 3 } as const;
 
 const USAGE = `usage:
   hoop-gateway policy check FILE
@@ -21,6 +32,11 @@ const USAGE = `usage:
 
 FILE is a policy, or a gateway config with policy: or policyFile:. PATH may carry a query string
 and a /clusters/<name> prefix (which sets the cluster).
+
+check exits 0 when the policy is valid (warnings, e.g. a resource no cluster serves, are printed
+on stderr but keep 0), 1 when it is not. explain exits with the decision, as kubectl auth can-i
+does: 0 allow, 1 deny (also a request refused before the policy), 3 review (the call would wait
+for a person's approval), 2 for a usage error or a policy file that does not load.
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -39,10 +55,13 @@ async function check(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`policy check takes one FILE\n\n${USAGE}`);
   try {
     const policy = await loadPolicyFile(positionals[0]!);
+    for (const warning of policy.warnings) process.stderr.write(`warning: ${warning}\n`);
     const n = policy.rules.length;
     const builtin = policy.builtinDiscovery ? 'on' : 'off';
+    const w = policy.warnings.length;
+    const warned = w === 0 ? '' : `; ${w} ${w === 1 ? 'warning' : 'warnings'} on stderr`;
     process.stdout.write(
-      `ok: ${n} ${n === 1 ? 'rule' : 'rules'} (default ${policy.default}, built-in discovery rule ${builtin})\n`,
+      `ok: ${n} ${n === 1 ? 'rule' : 'rules'} (default ${policy.default}, built-in discovery rule ${builtin})${warned}\n`,
     );
     return 0;
   } catch (error) {
@@ -99,7 +118,7 @@ async function explain(args: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`error: ${error.message}\n`);
-    return 1;
+    return EXPLAIN_EXIT.config;
   }
   const request = {
     method: method.toUpperCase(),
@@ -117,12 +136,12 @@ async function explain(args: string[]): Promise<number> {
     const refused = { code: error.code, reason: error.reason, message: error.message };
     if (output === 'json') process.stdout.write(`${JSON.stringify({ request, refused }, null, 2)}\n`);
     else process.stdout.write(formatRefusal(request, refused));
-    return 0;
+    return EXPLAIN_EXIT.deny;
   }
   const decision = evaluate(policy, { caller, cluster, info });
   if (output === 'json') process.stdout.write(`${JSON.stringify({ request, info, decision }, null, 2)}\n`);
   else process.stdout.write(formatExplanation(request, info, decision));
-  return 0;
+  return EXPLAIN_EXIT[decision.action];
 }
 
 type ExplainedRequest = {

@@ -70,7 +70,19 @@ export function formatList(reviews: Review[], now = Date.now()): string {
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }
 
-export function formatReview(review: Review, now = Date.now()): string {
+export interface FormatReviewOptions {
+  now?: number;
+  /**
+   * Flags the `next:` commands need to reach the same review (`--config FILE`, `--as ID` …), as
+   * the user gave them to `show`, already quoted for a shell. Without them a copied command would
+   * read ./hoop.yaml, another Redis or key prefix, and answer "no review".
+   */
+  nextFlags?: readonly string[];
+}
+
+export function formatReview(review: Review, options: FormatReviewOptions = {}): string {
+  const now = options.now ?? Date.now();
+  const flags = options.nextFlags?.length ? ` ${options.nextFlags.join(' ')}` : '';
   const { caller, rule, headers } = review;
   const claims = Object.entries(caller.claims)
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
@@ -115,7 +127,8 @@ export function formatReview(review: Review, now = Date.now()): string {
   if (review.state === 'pending') {
     lines.push([
       'next',
-      `hoop-gateway reviews approve ${review.id}   |   hoop-gateway reviews reject ${review.id} --reason "…"`,
+      `hoop-gateway reviews approve ${review.id}${flags}   |   ` +
+        `hoop-gateway reviews reject ${review.id} --reason "…"${flags}`,
     ]);
   }
   return `${lines

@@ -9,6 +9,7 @@ import { durationMs } from '../src/config/schema.ts';
 import { createRequestConnection, redactRedisUrl } from '../src/queues/connections.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
 import { formatList, formatReview, stateLine } from './reviews-format.ts';
+import { shellQuote } from './shell-quote.ts';
 
 /**
  * `hoop-gateway reviews …`: the terminal approver. It needs no chat set up, only the gateway's
@@ -114,8 +115,24 @@ async function show(store: ReviewStore, id: string, values: Values, io: Out): Pr
     throw new UsageError('--output must be text or json');
   const review = await store.get(id);
   if (!review) return notFound(id, io);
-  io.out(values.output === 'json' ? `${JSON.stringify(review, null, 2)}\n` : formatReview(review));
+  io.out(
+    values.output === 'json'
+      ? `${JSON.stringify(review, null, 2)}\n`
+      : formatReview(review, { nextFlags: decideFlags(values) }),
+  );
   return 0;
+}
+
+/**
+ * The flags given to this command that `reviews approve` / `reject` need too: the config (which
+ * Redis and key prefix) unless it is the default, and the approver identity.
+ */
+function decideFlags(values: Values): string[] {
+  const flags: string[] = [];
+  if (values.config !== OPTIONS.config.default) flags.push('--config', shellQuote(values.config));
+  if (values.as !== undefined) flags.push('--as', shellQuote(values.as));
+  if (values.groups !== undefined) flags.push('--groups', shellQuote(values.groups));
+  return flags;
 }
 
 async function decide(

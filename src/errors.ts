@@ -72,12 +72,22 @@ export class StatusError extends Error {
   readonly reason: StatusReason;
   readonly details: StatusDetails | undefined;
   readonly headers: Record<string, string>;
+  /**
+   * Answer with the message as `text/plain` instead of a Status body. Only for what client-go
+   * reads as raw bytes (discovery), where a Status's message is never shown but a text body's is.
+   */
+  readonly plainText: boolean;
 
   constructor(
     code: number,
     reason: StatusReason,
     message: string,
-    options: { details?: StatusDetails; headers?: Record<string, string>; cause?: unknown } = {},
+    options: {
+      details?: StatusDetails;
+      headers?: Record<string, string>;
+      cause?: unknown;
+      plainText?: boolean;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'StatusError';
@@ -85,6 +95,7 @@ export class StatusError extends Error {
     this.reason = reason;
     this.details = options.details;
     this.headers = options.headers ?? {};
+    this.plainText = options.plainText ?? false;
   }
 
   toStatus(): KubeStatus {

@@ -3,7 +3,7 @@ import { recordBody } from '../recording/body-record.ts';
 import { RequestRecording } from '../recording/request-recording.ts';
 import { tapResponse } from '../recording/response-tap.ts';
 import type { RecordingRuntime } from '../recording/start.ts';
-import { RecordingUnavailableError } from '../recording/unavailable-error.ts';
+import { RecordingUnavailableError, recordingRefusalFor } from '../recording/unavailable-error.ts';
 import { type BodyLimit, hasBody, readBodyOnce } from '../request-body.ts';
 import type { RequestContext, Stage } from '../request-context.ts';
 import { statusFromError } from '../respond/status.ts';
@@ -23,7 +23,8 @@ import { statusFromError } from '../respond/status.ts';
  * unrecorded.
  *
  * With `recording.required` (the default) a recording failure at either point is a 503
- * (RecordingUnavailableError) and the request is not forwarded; without it the request goes on
+ * (RecordingUnavailableError; for discovery a plain-text 500, see recordingRefusalFor) and the
+ * request is not forwarded; without it the request goes on
  * unrecorded and the failure is logged. A failure writing the response event can only be logged.
  * Requests without a caller (401s) have no session and are left to the request log.
  */
@@ -51,9 +52,11 @@ export function record(runtime: RecordingRuntime | undefined): Stage {
       }
       ctx.refusal = 'recording unavailable';
       runtime.logger.warn({ err: error }, 'recording: request refused, the session could not be opened');
-      throw error instanceof RecordingUnavailableError
-        ? error
-        : new RecordingUnavailableError('the session could not be opened', { cause: error });
+      const refusal =
+        error instanceof RecordingUnavailableError
+          ? error
+          : new RecordingUnavailableError('the session could not be opened', { cause: error });
+      throw recordingRefusalFor(refusal, ctx.info?.isResourceRequest ?? true);
     }
     ctx.recording = recording;
     const tap = tapResponse(ctx.res, runtime.settings.bodyCap);
@@ -93,7 +96,9 @@ export function recordGate(): Stage {
         { err: error },
         'recording: request refused, its event could not be written',
       );
-      throw error;
+      throw error instanceof RecordingUnavailableError
+        ? recordingRefusalFor(error, ctx.info?.isResourceRequest ?? true)
+        : error;
     }
     await next(ctx);
   };

@@ -17,12 +17,12 @@ export function requestLog(logger: Logger): Stage {
     try {
       await next(ctx);
     } catch (error) {
-      const { status, headers } = statusFromError(error);
+      const { status, headers, plainText } = statusFromError(error);
       ctx.status = status.code;
       ctx.refusal ??= status.reason;
       if (status.code >= 500 && status.reason === 'InternalError')
         logger.error({ err: error }, 'request failed');
-      writeStatus(ctx.res, status, headers);
+      writeStatus(ctx.res, status, headers, plainText);
     }
     await done;
     const info = ctx.info;

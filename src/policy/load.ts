@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.ts';
 import { builtinDiscoveryRule } from './builtin-discovery.ts';
 import { compileRule } from './compile-rule.ts';
 import type { CompiledPolicy, CompiledRule } from './policy.types.ts';
+import { resourceWarnings } from './resource-warnings.ts';
 import { KNOWN_FIELDS, policySchema } from './schema.ts';
 
 /**
@@ -124,11 +125,17 @@ export function loadPolicy(input: unknown, options: LoadPolicyOptions = {}): Com
     });
   });
   const evaluated = document.builtinDiscovery ? [...rules, builtinDiscoveryRule()] : rules;
+  const warnings = document.rules.flatMap((rule, index) =>
+    resourceWarnings(rule.match ?? {}).map(
+      (w) => locate(['rules', index, 'match', 'resources', w.index], w.message).message,
+    ),
+  );
   const policy: CompiledPolicy = {
     default: document.default,
     builtinDiscovery: document.builtinDiscovery,
     rules,
     evaluated,
+    warnings,
   };
   if (options.source) policy.source = options.source;
   if (document.allowUnrecordedStreams) policy.allowUnrecordedStreams = true;

@@ -74,6 +74,12 @@ export interface CompiledPolicy {
   source?: string;
   /** Exec/attach over SPDY (kubectl < 1.30), which cannot be recorded, may pass when allowed. */
   allowUnrecordedStreams?: boolean;
+  /**
+   * What is valid but almost certainly not meant (a `resources:` entry no cluster serves), one
+   * line each, `<field>: <message>` as errors read. `policy check` prints them; they never stop a
+   * load.
+   */
+  warnings: readonly string[];
 }
 
 /** One request as the policy sees it. */

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { run } from '../../cli/reviews.ts';
-import { runKubectl } from '../support/kubectl.ts';
+import { describeWithKubectl, runKubectl } from '../support/kubectl.ts';
 import {
   APPROVER,
   type ApprovalsStack,
@@ -40,7 +40,7 @@ function deleteScratch(kubeconfig: string, version: string) {
   return runKubectl({ kubeconfig, version, args: ['delete', 'namespace', 'scratch'], timeoutMs: 60_000 });
 }
 
-describe('kubectl delete namespace, held for review', () => {
+describeWithKubectl(['1.29', '1.33'], 'kubectl delete namespace, held for review', () => {
   it('waits, and `hoop-gateway reviews approve` lets it finish with exactly one DELETE (1.33)', async () => {
     stack = await startApprovalsStack();
     const kubeconfig = await stack.kubeconfigFor('agent-1');

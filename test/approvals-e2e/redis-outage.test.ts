@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { runKubectl } from '../support/kubectl.ts';
+import { afterEach, expect, it } from 'vitest';
+import { describeWithKubectl, runKubectl } from '../support/kubectl.ts';
 import { type ThrowawayRedis, throwawayRedis } from '../support/throwaway-redis.ts';
 import { rawRequest, statusMessage } from './raw-https.ts';
 import { type ApprovalsStack, NAMESPACE_PATH, startApprovalsStack } from './support.ts';
@@ -20,7 +20,7 @@ afterEach(async () => {
   redis = undefined;
 });
 
-describe('Redis outage', () => {
+describeWithKubectl('1.33', 'Redis outage', () => {
   it('503 for review-bound calls, allowed reads still work, and approvals recover without a restart', async () => {
     redis = await throwawayRedis();
     await redis.start();

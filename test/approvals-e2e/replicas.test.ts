@@ -1,8 +1,8 @@
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../../gateway/main.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
-import { runKubectl } from '../support/kubectl.ts';
+import { describeWithKubectl, runKubectl } from '../support/kubectl.ts';
 import { type ApprovalsStack, NAMESPACE_PATH, sleep, startApprovalsStack } from './support.ts';
 import { type SwitchProxy, startSwitchProxy } from './switch-proxy.ts';
 
@@ -63,7 +63,7 @@ async function heldThroughProxy(s: ApprovalsStack, version: string) {
 
 const options = { approvals: { holdSeconds: 1, retryAfterSeconds: 2 } };
 
-describe('held requests across gateway processes', () => {
+describeWithKubectl(['1.31', '1.33'], 'held requests across gateway processes', () => {
   it('a retry that reaches a second replica on the same Redis completes there (1.31)', async () => {
     stack = await startApprovalsStack({ ...options, kubeVersion: '1.31' });
     const replica = await startReplica(stack);

@@ -84,6 +84,14 @@ describe('hoop-gateway reviews', () => {
     const shown = await reviews('show', id);
     expect(shown.out).toMatch(/decision: +\S+ approve by approver-1 via terminal: rotating it anyway/);
     expect(shown.out).toContain('owner:     alice');
+    // The hint reaches the same review: it carries the --config (and identity) show was given.
+    expect(shown.out).toContain(
+      `next:      hoop-gateway reviews approve ${id} --config ${stack.configFile}   |   ` +
+        `hoop-gateway reviews reject ${id} --reason "…" --config ${stack.configFile}`,
+    );
+    expect((await reviews('show', id, '--as', 'approver-2', '--groups', 'on call')).out).toContain(
+      `reviews approve ${id} --config ${stack.configFile} --as approver-2 --groups 'on call'`,
+    );
 
     const second = await reviews('approve', id, '--as', 'approver-2');
     expect(second).toMatchObject({ code: 0 });

@@ -1,31 +1,38 @@
 /**
  * `hoop-gateway demo` as a newcomer runs it: the command starts, prints `ready`, and the files it
  * writes work — the agent kubeconfig (an exec credential against the local issuer) with the real
- * kubectl, the config with `reviews` and `sessions`. A held namespace delete completes once
- * approved from the terminal, and the process stops cleanly on SIGTERM.
+ * kubectl, the config with `reviews` and `sessions`. Every kubectl example the banner prints does
+ * what its comment says, a held namespace delete completes once approved from the terminal, and
+ * the process stops cleanly on SIGTERM. Started again in the same directory, it keeps an edited
+ * policy.yaml and starts without the previous run's reviews and sessions, touching no other keys.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
-import { runKubectl } from '../support/kubectl.ts';
+import { type KubectlResult, runKubectl } from '../support/kubectl.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 
 const BIN = new URL('../../bin/hoop-gateway.ts', import.meta.url).pathname;
 const run = promisify(execFile);
 const prefix = `hoop-demo-test-${randomBytes(4).toString('hex')}`;
+/** A key beside the demo's prefix (same start, different prefix): a restart must leave it alone. */
+const NEIGHBOUR_KEY = `${prefix}-neighbour:keep`;
 
 let dir: string;
 let demo: ChildProcess;
 let output = '';
+let redis: Redis;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hoop-demo-'));
+/** Starts the demo in `dir` and resolves with what it printed up to `ready`. */
+async function startDemo(): Promise<string> {
+  output = '';
   demo = spawn(process.execPath, [BIN, 'demo', '--dir', dir, '--port', '0', '--key-prefix', prefix], {
     env: { ...process.env, REDIS_URL },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,49 +44,104 @@ beforeAll(async () => {
     output += chunk.toString();
   });
   const deadline = Date.now() + 30_000;
-  while (!/ready/.test(output)) {
+  while (!/Stop with Ctrl-C/.test(output)) {
     if (Date.now() > deadline || demo.exitCode !== null) throw new Error(`demo did not start: ${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  return output;
+}
+
+function stopDemo(): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+  demo.kill('SIGTERM');
+  return exited;
+}
+
+beforeAll(async () => {
+  redis = createRequestConnection({ url: REDIS_URL });
+  await whenReady(redis, 5000);
+  // A key an earlier run left under the demo's prefix.
+  await redis.set(`${prefix}:approvals:review:r-old000`, 'from an earlier run');
+  dir = await mkdtemp(join(tmpdir(), 'hoop-demo-'));
+  await startDemo();
 });
 
 afterAll(async () => {
   if (demo && demo.exitCode === null) demo.kill('SIGKILL');
-  const redis = createRequestConnection({ url: REDIS_URL });
   try {
-    await whenReady(redis, 5000);
     await deleteKeys(redis, `${prefix}:*`);
+    await redis.del(NEIGHBOUR_KEY);
   } finally {
     redis.disconnect();
   }
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const kubectl = (args: string[]) =>
-  runKubectl({ kubeconfig: join(dir, 'kubeconfig'), args, timeoutMs: 60_000 });
+const kubectl = (args: string[], stdin?: string) =>
+  runKubectl({
+    kubeconfig: join(dir, 'kubeconfig'),
+    args,
+    timeoutMs: 60_000,
+    ...(stdin === undefined ? {} : { stdin }),
+  });
 const cli = (args: string[]) =>
   run(process.execPath, [BIN, ...args, '--config', join(dir, 'hoop.yaml')], {
     env: { ...process.env, REDIS_URL },
   });
+
+/** The kubectl commands the banner suggests, as argument lists (they contain no quoting). */
+function bannerExamples(banner: string): string[][] {
+  return [...banner.matchAll(/^ {2}kubectl (.+?)\s+#/gm)].map((m) => m[1]!.split(/\s+/));
+}
+
+/** What each banner example must do; the test fails when the banner suggests anything else. */
+const EXPECTED: Record<string, (result: KubectlResult) => void> = {
+  'get pods -A': (r) => {
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('ledger-0');
+  },
+  '-n scratch create configmap hello --from-literal=a=b': (r) => {
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('configmap/hello created');
+  },
+  '-n payments exec -i ledger-0 -- cat': (r) => {
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('typed by the test\n');
+  },
+  '-n payments port-forward pod/ledger-0 8080:80': (r) => {
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no-port-forward-in-payments');
+  },
+};
+const HELD = 'delete namespace scratch';
 
 describe('hoop-gateway demo', () => {
   it('prints ready and what to try, and no warning when Redis answers', () => {
     expect(output).toMatch(/hoop-gateway demo ready: gateway https:\/\/127\.0\.0\.1:\d+\/clusters\/sandbox/);
     expect(output).toContain(`export KUBECONFIG=${join(dir, 'kubeconfig')}`);
     expect(output).not.toContain('warning');
+    expect(output).toContain(`Policy: ${join(dir, 'policy.yaml')} (the demo policy; kept across restarts`);
   });
 
-  it('its kubeconfig works with kubectl through the exec credential plugin', async () => {
-    const pods = await kubectl(['get', 'pods', '-A']);
-    expect(pods.code, pods.stderr).toBe(0);
-    expect(pods.stdout).toContain('ledger-0');
-    const forwarded = await kubectl(['-n', 'payments', 'port-forward', 'pod/ledger-0', ':80']);
-    expect(forwarded.code).toBe(1);
-    expect(forwarded.stderr).toContain('no-port-forward-in-payments');
+  it('starts with its key prefix emptied: an earlier run’s keys are gone', async () => {
+    expect(output).toMatch(/Redis: started fresh, .* \(1 key under hoop-demo-test-[0-9a-f]{8}: deleted;/);
+    expect(await redis.exists(`${prefix}:approvals:review:r-old000`)).toBe(0);
+  });
+
+  it('every kubectl example in the banner does what its comment says', async () => {
+    const examples = bannerExamples(output).map((args) => args.join(' '));
+    expect(examples.sort()).toEqual([...Object.keys(EXPECTED), HELD].sort());
+    for (const [command, check] of Object.entries(EXPECTED)) {
+      // The port-forward is refused before it listens; any free local port keeps the test honest
+      // on a machine where 8080 is taken.
+      const args = command.replace(' 8080:80', ' :80').split(' ');
+      const result = await kubectl(args, args.includes('-i') ? 'typed by the test\n' : undefined);
+      check(result);
+    }
   });
 
   it('holds a namespace delete until it is approved from the terminal, and records the sessions', async () => {
-    const deletion = kubectl(['delete', 'namespace', 'scratch']);
+    const deletion = kubectl(HELD.split(' '));
     let id: string | undefined;
     const deadline = Date.now() + 30_000;
     while (!id && Date.now() < deadline) {
@@ -100,8 +162,22 @@ describe('hoop-gateway demo', () => {
   });
 
   it('stops cleanly on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
-    demo.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stopDemo()).toBe(0);
+  });
+
+  it('restarted, keeps an edited policy.yaml and drops only its own keys from the last run', async () => {
+    const policyFile = join(dir, 'policy.yaml');
+    const edited = `# edited by the newcomer\n${await readFile(policyFile, 'utf8')}`;
+    await writeFile(policyFile, edited);
+    await redis.set(NEIGHBOUR_KEY, 'not the demo’s');
+
+    await startDemo();
+    expect(await readFile(policyFile, 'utf8')).toBe(edited);
+    expect(output).toContain(`Policy: ${policyFile} (kept from an earlier run, with any edits;`);
+    expect(output).toMatch(/Redis: started fresh, .* \([1-9]\d* keys? under/);
+    expect((await cli(['reviews', 'list'])).stdout).toBe('no reviews\n');
+    expect((await cli(['sessions', 'list'])).stdout).not.toContain('kubectl delete');
+    expect(await redis.get(NEIGHBOUR_KEY)).toBe('not the demo’s');
+    expect(await stopDemo()).toBe(0);
   });
 });

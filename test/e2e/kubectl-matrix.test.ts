@@ -15,8 +15,14 @@ import { join } from 'node:path';
 import { prepareCreate } from '@hoop-gateway/sandbox/objects/admit';
 import { resourceTypeNamed } from '@hoop-gateway/sandbox/resources';
 import type { RecordedRequest } from '@hoop-gateway/sandbox/server';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type KubectlResult, runKubectl, spawnKubectl, waitForOutput } from '../support/kubectl.ts';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import {
+  describeEachKubectl,
+  type KubectlResult,
+  runKubectl,
+  spawnKubectl,
+  waitForOutput,
+} from '../support/kubectl.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { eventually, expectForwardedAs, sandboxRequestsDuring, tokenOf } from './helpers.ts';
 import { E2E_POLICY, NAMESPACE_DELETE_MESSAGE, PORT_FORWARD_PAYMENTS_MESSAGE } from './policy.ts';
@@ -64,7 +70,7 @@ function stopped(child: ChildProcess): Promise<void> {
   });
 }
 
-describe.each(VERSIONS)('kubectl %s through the gateway', (version, versionEnv) => {
+describeEachKubectl(VERSIONS, 'kubectl %s through the gateway', (version, versionEnv) => {
   let stack: Stack;
   let kubeconfig: string;
   let token: string;

@@ -12,7 +12,7 @@ import { prepareCreate } from '@hoop-gateway/sandbox/objects/admit';
 import { resourceTypeNamed } from '@hoop-gateway/sandbox/resources';
 import { SEED_VALUES } from '@hoop-gateway/sandbox/seed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKubectl, spawnKubectl, waitForOutput } from '../support/kubectl.ts';
+import { describeWithKubectl, runKubectl, spawnKubectl, waitForOutput } from '../support/kubectl.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { listen, upstreamKubeconfig, upstreamTls } from './fake-upstreams.ts';
 import { expectStatus, gatewayRequest } from './helpers.ts';
@@ -78,7 +78,7 @@ afterAll(async () => {
 
 const kubectl = (args: string[]) => runKubectl({ kubeconfig, version: '1.33', args, timeoutMs: 30_000 });
 
-describe('kubectl never shows a secret value', () => {
+describeWithKubectl('1.33', 'kubectl never shows a secret value', () => {
   it.each([
     ['get secret -o yaml', ['-n', 'payments', 'get', 'secret', 'db-credentials', '-o', 'yaml']],
     ['get secret -o json', ['-n', 'payments', 'get', 'secret', 'db-credentials', '-o', 'json']],

@@ -13,7 +13,7 @@ import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-iss
 import type { JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyConfusionToken, publishedKeys, signWithOwnKey, unsignedToken } from '../authn/forge.ts';
-import { runKubectl } from '../support/kubectl.ts';
+import { describeWithKubectl, runKubectl } from '../support/kubectl.ts';
 import { AGENTS, AUDIENCE, type Stack, startStack } from '../support/stack.ts';
 import {
   type CaptureUpstream,
@@ -197,7 +197,7 @@ function websocketHeaders(): OutgoingHttpHeaders {
   };
 }
 
-describe('caller impersonation', () => {
+describeWithKubectl('1.33', 'caller impersonation', () => {
   const headers: Array<[string, OutgoingHttpHeaders]> = [
     ['Impersonate-User', { 'Impersonate-User': 'admin' }],
     ['Impersonate-Group', { 'Impersonate-Group': 'system:masters' }],

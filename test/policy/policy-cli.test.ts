@@ -73,6 +73,23 @@ describe.concurrent('hoop-gateway policy check', () => {
     );
   });
 
+  it('warns about a resource no cluster serves, and still exits 0', async () => {
+    const typo = write(
+      'typo.yaml',
+      'rules:\n  - name: ns-delete\n    action: review\n    match: { resources: [namespace], verbs: [delete] }\n',
+    );
+    const result = await cli('check', typo);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      'ok: 1 rule (default deny, built-in discovery rule on); 1 warning on stderr\n',
+    );
+    expect(result.stderr).toContain(
+      `warning: ${typo}: rules[0].match.resources[0]: "namespace" is not a resource any cluster serves`,
+    );
+    expect(result.stderr).toContain('did you mean "namespaces"?');
+    expect(result.stderr).toMatch(/\(line 4\)\n$/);
+  });
+
   it('treats bad usage as a usage error (exit 2)', async () => {
     const result = await cli('check');
     expect(result.code).toBe(2);
@@ -93,7 +110,7 @@ describe.concurrent('hoop-gateway policy explain', () => {
       'get',
       '/clusters/prod-eu/api/v1/namespaces/payments/secrets?watch=1',
     );
-    expect(result.code).toBe(0);
+    expect(result.code, 'deny exits 1, as kubectl auth can-i does').toBe(1);
     expect(result.stdout).toContain('cluster:     prod-eu');
     expect(result.stdout).toContain('verb:        watch');
     expect(result.stdout).toContain('resource:    secrets (API group "", version v1)');
@@ -116,7 +133,7 @@ describe.concurrent('hoop-gateway policy explain', () => {
       'POST',
       '/api/v1/namespaces/default/pods/p1/exec?command=sh',
     );
-    expect(result.code).toBe(0);
+    expect(result.code, 'review exits 3').toBe(3);
     const parsed = JSON.parse(result.stdout) as {
       info: { verb: string };
       decision: { action: string; rule: string };
@@ -128,6 +145,7 @@ describe.concurrent('hoop-gateway policy explain', () => {
   it('explains discovery and refusals', async () => {
     const discovery = await cli('explain', '--policy', policy, '--subject', 'x', 'GET', '/apis/apps/v1');
     expect(discovery.stdout).toContain('decision:    ALLOW by rule "builtin:discovery"');
+    expect(discovery.code, 'allow exits 0').toBe(0);
     const refused = await cli(
       'explain',
       '--policy',
@@ -137,8 +155,14 @@ describe.concurrent('hoop-gateway policy explain', () => {
       'GET',
       '/api/v1/namespaces/a%2Fb/pods',
     );
-    expect(refused.code).toBe(0);
+    expect(refused.code, 'refused before the policy is a no').toBe(1);
     expect(refused.stdout).toContain('refused before the policy: 400 BadRequest');
+  });
+
+  it('exits 2 for a policy that does not load, never the deny code', async () => {
+    const result = await cli('explain', '--policy', broken, '--subject', 'x', 'GET', '/api/v1/pods');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown verb "destroy"');
   });
 
   it('rejects a --cluster that contradicts the path', async () => {

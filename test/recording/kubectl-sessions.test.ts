@@ -7,9 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../src/recording/event.types.ts';
-import { runKubectl, spawnKubectl, waitForOutput } from '../support/kubectl.ts';
+import { describeEachKubectl, runKubectl, spawnKubectl, waitForOutput } from '../support/kubectl.ts';
 import { AGENTS } from '../support/stack.ts';
 import { DEMO_POLICY, type RecordingStack, startRecordingStack } from './gateway-support.ts';
 
@@ -42,7 +42,7 @@ async function onlySession(since: number) {
   return sessions[0]!;
 }
 
-describe.each(['1.33', '1.31'])('kubectl %s through a recording gateway', (version) => {
+describeEachKubectl([['1.33'], ['1.31']], 'kubectl %s through a recording gateway', (version) => {
   it('records one invocation as one session with all its requests', async () => {
     const since = Date.now();
     const result = await runKubectl({

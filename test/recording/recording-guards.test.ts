@@ -11,7 +11,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { SEED_VALUES } from '@hoop-gateway/sandbox/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runKubectl, spawnKubectl, waitForOutput } from '../support/kubectl.ts';
+import { describeWithKubectl, runKubectl, spawnKubectl, waitForOutput } from '../support/kubectl.ts';
 import { AGENTS, startStack } from '../support/stack.ts';
 import { DEMO_POLICY, type RecordingStack, startRecordingStack } from './gateway-support.ts';
 import { dumpKeys } from './support.ts';
@@ -43,7 +43,7 @@ beforeEach(() => {
   rs.stack.sandbox.requests.length = 0;
 });
 
-describe('exec with kubectl 1.29', () => {
+describeWithKubectl(['1.29', '1.33'], 'exec with kubectl 1.29', () => {
   it('is refused over SPDY with a message that says how to get a recordable client', async () => {
     const result = await runKubectl({ kubeconfig, version: '1.29', args: ['exec', ...POD, '--', 'env'] });
     expect(result.code).toBe(1);
@@ -109,7 +109,7 @@ describe('exec with kubectl 1.29', () => {
   });
 });
 
-describe('port-forward with kubectl 1.29 (SPDY)', () => {
+describeWithKubectl('1.29', 'port-forward with kubectl 1.29 (SPDY)', () => {
   it('is relayed and recorded with its ports and byte counts', async () => {
     const since = Date.now();
     const child = spawnKubectl({
@@ -143,7 +143,7 @@ describe('port-forward with kubectl 1.29 (SPDY)', () => {
   });
 });
 
-describe('secrets', () => {
+describeWithKubectl('1.33', 'secrets', () => {
   it('never stores a created or read secret value, a seeded one, or the token', async () => {
     const unique = `pw-${randomBytes(12).toString('hex')}`;
     const name = `s-${randomBytes(4).toString('hex')}`;

@@ -9,11 +9,11 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../../gateway/main.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 import { notifyJobId, sessionSummaryJobId } from '../../src/queues/names.ts';
-import { runKubectl } from '../support/kubectl.ts';
+import { describeWithKubectl, runKubectl } from '../support/kubectl.ts';
 import { REDIS_URL } from '../support/redis.ts';
 import { AGENTS } from '../support/stack.ts';
 import { DEMO_POLICY, type RecordingStack, startRecordingStack } from './gateway-support.ts';
@@ -47,7 +47,7 @@ async function kubectlSession(args: string[], stdin?: string): Promise<string> {
   return sessions[0]!.id;
 }
 
-describe('sessions list, show and export', () => {
+describeWithKubectl('1.33', 'sessions list, show and export', () => {
   it('lists sessions by agent, cluster and time, and shows every request of a command', async () => {
     const id = await kubectlSession(['get', 'pods,deploy,cm', '-n', 'default']);
     const list = await rs.cli([
@@ -93,7 +93,7 @@ describe('sessions list, show and export', () => {
   });
 });
 
-describe('sessions verify', () => {
+describeWithKubectl('1.33', 'sessions verify', () => {
   it('passes an untouched recording and says where a changed byte is', async () => {
     const id = await kubectlSession(['exec', '-i', '-n', 'payments', 'ledger-0', '--', 'cat'], 'tamper me\n');
     expect(await rs.cli(['sessions', 'verify', id])).toMatchObject({
@@ -121,7 +121,7 @@ describe('sessions verify', () => {
   });
 });
 
-describe('replicas and summaries', () => {
+describeWithKubectl('1.33', 'replicas and summaries', () => {
   let second: RunningGateway | undefined;
   afterAll(async () => second?.close());
 

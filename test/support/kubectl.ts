@@ -4,20 +4,25 @@
  * - `runKubectl` runs one command to completion (execFile, killed after `timeoutMs`) and returns
  *   its exit code and output; `spawnKubectl` starts one that runs until stopped (`get -w`,
  *   `logs -f`, `port-forward`) and `waitForOutput` waits for what it prints.
- * - `version` picks `/usr/lib/google-cloud-sdk/bin/kubectl.<version>`; without it the
- *   `/usr/bin/kubectl` dispatcher runs, which picks a binary by the server's `/version`.
+ * - `version` picks `kubectl.<version>` in {@link KUBECTL_DIR} (`$KUBECTL_DIR` when set); without
+ *   it the `kubectl` on PATH runs, a dispatcher that picks a binary by the server's `/version`.
+ * - Tests that need a version wrap their `describe` in {@link describeWithKubectl}: on a machine
+ *   without that binary they are skipped, and the skipped suite's title names the missing file,
+ *   rather than failing with ENOENT.
  * - kubectl sees only the given kubeconfig: HOME and KUBECACHEDIR point at a cache directory
  *   beside it (or `cacheDir`), so nothing is read from or written to the real home, and the
  *   6-hour discovery cache never leaks between test files.
  * - `writeTempKubeconfig` puts a kubeconfig in a fresh temp directory and removes it on cleanup.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { describe } from 'vitest';
 
-export const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
+/** The directory of the versioned binaries `kubectl.<minor>`: `$KUBECTL_DIR`, else the default. */
+export const KUBECTL_DIR = process.env['KUBECTL_DIR'] || '/usr/lib/google-cloud-sdk/bin';
 
 /** The kubectl minors the end-to-end tests cover (oldest supported, middle, newest). */
 export const KUBECTL_VERSIONS = ['1.29', '1.31', '1.33'] as const;
@@ -46,9 +51,43 @@ export interface KubectlResult {
   timedOut: boolean;
 }
 
-/** The binary for `version` (or the dispatcher). */
+/** The binary for `version`, or the dispatcher (`kubectl`, looked up on PATH). */
 export function kubectlPath(version?: string): string {
-  return version ? join(KUBECTL_DIR, `kubectl.${version}`) : '/usr/bin/kubectl';
+  return version ? join(KUBECTL_DIR, `kubectl.${version}`) : 'kubectl';
+}
+
+/** Why a test needing kubectl `versions` cannot run here, naming the missing binary; else undefined. */
+export function missingKubectl(versions: readonly string[]): string | undefined {
+  const missing = versions.map(kubectlPath).filter((path) => !existsSync(path));
+  if (missing.length === 0) return undefined;
+  return `no ${missing.join(', ')} on this machine (set KUBECTL_DIR to a directory of kubectl.<minor> binaries)`;
+}
+
+/**
+ * `describe` for tests that run kubectl `versions`: when a binary is missing the suite is
+ * skipped (its hooks do not run) and its title says which one, so a machine without, say,
+ * kubectl 1.29 reports skipped tests instead of ENOENT failures.
+ */
+export function describeWithKubectl(
+  versions: string | readonly string[],
+  title: string,
+  body: () => void,
+): void {
+  const missing = missingKubectl(typeof versions === 'string' ? [versions] : versions);
+  if (missing) describe.skip(`${title} (skipped: ${missing})`, body);
+  else describe(title, body);
+}
+
+/**
+ * `describe.each` for rows whose first element is a kubectl version: one
+ * {@link describeWithKubectl} per row, `%s` in the title replaced by the version.
+ */
+export function describeEachKubectl<Row extends readonly [string, ...unknown[]]>(
+  rows: readonly Row[],
+  title: string,
+  body: (...row: Row) => void,
+): void {
+  for (const row of rows) describeWithKubectl(row[0], title.replace('%s', row[0]), () => body(...row));
 }
 
 function environment(run: KubectlRun): NodeJS.ProcessEnv {

@@ -2,13 +2,18 @@
  * What kubectl reads, per version: get/describe with selectors, NotFound, auth reviews, the
  * dispatcher, `get -w` and `logs -f`. Run by kubectl-1.XX.test.ts against its own sandbox.
  */
-import { describe, expect, it } from 'vitest';
-import { runKubectl, spawnKubectl, waitForOutput } from '../../../test/support/kubectl.ts';
+import { expect, it } from 'vitest';
+import {
+  describeWithKubectl,
+  runKubectl,
+  spawnKubectl,
+  waitForOutput,
+} from '../../../test/support/kubectl.ts';
 import { SEED_VALUES } from '../src/server.ts';
 import { useKubectlSandbox } from './kubectl-fixture.ts';
 
 export function kubectlReadSuite(version: string): void {
-  describe(`kubectl ${version} reads from the sandbox`, () => {
+  describeWithKubectl(version, `kubectl ${version} reads from the sandbox`, () => {
     const f = useKubectlSandbox(version);
 
     it('gets, lists with selectors and describes', async () => {

@@ -3,7 +3,8 @@
  * types, secrets and config maps from literals (protobuf bodies from 1.32 on), imperative
  * workload commands and deletes. Run by kubectl-1.XX.test.ts against its own sandbox.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeWithKubectl } from '../../../test/support/kubectl.ts';
 import { useKubectlSandbox } from './kubectl-fixture.ts';
 
 const DEPLOYMENT = (image: string, replicas: number): string => `apiVersion: apps/v1
@@ -30,7 +31,7 @@ data: {${data}}
 `;
 
 export function kubectlWriteSuite(version: string): void {
-  describe(`kubectl ${version} writes to the sandbox`, () => {
+  describeWithKubectl(version, `kubectl ${version} writes to the sandbox`, () => {
     const f = useKubectlSandbox(version);
 
     it('creates from a file, applies client-side (create, configure) and rolls out', async () => {

@@ -3,8 +3,13 @@
  * `v5.channel.k8s.io` at 1.29 (opted in), 1.31 and 1.33; stdin close, exit codes, env, errors
  * that must read the same on the SPDY retry, and teardown when the client dies mid-command.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runKubectl, spawnKubectl } from '../../../../test/support/kubectl.ts';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import {
+  describeEachKubectl,
+  describeWithKubectl,
+  runKubectl,
+  spawnKubectl,
+} from '../../../../test/support/kubectl.ts';
 import { SEED_VALUES } from '../../src/server.ts';
 import { activeStreamCounts } from '../../src/streams/index.ts';
 import {
@@ -33,7 +38,7 @@ const VERSIONS: Array<[string, Record<string, string>]> = [
   ['1.33', {}],
 ];
 
-describe.each(VERSIONS)('kubectl %s exec over WebSocket', (version, env) => {
+describeEachKubectl(VERSIONS, 'kubectl %s exec over WebSocket', (version, env) => {
   const kubectl = (args: string[], stdin?: string) =>
     runKubectl({
       kubeconfig: fixture.kubeconfig,
@@ -65,7 +70,7 @@ describe.each(VERSIONS)('kubectl %s exec over WebSocket', (version, env) => {
   });
 });
 
-describe('kubectl exec and attach, other paths', () => {
+describeWithKubectl(['1.29', '1.33'], 'kubectl exec and attach, other paths', () => {
   it('kubectl 1.29 over SPDY is refused with a Status that says how to use WebSockets', async () => {
     const result = await runKubectl({
       kubeconfig: fixture.kubeconfig,

@@ -7,8 +7,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { spawnKubectl, waitForOutput } from '../../../../test/support/kubectl.ts';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import {
+  describeEachKubectl,
+  describeWithKubectl,
+  spawnKubectl,
+  waitForOutput,
+} from '../../../../test/support/kubectl.ts';
 import {
   type SandboxFixture,
   startSandboxFixture,
@@ -64,12 +69,15 @@ async function stopKubectl(): Promise<void> {
   await closed;
 }
 
-describe.each([
+/** The minors port-forward is tested with, and the HTTP method each upgrades with. */
+const PORT_FORWARD_VERSIONS: Array<[version: string, method: string]> = [
   ['1.29', 'POST'],
   ['1.30', 'POST'],
   ['1.31', 'GET'],
   ['1.33', 'GET'],
-])('kubectl %s port-forward', (version, method) => {
+];
+
+describeEachKubectl(PORT_FORWARD_VERSIONS, 'kubectl %s port-forward', (version, method) => {
   it('round-trips through the echo server and cleans up when kubectl ends', async () => {
     const port = await startPortForward(version);
     expect((await roundTrip(port, Buffer.from('hello sandbox'))).toString()).toBe('hello sandbox');
@@ -87,7 +95,7 @@ describe.each([
   });
 });
 
-describe('port-forward teardown', () => {
+describeWithKubectl(['1.29', '1.33'], 'port-forward teardown', () => {
   it.each(['1.29', '1.33'])(
     'kubectl %s killed with a connection open closes it on both sides',
     async (version) => {
