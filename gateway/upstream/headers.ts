@@ -2,6 +2,7 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Caller } from '../../src/authn/caller.ts';
 import { headerValue, identityValueProblem } from '../../src/authn/identity-value.ts';
 import type { IdentityMapping } from '../runtime.ts';
+import { isIdentityHeader } from './identity-headers.ts';
 
 /** RFC 9110 §7.6.1 hop-by-hop headers: meaningful for one connection only, never forwarded. */
 const HOP_BY_HOP = new Set([
@@ -44,7 +45,8 @@ function withoutBearerProtocols(value: string): string {
 
 /**
  * The headers the gateway sends upstream for one request: the caller's headers minus hop-by-hop
- * ones, minus its credential and any impersonation it asked for, plus the gateway's own credential
+ * ones, minus its credential, any impersonation it asked for and any header an upstream could
+ * take as a statement of identity (identity-headers.ts), plus the gateway's own credential
  * and the agent's impersonated identity. Repeated headers (several Accept lines) are kept as sent.
  */
 export function upstreamRequestHeaders(
@@ -60,7 +62,7 @@ export function upstreamRequestHeaders(
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (HOP_BY_HOP.has(name) || dropped.has(name)) continue;
-    if (name === 'authorization' || name.startsWith('impersonate-')) continue;
+    if (name === 'authorization' || name.startsWith('impersonate-') || isIdentityHeader(name)) continue;
     let value = raw[i + 1]!;
     if (name === 'sec-websocket-protocol') {
       value = withoutBearerProtocols(value);
