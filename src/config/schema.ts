@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { identityValueProblem } from '../authn/identity-value.ts';
 import { approvalsSchema } from './approvals.ts';
+import { connectionsSchema } from './connections.ts';
 import { recordingSchema } from './recording.ts';
 import { slackSchema } from './slack.ts';
 
@@ -52,6 +53,8 @@ export const configSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(8443),
     })
     .default({ host: '127.0.0.1', port: 8443 }),
+  /** Client timeouts and connection caps (see connections.ts). */
+  connections: connectionsSchema.optional(),
   /** Where the gateway keeps its generated TLS material (and, later, recordings). */
   dataDir: z.string().default('.hoop-data'),
   /** The URL agents use to reach the gateway; goes into messages and generated kubeconfigs. */

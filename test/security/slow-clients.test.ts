@@ -141,19 +141,22 @@ describe('slow and idle clients are disconnected', () => {
 describe('connection caps', () => {
   it(`connections beyond ${PER_SOURCE} from one address are refused; freed slots are usable again`, async () => {
     const held = await Promise.all(Array.from({ length: PER_SOURCE }, () => connect()));
-    // Keep them busy (partial headers) but within the header timeout.
-    for (const connection of held) connection.socket.write('GET /healthz HTTP/1.1\r\n');
-    const url = new URL(stack.gateway.url);
-    const extra = tls.connect({ host: url.hostname, port: Number(url.port), ca: stack.gateway.caPem });
-    extra.on('error', () => undefined);
-    const outcome = await Promise.race([
-      once(extra, 'secureConnect').then(() => 'connected'),
-      once(extra, 'close').then(() => 'closed'),
-    ]);
-    expect(outcome).toBe('closed');
-    expect(held.every(isOpen)).toBe(true);
-
-    for (const connection of held) connection.socket.destroy();
+    try {
+      // Keep them busy (partial headers) but within the header timeout.
+      for (const connection of held) connection.socket.write('GET /healthz HTTP/1.1\r\n');
+      const url = new URL(stack.gateway.url);
+      const extra = tls.connect({ host: url.hostname, port: Number(url.port), ca: stack.gateway.caPem });
+      const outcome = await new Promise<string>((resolve) => {
+        extra.once('secureConnect', () => resolve('connected'));
+        extra.once('error', () => resolve('closed'));
+        extra.once('close', () => resolve('closed'));
+      });
+      extra.destroy();
+      expect(outcome).toBe('closed');
+      expect(held.every(isOpen)).toBe(true);
+    } finally {
+      for (const connection of held) connection.socket.destroy();
+    }
     await sleep(100);
     const response = await gatewayRequest(stack, { path: '/healthz' });
     expect(response.status).toBe(200);
