@@ -8,14 +8,17 @@ import { offeredChannelProtocols } from './exec-accept.ts';
 import { relayRecordedExec } from './exec-relay.ts';
 import { recordingOf } from './record-stage.ts';
 import type { RecordingRuntime } from './start.ts';
+import { SPDY_MESSAGE, unrecordableMessage } from './unrecordable-message.ts';
 
 /**
  * The terminal handler for upgrades when recording is on: it picks how a stream is relayed.
  *
  * - exec/attach over WebSocket with a channel subprotocol (kubectl ≥ 1.30, or 1.29 with
  *   KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true): terminated and recorded frame by frame (exec-relay.ts);
- * - exec/attach any other way (SPDY: kubectl < 1.30, or ≥ 1.30 falling back): cannot be recorded,
- *   so refused with a 403 that says how to get a recordable client — unless the policy sets
+ * - exec/attach any other way (SPDY: kubectl < 1.30, or ≥ 1.30 falling back; a WebSocket without
+ *   a channel subprotocol): cannot be recorded,
+ *   so refused with a 403 that names what the client sent and how to get a recordable client
+ *   (unrecordable-message.ts) — unless the policy sets
  *   `allowUnrecordedStreams` (at the top level, or on the rule that allowed the call), when it is
  *   relayed byte for byte and its open, close and byte counts are recorded;
  * - port-forward (SPDY, or SPDY inside WebSocket): relayed byte for byte, open/close/bytes recorded;
@@ -25,11 +28,8 @@ import type { RecordingRuntime } from './start.ts';
  * The refusal runs after the policy: a call the policy denies gets the policy's message instead.
  */
 
-export const UNRECORDABLE_MESSAGE =
-  'this gateway records every exec and attach session, and this one arrived over SPDY, which cannot ' +
-  'be recorded, so it was refused. Use kubectl 1.30 or later, which uses WebSockets (recorded), or with ' +
-  'kubectl 1.29 set the environment variable KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true and run the ' +
-  'command again.';
+/** The SPDY refusal (unrecordable-message.ts has every case). */
+export const UNRECORDABLE_MESSAGE = SPDY_MESSAGE;
 
 /** Whether the policy lets an allowed exec/attach pass unrecorded (top level, or the deciding rule). */
 export function allowsUnrecordedStreams(policy: CompiledPolicy, ruleName: string | undefined): boolean {
@@ -53,6 +53,6 @@ export function recordedUpgrade(identity: IdentityMapping, runtime: RecordingRun
     if (allowsUnrecordedStreams(runtime.policy, ctx.decision?.rule))
       return relayCounted(ctx, recording, kind, relay);
     ctx.refusal = 'unrecordable stream';
-    throw new StatusError(403, 'Forbidden', `${kind} refused: ${UNRECORDABLE_MESSAGE}`);
+    throw new StatusError(403, 'Forbidden', `${kind} refused: ${unrecordableMessage(ctx.req)}`);
   };
 }
