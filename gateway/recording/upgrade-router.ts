@@ -16,9 +16,8 @@ import { SPDY_MESSAGE, unrecordableMessage } from './unrecordable-message.ts';
  * - exec/attach over WebSocket with a channel subprotocol (kubectl ≥ 1.30, or 1.29 with
  *   KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true): terminated and recorded frame by frame (exec-relay.ts);
  * - exec/attach any other way (SPDY: kubectl < 1.30, or ≥ 1.30 falling back; a WebSocket without
- *   a channel subprotocol): cannot be recorded,
- *   so refused with a 403 that names what the client sent and how to get a recordable client
- *   (unrecordable-message.ts) — unless the policy sets
+ *   a channel subprotocol): cannot be recorded, so refused with a 403 that names what the client
+ *   sent and how to get a recordable client (unrecordable-message.ts) — unless the policy sets
  *   `allowUnrecordedStreams` (at the top level, or on the rule that allowed the call), when it is
  *   relayed byte for byte and its open, close and byte counts are recorded;
  * - port-forward (SPDY, or SPDY inside WebSocket): relayed byte for byte, open/close/bytes recorded;
