@@ -113,7 +113,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   };
   checkIssuers();
 
-  const server = createGatewayServer(runtime, tls, { ready: () => issuersReady });
+  const server = createGatewayServer(runtime, tls, {
+    ready: () => issuersReady,
+    connections: config.connections,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.listen.port, config.listen.host, () => {

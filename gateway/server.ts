@@ -2,7 +2,10 @@ import { type IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { type ConnectionSettings, DEFAULT_CONNECTIONS } from '../src/config/connections.ts';
+import { kubeStatus, type StatusReason } from '../src/errors.ts';
 import { buildChain } from './chain.ts';
+import { limitConnections } from './connection-limits.ts';
 import type { RequestContext } from './request-context.ts';
 import type { GatewayRuntime } from './runtime.ts';
 
@@ -29,14 +32,29 @@ function answerHealth(req: IncomingMessage, res: ServerResponse, ready: () => bo
 export function createGatewayServer(
   runtime: GatewayRuntime,
   tls: TlsMaterial,
-  options: { ready?: () => boolean } = {},
+  options: { ready?: () => boolean; connections?: ConnectionSettings } = {},
 ): Server {
   const chain = buildChain(runtime);
   const ready = options.ready ?? (() => true);
-  const server = createServer({ cert: tls.certPem, key: tls.keyPem });
-  // Watches and log follows may be quiet for long; kube-apiserver does not time them out either.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  const limits = options.connections ?? DEFAULT_CONNECTIONS;
+  // The header and request timeouts end once a request has arrived, so watches and `logs -f`
+  // (long responses) and exec/attach/port-forward (upgraded, no longer HTTP) are never cut by
+  // them; the idle timeout applies only between requests. Node checks the first two every
+  // `connectionsCheckingInterval`, so that is kept well under them.
+  const server = createServer({
+    cert: tls.certPem,
+    key: tls.keyPem,
+    handshakeTimeout: limits.headerTimeoutMs,
+    headersTimeout: limits.headerTimeoutMs,
+    // Node requires requestTimeout ≥ headersTimeout.
+    requestTimeout: Math.max(limits.requestTimeoutMs, limits.headerTimeoutMs),
+    keepAliveTimeout: limits.idleTimeoutMs,
+    connectionsCheckingInterval: Math.min(
+      1000,
+      Math.max(100, Math.floor(Math.min(limits.headerTimeoutMs, limits.requestTimeoutMs) / 4)),
+    ),
+  });
+  limitConnections(server, limits, runtime.logger);
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (answerHealth(req, res, ready)) return;
@@ -54,9 +72,40 @@ export function createGatewayServer(
     void chain.upgrade(ctx);
   });
 
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  // Also emitted for TLS failures (a handshake that timed out, a bad ClientHello): nothing can be
+  // written to a socket without a handshake (it would wait for one forever), so only HTTP-level
+  // errors get an answer and everything else is closed at once.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const http = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code?.startsWith('HPE_');
+    if (!http || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(clientErrorResponse(error));
   });
   return server;
+}
+
+/**
+ * The answer to a request Node could not parse or that took too long to arrive: a Status, so a
+ * client (or an agent reading its output) learns what happened, then the connection closes.
+ */
+function clientErrorResponse(error: NodeJS.ErrnoException): string {
+  const [code, reason, text, message]: [number, StatusReason, string, string] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [
+          408,
+          'Timeout',
+          'Request Timeout',
+          'the request (headers and body) did not arrive within the time the gateway allows ' +
+            '(connections.headerTimeout / requestTimeout); send it again without pausing mid-request',
+        ]
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'BadRequest', 'Request Header Fields Too Large', 'the request headers are too large']
+        : [400, 'BadRequest', 'Bad Request', 'the request is not valid HTTP/1.1 and was not read'];
+  const body = JSON.stringify(kubeStatus(code, reason, message));
+  return (
+    `HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
 }

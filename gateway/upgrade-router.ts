@@ -4,6 +4,7 @@ import type { CompiledPolicy } from '../src/policy/policy.types.ts';
 import { execOutputFilter } from './masking/exec-output.ts';
 import { relayCounted } from './recording/counted-stream.ts';
 import { recordChannelStream } from './recording/exec-recording.ts';
+import { SPDY_MESSAGE, unrecordableMessage } from './recording/unrecordable-message.ts';
 import { callerFrom, type Handler, infoFrom, type RequestContext } from './request-context.ts';
 import type { GatewayRuntime } from './runtime.ts';
 import { relayUpgrade } from './upstream/byte-relay.ts';
@@ -19,8 +20,9 @@ import { type ChannelStreamObserver, relayChannelStream } from './upstream/exec-
  *   (upstream/exec-relay-websocket.ts) whenever something needs to see the frames: output masked
  *   with the caller's log detectors (masking/exec-output.ts), and recorded when recording is on
  *   (recording/exec-recording.ts). With neither, it is joined byte for byte.
- * - exec/attach any other way (SPDY: kubectl < 1.30, or ≥ 1.30 falling back): its frames cannot be
- *   read, so with recording on it is refused with a 403 that says how to get a recordable client —
+ * - exec/attach any other way (SPDY: kubectl < 1.30, or ≥ 1.30 falling back; a WebSocket without
+ *   a channel subprotocol): its frames cannot be read, so with recording on it is refused with a
+ *   403 that names what the client sent and how to get a recordable client —
  *   unless the policy sets `allowUnrecordedStreams` (at the top level, or on the rule that allowed
  *   the call), when it is relayed byte for byte and its open, close and byte counts are recorded;
  * - port-forward (SPDY, or SPDY inside WebSocket): relayed byte for byte; with recording on,
@@ -31,11 +33,8 @@ import { type ChannelStreamObserver, relayChannelStream } from './upstream/exec-
  * The refusal runs after the policy: a call the policy denies gets the policy's message instead.
  */
 
-export const UNRECORDABLE_MESSAGE =
-  'this gateway records every exec and attach session, and this one arrived over SPDY, which cannot ' +
-  'be recorded, so it was refused. Use kubectl 1.30 or later, which uses WebSockets (recorded), or with ' +
-  'kubectl 1.29 set the environment variable KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true and run the ' +
-  'command again.';
+/** The SPDY refusal (recording/unrecordable-message.ts has every case). */
+export const UNRECORDABLE_MESSAGE = SPDY_MESSAGE;
 
 /** Whether the policy lets an allowed exec/attach pass unrecorded (top level, or the deciding rule). */
 export function allowsUnrecordedStreams(policy: CompiledPolicy, ruleName: string | undefined): boolean {
@@ -83,6 +82,6 @@ export function routeUpgrade(runtime: GatewayRuntime): Handler {
     if (allowsUnrecordedStreams(recording.runtime.policy, ctx.decision?.rule))
       return relayCounted(ctx, recording, kind, identity);
     ctx.refusal = 'unrecordable stream';
-    throw new StatusError(403, 'Forbidden', `${kind} refused: ${UNRECORDABLE_MESSAGE}`);
+    throw new StatusError(403, 'Forbidden', `${kind} refused: ${unrecordableMessage(ctx.req)}`);
   };
 }

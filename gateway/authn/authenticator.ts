@@ -11,7 +11,7 @@ import { callerFromClaims } from './caller-claims.ts';
 import { createIssuerFetch, IssuerUnavailableError } from './issuer-fetch.ts';
 import { createIssuerKeys, type IssuerKeys } from './issuer-keys.ts';
 import { createTokenCache, type TokenCacheOptions, tokenCacheKey } from './token-cache.ts';
-import { verificationFailure } from './verify-errors.ts';
+import { issuedInTheFuture, verificationFailure } from './verify-errors.ts';
 
 /**
  * Bearer token → {@link Caller}. Knows nothing of HTTP: the gateway's authentication stage
@@ -20,7 +20,7 @@ import { verificationFailure } from './verify-errors.ts';
  * Per token: SHA-256 → cache hit → done. On a miss: decode (unverified) only to read `iss` and
  * pick the trusted issuer, then jose `jwtVerify` checks signature (against that issuer's keys
  * only), `iss`, `aud`, the issuer's algorithms, `exp` (required), `nbf` and `iat` with the
- * configured clock skew. Concurrent requests with the same uncached token share one
+ * configured clock skew (an `iat` later than now plus the skew is refused too). Concurrent requests with the same uncached token share one
  * verification.
  *
  * Throws StatusError: 401 for anything wrong with the token (never echoing it), 503 with
@@ -112,6 +112,11 @@ export function createAuthenticator(
         clockTolerance: config.clockSkewSeconds,
         requiredClaims: ['exp'],
       });
+      // jose checks `iat` against the clock only when given a maximum token age; the gateway has
+      // none, so a token "issued" in the future is refused here, with the same skew as exp/nbf.
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + config.clockSkewSeconds) {
+        throw issuedInTheFuture(payload.iat, config);
+      }
       const caller = callerFromClaims(payload, config);
       cache.set(cacheKey, caller, (payload.exp ?? 0) * 1000);
       return caller;

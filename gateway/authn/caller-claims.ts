@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose';
 import type { Caller } from '../../src/authn/caller.ts';
+import { identityValueProblem } from '../../src/authn/identity-value.ts';
 import type { ResolvedIssuerConfig } from '../../src/authn/issuer-config.ts';
 import { unauthorized } from '../../src/errors.ts';
 
@@ -13,6 +14,11 @@ import { unauthorized } from '../../src/errors.ts';
  * for must not reach the cluster. A malformed groups claim is refused too rather than ignored,
  * because silently dropping groups hides an issuer misconfiguration.
  *
+ * The subject and every group, prefixes included, become `Impersonate-*` header values upstream,
+ * so each must be exactly what the cluster will read (identity-value.ts): a value with control
+ * characters, whitespace at either end or nothing at all is refused with a 401 naming the claim,
+ * never trimmed or dropped, since the gateway's `system:` checks compare the exact value sent.
+ *
  * The returned caller is frozen: it is cached and shared between requests with the same token.
  */
 export function callerFromClaims(claims: JWTPayload, config: ResolvedIssuerConfig): Caller {
@@ -23,10 +29,16 @@ export function callerFromClaims(claims: JWTPayload, config: ResolvedIssuerConfi
         `issuer ${config.issuer} must put the agent's identity there`,
     );
   }
-  const groups = parseGroups(claims[config.groupsClaim], config).map((g) => config.groupsPrefix + g);
+  const subject = config.usernamePrefix + rawSubject;
+  refuseUnusable(config.subjectClaim, rawSubject, problemOf(rawSubject, subject), config);
+  const rawGroups = parseGroups(claims[config.groupsClaim], config);
+  const groups = rawGroups.map((g) => config.groupsPrefix + g);
+  rawGroups.forEach((raw, index) => {
+    refuseUnusable(config.groupsClaim, raw, problemOf(raw, groups[index] ?? raw), config, index);
+  });
   return Object.freeze({
     issuer: config.issuer,
-    subject: config.usernamePrefix + rawSubject,
+    subject,
     groups: Object.freeze([...new Set(groups)]) as string[],
     claims: Object.freeze({ ...claims }),
   });
@@ -36,10 +48,34 @@ export function callerFromClaims(claims: JWTPayload, config: ResolvedIssuerConfi
 function parseGroups(value: unknown, config: ResolvedIssuerConfig): string[] {
   if (value === undefined || value === null) return [];
   if (typeof value === 'string') return value.split(/[\s,]+/).filter((g) => g !== '');
-  if (Array.isArray(value) && value.every((g): g is string => typeof g === 'string')) {
-    return value.filter((g) => g !== '');
-  }
+  if (Array.isArray(value) && value.every((g): g is string => typeof g === 'string')) return value;
   throw unauthorized(
     `token claim "${config.groupsClaim}" must be a list of strings or a space- or comma-separated string`,
+  );
+}
+
+/** The claim's own value and the prefixed one must both be usable (a prefix hides a leading space). */
+function problemOf(raw: string, prefixed: string): string | undefined {
+  return identityValueProblem(raw) ?? identityValueProblem(prefixed);
+}
+
+/**
+ * 401 for a claim value the gateway cannot send upstream as it is. The value is quoted
+ * JSON-escaped and shortened: it is caller-controlled text going into a Status and a log line.
+ */
+function refuseUnusable(
+  claim: string,
+  value: string,
+  problem: string | undefined,
+  config: ResolvedIssuerConfig,
+  index?: number,
+): void {
+  if (!problem) return;
+  const which = index === undefined ? '' : ` entry ${index}`;
+  throw unauthorized(
+    `token claim "${claim}"${which} (${JSON.stringify(value.slice(0, 100))}) ${problem}, so it cannot be ` +
+      'passed to the cluster as an impersonated identity: cluster HTTP parsers would read a different ' +
+      `name than the gateway checked. The gateway refuses the token rather than guess; issuer ` +
+      `${config.issuer} must issue identity values without control characters or surrounding whitespace`,
   );
 }

@@ -73,6 +73,19 @@ function claimFailure(
 }
 
 /**
+ * A token whose `iat` (issued at) is later than now plus the clock-skew allowance: its issuer's
+ * clock (or the gateway's) is wrong, or the token was not minted the way it says. kube-apiserver
+ * refuses these too; a fresh token from a correctly-timed issuer passes.
+ */
+export function issuedInTheFuture(iat: number, config: ResolvedIssuerConfig): StatusError {
+  return unauthorized(
+    `token claim "iat" says it was issued at ${formatTime(iat)}, in the future beyond the gateway's ` +
+      `${config.clockSkewSeconds}s clock-skew allowance; check the clocks of issuer ${config.issuer} and ` +
+      'the gateway, then fetch a new token',
+  );
+}
+
+/**
  * 503 with Retry-After: the token may be fine, the gateway cannot check it right now. The reason
  * (which may name internal addresses) stays in `cause` for the gateway's log, not in the answer
  * to a caller not yet authenticated.

@@ -1,4 +1,5 @@
 import { StatusError } from '../../src/errors.ts';
+import { withoutQueryCredentials } from '../../src/request/query-credentials.ts';
 import type { Stage } from '../request-context.ts';
 import type { GatewayCluster } from '../runtime.ts';
 
@@ -6,14 +7,16 @@ const PREFIX = '/clusters/';
 
 /**
  * Picks the cluster from the path prefix `/clusters/<name>/…` and leaves behind the cluster, the
- * path below the prefix (still percent-encoded, classified later) and the query.
+ * path below the prefix (still percent-encoded, classified later) and the query, without any
+ * `access_token` parameter (query-credentials.ts): every later stage, the log, the recording and
+ * the upstream request see the query without it.
  */
 export function routeCluster(clusters: Map<string, GatewayCluster>): Stage {
   return (next) => async (ctx) => {
     const url = ctx.req.url ?? '/';
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
-    const rawQuery = queryAt === -1 ? '' : url.slice(queryAt + 1);
+    const rawQuery = withoutQueryCredentials(queryAt === -1 ? '' : url.slice(queryAt + 1)).query;
     if (!path.startsWith(PREFIX)) {
       throw new StatusError(
         404,

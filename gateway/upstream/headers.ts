@@ -1,6 +1,8 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Caller } from '../../src/authn/caller.ts';
+import { headerValue, identityValueProblem } from '../../src/authn/identity-value.ts';
 import type { IdentityMapping } from '../runtime.ts';
+import { isIdentityHeader } from './identity-headers.ts';
 
 /** RFC 9110 §7.6.1 hop-by-hop headers: meaningful for one connection only, never forwarded. */
 const HOP_BY_HOP = new Set([
@@ -43,7 +45,8 @@ function withoutBearerProtocols(value: string): string {
 
 /**
  * The headers the gateway sends upstream for one request: the caller's headers minus hop-by-hop
- * ones, minus its credential and any impersonation it asked for, plus the gateway's own credential
+ * ones, minus its credential, any impersonation it asked for and any header an upstream could
+ * take as a statement of identity (identity-headers.ts), plus the gateway's own credential
  * and the agent's impersonated identity. Repeated headers (several Accept lines) are kept as sent.
  */
 export function upstreamRequestHeaders(
@@ -59,7 +62,7 @@ export function upstreamRequestHeaders(
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (HOP_BY_HOP.has(name) || dropped.has(name)) continue;
-    if (name === 'authorization' || name.startsWith('impersonate-')) continue;
+    if (name === 'authorization' || name.startsWith('impersonate-') || isIdentityHeader(name)) continue;
     let value = raw[i + 1]!;
     if (name === 'sec-websocket-protocol') {
       value = withoutBearerProtocols(value);
@@ -75,16 +78,29 @@ export function upstreamRequestHeaders(
     if (req.headers.upgrade) headers['upgrade'] = req.headers.upgrade;
   }
   if (authorization) headers['authorization'] = authorization;
-  headers['impersonate-user'] = identity.userPrefix + caller.subject;
+  headers['impersonate-user'] = headerValue(sendable(identity.userPrefix + caller.subject));
   // Groups from a token never include `system:` ones (system:masters would be cluster-admin): an
-  // issuer, or whoever controls a claim, must not be able to mint cluster-level privileges.
+  // issuer, or whoever controls a claim, must not be able to mint cluster-level privileges. The
+  // check is on the exact value sent, which sendable() guarantees the cluster reads unchanged.
   // Groups the operator configures (extraGroups) are taken as written.
   const tokenGroups = caller.groups
-    .map((g) => identity.groupPrefix + g)
+    .map((g) => sendable(identity.groupPrefix + g))
     .filter((g) => !g.startsWith('system:'));
-  const groups = [...tokenGroups, ...identity.extraGroups];
-  if (groups.length > 0) headers['impersonate-group'] = [...new Set(groups)];
+  const groups = [...tokenGroups, ...identity.extraGroups.map(sendable)];
+  if (groups.length > 0) headers['impersonate-group'] = [...new Set(groups)].map(headerValue);
   return headers;
+}
+
+/**
+ * An identity value exactly as the cluster will read it, or a thrown error. Authentication and
+ * the config schema already refuse unusable values (identity-value.ts); this is the last guard
+ * before a header line, so a value a parser would trim or split can never be sent, whatever path
+ * it came by.
+ */
+function sendable(value: string): string {
+  const problem = identityValueProblem(value);
+  if (problem) throw new Error(`refusing to send an impersonated identity that ${problem}`);
+  return value;
 }
 
 /** Response headers to copy back to the client: everything but hop-by-hop headers. */

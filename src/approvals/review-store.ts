@@ -210,9 +210,24 @@ export class ReviewStore {
     return this.events.subscribe(onEvent);
   }
 
-  /** Holds until the review is decided, expired or cancelled, or `timeoutMs` passes (`pending`). */
+  /**
+   * Holds until the review is decided, expired or cancelled, or `timeoutMs` passes (`pending`).
+   * A lost Redis connection makes the wait re-read at once rather than at its next poll, so a
+   * held call learns within the ready timeout (about a second) that Redis is gone.
+   */
   waitForDecision(id: string, options: WaitOptions): Promise<WaitResult> {
-    return waitForDecision(this.events, (reviewId) => this.get(reviewId), id, options);
+    return waitForDecision(this.events, (reviewId) => this.get(reviewId), id, {
+      onConnectionLost: (listener) => this.#onConnectionLost(listener),
+      ...options,
+    });
+  }
+
+  /** Calls `listener` whenever the store's connection closes; returns the function that stops it. */
+  #onConnectionLost(listener: () => void): () => void {
+    this.#redis.on('close', listener);
+    return () => {
+      this.#redis.off('close', listener);
+    };
   }
 
   /** Closes the events connection; the main connection belongs to whoever passed it in. */

@@ -8,7 +8,10 @@ import type { ReviewEvents } from './review-events.ts';
  * - an event for the review on the events channel (fast path: milliseconds after the click);
  * - a poll that re-reads the record every `pollMs` (slow path: a pub/sub message lost during a
  *   reconnect delays the decision by at most `pollMs`, never loses it);
- * - the timeout, which resolves `pending` so the gateway can answer 429 Retry-After.
+ * - the timeout, which resolves `pending` so the gateway can answer 429 Retry-After;
+ * - the connection to Redis closing (`onConnectionLost`): the record is re-read at once, so a
+ *   Redis that went away is noticed within the read's ready timeout (about a second) instead of
+ *   at the next poll plus that timeout, and one that comes straight back costs nothing.
  * An aborted `signal` (the client went away) rejects with the signal's reason. A failed read
  * (Redis down) rejects with `ApprovalsUnavailableError`; failing to subscribe does not, since
  * polling still works.
@@ -19,6 +22,8 @@ export interface WaitOptions {
   /** How often to re-read the record. Default 2000 ms. */
   pollMs?: number;
   signal?: AbortSignal;
+  /** Subscribes to the loss of the Redis connection the reads go through; returns an unsubscribe. */
+  onConnectionLost?: (listener: () => void) => () => void;
 }
 
 export interface WaitResult {
@@ -66,6 +71,9 @@ export async function waitForDecision(
     options.timeoutMs,
   );
   const poll = setInterval(() => void check(), options.pollMs ?? 2000);
+  const stopWatching = options.onConnectionLost?.(() => {
+    if (!finished) void check();
+  });
 
   try {
     // Read at once (a final review, or a dead Redis, answers without waiting for the
@@ -88,6 +96,7 @@ export async function waitForDecision(
     finished = true;
     clearTimeout(timer);
     clearInterval(poll);
+    stopWatching?.();
     signal?.removeEventListener('abort', onAbort);
     removeListener?.();
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { identityValueProblem } from './identity-value.ts';
 import { insecureUrlReason } from './secure-url.ts';
 
 /**
@@ -68,6 +69,12 @@ const secureUrl = z.string().superRefine((value, ctx) => {
   if (reason) ctx.addIssue({ code: 'custom', message: reason });
 });
 
+/** A prefix for subjects or groups: they go into Impersonate-* headers (identity-value.ts). */
+const namePrefix = z.string().superRefine((value, ctx) => {
+  const problem = value === '' ? undefined : identityValueProblem(`${value}x`);
+  if (problem) ctx.addIssue({ code: 'custom', message: `a name prefix that ${problem}` });
+});
+
 /** Validates one entry of the gateway's trusted issuers. */
 export const issuerConfigSchema = z.strictObject({
   issuer: secureUrl,
@@ -83,8 +90,8 @@ export const issuerConfigSchema = z.strictObject({
   clockSkewSeconds: z.number().int().min(0).max(300).optional(),
   subjectClaim: z.string().min(1).optional(),
   groupsClaim: z.string().min(1).optional(),
-  usernamePrefix: z.string().optional(),
-  groupsPrefix: z.string().optional(),
+  usernamePrefix: namePrefix.optional(),
+  groupsPrefix: namePrefix.optional(),
   jwksUri: secureUrl.optional(),
   caFile: z.string().min(1).optional(),
 }) satisfies z.ZodType<IssuerConfig>;

@@ -8,6 +8,7 @@ import { type CompiledMaskingPolicy, compileMaskingPolicy } from '../masking/pol
 import { policyOfConfig } from '../policy/load-file.ts';
 import type { CompiledPolicy } from '../policy/policy.types.ts';
 import { type ApprovalsSettings, resolveApprovals } from './approvals.ts';
+import { type ConnectionSettings, resolveConnections } from './connections.ts';
 import { expandEnv } from './env-expand.ts';
 import { type RecordingSettings, resolveRecording } from './recording.ts';
 import { configSchema, durationMs, type RawConfig } from './schema.ts';
@@ -25,6 +26,8 @@ export interface GatewayConfig {
   /** The config file this came from. */
   file: string;
   listen: { host: string; port: number };
+  /** The `connections:` section with defaults (connections.ts). */
+  connections: ConnectionSettings;
   dataDir: string;
   publicUrl: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
@@ -122,6 +125,7 @@ export async function loadConfigFile(
   return {
     file: path,
     listen: raw.listen,
+    connections: resolveConnections(raw.connections, durationMs),
     dataDir: resolve(dir, raw.dataDir),
     publicUrl: raw.publicUrl,
     tls: raw.tls

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { identityValueProblem } from '../authn/identity-value.ts';
 import { approvalsSchema } from './approvals.ts';
+import { connectionsSchema } from './connections.ts';
 import { recordingSchema } from './recording.ts';
 import { slackSchema } from './slack.ts';
 
@@ -10,6 +12,18 @@ import { slackSchema } from './slack.ts';
  */
 
 const duration = z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration such as 500ms, 20s, 15m or 1h');
+
+/** A name the gateway sends in an Impersonate-* header: see src/authn/identity-value.ts. */
+const identityName = z.string().superRefine((value, ctx) => {
+  const problem = identityValueProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: `an identity name that ${problem}` });
+});
+
+/** A prefix of such a name: may be empty, may end in a space, never control characters. */
+const identityPrefix = z.string().superRefine((value, ctx) => {
+  const problem = value === '' ? undefined : identityValueProblem(`${value}x`);
+  if (problem) ctx.addIssue({ code: 'custom', message: `a name prefix that ${problem}` });
+});
 
 const upstreamKubeconfig = z.strictObject({
   /** Path to a kubeconfig file (relative to the config file). */
@@ -39,6 +53,8 @@ export const configSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(8443),
     })
     .default({ host: '127.0.0.1', port: 8443 }),
+  /** Client timeouts and connection caps (see connections.ts). */
+  connections: connectionsSchema.optional(),
   /** Where the gateway keeps its generated TLS material (and, later, recordings). */
   dataDir: z.string().default('.hoop-data'),
   /** The URL agents use to reach the gateway; goes into messages and generated kubeconfigs. */
@@ -57,11 +73,11 @@ export const configSchema = z.strictObject({
   identity: z
     .strictObject({
       /** Prefix for Impersonate-User, so cluster RBAC and audit can tell agents from people. */
-      userPrefix: z.string().default('hoop:'),
+      userPrefix: identityPrefix.default('hoop:'),
       /** Prefix for every Impersonate-Group taken from the token. */
-      groupPrefix: z.string().default(''),
+      groupPrefix: identityPrefix.default(''),
       /** Groups every agent gets upstream, in addition to its token's. */
-      extraGroups: z.array(z.string().min(1)).default([]),
+      extraGroups: z.array(identityName).default([]),
     })
     .default({ userPrefix: 'hoop:', groupPrefix: '', extraGroups: [] }),
   clusters: z.array(clusterSchema).min(1, 'configure at least one cluster'),
