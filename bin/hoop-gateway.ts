@@ -1,81 +1,16 @@
 #!/usr/bin/env node
 /**
- * The `hoop-gateway` command: dispatches to one module per subcommand under cli/. Each exports
- * `run(args)` and resolves to an exit code. Errors a person caused (bad flags, broken config) are
- * printed as one readable line, never a stack trace.
+ * Entry point of the `hoop-gateway` command. It checks the Node.js version before loading
+ * anything else, so an older Node prints one line instead of a stack trace from deep inside a
+ * module it cannot run, then hands over to the command line (cli/main.ts).
  */
-import { UsageError } from '../cli/args.ts';
-import { ConfigError } from '../src/errors.ts';
-
-type Command = { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<number> }> };
-
-const commands: Record<string, Command> = {
-  serve: { summary: 'run the gateway from a config file', load: () => import('../cli/serve.ts') },
-  demo: {
-    summary: 'start sandbox cluster, OpenID issuer and gateway locally',
-    load: () => import('../cli/demo.ts'),
-  },
-  sandbox: {
-    summary: 'run the in-memory sandbox Kubernetes API server',
-    load: () => import('../cli/sandbox.ts'),
-  },
-  policy: { summary: 'check a policy file or explain a decision', load: () => import('../cli/policy.ts') },
-  reviews: {
-    summary: 'list, show, approve or reject held requests (terminal approver)',
-    load: () => import('../cli/reviews.ts'),
-  },
-  sessions: {
-    summary: 'list, show, replay, verify or export recorded sessions',
-    load: () => import('../cli/sessions.ts'),
-  },
-  token: {
-    summary: 'kubectl exec credential plugin: fetch an OIDC token',
-    load: () => import('../cli/token.ts'),
-  },
-};
-
-function usage(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `usage: hoop-gateway <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
-}
-
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
-    return name ? 0 : 2;
-  }
-  const command = commands[name];
-  if (!command) {
-    process.stderr.write(`hoop-gateway: unknown command "${name}"\n\n${usage()}`);
-    return 2;
-  }
-  const module = await command.load().catch((error: unknown) => {
-    throw sandboxMissing(error) ?? error;
-  });
-  return module.run(rest);
-}
-
-/**
- * `demo` and `sandbox` load the sandbox package (test and demo equipment), which the production
- * image and the published package leave out: say so instead of printing a module-resolution error.
- */
-function sandboxMissing(error: unknown): Error | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  const message = error instanceof Error ? error.message : '';
-  if (code !== 'ERR_MODULE_NOT_FOUND' || !message.includes('@hoop-gateway/sandbox')) return undefined;
-  return new ConfigError(
-    'sandbox',
-    'this command needs the sandbox package (@hoop-gateway/sandbox), which only a development ' +
-      'checkout has: run it from a clone of the repository after `npm ci`',
+const REQUIRED = [22, 18] as const;
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < REQUIRED[0] || (major === REQUIRED[0] && minor < REQUIRED[1])) {
+  process.stderr.write(
+    `hoop-gateway: needs Node.js ${REQUIRED.join('.')} or later (24 recommended); this is ${process.versions.node}\n`,
   );
+  process.exit(2);
 }
-
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  const known = error instanceof ConfigError || error instanceof UsageError;
-  process.stderr.write(`hoop-gateway: ${error instanceof Error ? error.message : String(error)}\n`);
-  if (!known && process.env['HOOP_DEBUG']) process.stderr.write(`${(error as Error).stack}\n`);
-  process.exitCode = known ? 2 : 1;
-}
+const { runCli } = await import('../cli/main.ts');
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,3 +1,4 @@
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AccessToken } from './client-credentials.ts';
 
@@ -51,7 +52,10 @@ export function execCredential(token: AccessToken): ExecCredential {
 }
 
 /** Absolute path of bin/hoop-gateway.ts in this checkout. */
-export const HOOP_GATEWAY_BIN = fileURLToPath(new URL('../../bin/hoop-gateway.ts', import.meta.url));
+// The same file type as this module: .ts in a checkout, .js in the built package.
+export const HOOP_GATEWAY_BIN = fileURLToPath(
+  new URL(`../../bin/hoop-gateway${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+);
 
 /**
  * A kubeconfig `user.exec` that runs `hoop-gateway token` with this Node binary (so type
