@@ -129,6 +129,9 @@ type ClientView = Pick<StageRun, 'status' | 'headers' | 'body' | 'complete'>;
 function exchange(port: number, input: StageInput): Promise<ClientView> {
   return new Promise((resolve) => {
     const headers: Record<string, string | string[]> = { ...input.headers };
+    // Node's client sends a DELETE or GET body unframed unless told its length; kubectl frames it.
+    if (input.body !== undefined && !headers['content-length'] && !headers['transfer-encoding'])
+      headers['content-length'] = String(Buffer.byteLength(input.body));
     if (input.upgrade) {
       headers['connection'] = 'Upgrade';
       headers['upgrade'] = 'websocket';
