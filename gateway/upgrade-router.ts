@@ -2,6 +2,7 @@ import { StatusError } from '../src/errors.ts';
 import { maskingRulesFor } from '../src/masking/policy.ts';
 import type { CompiledPolicy } from '../src/policy/policy.types.ts';
 import { execOutputFilter } from './masking/exec-output.ts';
+import { planMasking } from './masking/index.ts';
 import { relayCounted } from './recording/counted-stream.ts';
 import { recordChannelStream } from './recording/exec-recording.ts';
 import { callerFrom, type Handler, infoFrom, type RequestContext } from './request-context.ts';
@@ -9,6 +10,7 @@ import type { GatewayRuntime } from './runtime.ts';
 import { relayUpgrade } from './upstream/byte-relay.ts';
 import { offeredChannelProtocols } from './upstream/exec-accept-websocket.ts';
 import { type ChannelStreamObserver, relayChannelStream } from './upstream/exec-relay-websocket.ts';
+import { relayMaskedUpgrade } from './upstream/masked-upgrade.ts';
 
 /**
  * The terminal handler for upgrades: it picks how a stream is relayed, and plugs masking and
@@ -25,8 +27,12 @@ import { type ChannelStreamObserver, relayChannelStream } from './upstream/exec-
  *   the call), when it is relayed byte for byte and its open, close and byte counts are recorded;
  * - port-forward (SPDY, or SPDY inside WebSocket): relayed byte for byte; with recording on,
  *   open/close/bytes are recorded;
+ * - anything whose answer must be masked (planMasking: a watch or get of Secrets, Pods,
+ *   workloads, named ConfigMaps; `pods/log`), which kube-apiserver serves over WebSocket: the
+ *   WebSocket is terminated and every message masked (upstream/masked-upgrade.ts); any other
+ *   upgrade there is refused with a 400, since its stream could not be read;
  * - anything else (e.g. a WebSocket to a service proxy): relayed byte for byte; its request and
- *   response are recorded like any request.
+ *   response are recorded like any request. A non-101 answer goes through the response masker.
  *
  * The refusal runs after the policy: a call the policy denies gets the policy's message instead.
  */
@@ -54,10 +60,14 @@ function streamKindOf(ctx: RequestContext): StreamKind | undefined {
 
 export function routeUpgrade(runtime: GatewayRuntime): Handler {
   const identity = runtime.identity;
-  const relay = relayUpgrade(identity);
+  const relay = relayUpgrade(identity, runtime.masking);
+  const relayMasked = relayMaskedUpgrade(identity);
   return async (ctx: RequestContext) => {
     const kind = streamKindOf(ctx);
-    if (!kind) return relay(ctx);
+    if (!kind) {
+      const plan = planMasking(infoFrom(ctx), callerFrom(ctx), runtime.masking, ctx.req.method ?? 'GET');
+      return plan ? relayMasked(ctx, plan) : relay(ctx);
+    }
     const recording = ctx.recording;
     if (kind === 'portforward') return recording ? relayCounted(ctx, recording, kind, identity) : relay(ctx);
 
