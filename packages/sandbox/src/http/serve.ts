@@ -63,7 +63,20 @@ function startStream(
   const pod = deps.cluster.store.get('pods', route.namespace, route.name);
   if (!pod) throw notFound(route.type, route.name);
   const kind = route.subresource as 'exec' | 'attach' | 'portforward';
-  handleStreamUpgrade(req, socket, head, { kind, namespace: route.namespace, pod, query: url.searchParams });
+  const lookup = (resource: 'secrets' | 'configmaps', name: string, key: string): string | undefined => {
+    const source = deps.cluster.store.get(resource, route.namespace, name);
+    const data = source?.['data'];
+    const value = typeof data === 'object' && data !== null ? Reflect.get(data, key) : undefined;
+    if (typeof value !== 'string') return undefined;
+    return resource === 'secrets' ? Buffer.from(value, 'base64').toString('utf8') : value;
+  };
+  handleStreamUpgrade(req, socket, head, {
+    kind,
+    namespace: route.namespace,
+    pod,
+    query: url.searchParams,
+    lookup,
+  });
 }
 
 export function createRequestHandler(deps: ServeDeps): (req: IncomingMessage, res: ServerResponse) => void {
