@@ -5,10 +5,11 @@ import { execOutputFilter } from './masking/exec-output.ts';
 import { planMasking } from './masking/index.ts';
 import { relayCounted } from './recording/counted-stream.ts';
 import { recordChannelStream } from './recording/exec-recording.ts';
-import { callerFrom, type Handler, infoFrom, type RequestContext } from './request-context.ts';
+import { callerFrom, clusterFrom, type Handler, infoFrom, type RequestContext } from './request-context.ts';
 import type { GatewayRuntime } from './runtime.ts';
 import { relayUpgrade } from './upstream/byte-relay.ts';
 import { offeredChannelProtocols } from './upstream/exec-accept-websocket.ts';
+import { knownSecretValues } from './upstream/exec-known-values.ts';
 import { type ChannelStreamObserver, relayChannelStream } from './upstream/exec-relay-websocket.ts';
 import { relayMaskedUpgrade } from './upstream/masked-upgrade.ts';
 
@@ -19,7 +20,8 @@ import { relayMaskedUpgrade } from './upstream/masked-upgrade.ts';
  * - exec/attach over WebSocket with a channel subprotocol (kubectl ≥ 1.30, or 1.29 with
  *   KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true): terminated and relayed frame by frame
  *   (upstream/exec-relay-websocket.ts) whenever something needs to see the frames: output masked
- *   with the caller's log detectors (masking/exec-output.ts), and recorded when recording is on
+ *   with the caller's log detectors and the pod's known secret values — read as the agent first,
+ *   upstream/exec-known-values.ts — (masking/exec-output.ts), and recorded when recording is on
  *   (recording/exec-recording.ts). With neither, it is joined byte for byte.
  * - exec/attach any other way (SPDY: kubectl < 1.30, or ≥ 1.30 falling back): its frames cannot be
  *   read, so with recording on it is refused with a 403 that says how to get a recordable client —
@@ -42,6 +44,12 @@ export const UNRECORDABLE_MESSAGE =
   'be recorded, so it was refused. Use kubectl 1.30 or later, which uses WebSockets (recorded), or with ' +
   'kubectl 1.29 set the environment variable KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true and run the ' +
   'command again.';
+
+/**
+ * How long an exec/attach waits to learn its pod's secret values (upstream/exec-known-values.ts)
+ * before it is relayed with what is known by then: the pod, then its Secrets and ConfigMaps.
+ */
+const KNOWN_VALUES_TIMEOUT_MS = 3000;
 
 /** Whether the policy lets an allowed exec/attach pass unrecorded (top level, or the deciding rule). */
 export function allowsUnrecordedStreams(policy: CompiledPolicy, ruleName: string | undefined): boolean {
@@ -76,7 +84,10 @@ export function routeUpgrade(runtime: GatewayRuntime): Handler {
     if (upgrade.includes('websocket') && protocols.length > 0) {
       const tty = ['true', '1'].includes(new URLSearchParams(ctx.rawQuery ?? '').get('tty') ?? '');
       const limits = runtime.masking.limits;
-      const outputFilter = execOutputFilter(maskingRulesFor(runtime.masking, callerFrom(ctx)), limits, tty);
+      const rules = maskingRulesFor(runtime.masking, callerFrom(ctx));
+      const timeoutMs = Math.min(KNOWN_VALUES_TIMEOUT_MS, clusterFrom(ctx).upstreamTimeoutMs);
+      const known = await knownSecretValues(ctx, identity, rules, timeoutMs);
+      const outputFilter = execOutputFilter(rules, limits, tty, known);
       const observers: ChannelStreamObserver[] = recording
         ? [recordChannelStream(ctx, recording, { kind, protocol: protocols[0] ?? '', limits })]
         : [];
