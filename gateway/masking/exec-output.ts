@@ -7,7 +7,8 @@ import { TextBodyMasker } from './text-body.ts';
  * Masking of exec/attach text, line by line with the masking module's text masker
  * (gateway/masking/text-body.ts), one masker per channel so lines of stdout and stderr never mix.
  *
- * - Output (stdout, stderr) is masked with the caller's `logs` detectors before it is sent to the
+ * - Output (stdout, stderr) is masked with the caller's `logs` detectors and the pod's known secret
+ *   values (exact match, so `printenv NAME` is masked like `env`) before it is sent to the
  *   client — with recording on or off — so `kubectl exec -- env` shows no credential, and a
  *   recording holds what the client saw. A partial line (a prompt, a progress bar) is flushed after a short wait:
  *   `partialLineFlushMs` from the masking limits, 30 ms with a TTY, where every keystroke's echo
@@ -34,13 +35,14 @@ function channelMasks(
   limits: Pick<MaskingLimits, 'maxLineBytes' | 'partialLineFlushMs'>,
   flushMs: number,
   emit: (channel: number, bytes: Buffer) => void,
+  literals: readonly string[] = [],
 ): ChannelMasks {
   const maskers = new Map<number, TextBodyMasker>();
   const maskerFor = (channel: number): TextBodyMasker => {
     let masker = maskers.get(channel);
     if (!masker) {
       masker = new TextBodyMasker({
-        lineMasker: new LineMasker({ detectors }),
+        lineMasker: new LineMasker({ detectors, literals }),
         maxLineBytes: limits.maxLineBytes,
         partialLineFlushMs: flushMs,
         emit: (bytes) => {
@@ -64,17 +66,20 @@ function channelMasks(
 }
 
 /**
- * The output filter for an exec/attach stream: the caller's `logs` detectors, one masker per
- * channel; undefined when the rules mask nothing in text (the relay then sends output as is).
+ * The output filter for an exec/attach stream: the caller's `logs` detectors, plus the exact
+ * values the gateway knows to be secret for the pod (`knownValues`: masking/known-values.ts —
+ * values shorter than 4 characters are ignored by the line masker), one masker per channel;
+ * undefined when there is nothing to mask (the relay then sends output as is).
  */
 export function execOutputFilter(
   rules: MaskingRules,
   limits: MaskingLimits,
   tty: boolean,
+  knownValues: readonly string[] = [],
 ): ((emit: (channel: number, bytes: Buffer) => void) => ChannelMasks) | undefined {
-  if (rules.logs.detectors.size === 0) return undefined;
+  if (rules.logs.detectors.size === 0 && knownValues.length === 0) return undefined;
   const flushMs = tty ? TTY_FLUSH_MS : Math.max(1, limits.partialLineFlushMs);
-  return (emit) => channelMasks(rules.logs.detectors, limits, flushMs, emit);
+  return (emit) => channelMasks(rules.logs.detectors, limits, flushMs, emit, knownValues);
 }
 
 /** The recording-only mask for stdin: every detector. */

@@ -28,8 +28,8 @@ export interface LineMaskerOptions {
   literals?: Iterable<string>;
 }
 
-/** Builds one alternation of the literal values, longest first so a longer value wins. */
-function literalPattern(literals: Iterable<string>): RegExp | undefined {
+/** The literal values as matched, per line: pieces of at least `MIN_LITERAL_LENGTH`, longest first. */
+function literalPieces(literals: Iterable<string>): string[] {
   const pieces = new Set<string>();
   for (const literal of literals) {
     for (const piece of literal.split('\n')) {
@@ -37,9 +37,13 @@ function literalPattern(literals: Iterable<string>): RegExp | undefined {
       if (trimmed.length >= MIN_LITERAL_LENGTH && trimmed !== MASK_MARKER) pieces.add(trimmed);
     }
   }
-  if (pieces.size === 0) return undefined;
-  const sorted = [...pieces].sort((a, b) => b.length - a.length);
-  return new RegExp(sorted.map((p) => p.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')).join('|'), 'g');
+  return [...pieces].sort((a, b) => b.length - a.length);
+}
+
+/** One alternation of the pieces (longest first, so a longer value wins). */
+function literalPattern(pieces: readonly string[]): RegExp | undefined {
+  if (pieces.length === 0) return undefined;
+  return new RegExp(pieces.map((p) => p.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')).join('|'), 'g');
 }
 
 export class LineMasker {
@@ -48,11 +52,32 @@ export class LineMasker {
   readonly #pem: boolean;
   readonly #detectors: typeof LINE_DETECTORS;
   readonly #literals: RegExp | undefined;
+  readonly #pieces: readonly string[];
 
   constructor(options: LineMaskerOptions) {
     this.#pem = options.detectors.has('privateKey');
     this.#detectors = LINE_DETECTORS.filter((d) => options.detectors.has(d.name));
-    this.#literals = literalPattern(options.literals ?? []);
+    this.#pieces = literalPieces(options.literals ?? []);
+    this.#literals = literalPattern(this.#pieces);
+  }
+
+  /**
+   * The length of the longest end of `text` that could be the start of a literal value (a proper
+   * prefix of one), 0 when none: a partial line flushed early must keep that much back, or a
+   * value written in pieces would reach the client in pieces, each too short to match.
+   */
+  literalPrefixAtEnd(text: string): number {
+    let longest = 0;
+    for (const piece of this.#pieces) {
+      // From the longest candidate end down; the first that starts the piece is this piece's best.
+      for (let i = Math.max(0, text.length - piece.length + 1); i < text.length - longest; i++) {
+        if (text.charCodeAt(i) === piece.charCodeAt(0) && piece.startsWith(text.slice(i))) {
+          longest = text.length - i;
+          break;
+        }
+      }
+    }
+    return longest;
   }
 
   /** How many values this masker has replaced so far. */

@@ -8,8 +8,10 @@
  *   limit, never inside a UTF-8 character), and the piece is masked and emitted;
  * - when following a log (`partialLineFlushMs` > 0), a partial line that has waited that long
  *   without its newline (a prompt, a progress bar) is masked and emitted as it is.
- * A value cut by either is matched only in part (an assignment still hides its value, a known
- * literal may not): the price of not stalling. Lines that are not valid UTF-8 are read as Latin-1,
+ * A value cut by the length limit is matched only in part (an assignment still hides its value,
+ * a known literal may not): the price of not stalling. A partial-line flush keeps back an end of
+ * the line that could begin a known literal value, so a literal written in pieces is still seen
+ * whole. Lines that are not valid UTF-8 are read as Latin-1,
  * which keeps every byte; the detectors look for ASCII, so they still apply.
  */
 import { isUtf8 } from 'node:buffer';
@@ -104,11 +106,19 @@ export class TextBodyMasker implements BodyMasker {
     return this.#maskLine(held.subarray(0, cut));
   }
 
-  /** Follow mode: the partial line waited long enough; emit all of it but an unfinished character. */
+  /**
+   * Follow mode: the partial line waited long enough; emit all of it but an unfinished character
+   * and an end that could be the start of a known literal value (held until more comes, or the end).
+   */
   #flushPartial(): void {
     this.#timer = undefined;
     const held = this.#takePending();
-    const cut = completeUtf8Length(held);
+    let cut = completeUtf8Length(held);
+    const head = held.subarray(0, cut);
+    const encoding = isUtf8(head) ? 'utf8' : 'latin1';
+    const text = head.toString(encoding);
+    const keep = this.#o.lineMasker.literalPrefixAtEnd(text);
+    if (keep > 0) cut -= Buffer.byteLength(text.slice(text.length - keep), encoding);
     this.#hold(held.subarray(cut));
     if (cut > 0) this.#o.emit(this.#maskLine(held.subarray(0, cut)));
   }

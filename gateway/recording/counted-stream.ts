@@ -90,7 +90,7 @@ export async function relayCounted(
     counted.sniffer = sniffer;
     counted.sniff = frames ? (bytes) => frames.write(bytes) : (bytes) => sniffer.write(bytes);
   }
-  const relay = relayUpgrade(identity, {
+  const relay = relayUpgrade(identity, recording.runtime.masking, {
     onJoined: (client, upstream) => countJoinedBytes(counted, ctx, client, upstream),
   });
   await relay(ctx);

@@ -1,28 +1,37 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { badGateway } from '../../src/errors.ts';
+import type { CompiledMaskingPolicy } from '../masking/index.ts';
 import type { Handler } from '../request-context.ts';
 import type { IdentityMapping } from '../runtime.ts';
 import { UpstreamTimeoutError, upstreamFailure } from './errors.ts';
-import { clientResponseHeaders } from './headers.ts';
+import { prepareMasking, relayResponse } from './relay-response.ts';
 import { openUpstreamRequest, upstreamTarget } from './upstream-request.ts';
 
 /**
- * Terminal handler for upgrade requests (exec, attach, port-forward), for both WebSocket and
- * SPDY/3.1: the upgrade request goes upstream as the agent; a 101 answer is copied back and the
- * two sockets are joined byte for byte; any other answer (a Status, say) is relayed as a normal
- * response so kubectl sees the real error. When either side closes, both are torn down.
+ * Terminal handler for upgrade requests whose stream needs no masking (exec, attach, port-forward
+ * when nothing reads their frames; proxy; anything whose answer holds no values), for both
+ * WebSocket and SPDY/3.1: the upgrade request goes upstream as the agent; a 101 answer is copied
+ * back and the two sockets are joined byte for byte; any other answer (a Status, say) is relayed
+ * as a normal response — through the response masker, exactly as `forward` relays it — so kubectl
+ * sees the real error. When either side closes, both are torn down.
+ *
+ * Upgrades whose answer must be masked go to masked-upgrade.ts instead (upgrade-router.ts decides);
+ * should one arrive here anyway, a 101 is refused (502), never joined unread.
  *
  * `onJoined`, when given, is called right after the sockets are joined (same tick, so it can add
  * its own `data` listeners without missing a byte): the recorder counts port-forward bytes there.
  */
 export function relayUpgrade(
   identity: IdentityMapping,
+  masking: CompiledMaskingPolicy,
   options: { onJoined?: (client: Duplex, upstream: Duplex) => void } = {},
 ): Handler {
   return async (ctx) => {
     const client = ctx.upgrade;
     if (!client) throw new Error('pipeline wiring: relayUpgrade without an upgrade socket');
     const { cluster, path, headers } = await upstreamTarget(ctx, identity, { upgrade: true });
+    const plan = prepareMasking(ctx, masking, headers);
     const upstream = openUpstreamRequest(cluster, ctx.req.method ?? 'GET', path, headers);
     let timer: NodeJS.Timeout | undefined;
     // Raced, not left to destroy(): a request still queued for a pooled socket emits no 'error'
@@ -54,12 +63,18 @@ export function relayUpgrade(
       clearTimeout(timer);
     }
 
-    ctx.status = result.res.statusCode ?? 502;
     if (result.kind === 'response') {
-      ctx.res.writeHead(ctx.status, clientResponseHeaders(result.res.rawHeaders));
-      result.res.pipe(ctx.res);
+      await relayResponse(ctx, result.res, plan);
       return;
     }
+    if (plan) {
+      result.socket.destroy();
+      ctx.refusal = 'unmaskable upgrade';
+      throw badGateway(
+        'The cluster upgraded a connection whose answer the gateway must mask; it withholds it.',
+      );
+    }
+    ctx.status = result.res.statusCode ?? 502;
     joinSockets(client.socket, client.head, result);
     options.onJoined?.(client.socket, result.socket);
   };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { type Sandbox, startSandbox } from '../src/server.ts';
 import { call, stream } from './api-client.ts';
 
@@ -151,5 +152,46 @@ describe('pods/log follow', () => {
     expect(
       (await call(sandbox, 'GET', '/api/v1/namespaces/scratch/pods/duo/log?container=b')).text,
     ).toContain('starting container b');
+  });
+});
+
+describe('watch over WebSocket', () => {
+  const open = (query: string, protocols: string[] = []): WebSocket =>
+    new WebSocket(
+      `${sandbox.url.replace('https:', 'wss:')}/api/v1/namespaces/payments/secrets?${query}`,
+      protocols,
+      {
+        ca: sandbox.caPem,
+        headers: { Authorization: `Bearer ${sandbox.token}` },
+      },
+    );
+
+  it('sends one text message per event, the same line the HTTP watch writes', async () => {
+    const ws = open('watch=1', ['base64.binary.k8s.io']);
+    const first = await new Promise<{ data: string; binary: boolean }>((resolve, reject) => {
+      ws.once('message', (data: Buffer, binary: boolean) => resolve({ data: data.toString(), binary }));
+      ws.once('error', reject);
+    });
+    expect(ws.protocol).toBe('base64.binary.k8s.io');
+    expect(first.binary).toBe(false);
+    expect(first.data.endsWith('}\n')).toBe(true);
+    expect(parse(first.data)).toMatchObject({ type: 'ADDED', object: { kind: 'Secret' } });
+    ws.close();
+  });
+
+  it('closes with 1000 when timeoutSeconds ends the watch', async () => {
+    const ws = open('watch=1&timeoutSeconds=1');
+    const code = await new Promise<number>((resolve) => ws.once('close', resolve));
+    expect(code).toBe(1000);
+  });
+
+  it('refuses an upgrade without the token with a 401 Status', async () => {
+    const ws = new WebSocket(`${sandbox.url.replace('https:', 'wss:')}/api/v1/secrets?watch=1`, {
+      ca: sandbox.caPem,
+    });
+    const status = await new Promise<number>((resolve) =>
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
+    expect(status).toBe(401);
   });
 });

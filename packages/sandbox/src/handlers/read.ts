@@ -12,7 +12,7 @@ import { matchesSelectors, parseFieldSelector, parseLabelSelector } from '../sto
 import { negotiateShape, parseIncludeObject, partialMetadata, toTable } from '../tables/table.ts';
 
 /** The objects a list or watch request selects, from the route's namespace (or all). */
-export function selectedObjects(ctx: HandlerContext): KubeObject[] {
+export function selectedObjects(ctx: Pick<HandlerContext, 'route' | 'query' | 'cluster'>): KubeObject[] {
   const { route, query, cluster } = ctx;
   const labels = parseLabelSelector(query.get('labelSelector') ?? '');
   const fields = parseFieldSelector(query.get('fieldSelector') ?? '');

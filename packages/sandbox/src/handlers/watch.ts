@@ -13,6 +13,10 @@
  *
  * With a Table Accept header every event's object is a one-row Table; only the first carries
  * columnDefinitions, as the apiserver does to save bandwidth.
+ *
+ * The events themselves are produced by {@link streamWatchEvents}, which writes to any
+ * {@link WatchSink}: the chunked HTTP response here, or a WebSocket (streams/watch-websocket.ts),
+ * as kube-apiserver serves the same watch over both.
  */
 import type { HandlerContext } from '../http/context.ts';
 import { type KubeObject, namespaceOf } from '../objects/meta.ts';
@@ -24,8 +28,34 @@ import { selectedObjects } from './read.ts';
 
 type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
+/** Where watch events go: one `write` per event (a line ending in `\n`), then `end`. */
+export interface WatchSink {
+  write(line: string): void;
+  end(): void;
+  /** True once the stream is over (client gone or ended). */
+  ended(): boolean;
+  /** Calls `stop` once the stream is over, whoever ended it. */
+  onEnd(stop: () => void): void;
+}
+
 export function handleWatch(ctx: HandlerContext): void {
-  const { route, query, cluster, req, res } = ctx;
+  const { res } = ctx;
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  res.flushHeaders();
+  streamWatchEvents(ctx, {
+    write: (line) => void res.write(line),
+    end: () => void res.end(),
+    ended: () => res.writableEnded,
+    onEnd: (stop) => {
+      res.on('close', stop);
+      res.on('finish', stop);
+    },
+  });
+}
+
+/** Streams the watch `ctx` asks for into `sink` until the sink ends or `timeoutSeconds` passes. */
+export function streamWatchEvents(ctx: Omit<HandlerContext, 'res'>, sink: WatchSink): void {
+  const { route, query, cluster, req } = ctx;
   const labels = parseLabelSelector(query.get('labelSelector') ?? '');
   const fields = parseFieldSelector(query.get('fieldSelector') ?? '');
   const shape = negotiateShape(req.headers.accept);
@@ -43,9 +73,9 @@ export function handleWatch(ctx: HandlerContext): void {
     return shape === 'partial' ? partialMetadata(object) : object;
   };
   const send = (type: WatchType, object: KubeObject): void => {
-    if (res.writableEnded) return;
+    if (sink.ended()) return;
     const rendered = type === 'ERROR' || type === 'BOOKMARK' ? object : render(object);
-    res.write(`${JSON.stringify({ type, object: rendered })}\n`);
+    sink.write(`${JSON.stringify({ type, object: rendered })}\n`);
   };
   const matches = (object: KubeObject | undefined): boolean =>
     object !== undefined &&
@@ -60,9 +90,6 @@ export function handleWatch(ctx: HandlerContext): void {
     } else if (now) send(before ? 'MODIFIED' : 'ADDED', event.object);
     else if (before) send('DELETED', event.object);
   };
-
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
-  res.flushHeaders();
 
   if (since === '' || since === '0' || query.get('sendInitialEvents') === 'true') {
     for (const object of initial) send('ADDED', object);
@@ -89,7 +116,7 @@ export function handleWatch(ctx: HandlerContext): void {
         reason: 'Expired',
         code: 410,
       });
-      res.end();
+      sink.end();
       return;
     }
     for (const event of history) deliver(event);
@@ -97,11 +124,10 @@ export function handleWatch(ctx: HandlerContext): void {
 
   const unsubscribe = cluster.store.subscribe(deliver);
   const timeoutSeconds = Number(query.get('timeoutSeconds') ?? '0');
-  const timer = timeoutSeconds > 0 ? setTimeout(() => res.end(), timeoutSeconds * 1000) : undefined;
+  const timer = timeoutSeconds > 0 ? setTimeout(() => sink.end(), timeoutSeconds * 1000) : undefined;
   const stop = (): void => {
     unsubscribe();
     if (timer) clearTimeout(timer);
   };
-  res.on('close', stop);
-  res.on('finish', stop);
+  sink.onEnd(stop);
 }

@@ -3,7 +3,8 @@
  * (public paths such as /version are open unless a wrong token is presented; everything else
  * needs the bearer token, else 401), classify the path, then answer: non-resource paths, streams
  * (exec/attach/portforward, handed to sandbox/streams after the pod is found), or a resource
- * handler. Any thrown StatusError becomes the response.
+ * handler. Any thrown StatusError becomes the response. Upgrades: exec/attach/portforward, and
+ * watches over WebSocket (streams/watch-websocket.ts); any other upgrade is a 400 Status.
  */
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,6 +12,7 @@ import { type KubeStatus, kubeStatus } from '../../../../src/errors.ts';
 import { notFound } from '../errors.ts';
 import { handleNonResource, PUBLIC_PATHS, type ServerInfo } from '../handlers/non-resource.ts';
 import { handleStreamUpgrade } from '../streams/index.ts';
+import { serveWatchWebSocket } from '../streams/watch-websocket.ts';
 import type { Cluster, HandlerContext } from './context.ts';
 import { dispatchResource, STREAM_SUBRESOURCES } from './dispatch.ts';
 import { authorizationOf, type RecordedRequest, recordRequest } from './record.ts';
@@ -61,7 +63,20 @@ function startStream(
   const pod = deps.cluster.store.get('pods', route.namespace, route.name);
   if (!pod) throw notFound(route.type, route.name);
   const kind = route.subresource as 'exec' | 'attach' | 'portforward';
-  handleStreamUpgrade(req, socket, head, { kind, namespace: route.namespace, pod, query: url.searchParams });
+  const lookup = (resource: 'secrets' | 'configmaps', name: string, key: string): string | undefined => {
+    const source = deps.cluster.store.get(resource, route.namespace, name);
+    const data = source?.['data'];
+    const value = typeof data === 'object' && data !== null ? Reflect.get(data, key) : undefined;
+    if (typeof value !== 'string') return undefined;
+    return resource === 'secrets' ? Buffer.from(value, 'base64').toString('utf8') : value;
+  };
+  handleStreamUpgrade(req, socket, head, {
+    kind,
+    namespace: route.namespace,
+    pod,
+    query: url.searchParams,
+    lookup,
+  });
 }
 
 export function createRequestHandler(deps: ServeDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -97,6 +112,17 @@ function refuseSocket(socket: Duplex, status: KubeStatus): void {
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }
 
+/** A watch (of a type that serves watch) asked for over WebSocket, as kube-apiserver serves it. */
+function isWebSocketWatch(req: IncomingMessage, route: ResourceRoute): boolean {
+  const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
+  return (
+    upgrade === 'websocket' &&
+    route.verb === 'watch' &&
+    route.subresource === '' &&
+    route.type.verbs.includes('watch')
+  );
+}
+
 export function createUpgradeHandler(
   deps: ServeDeps,
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
@@ -105,8 +131,13 @@ export function createUpgradeHandler(
       const admitted = admit(deps, req);
       if ('refused' in admitted) return refuseSocket(socket, admitted.refused);
       const { route, url } = admitted;
+      if (route && isWebSocketWatch(req, route)) {
+        const ctx = { req, route, query: url.searchParams, cluster: deps.cluster };
+        return serveWatchWebSocket(ctx, req, socket, head);
+      }
       if (route?.type.resource !== 'pods' || !STREAM_SUBRESOURCES.has(route.subresource)) {
-        const message = 'upgrade is only supported for pods/exec, pods/attach and pods/portforward';
+        const message =
+          'upgrade is only supported for pods/exec, pods/attach, pods/portforward and watches over WebSocket';
         return refuseSocket(socket, kubeStatus(400, 'BadRequest', message));
       }
       startStream(deps, req, socket, head, route, url);

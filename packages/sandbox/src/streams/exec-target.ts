@@ -22,9 +22,20 @@ export interface ExecTarget {
   stdout: boolean;
   stderr: boolean;
   tty: boolean;
-  /** The container's environment: `HOSTNAME` (the pod name), then its literal `env` values. */
+  /**
+   * The container's environment: `HOSTNAME` (the pod name), then its `env` in order — literal
+   * values, and `secretKeyRef`/`configMapKeyRef` values resolved as a kubelet would (a reference
+   * that does not resolve leaves the variable unset).
+   */
   env: Map<string, string>;
 }
+
+/** Reads a key of a Secret (decoded) or ConfigMap in the pod's namespace; undefined if missing. */
+export type EnvSourceLookup = (
+  resource: 'secrets' | 'configmaps',
+  name: string,
+  key: string,
+) => string | undefined;
 
 interface ContainerSpec {
   name: string;
@@ -37,6 +48,7 @@ export function parseExecTarget(
   namespace: string,
   pod: Record<string, unknown>,
   query: URLSearchParams,
+  lookup: EnvSourceLookup = () => undefined,
 ): ExecTarget {
   const podName = stringAt(pod, 'metadata', 'name') ?? '';
   const phase = stringAt(pod, 'status', 'phase');
@@ -44,7 +56,7 @@ export function parseExecTarget(
     throw badRequest(`cannot ${kind} into a container in a completed pod; current phase is ${phase}`);
   }
 
-  const containers = containersOf(pod);
+  const containers = containersOf(pod, lookup);
   const names = containers.map((c) => c.name);
   const requested = query.get('container') ?? '';
   let container: ContainerSpec | undefined;
@@ -99,7 +111,7 @@ function flag(query: URLSearchParams, name: string): boolean {
   return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(query.get(name) ?? '');
 }
 
-function containersOf(pod: Record<string, unknown>): ContainerSpec[] {
+function containersOf(pod: Record<string, unknown>, lookup: EnvSourceLookup): ContainerSpec[] {
   const spec = recordAt(pod, 'spec');
   const list = spec?.['containers'];
   if (!Array.isArray(list)) return [];
@@ -109,18 +121,28 @@ function containersOf(pod: Record<string, unknown>): ContainerSpec[] {
     const env: ContainerSpec['env'] = [];
     const rawEnv = item['env'];
     for (const variable of Array.isArray(rawEnv) ? (rawEnv as unknown[]) : []) {
-      // Only literal values: valueFrom (secrets, field refs) has nothing to resolve in the sandbox.
-      if (
-        isRecord(variable) &&
-        typeof variable['name'] === 'string' &&
-        typeof variable['value'] === 'string'
-      ) {
-        env.push({ name: variable['name'], value: variable['value'] });
-      }
+      if (!isRecord(variable) || typeof variable['name'] !== 'string') continue;
+      const value = typeof variable['value'] === 'string' ? variable['value'] : resolveFrom(variable, lookup);
+      if (value !== undefined) env.push({ name: variable['name'], value });
     }
     containers.push({ name: item['name'], env });
   }
   return containers;
+}
+
+/** A `valueFrom` secretKeyRef or configMapKeyRef, resolved; field and resource refs are not. */
+function resolveFrom(variable: Record<string, unknown>, lookup: EnvSourceLookup): string | undefined {
+  const from = recordAt(variable, 'valueFrom');
+  if (!from) return undefined;
+  for (const [field, resource] of [
+    ['secretKeyRef', 'secrets'],
+    ['configMapKeyRef', 'configmaps'],
+  ] as const) {
+    const ref = recordAt(from, field);
+    if (ref && typeof ref['name'] === 'string' && typeof ref['key'] === 'string')
+      return lookup(resource, ref['name'], ref['key']);
+  }
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

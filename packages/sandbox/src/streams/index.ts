@@ -25,7 +25,7 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import { kubeStatus, StatusError } from '../../../../src/errors.ts';
 import { EXEC_SUBPROTOCOLS, negotiate } from './channel-protocol.ts';
 import { runExecSession } from './exec-session.ts';
-import { parseExecTarget } from './exec-target.ts';
+import { type EnvSourceLookup, parseExecTarget } from './exec-target.ts';
 import { acceptSpdyUpgrade, headerValues, refuseUpgrade } from './http-reply.ts';
 import { servePortForward } from './portforward.ts';
 
@@ -43,6 +43,8 @@ export interface StreamTarget {
   /** The stored Pod object (metadata, spec.containers[].env[], status…). */
   pod: Record<string, unknown>;
   query: URLSearchParams;
+  /** Resolves `secretKeyRef`/`configMapKeyRef` env values in the pod's namespace. */
+  lookup?: EnvSourceLookup;
 }
 
 const execServer = new WebSocketServer({
@@ -76,7 +78,7 @@ export function handleStreamUpgrade(
       upgradePortForward(req, socket, head, target, websocket, spdy);
       return;
     }
-    const exec = parseExecTarget(target.kind, target.namespace, target.pod, target.query);
+    const exec = parseExecTarget(target.kind, target.namespace, target.pod, target.query, target.lookup);
     if (websocket) {
       const offered = headerValues(req.headers['sec-websocket-protocol']);
       if (!negotiate(offered, EXEC_SUBPROTOCOLS)) {

@@ -63,10 +63,12 @@ describeEachKubectl(VERSIONS, 'kubectl %s exec over WebSocket', (version, env) =
     expect(result.stderr).toBe('err\ncommand terminated with exit code 3\n');
   });
 
-  it('exec env prints the literal env and HOSTNAME', async () => {
+  it('exec env prints HOSTNAME, the literal env and the secretKeyRef value, resolved', async () => {
     const result = await kubectl(['exec', ...POD, '--', 'env']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toBe(`HOSTNAME=ledger-0\nAPI_KEY=${SEED_VALUES.ledgerApiKey}\n`);
+    expect(result.stdout).toBe(
+      `HOSTNAME=ledger-0\nAPI_KEY=${SEED_VALUES.ledgerApiKey}\nDB_PASSWORD=${SEED_VALUES.ledgerDbPassword}\n`,
+    );
   });
 });
 
