@@ -26,6 +26,7 @@ import {
   skipWhitespace,
   unreadable,
 } from './body-masker.ts';
+import { documentShapeProblem, isExpectedKind } from './document-shape.ts';
 import {
   CLOSE_ARRAY,
   CLOSE_OBJECT,
@@ -179,6 +180,9 @@ export class ObjectBodyMasker implements BodyMasker {
     const kind = stringAt(head, 'kind') ?? '';
     const isRows = this.#memberKey === 'rows';
     let streamable = isRows ? kind === 'Table' : kind.endsWith('List');
+    if (streamable && !isExpectedKind(kind, this.#o.kindHint)) {
+      throw unreadable(`a ${this.#o.kindHint} response`, `a document of an unexpected kind`);
+    }
     if (streamable) {
       const probe = new MaskTally();
       maskDocument(head, this.#o.kindHint, this.#o.rules, probe);
@@ -224,6 +228,8 @@ export class ObjectBodyMasker implements BodyMasker {
   #whole(bytes: Buffer): void {
     const value = this.#parse(bytes.toString('utf8'), `a ${this.#o.kindHint} response`);
     const { kindHint, rules, tally } = this.#o;
+    const problem = documentShapeProblem(value, kindHint);
+    if (problem !== undefined) throw unreadable(`a ${kindHint} response`, problem);
     const before = tally.count;
     maskDocument(value, kindHint, rules, tally);
     this.#o.emit(tally.count === before ? bytes : Buffer.from(JSON.stringify(value)));

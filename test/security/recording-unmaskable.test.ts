@@ -97,6 +97,7 @@ afterAll(async () => {
 interface RecordedEvent {
   type: string;
   rid: string;
+  ts?: number;
   path?: string;
   status?: number;
   body?: { json?: unknown; text?: string; omitted?: string };
@@ -126,7 +127,11 @@ async function recordedResponse(path: string): Promise<RecordedEvent> {
   let found: RecordedEvent | undefined;
   for (let i = 0; i < 100 && !found; i++) {
     const events = await recordedEvents();
-    const request = events.find((e) => e.type === 'request' && e.path === path);
+    // The latest request on that path (several tests list the same namespace).
+    const request = events
+      .filter((e) => e.type === 'request' && e.path === path)
+      .sort((a, b) => (a.ts ?? 0) - (b.ts ?? 0))
+      .at(-1);
     found = request && events.find((e) => e.type === 'response' && e.rid === request.rid);
     if (!found) await new Promise((resolve) => setTimeout(resolve, 50));
   }
