@@ -38,6 +38,7 @@ import {
   QUOTE,
 } from './json-scanner.ts';
 import { listItemKind, maskDocument, maskTableRow } from './mask-object.ts';
+import { scrubStatus } from './status-scrub.ts';
 
 export interface DocumentMaskerOptions {
   /** The kind the request was for: the kind of objects that do not say theirs. */
@@ -45,6 +46,8 @@ export interface DocumentMaskerOptions {
   rules: MaskingRules;
   maxObjectBytes: number;
   tally: MaskTally;
+  /** Values the request wrote: a Status answer quoting one is withheld (status-scrub.ts). */
+  requestValues?: readonly string[];
   emit: Emit;
 }
 
@@ -232,6 +235,8 @@ export class ObjectBodyMasker implements BodyMasker {
     if (problem !== undefined) throw unreadable(`a ${kindHint} response`, problem);
     const before = tally.count;
     maskDocument(value, kindHint, rules, tally);
+    if (stringAt(value, 'kind') === 'Status' && scrubStatus(value as JsonObject, this.#o.requestValues ?? []))
+      tally.dropped();
     this.#o.emit(tally.count === before ? bytes : Buffer.from(JSON.stringify(value)));
   }
 

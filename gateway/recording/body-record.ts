@@ -16,6 +16,7 @@ import { kindOf } from '../../src/request/resource-kinds.ts';
 import { documentShapeProblem, watchEventProblem } from '../masking/document-shape.ts';
 import { LineMasker } from '../masking/line-masker.ts';
 import { maskDocument, maskWatchEvent } from '../masking/mask-object.ts';
+import { scrubStatus } from '../masking/status-scrub.ts';
 import type { CapturedBody } from './body-capture.ts';
 
 /**
@@ -61,6 +62,8 @@ export interface BodyContext {
   onMaskedValue?: MaskedValueSink;
   /** Values already known to be secret in this session (matched in text). */
   literals?: Iterable<string>;
+  /** Values the request wrote into value fields: a Status quoting one is withheld (status-scrub.ts). */
+  requestValues?: readonly string[];
 }
 
 const gunzipAsync = promisify(gunzip);
@@ -153,6 +156,7 @@ function maskStructured(
   }
   if (!isJsonObject(doc)) return context.secret ? undefined : doc;
   maskDocument(doc, hint, rules, tally);
+  if (doc['kind'] === 'Status' && scrubStatus(doc, context.requestValues ?? [])) tally.dropped();
   return doc;
 }
 

@@ -95,6 +95,7 @@ export class RequestRecording {
       watch,
       response,
       rules: maskingRulesFor(this.runtime.masking, callerFrom(this.#ctx)),
+      ...(this.#ctx.writeValues ? { requestValues: this.#ctx.writeValues } : {}),
     };
   }
 

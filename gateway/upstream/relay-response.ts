@@ -75,6 +75,7 @@ export function relayResponse(
     contentEncoding: upstreamRes.headers['content-encoding'],
     isWatch: infoFrom(ctx).verb === 'watch',
     isFollowLog: follow,
+    ...(ctx.writeValues ? { requestValues: ctx.writeValues } : {}),
   });
   if (plan.watch || follow) writeHead(MASKED_DROPS);
   pipeMasked(ctx, upstreamRes, masker, () => writeHead(MASKED_DROPS));

@@ -286,8 +286,8 @@ describe('a Status that echoes a request value', () => {
     const value = `echo-${method}-${contentType.length}-v4lue`;
     const path =
       method === 'POST'
-        ? '/clusters/standin/api/v1/namespaces/ns/secrets'
-        : '/clusters/standin/api/v1/namespaces/ns/secrets/s';
+        ? '/clusters/standin/api/v1/namespaces/scratch/secrets'
+        : '/clusters/standin/api/v1/namespaces/scratch/secrets/s';
     const result = await gatewayRequest(stack, {
       method,
       path,
@@ -295,7 +295,8 @@ describe('a Status that echoes a request value', () => {
       headers: { 'content-type': contentType },
       body: body(value),
     });
-    expect(echoed.at(-1)).toContain(b64(value).slice(0, 8)); // the stand-in did echo it
+    const sent = echoed.at(-1) ?? '';
+    expect(sent.includes(value) || sent.includes(b64(value))).toBe(true); // the stand-in echoes it
     expect(result.body).not.toContain(value);
     expect(result.body).not.toContain(b64(value));
     const status = expectStatus(result, 422, 'Invalid');
