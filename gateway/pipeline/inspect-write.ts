@@ -1,19 +1,31 @@
 import { StatusError } from '../../src/errors.ts';
+import { MASK_MARKER } from '../../src/masking/mask-core.ts';
 import { type CompiledMaskingPolicy, maskingRulesFor } from '../../src/masking/policy.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
 import { valueReadOf } from '../masking/json-patch-reads.ts';
 import { valueFieldPatterns } from '../masking/value-fields.ts';
 import { sensitiveKindOf } from '../masking/value-kinds.ts';
 import { readWriteBody } from '../masking/write-body.ts';
-import { objectWriteValues, patchWriteValues, type WriteValues } from '../masking/write-values.ts';
+import {
+  objectWriteValues,
+  opaqueHasMarker,
+  patchWriteValues,
+  type WriteValues,
+} from '../masking/write-values.ts';
 import { type BodyLimit, hasBody, readBodyOnce } from '../request-body.ts';
 import { callerFrom, infoFrom, type Stage } from '../request-context.ts';
 
 /**
  * Inspects writes to objects that hold values (Secrets, ConfigMaps, pods and pod templates) before
- * anything goes upstream, and refuses JSON patches that read a value field with `copy`, `move` or
- * `test` (403): the value would come back in the object or in an error message, or `test` would
- * confirm a guess.
+ * anything goes upstream, and refuses two kinds:
+ *
+ * - JSON patches that read a value field with `copy`, `move` or `test` (403): the value would
+ *   come back in the object or in an error message, or `test` would confirm a guess;
+ * - bodies that write the mask marker into a value field (422): a masked read written back
+ *   (`kubectl get -o yaml | kubectl replace -f -`) would replace the real value with the marker.
+ *   Protobuf and other binary bodies are searched for the marker (and its base64) as bytes; they
+ *   store strings raw, so a write-back cannot hide, and a hit anywhere is refused (the marker is
+ *   never a real value).
  *
  * A JSON or YAML body that does not parse is a 400: the gateway does not pass what it cannot
  * check. The values the write carries are left in `ctx.writeValues`, so a Status answering it
@@ -59,6 +71,10 @@ export function inspectWrite(masking: CompiledMaskingPolicy): Stage {
     } else if (read.format === 'object') {
       found = objectWriteValues(read.doc, kind);
     }
+    if (found ? found.marker : opaqueHasMarker(body)) {
+      ctx.refusal = 'mask marker written back';
+      throw markerRefusal(kind);
+    }
     if (found && found.values.length > 0) ctx.writeValues = found.values;
     await next(ctx);
   };
@@ -75,5 +91,16 @@ function valueReadRefusal(info: RequestInfo, reading: { index: number; op: strin
       `with "replace" or "add" and the new value; to drop one, use "remove". This is the gateway, ` +
       'not the cluster: the same patch will be refused again.',
     { details: { name: info.name, kind: info.resource } },
+  );
+}
+
+function markerRefusal(kind: string) {
+  return new StatusError(
+    422,
+    'Invalid',
+    `hoop-gateway refused this ${kind} write: a secret-carrying field holds ${JSON.stringify(MASK_MARKER)} ` +
+      '(or its base64), the placeholder for a value masked by hoop-gateway when it was read. Writing ' +
+      'it would replace the real value with the placeholder. Write the real value, or leave the ' +
+      'field out of the body (a patch that does not mention a key keeps it as it is).',
   );
 }

@@ -51,8 +51,9 @@ async function writesDuring<T>(action: () => Promise<T>): Promise<{ result: T; w
   return { result, writes: requests.filter((r) => !['GET', 'HEAD'].includes(r.method)).length };
 }
 
+/** kubectl prints a 422 as "The request is invalid: …" or "error: failed to create …: …". */
 function expectWriteBackRefusal(stderr: string): void {
-  expect(stderr).toContain('Error from server (Invalid)');
+  expect(stderr).toContain('hoop-gateway refused this Secret write');
   expect(stderr).toContain(MARKER);
   expect(stderr).toMatch(/masked by (hoop-)?gateway/i);
 }
