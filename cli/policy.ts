@@ -3,6 +3,7 @@ import { ConfigError, StatusError } from '../src/errors.ts';
 import { evaluate } from '../src/policy/evaluate.ts';
 import { loadPolicyFile } from '../src/policy/load-file.ts';
 import type { Decision } from '../src/policy/policy.types.ts';
+import { proxyWarnings } from '../src/policy/proxy-subresources.ts';
 import { classifyRequest } from '../src/request/request-info.ts';
 import type { RequestInfo } from '../src/request/request-info.types.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
@@ -63,6 +64,7 @@ async function check(args: string[]): Promise<number> {
     process.stdout.write(
       `ok: ${n} ${n === 1 ? 'rule' : 'rules'} (default ${policy.default}, built-in discovery rule ${builtin})${warned}\n`,
     );
+    for (const warning of proxyWarnings(policy)) process.stdout.write(`warning: ${warning}\n`);
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {

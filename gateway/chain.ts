@@ -1,6 +1,7 @@
 import { authenticate } from './pipeline/authenticate.ts';
 import { authorize } from './pipeline/authorize.ts';
 import { classify } from './pipeline/classify.ts';
+import { inspectWrite } from './pipeline/inspect-write.ts';
 import { record, recordGate } from './pipeline/record.ts';
 import { refuseImpersonation } from './pipeline/refuse-impersonation.ts';
 import { requestLog } from './pipeline/request-log.ts';
@@ -26,6 +27,7 @@ export function buildStages(runtime: GatewayRuntime): Stage[] {
     named(classify), // path → request info exactly as kube-apiserver computes it, or 400
     named(record, runtime.recording), // session recording: every decision and outcome from here on, or 503
     named(authorize, runtime.policy), // policy: allow, deny (403) or review
+    named(inspectWrite, runtime.masking), // writes of values: no JSON-patch reads (403), no mask marker (422)
     named(review, runtime.approvals, runtime.logger), // review: hold until approved, or 403/429/503
     named(recordGate), // the request event is written before anything goes upstream
   ];

@@ -41,6 +41,11 @@ export interface RequestContext {
    */
   body?: Buffer;
   /**
+   * The values a write to a value-holding object carries in its value fields (inspect-write.ts),
+   * so a Status that quotes one is withheld from the agent and the recording. Never logged.
+   */
+  writeValues?: string[];
+  /**
    * This request's part of its session's recording, when recording is on and the session could be
    * opened (pipeline/record.ts); the upgrade terminal records streams into it.
    */

@@ -26,6 +26,7 @@ import {
   skipWhitespace,
   unreadable,
 } from './body-masker.ts';
+import { documentShapeProblem, isExpectedKind } from './document-shape.ts';
 import {
   CLOSE_ARRAY,
   CLOSE_OBJECT,
@@ -37,6 +38,7 @@ import {
   QUOTE,
 } from './json-scanner.ts';
 import { listItemKind, maskDocument, maskTableRow } from './mask-object.ts';
+import { scrubStatus } from './status-scrub.ts';
 
 export interface DocumentMaskerOptions {
   /** The kind the request was for: the kind of objects that do not say theirs. */
@@ -44,6 +46,8 @@ export interface DocumentMaskerOptions {
   rules: MaskingRules;
   maxObjectBytes: number;
   tally: MaskTally;
+  /** Values the request wrote: a Status answer quoting one is withheld (status-scrub.ts). */
+  requestValues?: readonly string[];
   emit: Emit;
 }
 
@@ -179,6 +183,9 @@ export class ObjectBodyMasker implements BodyMasker {
     const kind = stringAt(head, 'kind') ?? '';
     const isRows = this.#memberKey === 'rows';
     let streamable = isRows ? kind === 'Table' : kind.endsWith('List');
+    if (streamable && !isExpectedKind(kind, this.#o.kindHint)) {
+      throw unreadable(`a ${this.#o.kindHint} response`, `a document of an unexpected kind`);
+    }
     if (streamable) {
       const probe = new MaskTally();
       maskDocument(head, this.#o.kindHint, this.#o.rules, probe);
@@ -224,8 +231,12 @@ export class ObjectBodyMasker implements BodyMasker {
   #whole(bytes: Buffer): void {
     const value = this.#parse(bytes.toString('utf8'), `a ${this.#o.kindHint} response`);
     const { kindHint, rules, tally } = this.#o;
+    const problem = documentShapeProblem(value, kindHint);
+    if (problem !== undefined) throw unreadable(`a ${kindHint} response`, problem);
     const before = tally.count;
     maskDocument(value, kindHint, rules, tally);
+    if (stringAt(value, 'kind') === 'Status' && scrubStatus(value as JsonObject, this.#o.requestValues ?? []))
+      tally.dropped();
     this.#o.emit(tally.count === before ? bytes : Buffer.from(JSON.stringify(value)));
   }
 

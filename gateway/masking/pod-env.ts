@@ -36,6 +36,14 @@ export function hasPodSpec(kind: string): boolean {
   return Object.hasOwn(POD_SPEC_PATHS, kind);
 }
 
+/** Where objects of `kind` keep their pod spec (`['spec', 'template', 'spec']`), if they have one. */
+export function podSpecPath(kind: string): readonly string[] | undefined {
+  return hasPodSpec(kind) ? POD_SPEC_PATHS[kind] : undefined;
+}
+
+/** The env lists of a pod spec, by field name. */
+export const ENV_CONTAINER_LISTS = CONTAINER_LISTS;
+
 function podSpecOf(object: JsonObject, kind: string): JsonObject | undefined {
   let node: JsonObject | undefined = object;
   for (const key of POD_SPEC_PATHS[kind] ?? []) node = objectAt(node, key);

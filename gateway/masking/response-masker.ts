@@ -3,8 +3,9 @@
  * exactly as they came off the wire (gzip, deflate or br is decoded inside); plain, masked bytes
  * come out. The proxy sends the output without Content-Encoding and Content-Length.
  *
- * Which masker reads the body: non-2xx responses (Status errors, which hold no values) pass
- * through unchanged; text plans (`pods/log`) go line by line; object plans must be JSON — a
+ * Which masker reads the body: non-2xx responses of object plans are held whole and checked
+ * (status-body.ts: a Status quoting a request value is withheld, anything else is masked); of
+ * text plans they pass through; text plans (`pods/log`) go line by line; object plans must be JSON — a
  * protobuf, CBOR, YAML or unlabelled body for a Secret cannot be inspected and fails with a 502
  * before a byte is emitted — and go event by event for a watch, element by element for a list or
  * Table, whole for anything else.
@@ -25,6 +26,7 @@ import type { BodyMasker, Emit } from './body-masker.ts';
 import { LineMasker } from './line-masker.ts';
 import { ObjectBodyMasker } from './object-body.ts';
 import type { MaskPlan } from './plan.ts';
+import { StatusBodyMasker } from './status-body.ts';
 import { TextBodyMasker } from './text-body.ts';
 import { WatchBodyMasker } from './watch-body.ts';
 
@@ -40,6 +42,8 @@ export interface ResponseMaskerOptions {
   literals?: Iterable<string>;
   /** Object plans: receives every value masked (e.g. to add Secret values to the session's literals). */
   onMaskedValue?: MaskedValueSink;
+  /** Values the request wrote into value fields: a Status quoting one is withheld (status-scrub.ts). */
+  requestValues?: readonly string[];
 }
 
 /** A masking transform; `maskedCount()` is how many values it has replaced so far. */
@@ -100,7 +104,18 @@ class MaskingTransform extends Transform implements ResponseMasker {
         : ok && plan.mode === 'object'
           ? notJson(options.contentType)
           : undefined;
-    this.#body = ok ? createBodyMasker(plan, options, emit) : passThrough(emit);
+    this.#body = ok
+      ? createBodyMasker(plan, options, emit)
+      : plan.mode === 'object'
+        ? new StatusBodyMasker({
+            kindHint: plan.kind,
+            rules: plan.rules,
+            maxObjectBytes: plan.limits.maxObjectBytes,
+            tally: new MaskTally(options.onMaskedValue),
+            requestValues: options.requestValues ?? [],
+            emit,
+          })
+        : passThrough(emit);
     if (this.#decoder !== null) {
       this.#decoder.on('data', (chunk: Buffer) => {
         const error = this.#feed(chunk);
@@ -186,6 +201,7 @@ function createBodyMasker(plan: MaskPlan, options: ResponseMaskerOptions, emit: 
     rules,
     maxObjectBytes: limits.maxObjectBytes,
     tally: new MaskTally(options.onMaskedValue),
+    requestValues: options.requestValues ?? [],
     emit,
   };
   return (options.isWatch ?? plan.watch)

@@ -20,6 +20,7 @@ import {
   skipWhitespace,
   unreadable,
 } from './body-masker.ts';
+import { watchEventProblem } from './document-shape.ts';
 import { CLOSE_OBJECT, JsonScanner, OPEN_OBJECT } from './json-scanner.ts';
 import { maskWatchEvent } from './mask-object.ts';
 import type { DocumentMaskerOptions } from './object-body.ts';
@@ -74,6 +75,8 @@ export class WatchBodyMasker implements BodyMasker {
     const event = parseUpstreamJson(bytes.toString('utf8'), 'a watch event', this.#scanner.lossyNumbers);
     this.#scanner.lossyNumbers = false;
     const { kindHint, rules, tally } = this.#o;
+    const problem = watchEventProblem(event, kindHint);
+    if (problem !== undefined) throw unreadable('a watch stream', problem);
     const before = tally.count;
     maskWatchEvent(event, kindHint, rules, tally);
     this.#o.emit(tally.count === before ? bytes : Buffer.from(JSON.stringify(event)));

@@ -19,9 +19,10 @@ export function classify(): Stage {
     // kubelet's or a pod's streaming endpoints: `GET nodes/<n>/proxy/exec/…` is an exec into any
     // pod on that node. kube-apiserver authorizes it as `get` (the long-known nodes/proxy
     // escalation); the gateway counts it as `create`, like exec itself, so a read rule never
-    // lets it through.
+    // lets it through. (The legacy `/proxy/` verb path keeps verb `proxy`: the policy denies it
+    // whatever the rules say, src/policy/proxy-subresources.ts.)
     const info = ctx.info;
-    if (ctx.upgrade && (info.subresource === 'proxy' || info.verb === 'proxy')) {
+    if (ctx.upgrade && info.subresource === 'proxy') {
       ctx.info = { ...info, verb: 'create' };
     }
     await next(ctx);

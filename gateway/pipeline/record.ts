@@ -132,7 +132,7 @@ async function writeResponse(
       contentEncoding: tap.header('content-encoding'),
       cap,
     };
-    const body = await recordBody(tap.capture.finish(), meta, recording.bodyContext(watch));
+    const body = await recordBody(tap.capture.finish(), meta, recording.bodyContext(watch, true));
     if (body) event.body = body;
   }
   await recording.append(event, recording.responseUpdates(status, forwarded));

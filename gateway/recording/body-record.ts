@@ -13,8 +13,10 @@ import { DETECTOR_NAMES } from '../../src/masking/text-detectors.ts';
 import type { BodyRecord } from '../../src/recording/event.types.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
 import { kindOf } from '../../src/request/resource-kinds.ts';
+import { documentShapeProblem, watchEventProblem } from '../masking/document-shape.ts';
 import { LineMasker } from '../masking/line-masker.ts';
 import { maskDocument, maskWatchEvent } from '../masking/mask-object.ts';
+import { scrubStatus } from '../masking/status-scrub.ts';
 import type { CapturedBody } from './body-capture.ts';
 
 /**
@@ -26,7 +28,11 @@ import type { CapturedBody } from './body-capture.ts';
  *   under the caller's rules, with Secret masking forced on (a Secret is never stored raw, even
  *   for a break-glass caller who was shown it); a watch is masked event by event; a JSON patch
  *   (a list of operations) on a kind that holds values has every operation's `value` masked;
- *   a body about Secrets that cannot be read as an object is not stored at all;
+ *   a response must also have the shape masking vouches for (masking/document-shape.ts: a
+ *   declared kind the request can return; watch events `{type, object}`), exactly as on the
+ *   response path — the recorder is never weaker than what the agent was shown;
+ * - a body about a kind that holds values that cannot be parsed, or has another shape, is
+ *   withheld: the record says `omitted: 'unmaskable'` and its text is {@link BODY_WITHHELD};
  * - text (pod logs, plain errors): every line through the text detectors and known values;
  * - over the cap: the head, line-masked, unless the body is about a kind that holds values
  *   (a JSON head cannot be masked reliably), which keeps size and digest only;
@@ -34,6 +40,9 @@ import type { CapturedBody } from './body-capture.ts';
  *
  * Size and digest are always of the bytes as they travelled (compressed, if they were).
  */
+
+/** The text a record holds in place of a body about values that the gateway could not mask. */
+export const BODY_WITHHELD = 'body withheld: unmaskable';
 
 export interface BodyContext {
   /**
@@ -45,12 +54,16 @@ export interface BodyContext {
   secret: boolean;
   /** The response is a watch stream: one JSON event per line. */
   watch: boolean;
+  /** The body is a response (its shape is checked as the response masker checks it). */
+  response: boolean;
   /** The caller's masking rules (Secret masking is forced on regardless). */
   rules: MaskingRules;
   /** Receives the plain values masked (for masking them later in exec output); never stored. */
   onMaskedValue?: MaskedValueSink;
   /** Values already known to be secret in this session (matched in text). */
   literals?: Iterable<string>;
+  /** Values the request wrote into value fields: a Status quoting one is withheld (status-scrub.ts). */
+  requestValues?: readonly string[];
 }
 
 const gunzipAsync = promisify(gunzip);
@@ -95,7 +108,7 @@ export async function recordBody(
     complete = false;
   }
   if (!complete) {
-    if (context.sensitiveKind !== undefined || context.secret) return { ...record, omitted: 'over-cap' };
+    if (holdsValues(context)) return { ...record, omitted: 'over-cap' };
     return { ...record, text: maskText(bytes.toString('utf8'), context).text, truncated: true };
   }
   if (!structured) {
@@ -104,7 +117,10 @@ export async function recordBody(
   }
   const tally = new MaskTally(context.onMaskedValue);
   const json = maskStructured(bytes.toString('utf8'), YAML_TYPE.test(type), context, tally);
-  if (json === undefined) return { ...record, omitted: context.secret ? 'secret' : 'not-json' };
+  if (json === undefined) {
+    if (holdsValues(context)) return { ...record, omitted: 'unmaskable', text: BODY_WITHHELD };
+    return { ...record, omitted: 'not-json' };
+  }
   return { ...record, json, ...(tally.count > 0 ? { masked: tally.count } : {}) };
 }
 
@@ -116,13 +132,15 @@ function maskStructured(
   tally: MaskTally,
 ): JsonValue | undefined {
   const rules: MaskingRules = { ...context.rules, secrets: true };
-  const hint = context.sensitiveKind ?? '';
+  const hint = context.sensitiveKind ?? (context.secret ? 'Secret' : '');
+  const checkShape = context.response && hint !== '';
   if (context.watch && !yaml) {
     const events: JsonValue[] = [];
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
       const event = parse(line, false);
       if (event === undefined) return undefined;
+      if (checkShape && watchEventProblem(event, hint) !== undefined) return undefined;
       maskWatchEvent(event, hint, rules, tally);
       events.push(event);
     }
@@ -130,14 +148,21 @@ function maskStructured(
   }
   const doc = parse(text, yaml);
   if (doc === undefined) return undefined;
+  if (checkShape && documentShapeProblem(doc, hint) !== undefined) return undefined;
   if (Array.isArray(doc)) {
     // A JSON patch: keep the operations and paths, mask the values when the kind holds values.
-    if (context.secret || context.sensitiveKind !== undefined) return maskPatchValues(doc, tally);
+    if (holdsValues(context)) return maskPatchValues(doc, tally);
     return doc;
   }
   if (!isJsonObject(doc)) return context.secret ? undefined : doc;
   maskDocument(doc, hint, rules, tally);
+  if (doc['kind'] === 'Status' && scrubStatus(doc, context.requestValues ?? [])) tally.dropped();
   return doc;
+}
+
+/** The body is about a kind whose objects hold values (a Secret, a pod template…). */
+function holdsValues(context: BodyContext): boolean {
+  return context.secret || context.sensitiveKind !== undefined;
 }
 
 function parse(text: string, yaml: boolean): JsonValue | undefined {

@@ -86,14 +86,16 @@ export class RequestRecording {
     }
   }
 
-  /** The masking context for a body of this request. */
-  bodyContext(watch: boolean): BodyContext {
+  /** The masking context for a body of this request: its own (`response` false) or the answer's. */
+  bodyContext(watch: boolean, response: boolean): BodyContext {
     const info = this.#ctx.info;
     return {
       sensitiveKind: sensitiveKindOf(info),
       secret: isSecretRequest(info),
       watch,
+      response,
       rules: maskingRulesFor(this.runtime.masking, callerFrom(this.#ctx)),
+      ...(this.#ctx.writeValues ? { requestValues: this.#ctx.writeValues } : {}),
     };
   }
 
@@ -111,7 +113,7 @@ export class RequestRecording {
       body = await recordBody(
         captured,
         { contentType, cap: this.runtime.settings.bodyCap },
-        this.bodyContext(false),
+        this.bodyContext(false, false),
       );
     }
     const event: RequestEvent = {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Transform } from 'node:stream';
+import { goQueryBool } from '../../src/request/query.ts';
 import {
   type CompiledMaskingPolicy,
   createResponseMasker,
@@ -67,14 +68,16 @@ export function relayResponse(
     return closed;
   }
 
+  const follow = ctx.query !== undefined && goQueryBool(ctx.query, 'follow');
   const masker = createResponseMasker(plan, {
     statusCode: status,
     contentType: upstreamRes.headers['content-type'],
     contentEncoding: upstreamRes.headers['content-encoding'],
     isWatch: infoFrom(ctx).verb === 'watch',
-    isFollowLog: ctx.query?.get('follow') === 'true',
+    isFollowLog: follow,
+    ...(ctx.writeValues ? { requestValues: ctx.writeValues } : {}),
   });
-  if (plan.watch || ctx.query?.get('follow') === 'true') writeHead(MASKED_DROPS);
+  if (plan.watch || follow) writeHead(MASKED_DROPS);
   pipeMasked(ctx, upstreamRes, masker, () => writeHead(MASKED_DROPS));
   return closed.then(() => {
     ctx.masked = masker.maskedCount();

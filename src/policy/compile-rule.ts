@@ -1,5 +1,6 @@
 import { compileGlobs, compileNamespaces, compileResources } from './patterns.ts';
 import type { CompiledRule, ReviewSpec, RuleScope } from './policy.types.ts';
+import { explicitProxyResources } from './proxy-subresources.ts';
 import type { MatchDocument, RuleDocument } from './schema.ts';
 
 /**
@@ -150,6 +151,8 @@ export function compileRule(rule: RuleDocument, fail: Fail): CompiledRule {
     names: match.names ? compileGlobs(match.names) : null,
     nonResourceURLs: match.nonResourceURLs ? compileGlobs(match.nonResourceURLs) : null,
   };
+  const explicitProxy = explicitProxyResources(match.resources);
+  if (explicitProxy.size > 0) compiled.explicitProxy = explicitProxy;
   const review = compileReview(rule, fail);
   if (review) compiled.review = review;
   if (rule.allowUnrecordedStreams) compiled.allowUnrecordedStreams = true;

@@ -54,6 +54,11 @@ export interface CompiledRule {
   apiGroups: RegExp | null;
   /** Matched against `resource` or `resource/subresource`. */
   resources: RegExp | null;
+  /**
+   * The `resources` entries that name a proxy subresource literally (`pods/proxy`): the only
+   * entries that let an allow rule open a proxy (proxy-subresources.ts). Absent: none.
+   */
+  explicitProxy?: ReadonlySet<string>;
   /** `pattern` matches non-empty namespaces; `empty` is true when the list has a "" entry. */
   namespaces: { pattern: RegExp | null; empty: boolean } | null;
   names: RegExp | null;

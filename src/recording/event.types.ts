@@ -27,7 +27,11 @@ export interface BodyRecord {
   text?: string;
   /** True when `text` is only the head of the body (the body was over the cap). */
   truncated?: boolean;
-  /** Why the content is not stored: `protobuf`, `secret`, `binary`, `over-cap`, `not-json`. */
+  /**
+   * Why the content is not stored: `protobuf`, `binary`, `compressed`, `undecodable`, `over-cap`,
+   * `not-json`, or `unmaskable` (a body about values the masker could not vouch for; `text` then
+   * says `body withheld: unmaskable`). Older recordings may say `secret` for the latter.
+   */
   omitted?: string;
   /** How many values masking replaced in what is stored. */
   masked?: number;

@@ -53,17 +53,50 @@ export function parseQuery(raw: string): URLSearchParams {
   return query;
 }
 
-/** `falſe` (long s) is `false` to Go's `strings.EqualFold`; JavaScript's case folding disagrees. */
-const GO_FALSE = /^fal[sſ]e$/i;
+/**
+ * Go's `strconv.ParseBool` spellings. kube-apiserver's request info reads `?watch=` with
+ * apimachinery's looser conversion (anything but `0`/`false` is true), but its handlers and other
+ * API servers behind it (aggregated APIs, older and newer versions) have used `ParseBool` for the
+ * same parameters; outside this set the readings differ, so the gateway refuses instead of picking
+ * one (it would otherwise mask a watch stream as a list, or the other way round).
+ */
+const GO_BOOL: ReadonlyMap<string, boolean> = new Map([
+  ...['1', 't', 'T', 'TRUE', 'true', 'True'].map((s) => [s, true] as const),
+  ...['0', 'f', 'F', 'FALSE', 'false', 'False'].map((s) => [s, false] as const),
+]);
 
 /**
- * apimachinery's `Convert_Slice_string_To_bool`, used for `?watch=`: absent → false; the first
- * value `0` or case-insensitively `false` → false; anything else, the empty string included → true.
+ * The boolean query parameters that change what a response is (a watch stream or a list, one
+ * event kind more, a log that never ends): the masker and the recorder read the body by them.
+ */
+export const SHAPE_FLAGS = ['watch', 'allowWatchBookmarks', 'sendInitialEvents', 'follow'] as const;
+
+/**
+ * A boolean query parameter as kube-apiserver reads it: absent → false; otherwise the first value.
+ * Every value given must be a `strconv.ParseBool` spelling (`1 t T TRUE true True 0 f F FALSE false
+ * False`); anything else — `yes`, `tRuE`, an empty value, `?watch` alone — is a 400, since
+ * the cluster could read it either way.
  */
 export function goQueryBool(query: URLSearchParams, key: string): boolean {
-  const first = query.get(key);
-  if (first === null) return false;
-  return !(first === '0' || GO_FALSE.test(first));
+  const values = query.getAll(key);
+  if (values.length === 0) return false;
+  for (const value of values) {
+    if (!GO_BOOL.has(value)) {
+      const shown = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+      throw badRequest(
+        `hoop-gateway refused ?${key}=${shown.slice(1, -1)}: boolean query parameters must be spelled ` +
+          "as Go's strconv.ParseBool reads them (1, t, T, TRUE, true, True, 0, f, F, FALSE, false, " +
+          `False), because other spellings are read differently by different API servers and the ` +
+          `gateway must know what the answer will be. Send ${key}=true or ${key}=false.`,
+      );
+    }
+  }
+  return GO_BOOL.get(values[0]!) === true;
+}
+
+/** Checks every {@link SHAPE_FLAGS} parameter present (400 on a spelling outside ParseBool's). */
+export function checkShapeFlags(query: URLSearchParams): void {
+  for (const key of SHAPE_FLAGS) goQueryBool(query, key);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { StatusError } from '../errors.ts';
 import { splitRequestPath } from './path-segments.ts';
-import { fieldSelectorName, goQueryBool, parseQuery } from './query.ts';
+import { checkShapeFlags, fieldSelectorName, goQueryBool, parseQuery } from './query.ts';
 import type { RequestInfo } from './request-info.types.ts';
 
 /**
@@ -24,7 +24,9 @@ import type { RequestInfo } from './request-info.types.ts';
  * `/livez/etcd`), and `/apis/{group}/{version}` (fewer than 4 segments under `apis`).
  *
  * Verbs: POST create, GET/HEAD get, PUT update, PATCH patch, DELETE delete. A get without a name
- * is `list`, or `watch` when the first `watch` value is set and not `0`/`false`; a list or watch
+ * is `list`, or `watch` when the first `watch` value is true (`strconv.ParseBool` spellings only;
+ * any other spelling of `watch`, `allowWatchBookmarks`, `sendInitialEvents` or `follow` is a 400,
+ * query.ts); a list or watch
  * whose `fieldSelector` pins `metadata.name=<n>` gets that name (as RBAC `resourceNames` sees it);
  * a delete without a name is `deletecollection`.
  *
@@ -105,6 +107,7 @@ export function classifyRequest(
   }
   info.apiPrefix = prefix;
   info.isResourceRequest = true;
+  checkShapeFlags(params);
   info.apiVersion = rest[0]!;
   rest = rest.slice(1);
 

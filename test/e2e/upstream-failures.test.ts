@@ -73,7 +73,8 @@ beforeAll(async () => {
   const dies = tlsServer('dies', (socket) =>
     socket.once('data', () => {
       socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
-      socket.write('1c\r\n{"type":"ADDED","object":{}}\r\n');
+      // A watch event as kube-apiserver writes it: the object says its kind (the masker checks).
+      socket.write('3a\r\n{"type":"ADDED","object":{"kind":"Pod","apiVersion":"v1"}}\r\n');
       setTimeout(() => socket.destroy(), 100);
     }),
   );
@@ -188,7 +189,7 @@ it('an upstream that dies mid-response cuts the client response instead of endin
     req.end();
   });
   // The first chunk was relayed as it came; then the stream broke, and the client can tell.
-  expect(outcome.body).toBe('{"type":"ADDED","object":{}}');
+  expect(outcome.body).toBe('{"type":"ADDED","object":{"kind":"Pod","apiVersion":"v1"}}');
   expect(outcome.how).not.toBe('end');
 });
 

@@ -90,9 +90,13 @@ const shapeArb = fc.constantFrom<Shape>('single', 'list', 'table', 'watch');
 function render(shape: Shape, secrets: GeneratedSecret[], pretty: boolean, expected: boolean): string {
   const objects = secrets.map((s) => (expected ? expectedSecret(s.object) : s.object));
   const stringify = (v: unknown) => JSON.stringify(v, null, pretty ? 2 : undefined);
+  // kube-apiserver writes `kind` on every top-level object and watch event object (only typed
+  // list items leave it out), and the masker withholds documents that do not say what they are.
+  const declared = (o: Record<string, unknown>) =>
+    'kind' in o ? o : { kind: 'Secret', apiVersion: 'v1', ...o };
   switch (shape) {
     case 'single':
-      return `${stringify(objects[0] ?? { kind: 'Secret', metadata: { name: 'empty' } })}\n`;
+      return `${stringify(declared(objects[0] ?? { kind: 'Secret', metadata: { name: 'empty' } }))}\n`;
     case 'list':
       return `${stringify({ kind: 'SecretList', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items: objects })}\n`;
     case 'table':
@@ -107,7 +111,7 @@ function render(shape: Shape, secrets: GeneratedSecret[], pretty: boolean, expec
         })),
       })}\n`;
     case 'watch':
-      return objects.map((o) => `${JSON.stringify({ type: 'ADDED', object: o })}\n`).join('');
+      return objects.map((o) => `${JSON.stringify({ type: 'ADDED', object: declared(o) })}\n`).join('');
   }
 }
 

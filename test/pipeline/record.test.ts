@@ -16,7 +16,7 @@ import { loadPolicy } from '../../src/policy/load.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
 import { memoryLogger } from '../support/memory-logger.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
-import { type ContextFields, runStage } from '../support/run-stage.ts';
+import { type ContextFields, OK_BODY, runStage } from '../support/run-stage.ts';
 import { caller, cluster, info } from '../support/stage-fixtures.ts';
 
 /**
@@ -132,7 +132,7 @@ const rows: Row[] = [
         info: { verb: 'list', resource: 'configmaps', namespace: 'shop' },
         decision: { action: 'allow', rule: 'agents-read' },
       },
-      { type: 'response', status: 200, body: expect.objectContaining({ json: { next: true } }) },
+      { type: 'response', status: 200, body: expect.objectContaining({ json: OK_BODY }) },
     ],
     meta: { requests: '1', inflight: '0' },
   },

@@ -10,7 +10,13 @@ const RULES = compileMaskingPolicy({}).defaultRules;
 const BREAK_GLASS = compileMaskingPolicy({
   default: { secrets: false, env: { mode: 'never' } },
 }).defaultRules;
-const base: BodyContext = { sensitiveKind: undefined, secret: false, watch: false, rules: RULES };
+const base: BodyContext = {
+  sensitiveKind: undefined,
+  secret: false,
+  watch: false,
+  response: false,
+  rules: RULES,
+};
 const SECRET = 'pa55-w0rd-unique-7731';
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
@@ -60,7 +66,8 @@ describe('body records', () => {
     expect(JSON.stringify(stored)).not.toContain(b64(SECRET));
     expect(stored?.json).toEqual([{ op: 'replace', path: '/data/password', value: '**hoop-masked**' }]);
     expect(await record(`"${SECRET}"`, 'application/json', { secret: true })).toMatchObject({
-      omitted: 'secret',
+      omitted: 'unmaskable',
+      text: 'body withheld: unmaskable',
     });
   });
 

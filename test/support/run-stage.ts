@@ -39,8 +39,8 @@ export interface StageInput {
   /** Fields set before the stage runs. */
   ctx?: ContextFields;
   /**
-   * What happens once the stage calls next (after the call is recorded). Default: answer
-   * `200 {"next":true}`, standing in for the rest of the chain.
+   * What happens once the stage calls next (after the call is recorded). Default: answer 200 with
+   * an empty ConfigMapList ({@link OK_BODY}), standing in for the rest of the chain.
    */
   next?: Handler;
   /** The client hangs up when this aborts. */
@@ -64,10 +64,16 @@ export interface StageRun {
   thrown: unknown;
 }
 
+/**
+ * What the default `next` answers: a real Kubernetes shape (the recorder withholds bodies that
+ * declare no kind), and one no masking rule touches.
+ */
+export const OK_BODY = { kind: 'ConfigMapList', apiVersion: 'v1', metadata: {}, items: [] };
+
 /** The default `next`: what the rest of the chain would do for an allowed request. */
 export const answerOk: Handler = async (ctx) => {
   ctx.res.writeHead(200, { 'content-type': 'application/json' });
-  ctx.res.end('{"next":true}');
+  ctx.res.end(JSON.stringify(OK_BODY));
 };
 
 export async function runStage(stage: Stage, input: StageInput = {}): Promise<StageRun> {
