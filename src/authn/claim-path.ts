@@ -9,6 +9,9 @@
  * a nested reading of the same text, and a path with no dots is just the claim's name.
  */
 
+/** What a claim path may look like: names without spaces or braces, joined by dots. */
+export const CLAIM_PATH = /^[^\s{}.]+(\.[^\s{}.]+)*$/;
+
 /** The value at `path`, or undefined when the claims do not have it. */
 export function claimAt(claims: Readonly<Record<string, unknown>>, path: string): unknown {
   let current: unknown = claims;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLAIM_PATH } from './claim-path.ts';
 import { type ClaimTemplate, compileClaimTemplate } from './claim-template.ts';
 import { identityValueProblem } from './identity-value.ts';
 import { insecureUrlReason } from './secure-url.ts';

@@ -58,6 +58,8 @@ export interface CompiledRule {
   namespaces: { pattern: RegExp | null; empty: boolean } | null;
   names: RegExp | null;
   nonResourceURLs: RegExp | null;
+  /** `match.claims`: each claim path with the globs its value must match; absent: any caller. */
+  claims?: ReadonlyArray<{ path: string; pattern: RegExp }>;
   review?: ReviewSpec;
   /** Exec/attach over SPDY, which cannot be recorded, may pass when this rule allows the call. */
   allowUnrecordedStreams?: boolean;
