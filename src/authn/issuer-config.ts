@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { CLAIM_PATH } from './claim-path.ts';
 import { type ClaimTemplate, compileClaimTemplate } from './claim-template.ts';
 import { identityValueProblem } from './identity-value.ts';
 import { insecureUrlReason } from './secure-url.ts';
