@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLAIM_PATH } from './claim-path.ts';
 import { type ClaimTemplate, compileClaimTemplate } from './claim-template.ts';
 import { identityValueProblem } from './identity-value.ts';
 import { insecureUrlReason } from './secure-url.ts';
@@ -109,10 +110,7 @@ const claimTemplate = z
 /** A claim's dotted path: no spaces or braces, no empty segment. */
 const claimPath = z
   .string()
-  .regex(
-    /^[^\s{}.]+(\.[^\s{}.]+)*$/,
-    'a claim name or dotted path such as repository or kubernetes.io.namespace',
-  );
+  .regex(CLAIM_PATH, 'a claim name or dotted path such as repository or kubernetes.io.namespace');
 
 /** Validates one entry of the gateway's trusted issuers. */
 export const issuerConfigSchema = z
