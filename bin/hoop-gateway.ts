@@ -32,6 +32,10 @@ const commands: Record<string, Command> = {
     summary: 'kubectl exec credential plugin: fetch an OIDC token',
     load: () => import('../cli/token.ts'),
   },
+  kubeconfig: {
+    summary: 'write a kubeconfig for a CI job or pod that uses its own ID token',
+    load: () => import('../cli/kubeconfig.ts'),
+  },
 };
 
 function usage(): string {
