@@ -6,6 +6,7 @@ import { refuseImpersonation } from './pipeline/refuse-impersonation.ts';
 import { requestLog } from './pipeline/request-log.ts';
 import { review } from './pipeline/review.ts';
 import { routeCluster } from './pipeline/route-cluster.ts';
+import { selfReviews } from './pipeline/self-reviews.ts';
 import type { Handler, Stage } from './request-context.ts';
 import type { GatewayRuntime } from './runtime.ts';
 import { routeUpgrade } from './upgrade-router.ts';
@@ -26,6 +27,7 @@ export function buildStages(runtime: GatewayRuntime): Stage[] {
     authorize(runtime.policy), // policy: allow, deny (403) or review
     review(runtime.approvals, runtime.logger), // review: hold until approved, or 403/429/503
     recordGate(), // the request event is written before anything goes upstream
+    selfReviews(runtime), // whoami and can-i: answered by the gateway (can-i also asks the cluster)
   ];
 }
 

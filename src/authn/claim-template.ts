@@ -5,7 +5,8 @@ import { claimAt, claimText } from './claim-path.ts';
  * or `sa:{{kubernetes.io.namespace}}:{{kubernetes.io.serviceaccount.name}}`.
  *
  * `{{ path }}` is replaced with the claim at that dotted path (claim-path.ts), written as text;
- * everything else is literal. There is no other syntax (no filters, no defaults, no escapes), so a
+ * everything else is literal, and a template without `{{…}}` is a fixed name (a group `ci` every
+ * token of the issuer gets). There is no other syntax (no filters, no defaults, no escapes), so a
  * template never means more than it shows. A claim that is missing, empty, a list or an object
  * makes the whole rendering fail with the path named: the caller decides what that means (a
  * missing username is a 401, a missing group drops that group).
@@ -46,7 +47,7 @@ export function compileClaimTemplate(source: string): ClaimTemplate | { problem:
     claims.push(path);
     rest = rest.slice(end + 2);
   }
-  if (claims.length === 0) return { problem: 'names no claim: write at least one {{claim}}' };
+  if (source.trim() === '') return { problem: 'is empty' };
   return { source, parts, claims };
 }
 

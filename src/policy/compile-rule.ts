@@ -167,6 +167,7 @@ export function compileRule(rule: RuleDocument, fail: Fail): CompiledRule {
     names: match.names ? compileGlobs(match.names) : null,
     nonResourceURLs: match.nonResourceURLs ? compileGlobs(match.nonResourceURLs) : null,
   };
+  if (rule.match) compiled.match = rule.match;
   const claims = compileClaims(match.claims, fail);
   if (claims) compiled.claims = claims;
   const review = compileReview(rule, fail);

@@ -67,15 +67,21 @@ export function claimsMatch(claims: NonNullable<CompiledRule['claims']>, caller:
   return true;
 }
 
+/** Whether a rule's caller matchers (subjects, groups, clusters, claims) all match. */
+export function callerMatches(rule: CompiledRule, caller: Caller, cluster: string): boolean {
+  if (rule.subjects && !rule.subjects.test(caller.subject)) return false;
+  if (rule.groups && !anyGroupMatches(rule.groups, caller.groups)) return false;
+  if (rule.clusters && !rule.clusters.test(cluster)) return false;
+  if (rule.claims && !claimsMatch(rule.claims, caller)) return false;
+  return true;
+}
+
 export function ruleMatches(rule: CompiledRule, input: PolicyInput, prepared: Prepared): boolean {
   const { info, caller } = input;
   if (info.isResourceRequest ? rule.scope === 'nonResource' : rule.scope === 'resource') return false;
   if (!info.isResourceRequest && rule.action === 'review') return false;
   if (rule.verbs && !rule.verbs.has(info.verb)) return false;
-  if (rule.subjects && !rule.subjects.test(caller.subject)) return false;
-  if (rule.groups && !anyGroupMatches(rule.groups, caller.groups)) return false;
-  if (rule.clusters && !rule.clusters.test(input.cluster)) return false;
-  if (rule.claims && !claimsMatch(rule.claims, caller)) return false;
+  if (!callerMatches(rule, caller, input.cluster)) return false;
   if (!info.isResourceRequest)
     return rule.nonResourceURLs === null || rule.nonResourceURLs.test(prepared.url);
 

@@ -61,10 +61,12 @@ describe('claim templates', () => {
     if ('problem' in template) throw new Error(template.problem);
     expect(renderClaimTemplate(template, github)).toEqual({ value: 'gh:acme/app:refs/heads/main' });
     expect(renderClaimTemplate(template, { repository: 'x' })).toEqual({ missing: 'ref' });
+    const fixed = compileClaimTemplate('ci');
+    expect('problem' in fixed ? fixed.problem : renderClaimTemplate(fixed, {})).toEqual({ value: 'ci' });
   });
 
   it.each([
-    ['plain', /names no claim/],
+    ['  ', /is empty/],
     ['{{repository', /without a closing/],
     ['a}}b', /without a "\{\{"/],
     ['{{ }}', /names no claim/],
