@@ -33,6 +33,10 @@ const commands: Record<string, Command> = {
     summary: 'kubectl exec credential plugin: fetch an OIDC token',
     load: () => import('./token.ts'),
   },
+  kubeconfig: {
+    summary: 'write a kubeconfig for a CI job or pod that uses its own ID token',
+    load: () => import('./kubeconfig.ts'),
+  },
 };
 
 function usage(): string {

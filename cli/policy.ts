@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
 import type { Caller } from '../src/authn/caller.ts';
 import { ConfigError, StatusError } from '../src/errors.ts';
 import { evaluate } from '../src/policy/evaluate.ts';
+import { identityWarnings } from '../src/policy/identity-warnings.ts';
 import { loadPolicyFile } from '../src/policy/load-file.ts';
 import type { Decision } from '../src/policy/policy.types.ts';
 import { proxyWarnings } from '../src/policy/proxy-subresources.ts';
@@ -56,10 +59,11 @@ async function check(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`policy check takes one FILE\n\n${USAGE}`);
   try {
     const policy = await loadPolicyFile(positionals[0]!);
-    for (const warning of policy.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const warnings = [...policy.warnings, ...identityWarnings(policy, await configIssuers(positionals[0]!))];
+    for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
     const n = policy.rules.length;
     const builtin = policy.builtinDiscovery ? 'on' : 'off';
-    const w = policy.warnings.length;
+    const w = warnings.length;
     const warned = w === 0 ? '' : `; ${w} ${w === 1 ? 'warning' : 'warnings'} on stderr`;
     process.stdout.write(
       `ok: ${n} ${n === 1 ? 'rule' : 'rules'} (default ${policy.default}, built-in discovery rule ${builtin})${warned}\n`,
@@ -72,6 +76,20 @@ async function check(args: string[]): Promise<number> {
       return 1;
     }
     throw error;
+  }
+}
+
+/**
+ * The `authentication.issuers` of a gateway config, for the identity warnings; none for a policy
+ * file (it names no issuers) or a file that is not YAML (loadPolicyFile has said so already).
+ */
+async function configIssuers(file: string): Promise<unknown[]> {
+  try {
+    const doc = parse(await readFile(file, 'utf8')) as { authentication?: { issuers?: unknown } } | null;
+    const issuers = doc?.authentication?.issuers;
+    return Array.isArray(issuers) ? issuers : [];
+  } catch {
+    return [];
   }
 }
 

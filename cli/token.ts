@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseCommandArgs, UsageError } from './args.ts';
+import { type CiTokenSource, readCiToken } from './credentials/ci-token.ts';
 import type { AccessToken } from './credentials/client-credentials.ts';
 import { execCredential } from './credentials/exec-credential.ts';
 import {
@@ -24,11 +25,16 @@ export {
  * a flag (flags are visible to every user in the process list). Errors are one line on stderr and
  * exit code 1 (usage mistakes: exit 2, via bin/hoop-gateway.ts); kubectl shows that line to the
  * agent. Nothing printed ever contains the secret.
+ *
+ * With `--from github-actions`, `--from-file PATH` or `--from-env NAME` it prints an identity
+ * token the CI platform or cluster already gave the job instead (credentials/ci-token.ts), with
+ * the token's own `exp` as the expiry; bad input there is a usage error (exit 2).
  */
 
 const USAGE =
   'usage: hoop-gateway token --issuer URL --client-id ID --audience AUD ' +
-  '(--client-secret-file FILE | env HOOP_CLIENT_SECRET) [--cache-dir DIR]';
+  '(--client-secret-file FILE | env HOOP_CLIENT_SECRET) [--cache-dir DIR]\n' +
+  '       hoop-gateway token (--from github-actions --audience AUD | --from-file PATH | --from-env NAME)';
 
 /** Reused while it has more than this left, so kubectl never gets a token about to expire. */
 const MIN_REMAINING_MS = 60_000;
@@ -42,12 +48,26 @@ export async function run(args: string[]): Promise<number> {
       'client-secret-file': { type: 'string' },
       audience: { type: 'string' },
       'cache-dir': { type: 'string' },
+      from: { type: 'string' },
+      'from-file': { type: 'string' },
+      'from-env': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
   );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const ciSource = ciTokenSource(values);
+  if (ciSource) {
+    const token = await readCiToken(ciSource).catch((error: unknown) => {
+      if (error instanceof UsageError) throw error;
+      process.stderr.write(`hoop-gateway token: ${message(error)}\n`);
+      return undefined;
+    });
+    if (!token) return 1;
+    process.stdout.write(`${JSON.stringify(execCredential(token))}\n`);
     return 0;
   }
   const issuer = required(values.issuer, '--issuer');
@@ -80,6 +100,43 @@ export async function run(args: string[]): Promise<number> {
 async function fetchToken(identity: TokenCacheIdentity, secret: string): Promise<AccessToken> {
   const { fetchClientCredentialsToken } = await import('./credentials/client-credentials.ts');
   return fetchClientCredentialsToken({ ...identity, clientSecret: secret });
+}
+
+/**
+ * The CI token source the flags name, or undefined for the client-credentials grant. Exactly one
+ * source; the grant's flags do not mix with it (only `--audience`, which GitHub needs too).
+ */
+export function ciTokenSource(values: {
+  from?: string | undefined;
+  'from-file'?: string | undefined;
+  'from-env'?: string | undefined;
+  audience?: string | undefined;
+  issuer?: string | undefined;
+  'client-id'?: string | undefined;
+  'client-secret-file'?: string | undefined;
+  'cache-dir'?: string | undefined;
+}): CiTokenSource | undefined {
+  const given = (['from', 'from-file', 'from-env'] as const).filter((flag) => values[flag] !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length > 1)
+    throw new UsageError(
+      `use one of --from, --from-file, --from-env (got ${given.map((f) => `--${f}`).join(' and ')})`,
+    );
+  const mixed = (['issuer', 'client-id', 'client-secret-file', 'cache-dir'] as const).find(
+    (f) => values[f] !== undefined,
+  );
+  if (mixed)
+    throw new UsageError(`--${mixed} is for the client-credentials grant; a CI token needs no client`);
+  if (values['from-file'] !== undefined) return { kind: 'file', path: values['from-file'] };
+  if (values['from-env'] !== undefined) return { kind: 'env', name: values['from-env'] };
+  if (values.from !== 'github-actions') {
+    throw new UsageError(
+      `--from ${JSON.stringify(values.from)} is not a known token source; use --from github-actions, --from-file PATH (GitLab id_tokens, a projected service-account token) or --from-env NAME`,
+    );
+  }
+  if (!values.audience)
+    throw new UsageError("--from github-actions needs --audience (the gateway's audience)");
+  return { kind: 'github-actions', audience: values.audience };
 }
 
 function required(value: string | undefined, flag: string): string {

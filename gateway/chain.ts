@@ -7,6 +7,7 @@ import { refuseImpersonation } from './pipeline/refuse-impersonation.ts';
 import { requestLog } from './pipeline/request-log.ts';
 import { review } from './pipeline/review.ts';
 import { routeCluster } from './pipeline/route-cluster.ts';
+import { selfReviews } from './pipeline/self-reviews.ts';
 import type { Handler, Stage } from './request-context.ts';
 import type { GatewayRuntime } from './runtime.ts';
 import { routeUpgrade } from './upgrade-router.ts';
@@ -30,6 +31,7 @@ export function buildStages(runtime: GatewayRuntime): Stage[] {
     named(inspectWrite, runtime.masking), // writes of values: no JSON-patch reads (403), no mask marker (422)
     named(review, runtime.approvals, runtime.logger), // review: hold until approved, or 403/429/503
     named(recordGate), // the request event is written before anything goes upstream
+    named(selfReviews, runtime), // whoami and can-i: answered by the gateway (can-i also asks the cluster)
   ];
 }
 

@@ -80,7 +80,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const runtime: GatewayRuntime = {
     clusters,
     authenticator,
-    policy: { evaluate: (input) => evaluate(config.policy, input) },
+    policy: { evaluate: (input) => evaluate(config.policy, input), compiled: config.policy },
     identity: config.identity,
     masking: config.masking,
     logger,

@@ -3,7 +3,7 @@ import type { ReviewStore } from '../src/approvals/review-store.ts';
 import type { Caller } from '../src/authn/caller.ts';
 import type { ApprovalsSettings } from '../src/config/approvals.ts';
 import type { CompiledMaskingPolicy } from '../src/masking/policy.ts';
-import type { ReviewSpec } from '../src/policy/policy.types.ts';
+import type { CompiledPolicy, ReviewSpec } from '../src/policy/policy.types.ts';
 import type { ReviewProducers } from '../src/queues/review-producers.ts';
 import type { RequestInfo } from '../src/request/request-info.types.ts';
 import type { RecordingRuntime } from './recording/start.ts';
@@ -33,6 +33,8 @@ export interface PolicyDecision {
 
 export interface PolicyEngine {
   evaluate(input: { caller: Caller; cluster: string; info: RequestInfo }): PolicyDecision;
+  /** The compiled policy, for listing a caller's rules (`kubectl auth can-i --list`). */
+  compiled?: CompiledPolicy;
 }
 
 /** How an agent's identity is presented upstream (Impersonate-User / Impersonate-Group). */

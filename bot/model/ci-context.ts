@@ -1,8 +1,9 @@
 import type { CallerSnapshot } from '../../src/approvals/review.types.ts';
 
 /**
- * The CI provenance worth showing an approver, read from the requester's token claims (only the
- * claims the approvals store's allowlist kept). GitHub Actions names them `repository`,
+ * The CI provenance worth showing an approver, read from the requester's token claims (the
+ * claims the approvals store's allowlist kept, and the issuer's `contextClaims`, which the
+ * snapshot always keeps: caller-snapshot.ts). GitHub Actions names them `repository`,
  * `workflow`, `ref`, `run_id`; GitLab names them `project_path`, `ref`, `pipeline_id`.
  *
  * A run URL is built only from claims whose shape is checked here (an owner/repo path, a numeric
@@ -17,6 +18,14 @@ export interface CiContext {
 }
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+/** GitHub Enterprise Server's Actions issuer: `https://<host>/_services/token`. */
+const GHES_ISSUER = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/_services\/token$/;
+
+/** Where a GitHub issuer's runs are shown: github.com, or the Enterprise Server's own host. */
+function githubOrigin(issuer: string): string | undefined {
+  if (issuer === GITHUB_ISSUER) return 'https://github.com';
+  return GHES_ISSUER.test(issuer) ? new URL(issuer).origin : undefined;
+}
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const PROJECT_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
 const NUMBER = /^\d{1,20}$/;
@@ -45,8 +54,9 @@ export function ciContextOf(caller: CallerSnapshot): CiContext | undefined {
 function runUrlOf(issuer: string, text: (name: string) => string | undefined): string | undefined {
   const repository = text('repository');
   const runId = text('run_id');
-  if (issuer === GITHUB_ISSUER && repository && runId && REPOSITORY.test(repository) && NUMBER.test(runId)) {
-    return `https://github.com/${repository}/actions/runs/${runId}`;
+  const github = githubOrigin(issuer);
+  if (github && repository && runId && REPOSITORY.test(repository) && NUMBER.test(runId)) {
+    return `${github}/${repository}/actions/runs/${runId}`;
   }
   const project = text('project_path');
   const pipeline = text('pipeline_id');

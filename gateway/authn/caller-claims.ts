@@ -1,5 +1,7 @@
 import type { JWTPayload } from 'jose';
 import type { Caller } from '../../src/authn/caller.ts';
+import { claimAt, claimText } from '../../src/authn/claim-path.ts';
+import { renderClaimTemplate } from '../../src/authn/claim-template.ts';
 import { identityValueProblem } from '../../src/authn/identity-value.ts';
 import type { ResolvedIssuerConfig } from '../../src/authn/issuer-config.ts';
 import { unauthorized } from '../../src/errors.ts';
@@ -19,9 +21,59 @@ import { unauthorized } from '../../src/errors.ts';
  * characters, whitespace at either end or nothing at all is refused with a 401 naming the claim,
  * never trimmed or dropped, since the gateway's `system:` checks compare the exact value sent.
  *
+ * With templates (`username`, `groups`: CI tokens have no user or groups of their own) the names
+ * are built from claims instead (claim-template.ts): a username naming a claim the token lacks is a
+ * 401 naming that claim; a group template naming one yields no group, so `env:{{environment}}`
+ * simply does not apply to a job without an environment. Rendered names pass the same checks.
+ * The issuer's `contextClaims` are copied, as text, into `context`.
+ *
  * The returned caller is frozen: it is cached and shared between requests with the same token.
  */
 export function callerFromClaims(claims: JWTPayload, config: ResolvedIssuerConfig): Caller {
+  const { claim, value: rawSubject } = rawSubjectOf(claims, config);
+  const subject = config.usernamePrefix + rawSubject;
+  refuseUnusable(claim, rawSubject, problemOf(rawSubject, subject), config);
+  const rawGroups = parseGroups(claims[config.groupsClaim], config);
+  const groups = rawGroups.map((g) => config.groupsPrefix + g);
+  rawGroups.forEach((raw, index) => {
+    refuseUnusable(config.groupsClaim, raw, problemOf(raw, groups[index] ?? raw), config, index);
+  });
+  for (const template of config.groupTemplates) {
+    const rendered = renderClaimTemplate(template, claims);
+    if (!('value' in rendered)) continue;
+    const group = config.groupsPrefix + rendered.value;
+    refuseUnusable(
+      `groups template ${template.source}`,
+      rendered.value,
+      problemOf(rendered.value, group),
+      config,
+    );
+    groups.push(group);
+  }
+  const caller: Caller = {
+    issuer: config.issuer,
+    subject,
+    groups: Object.freeze([...new Set(groups)]) as string[],
+    claims: Object.freeze({ ...claims }),
+  };
+  const context = contextOf(claims, config);
+  if (context) caller.context = context;
+  return Object.freeze(caller);
+}
+
+/** The subject before the prefix: the `username` template rendered, or the subject claim. */
+function rawSubjectOf(claims: JWTPayload, config: ResolvedIssuerConfig): { claim: string; value: string } {
+  if (config.username) {
+    const rendered = renderClaimTemplate(config.username, claims);
+    if ('missing' in rendered) {
+      throw unauthorized(
+        `token has no "${rendered.missing}" claim (a non-empty string or number), which the ` +
+          `username template ${JSON.stringify(config.username.source)} of issuer ${config.issuer} ` +
+          'needs to name the caller; request a token that carries it, or ask the platform team to change the template',
+      );
+    }
+    return { claim: `username template ${config.username.source}`, value: rendered.value };
+  }
   const rawSubject = claims[config.subjectClaim];
   if (typeof rawSubject !== 'string' || rawSubject.trim() === '') {
     throw unauthorized(
@@ -29,19 +81,23 @@ export function callerFromClaims(claims: JWTPayload, config: ResolvedIssuerConfi
         `issuer ${config.issuer} must put the agent's identity there`,
     );
   }
-  const subject = config.usernamePrefix + rawSubject;
-  refuseUnusable(config.subjectClaim, rawSubject, problemOf(rawSubject, subject), config);
-  const rawGroups = parseGroups(claims[config.groupsClaim], config);
-  const groups = rawGroups.map((g) => config.groupsPrefix + g);
-  rawGroups.forEach((raw, index) => {
-    refuseUnusable(config.groupsClaim, raw, problemOf(raw, groups[index] ?? raw), config, index);
-  });
-  return Object.freeze({
-    issuer: config.issuer,
-    subject,
-    groups: Object.freeze([...new Set(groups)]) as string[],
-    claims: Object.freeze({ ...claims }),
-  });
+  return { claim: config.subjectClaim, value: rawSubject };
+}
+
+/** Longest context value kept: context goes into log lines, Redis and recordings. */
+const MAX_CONTEXT_LENGTH = 256;
+
+/** The configured context claims the token carries, as text; undefined when none. */
+function contextOf(
+  claims: JWTPayload,
+  config: ResolvedIssuerConfig,
+): Readonly<Record<string, string>> | undefined {
+  const context: Record<string, string> = {};
+  for (const path of config.contextClaims) {
+    const text = claimText(claimAt(claims, path));
+    if (text !== undefined) context[path] = text.slice(0, MAX_CONTEXT_LENGTH);
+  }
+  return Object.keys(context).length > 0 ? Object.freeze(context) : undefined;
 }
 
 /** An array of strings, or one string separated by spaces and/or commas; absent means none. */

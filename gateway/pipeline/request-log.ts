@@ -5,7 +5,8 @@ import { statusFromError, writeStatus } from '../respond/status.ts';
 /**
  * Outermost stage: turns any error below it into a Kubernetes Status response and writes exactly
  * one JSON log line per request when it finishes: identity, request info, decision, status,
- * duration. It never logs headers, so tokens cannot leak through it.
+ * duration, and the caller's context claims (where a CI job runs: repository, ref, run id…). It
+ * never logs headers, so tokens cannot leak through it.
  */
 export function requestLog(logger: Logger): Stage {
   return (next) => async (ctx) => {
@@ -33,6 +34,7 @@ export function requestLog(logger: Logger): Stage {
         subject: ctx.caller?.subject,
         groups: ctx.caller?.groups,
         issuer: ctx.caller?.issuer,
+        context: ctx.caller?.context,
         method: ctx.req.method,
         verb: info?.verb,
         apiGroup: info?.apiGroup || undefined,

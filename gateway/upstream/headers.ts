@@ -1,8 +1,9 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Caller } from '../../src/authn/caller.ts';
-import { headerValue, identityValueProblem } from '../../src/authn/identity-value.ts';
+import { headerValue } from '../../src/authn/identity-value.ts';
 import type { IdentityMapping } from '../runtime.ts';
 import { isIdentityHeader } from './identity-headers.ts';
+import { impersonatedIdentity } from './impersonated-identity.ts';
 
 /** RFC 9110 §7.6.1 hop-by-hop headers: meaningful for one connection only, never forwarded. */
 const HOP_BY_HOP = new Set([
@@ -78,29 +79,10 @@ export function upstreamRequestHeaders(
     if (req.headers.upgrade) headers['upgrade'] = req.headers.upgrade;
   }
   if (authorization) headers['authorization'] = authorization;
-  headers['impersonate-user'] = headerValue(sendable(identity.userPrefix + caller.subject));
-  // Groups from a token never include `system:` ones (system:masters would be cluster-admin): an
-  // issuer, or whoever controls a claim, must not be able to mint cluster-level privileges. The
-  // check is on the exact value sent, which sendable() guarantees the cluster reads unchanged.
-  // Groups the operator configures (extraGroups) are taken as written.
-  const tokenGroups = caller.groups
-    .map((g) => sendable(identity.groupPrefix + g))
-    .filter((g) => !g.startsWith('system:'));
-  const groups = [...tokenGroups, ...identity.extraGroups.map(sendable)];
-  if (groups.length > 0) headers['impersonate-group'] = [...new Set(groups)].map(headerValue);
+  const { user, groups } = impersonatedIdentity(caller, identity);
+  headers['impersonate-user'] = headerValue(user);
+  if (groups.length > 0) headers['impersonate-group'] = groups.map(headerValue);
   return headers;
-}
-
-/**
- * An identity value exactly as the cluster will read it, or a thrown error. Authentication and
- * the config schema already refuse unusable values (identity-value.ts); this is the last guard
- * before a header line, so a value a parser would trim or split can never be sent, whatever path
- * it came by.
- */
-function sendable(value: string): string {
-  const problem = identityValueProblem(value);
-  if (problem) throw new Error(`refusing to send an impersonated identity that ${problem}`);
-  return value;
 }
 
 /** Response headers to copy back to the client: everything but hop-by-hop headers. */

@@ -33,13 +33,21 @@ export const DEFAULT_CLAIM_ALLOWLIST: readonly string[] = [
 const MAX_CLAIM_LENGTH = 256;
 const MAX_LIST_ITEMS = 32;
 
-/** The caller as stored: identity, groups, and the allowlisted claims only. */
+/**
+ * The caller as stored: identity, groups, the allowlisted claims, and the caller's context claims
+ * (the issuer's `contextClaims`, which the operator chose to show; nested ones under their dotted
+ * name, e.g. `kubernetes.io.namespace`), so review cards, `reviews show` and recordings name the
+ * pipeline a call came from.
+ */
 export function snapshotCaller(caller: Caller, allowlist: readonly string[]): CallerSnapshot {
   const claims: CallerSnapshot['claims'] = {};
   for (const name of allowlist) {
     const value: unknown = caller.claims[name];
     const kept = keepClaim(value);
     if (kept !== undefined) claims[name] = kept;
+  }
+  for (const [name, value] of Object.entries(caller.context ?? {})) {
+    claims[name] ??= value.slice(0, MAX_CLAIM_LENGTH);
   }
   return { issuer: caller.issuer, subject: caller.subject, groups: [...caller.groups], claims };
 }

@@ -6,4 +6,10 @@ export interface Caller {
   subject: string;
   groups: string[];
   claims: JWTPayload;
+  /**
+   * The issuer's `contextClaims` this token carries, by the configured (dotted) name, as text:
+   * where a CI job runs (repository, ref, workflow, run_id…). Shown to approvers and written to
+   * logs and recordings; absent when the issuer keeps no context.
+   */
+  context?: Readonly<Record<string, string>>;
 }

@@ -2,7 +2,10 @@ import { stringify } from 'yaml';
 
 export interface KubeconfigInput {
   server: string;
-  /** The CA that signed the server's certificate, PEM; written inline as certificate-authority-data. */
+  /**
+   * The CA that signed the server's certificate, PEM; written inline as certificate-authority-data.
+   * Empty: none is written, and clients trust the server by their system's CAs.
+   */
   caPem: string;
   /** The kubeconfig `user` entry: `{ token }`, `{ exec: … }`, client certificate… */
   user: Record<string, unknown>;
@@ -25,7 +28,9 @@ export function renderKubeconfig(input: KubeconfigInput): string {
         name,
         cluster: {
           server: input.server,
-          'certificate-authority-data': Buffer.from(input.caPem).toString('base64'),
+          ...(input.caPem
+            ? { 'certificate-authority-data': Buffer.from(input.caPem).toString('base64') }
+            : {}),
         },
       },
     ],

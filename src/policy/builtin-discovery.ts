@@ -47,5 +47,45 @@ export function builtinDiscoveryRule(): CompiledRule {
     namespaces: null,
     names: null,
     nonResourceURLs: compileGlobs(DISCOVERY_URLS),
+    match: { verbs: ['get', 'head'], nonResourceURLs: [...DISCOVERY_URLS] },
+  };
+}
+
+/** The name the built-in self-review rule carries in decisions. */
+export const BUILTIN_SELF_REVIEW_RULE = 'builtin:self-review';
+
+/**
+ * The built-in rule that lets every authenticated caller ask who it is and what it may do:
+ * `kubectl auth whoami` (SelfSubjectReview) and `kubectl auth can-i` (SelfSubjectAccessReview,
+ * SelfSubjectRulesReview), which kube-apiserver grants everyone through `system:basic-user`. The
+ * gateway answers these itself from its own policy (gateway/pipeline/self-reviews.ts), so they
+ * reveal nothing but the caller's own identity and permissions. Like the discovery rule it is an
+ * ordinary allow rule evaluated after the policy's own, removed by `builtinDiscovery: false`.
+ */
+export function builtinSelfReviewRules(): CompiledRule[] {
+  return [
+    selfReviewRule('authentication.k8s.io', ['selfsubjectreviews']),
+    selfReviewRule('authorization.k8s.io', ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
+  ];
+}
+
+function selfReviewRule(group: string, resources: string[]): CompiledRule {
+  const match = { verbs: ['create'], apiGroups: [group], resources };
+  return {
+    name: BUILTIN_SELF_REVIEW_RULE,
+    action: 'allow',
+    message:
+      'Asking who you are and what you may do (kubectl auth whoami, auth can-i) is allowed by the built-in rule.',
+    scope: 'resource',
+    subjects: null,
+    groups: null,
+    clusters: null,
+    verbs: new Set(match.verbs),
+    apiGroups: compileGlobs(match.apiGroups),
+    resources: compileGlobs(match.resources, true),
+    namespaces: null,
+    names: null,
+    nonResourceURLs: null,
+    match,
   };
 }

@@ -1,3 +1,4 @@
+import { CLAIM_PATH } from '../authn/claim-path.ts';
 import { compileGlobs, compileNamespaces, compileResources } from './patterns.ts';
 import type { CompiledRule, ReviewSpec, RuleScope } from './policy.types.ts';
 import { explicitProxyResources } from './proxy-subresources.ts';
@@ -105,6 +106,22 @@ function compileReview(rule: RuleDocument, fail: Fail): ReviewSpec | undefined {
   return spec;
 }
 
+/** `match.claims`: each key a claim path, each value one glob or a list of them. */
+function compileClaims(claims: MatchDocument['claims'], fail: Fail): CompiledRule['claims'] | undefined {
+  if (!claims) return undefined;
+  const entries = Object.entries(claims);
+  if (entries.length === 0) fail('match.claims', 'list at least one claim, or leave the field out');
+  return entries.map(([path, globs]) => {
+    if (!CLAIM_PATH.test(path)) {
+      fail(
+        `match.claims.${path}`,
+        `${JSON.stringify(path)} is not a claim name: write a name or a dotted path such as repository or kubernetes.io.namespace`,
+      );
+    }
+    return { path, pattern: compileGlobs(typeof globs === 'string' ? [globs] : globs) };
+  });
+}
+
 /** `90s`, `15m`, `1h` (already validated by the schema) in seconds. */
 function seconds(duration: string): number {
   const unit = duration.at(-1) === 'h' ? 3600 : duration.at(-1) === 'm' ? 60 : 1;
@@ -153,6 +170,9 @@ export function compileRule(rule: RuleDocument, fail: Fail): CompiledRule {
   };
   const explicitProxy = explicitProxyResources(match.resources);
   if (explicitProxy.size > 0) compiled.explicitProxy = explicitProxy;
+  if (rule.match) compiled.match = rule.match;
+  const claims = compileClaims(match.claims, fail);
+  if (claims) compiled.claims = claims;
   const review = compileReview(rule, fail);
   if (review) compiled.review = review;
   if (rule.allowUnrecordedStreams) compiled.allowUnrecordedStreams = true;

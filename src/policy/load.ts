@@ -1,7 +1,7 @@
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
-import { builtinDiscoveryRule } from './builtin-discovery.ts';
+import { builtinDiscoveryRule, builtinSelfReviewRules } from './builtin-discovery.ts';
 import { compileRule } from './compile-rule.ts';
 import type { CompiledPolicy, CompiledRule } from './policy.types.ts';
 import { resourceWarnings } from './resource-warnings.ts';
@@ -124,7 +124,9 @@ export function loadPolicy(input: unknown, options: LoadPolicyOptions = {}): Com
       throw locate(['rules', index, ...splitPath(path)], message);
     });
   });
-  const evaluated = document.builtinDiscovery ? [...rules, builtinDiscoveryRule()] : rules;
+  const evaluated = document.builtinDiscovery
+    ? [...rules, builtinDiscoveryRule(), ...builtinSelfReviewRules()]
+    : rules;
   const warnings = document.rules.flatMap((rule, index) =>
     resourceWarnings(rule.match ?? {}).map(
       (w) => locate(['rules', index, 'match', 'resources', w.index], w.message).message,

@@ -1,3 +1,5 @@
+import type { Caller } from '../authn/caller.ts';
+import { claimAt, claimText } from '../authn/claim-path.ts';
 import type { CompiledRule, PolicyInput } from './policy.types.ts';
 
 /**
@@ -17,6 +19,11 @@ import type { CompiledRule, PolicyInput } from './policy.types.ts';
  * deletecollection without a namespace. Otherwise `deny secrets, names: [prod-db]` would be
  * dodged by `kubectl get secrets`, and `deny namespaces: [payments]` by `kubectl get pods -A`.
  * A `""` entry in `namespaces` matches requests without a namespace, for every action.
+ *
+ * `claims` matches the caller's verified token claims by dotted path (claim-path.ts): every listed
+ * claim must have a value matching one of its globs. Numbers and booleans are matched as text, a
+ * list claim matches when any of its entries does, and a caller whose token lacks the claim is
+ * not matched, whatever the action (a claim it does not carry says nothing about it).
  */
 
 const CROSS_NAMESPACE_VERBS: ReadonlySet<string> = new Set(['list', 'watch', 'deletecollection']);
@@ -44,14 +51,37 @@ function anyGroupMatches(pattern: RegExp, groups: readonly string[]): boolean {
   return false;
 }
 
+/** Every claim listed has a value one of its globs matches. */
+export function claimsMatch(claims: NonNullable<CompiledRule['claims']>, caller: Caller): boolean {
+  for (const { path, pattern } of claims) {
+    const value = claimAt(caller.claims, path);
+    const values = Array.isArray(value) ? value : [value];
+    if (
+      !values.some((v) => {
+        const text = claimText(v);
+        return text !== undefined && pattern.test(text);
+      })
+    )
+      return false;
+  }
+  return true;
+}
+
+/** Whether a rule's caller matchers (subjects, groups, clusters, claims) all match. */
+export function callerMatches(rule: CompiledRule, caller: Caller, cluster: string): boolean {
+  if (rule.subjects && !rule.subjects.test(caller.subject)) return false;
+  if (rule.groups && !anyGroupMatches(rule.groups, caller.groups)) return false;
+  if (rule.clusters && !rule.clusters.test(cluster)) return false;
+  if (rule.claims && !claimsMatch(rule.claims, caller)) return false;
+  return true;
+}
+
 export function ruleMatches(rule: CompiledRule, input: PolicyInput, prepared: Prepared): boolean {
   const { info, caller } = input;
   if (info.isResourceRequest ? rule.scope === 'nonResource' : rule.scope === 'resource') return false;
   if (!info.isResourceRequest && rule.action === 'review') return false;
   if (rule.verbs && !rule.verbs.has(info.verb)) return false;
-  if (rule.subjects && !rule.subjects.test(caller.subject)) return false;
-  if (rule.groups && !anyGroupMatches(rule.groups, caller.groups)) return false;
-  if (rule.clusters && !rule.clusters.test(input.cluster)) return false;
+  if (!callerMatches(rule, caller, input.cluster)) return false;
   if (!info.isResourceRequest)
     return rule.nonResourceURLs === null || rule.nonResourceURLs.test(prepared.url);
 

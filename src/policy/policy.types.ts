@@ -1,5 +1,6 @@
 import type { Caller } from '../authn/caller.ts';
 import type { RequestInfo } from '../request/request-info.types.ts';
+import type { MatchDocument } from './schema.ts';
 
 /**
  * The data the policy engine produces and consumes. A loaded policy is a {@link CompiledPolicy}:
@@ -63,7 +64,11 @@ export interface CompiledRule {
   namespaces: { pattern: RegExp | null; empty: boolean } | null;
   names: RegExp | null;
   nonResourceURLs: RegExp | null;
+  /** `match.claims`: each claim path with the globs its value must match; absent: any caller. */
+  claims?: ReadonlyArray<{ path: string; pattern: RegExp }>;
   review?: ReviewSpec;
+  /** The rule's `match` as written, for answering SelfSubjectRulesReview (`can-i --list`). */
+  match?: MatchDocument;
   /** Exec/attach over SPDY, which cannot be recorded, may pass when this rule allows the call. */
   allowUnrecordedStreams?: boolean;
 }

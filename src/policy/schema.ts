@@ -27,6 +27,16 @@ export const matchSchema = z.strictObject(
     namespaces: patternList('namespace globs').optional(),
     names: patternList('name globs').optional(),
     nonResourceURLs: patternList('URL path globs').optional(),
+    /** Token claims (dotted paths) to globs: every listed claim must match; a list means any of. */
+    claims: z
+      .record(
+        z.string(),
+        z.union([z.string(), patternList('claim value globs')], {
+          error: 'must be a glob or a list of globs (e.g. refs/heads/main or [prod, staging])',
+        }),
+        { error: 'must be a mapping of claim names to globs, e.g. { repository: org/app }' },
+      )
+      .optional(),
   },
   { error: 'must be a mapping of matchers (subjects, groups, clusters, verbs, resources, …)' },
 );

@@ -150,7 +150,11 @@ describe('loadPolicy validation', () => {
   it('accepts an empty mapping with the defaults', () => {
     const policy = loadPolicy('{}');
     expect(policy).toMatchObject({ default: 'deny', builtinDiscovery: true, rules: [] });
-    expect(policy.evaluated.map((r) => r.name)).toEqual(['builtin:discovery']);
+    expect(policy.evaluated.map((r) => r.name)).toEqual([
+      'builtin:discovery',
+      'builtin:self-review',
+      'builtin:self-review',
+    ]);
   });
 });
 
