@@ -9,6 +9,8 @@ import { evaluate } from '../src/policy/evaluate.ts';
 import { loadOrCreateLocalTls } from '../src/tls/local-ca.ts';
 import { startApprovals } from './approvals/start.ts';
 import { createAuthenticator } from './authn/authenticator.ts';
+import { createAwsAuthenticator } from './authn/aws/aws-authenticator.ts';
+import { routeTokens } from './authn/token-router.ts';
 import { startRecording } from './recording/start.ts';
 import type { GatewayCluster, GatewayRuntime } from './runtime.ts';
 import { createGatewayServer, type TlsMaterial } from './server.ts';
@@ -79,7 +81,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const clusters = await clustersFor(config);
   const runtime: GatewayRuntime = {
     clusters,
-    authenticator,
+    authenticator: routeTokens({
+      oidc: config.issuers.length > 0 ? authenticator : undefined,
+      aws: config.aws ? createAwsAuthenticator(config.aws) : undefined,
+    }),
     policy: { evaluate: (input) => evaluate(config.policy, input) },
     identity: config.identity,
     masking: config.masking,
