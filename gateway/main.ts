@@ -14,6 +14,7 @@ import { routeTokens } from './authn/token-router.ts';
 import { startRecording } from './recording/start.ts';
 import type { GatewayCluster, GatewayRuntime } from './runtime.ts';
 import { createGatewayServer, type TlsMaterial } from './server.ts';
+import { eksTarget } from './upstream/credentials/eks.ts';
 import { inClusterTarget } from './upstream/credentials/in-cluster.ts';
 import { kubeconfigTarget } from './upstream/credentials/kubeconfig.ts';
 
@@ -54,8 +55,12 @@ async function clustersFor(config: GatewayConfig): Promise<Map<string, GatewayCl
   for (const settings of config.clusters) {
     const target =
       settings.upstream.kind === 'kubeconfig'
-        ? await kubeconfigTarget(settings.upstream.path, settings.upstream.context)
-        : await inClusterTarget();
+        ? await kubeconfigTarget(settings.upstream.path, settings.upstream.context, {
+            execTimeoutMs: settings.upstream.execTimeoutMs,
+          })
+        : settings.upstream.kind === 'eks'
+          ? await eksTarget(settings.name, settings.upstream)
+          : await inClusterTarget();
     clusters.set(settings.name, {
       name: settings.name,
       target,

@@ -75,6 +75,8 @@ export interface AwsStandIn {
   url: string;
   accountId: string;
   calls: StandInCall[];
+  /** The clusters DescribeCluster knows; tests may add to it after start. */
+  clusters: StandInCluster[];
   /** True: every request answers 503 ServiceUnavailable. */
   outage: boolean;
   userArn(name: string): string;
@@ -111,6 +113,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
   }
   const roles = new Map((options.roles ?? []).map((r) => [roleArn(r.name), r]));
   const calls: StandInCall[] = [];
+  const clusters = [...(options.clusters ?? [])];
   const state = { outage: false };
 
   const issue = (role: StandInRole, sessionName: string, seconds: number, sourceIdentity?: string) => {
@@ -234,7 +237,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 
     if (isEks) {
       const name = decodeURIComponent(url.pathname.slice('/clusters/'.length));
-      const cluster = options.clusters?.find((c) => c.name === name);
+      const cluster = clusters.find((c) => c.name === name);
       if (!cluster) return fail(404, 'ResourceNotFoundException', `No cluster found for name: ${name}.`);
       return sendRestJson(res, 200, {
         cluster: {
@@ -321,6 +324,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
     url: `http://127.0.0.1:${port}`,
     accountId,
     calls,
+    clusters,
     get outage() {
       return state.outage;
     },
