@@ -14,7 +14,6 @@ import { routeTokens } from './authn/token-router.ts';
 import { startRecording } from './recording/start.ts';
 import type { GatewayCluster, GatewayRuntime } from './runtime.ts';
 import { createGatewayServer, type TlsMaterial } from './server.ts';
-import { eksTarget } from './upstream/credentials/eks.ts';
 import { inClusterTarget } from './upstream/credentials/in-cluster.ts';
 import { kubeconfigTarget } from './upstream/credentials/kubeconfig.ts';
 
@@ -59,7 +58,8 @@ async function clustersFor(config: GatewayConfig): Promise<Map<string, GatewayCl
             execTimeoutMs: settings.upstream.execTimeoutMs,
           })
         : settings.upstream.kind === 'eks'
-          ? await eksTarget(settings.name, settings.upstream)
+          ? // Loaded only when used: the AWS SDK is large, and most gateways reach no EKS cluster.
+            await (await import('./upstream/credentials/eks.ts')).eksTarget(settings.name, settings.upstream)
           : await inClusterTarget();
     clusters.set(settings.name, {
       name: settings.name,

@@ -17,7 +17,7 @@ import { openUpstreamRequest, upstreamTarget } from './upstream-request.ts';
  */
 export function forward(identity: IdentityMapping, masking: CompiledMaskingPolicy): Handler {
   return async (ctx) => {
-    const { req, res } = ctx;
+    const { req } = ctx;
     const { cluster, path, headers } = await upstreamTarget(ctx, identity, { upgrade: false });
     if (ctx.body && (ctx.body.length > 0 || req.headers['content-length'] !== undefined))
       headers['content-length'] = String(ctx.body.length);
