@@ -13,10 +13,11 @@ import { renderKubeconfig } from '../src/kubeconfig/render.ts';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
 import { execCredentialKubeconfigUser, HOOP_GATEWAY_BIN } from './credentials/exec-credential.ts';
+import { runEksDemo } from './demo-eks.ts';
 import { clearDemoKeys } from './demo-redis.ts';
 import { untilSignal } from './serve.ts';
 
-const HELP = `usage: hoop-gateway demo [--dir DIR] [--port P] [--kube-version 1.31] [--key-prefix hoop-demo]
+const HELP = `usage: hoop-gateway demo [--dir DIR] [--port P] [--kube-version 1.31] [--key-prefix hoop-demo] [--eks]
 
 Starts, in this process: the sandbox cluster (seeded with namespaces default, payments, scratch),
 a local OpenID issuer, and the gateway with the demo policy. Writes DIR/kubeconfig (an agent in
@@ -24,6 +25,11 @@ group ai-agents) and DIR/hoop.yaml (the effective configuration), and DIR/policy
 policy) only when it is missing, so your edits survive a restart. Held calls (namespace deletes)
 and recordings need Redis: REDIS_URL, else redis://127.0.0.1:6379; the demo's keys live under
 --key-prefix and are deleted at every start (each run has a new cluster). Stop with Ctrl-C.
+
+--eks runs the AWS path instead, all on loopback: an AWS STS/EKS stand-in, the sandbox in EKS
+mode, the gateway authenticating agents by AWS IAM and reaching the cluster with its own IAM
+identity. Writes DIR/kubeconfig-eks, whose user runs the real \`aws eks get-token\` (the AWS CLI
+must be installed). No recordings in that mode; held namespace deletes use Redis as above.
 `;
 
 const DEMO_POLICY = fileURLToPath(new URL('../examples/demo-policy.yaml', import.meta.url));
@@ -40,6 +46,7 @@ export async function run(args: string[]): Promise<number> {
       port: { type: 'string', default: '8443' },
       'kube-version': { type: 'string', default: '1.33' },
       'key-prefix': { type: 'string', default: 'hoop-demo' },
+      eks: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
@@ -53,6 +60,11 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`--port: not a port: ${values.port}`);
   const dir = resolve(values.dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (values.eks) {
+    const policyFile = join(dir, 'policy.yaml');
+    await writePolicyIfMissing(policyFile);
+    return runEksDemo({ dir, port, kubeVersion: values['kube-version'], policyFile });
+  }
 
   const sandbox = await startSandbox({ kubeVersion: values['kube-version'], seed: true });
   await writeFile(join(dir, 'upstream.kubeconfig'), sandbox.kubeconfig(), { mode: 0o600 });

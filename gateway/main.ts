@@ -9,6 +9,8 @@ import { evaluate } from '../src/policy/evaluate.ts';
 import { loadOrCreateLocalTls } from '../src/tls/local-ca.ts';
 import { startApprovals } from './approvals/start.ts';
 import { createAuthenticator } from './authn/authenticator.ts';
+import { createAwsAuthenticator } from './authn/aws/aws-authenticator.ts';
+import { routeTokens } from './authn/token-router.ts';
 import { startRecording } from './recording/start.ts';
 import type { GatewayCluster, GatewayRuntime } from './runtime.ts';
 import { createGatewayServer, type TlsMaterial } from './server.ts';
@@ -52,8 +54,13 @@ async function clustersFor(config: GatewayConfig): Promise<Map<string, GatewayCl
   for (const settings of config.clusters) {
     const target =
       settings.upstream.kind === 'kubeconfig'
-        ? await kubeconfigTarget(settings.upstream.path, settings.upstream.context)
-        : await inClusterTarget();
+        ? await kubeconfigTarget(settings.upstream.path, settings.upstream.context, {
+            execTimeoutMs: settings.upstream.execTimeoutMs,
+          })
+        : settings.upstream.kind === 'eks'
+          ? // Loaded only when used: the AWS SDK is large, and most gateways reach no EKS cluster.
+            await (await import('./upstream/credentials/eks.ts')).eksTarget(settings.name, settings.upstream)
+          : await inClusterTarget();
     clusters.set(settings.name, {
       name: settings.name,
       target,
@@ -79,7 +86,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const clusters = await clustersFor(config);
   const runtime: GatewayRuntime = {
     clusters,
-    authenticator,
+    authenticator: routeTokens({
+      oidc: config.issuers.length > 0 ? authenticator : undefined,
+      aws: config.aws ? createAwsAuthenticator(config.aws) : undefined,
+    }),
     policy: { evaluate: (input) => evaluate(config.policy, input), compiled: config.policy },
     identity: config.identity,
     masking: config.masking,

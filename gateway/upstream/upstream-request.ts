@@ -24,11 +24,12 @@ export async function upstreamTarget(
   options: { upgrade: boolean },
 ): Promise<UpstreamTarget> {
   const cluster = clusterFrom(ctx);
+  const caller = callerFrom(ctx);
   const headers = upstreamRequestHeaders(
     ctx.req,
-    callerFrom(ctx),
+    caller,
     identity,
-    await cluster.target.authorization(),
+    await cluster.target.authorization(caller),
     options,
   );
   return { cluster, path: upstreamPath(cluster, ctx.clusterPath ?? '/', ctx.rawQuery ?? ''), headers };

@@ -9,8 +9,8 @@ import type { CallerSnapshot } from './review.types.ts';
  */
 
 /**
- * Claims worth showing an approver by default: CI provenance (GitHub Actions and GitLab names)
- * and client identity. Deployments extend or replace it (`claimAllowlist`).
+ * Claims worth showing an approver by default: CI provenance (GitHub Actions and GitLab names),
+ * client identity, and an AWS agent's ARN. Deployments extend or replace it (`claimAllowlist`).
  */
 export const DEFAULT_CLAIM_ALLOWLIST: readonly string[] = [
   'actor',
@@ -27,6 +27,10 @@ export const DEFAULT_CLAIM_ALLOWLIST: readonly string[] = [
   'client_id',
   'email',
   'name',
+  // AWS IAM agents (gateway/authn/aws/arn-mapping.ts): the role or user ARN and the session.
+  'arn',
+  'accountId',
+  'sessionName',
 ];
 
 /** Longest claim value copied; longer strings are cut, so a blob can never ride along. */

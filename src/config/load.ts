@@ -8,7 +8,9 @@ import { type CompiledMaskingPolicy, compileMaskingPolicy } from '../masking/pol
 import { policyOfConfig } from '../policy/load-file.ts';
 import type { CompiledPolicy } from '../policy/policy.types.ts';
 import { type ApprovalsSettings, resolveApprovals } from './approvals.ts';
+import type { AwsAuthenticationConfig } from './aws-authentication.ts';
 import { type ConnectionSettings, resolveConnections } from './connections.ts';
+import type { EksClusterConfig } from './eks-cluster.ts';
 import { expandEnv } from './env-expand.ts';
 import { type RecordingSettings, resolveRecording } from './recording.ts';
 import { configSchema, durationMs, type RawConfig } from './schema.ts';
@@ -17,7 +19,10 @@ import { resolveSlack, type SlackSettings } from './slack.ts';
 /** One cluster with its upstream source resolved to absolute paths. */
 export interface ClusterSettings {
   name: string;
-  upstream: { kind: 'kubeconfig'; path: string; context: string | undefined } | { kind: 'inCluster' };
+  upstream:
+    | { kind: 'kubeconfig'; path: string; context: string | undefined; execTimeoutMs: number }
+    | { kind: 'inCluster' }
+    | ({ kind: 'eks' } & EksClusterConfig);
   upstreamTimeoutMs: number;
 }
 
@@ -33,6 +38,8 @@ export interface GatewayConfig {
   tls: { certFile: string; keyFile: string } | undefined;
   tlsHosts: string[];
   issuers: IssuerConfig[];
+  /** `authentication.aws`: agents authenticated by AWS IAM, or undefined. */
+  aws: AwsAuthenticationConfig | undefined;
   identity: RawConfig['identity'];
   clusters: ClusterSettings[];
   policy: CompiledPolicy;
@@ -111,8 +118,11 @@ export async function loadConfigFile(
             kind: 'kubeconfig',
             path: resolve(dir, cluster.kubeconfig.path),
             context: cluster.kubeconfig.context,
+            execTimeoutMs: durationMs(cluster.kubeconfig.execTimeout ?? '30s'),
           }
-        : { kind: 'inCluster' },
+        : cluster.eks
+          ? { kind: 'eks', ...cluster.eks }
+          : { kind: 'inCluster' },
       upstreamTimeoutMs: cluster.upstreamTimeout
         ? durationMs(cluster.upstreamTimeout)
         : DEFAULT_UPSTREAM_TIMEOUT_MS,
@@ -133,6 +143,7 @@ export async function loadConfigFile(
       : undefined,
     tlsHosts: raw.tlsHosts,
     issuers: raw.authentication.issuers as IssuerConfig[],
+    aws: raw.authentication.aws,
     identity: raw.identity,
     clusters,
     policy,

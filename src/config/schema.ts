@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { identityValueProblem } from '../authn/identity-value.ts';
 import { approvalsSchema } from './approvals.ts';
+import { awsAuthenticationSchema } from './aws-authentication.ts';
 import { connectionsSchema } from './connections.ts';
+import { eksClusterSchema } from './eks-cluster.ts';
 import { recordingSchema } from './recording.ts';
 import { slackSchema } from './slack.ts';
 
@@ -30,6 +32,8 @@ const upstreamKubeconfig = z.strictObject({
   path: z.string().min(1),
   /** Context to use; the kubeconfig's current-context when omitted. */
   context: z.string().min(1).optional(),
+  /** How long an exec credential plugin (e.g. `aws eks get-token`) may run; default 30s. */
+  execTimeout: duration.optional(),
 });
 
 const clusterSchema = z
@@ -39,12 +43,17 @@ const clusterSchema = z
       .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS label: lowercase letters, digits and "-"'),
     kubeconfig: upstreamKubeconfig.optional(),
     inCluster: z.boolean().optional(),
+    /** An EKS cluster, reached with the gateway's AWS identity (eks-cluster.ts). */
+    eks: eksClusterSchema.optional(),
     /** Seconds to wait for upstream response headers before answering 504. */
     upstreamTimeout: duration.optional(),
   })
-  .refine((c) => Number(Boolean(c.kubeconfig)) + Number(Boolean(c.inCluster)) === 1, {
-    message: 'set exactly one upstream credential source: kubeconfig or inCluster',
-  });
+  .refine(
+    (c) => Number(Boolean(c.kubeconfig)) + Number(Boolean(c.inCluster)) + Number(Boolean(c.eks)) === 1,
+    {
+      message: 'set exactly one upstream credential source: kubeconfig, inCluster or eks',
+    },
+  );
 
 export const configSchema = z.strictObject({
   listen: z
@@ -67,9 +76,15 @@ export const configSchema = z.strictObject({
     .optional(),
   /** Extra host names and IPs for the generated serving certificate. */
   tlsHosts: z.array(z.string().min(1)).default([]),
-  authentication: z.strictObject({
-    issuers: z.array(z.unknown()).min(1, 'configure at least one OIDC issuer'),
-  }),
+  authentication: z
+    .strictObject({
+      issuers: z.array(z.unknown()).default([]),
+      /** Agents authenticated by AWS IAM (aws-authentication.ts). */
+      aws: awsAuthenticationSchema.optional(),
+    })
+    .refine((a) => a.issuers.length > 0 || a.aws !== undefined, {
+      message: 'configure at least one OIDC issuer (issuers) or AWS IAM authentication (aws)',
+    }),
   identity: z
     .strictObject({
       /** Prefix for Impersonate-User, so cluster RBAC and audit can tell agents from people. */

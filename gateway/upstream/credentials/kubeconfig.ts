@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../src/errors.ts';
+import { execConfigSchema, execCredentialSource } from './exec-credential.ts';
 import { fileTokenSource } from './token-source.ts';
 import type { UpstreamTarget } from './types.ts';
 
@@ -21,6 +22,7 @@ const userEntry = z.object({
   'client-certificate-data': z.string().optional(),
   'client-key': z.string().optional(),
   'client-key-data': z.string().optional(),
+  exec: execConfigSchema.optional(),
 });
 const contextEntry = z.object({ cluster: z.string(), user: z.string() });
 
@@ -33,10 +35,15 @@ const kubeconfigSchema = z.object({
 
 /**
  * Builds an upstream target from a kubeconfig file and context: server URL, CA, token or token
- * file, client certificate. Exec plugins and auth-provider entries are not supported here (the
- * gateway must not run arbitrary commands from a config file); EKS has its own source.
+ * file, client certificate, or an exec credential plugin (exec-credential.ts: e.g.
+ * `aws eks get-token`, run as kubectl runs it, its token cached until it expires or the cluster
+ * answers 401). auth-provider entries are not supported; EKS also has its own source (eks.ts).
  */
-export async function kubeconfigTarget(path: string, contextName?: string): Promise<UpstreamTarget> {
+export async function kubeconfigTarget(
+  path: string,
+  contextName?: string,
+  options: { execTimeoutMs?: number } = {},
+): Promise<UpstreamTarget> {
   const base = dirname(path);
   const field = `kubeconfig ${path}`;
   let text: string;
@@ -76,13 +83,29 @@ export async function kubeconfigTarget(path: string, contextName?: string): Prom
 
   const staticToken = user.token;
   const tokenFromFile = user.tokenFile ? fileTokenSource(resolve(base, user.tokenFile)) : undefined;
+  const exec =
+    user.exec && !staticToken && !tokenFromFile
+      ? execCredentialSource(user.exec, {
+          baseDir: base,
+          timeoutMs: options.execTimeoutMs ?? 30_000,
+          cluster: {
+            server: cluster.server,
+            ...(ca ? { 'certificate-authority-data': ca.toString('base64') } : {}),
+            ...(cluster['tls-server-name'] ? { 'tls-server-name': cluster['tls-server-name'] } : {}),
+          },
+        })
+      : undefined;
   return {
     baseUrl: new URL(cluster.server),
     agent,
     authorization: async () => {
       if (staticToken) return `Bearer ${staticToken}`;
       if (tokenFromFile) return `Bearer ${await tokenFromFile()}`;
+      if (exec) return `Bearer ${await exec.token()}`;
       return undefined;
+    },
+    rejected: (authorization) => {
+      if (exec && authorization.startsWith('Bearer ')) exec.invalidate(authorization.slice('Bearer '.length));
     },
     close: () => agent.destroy(),
   };

@@ -13,6 +13,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createCertificateAuthority, issueServingCertificate } from '../../../src/tls/local-ca.ts';
+import { createEksAuthenticator, type EksModeOptions } from './aws/eks-authenticator.ts';
 import { bootstrapCluster } from './bootstrap.ts';
 import { startControllers } from './controllers/run.ts';
 import type { Cluster } from './http/context.ts';
@@ -41,6 +42,11 @@ export interface SandboxOptions {
   logFollowIntervalMs?: number;
   /** Change events kept for watches resuming from a resourceVersion (default 5000). */
   watchHistoryLimit?: number;
+  /**
+   * EKS mode: authenticate `k8s-aws-v1.` tokens through the STS stand-in, as EKS does, instead
+   * of the one bearer token (aws/eks-authenticator.ts).
+   */
+  eks?: EksModeOptions;
 }
 
 export interface Sandbox {
@@ -88,7 +94,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const requests: RecordedRequest[] = [];
   const info = { kubeVersion, address: '' };
-  const deps = { cluster, token, requests, info };
+  const deps = {
+    cluster,
+    token,
+    requests,
+    info,
+    eks: options.eks ? createEksAuthenticator(options.eks) : undefined,
+  };
   const server = createServer({ cert: serving.certPem, key: serving.keyPem }, createRequestHandler(deps));
   const upgraded = new Set<Duplex>();
   const onUpgrade = createUpgradeHandler(deps);

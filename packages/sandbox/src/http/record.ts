@@ -24,6 +24,8 @@ export interface RecordedRequest {
     contentType?: string;
     userAgent?: string;
   };
+  /** In EKS mode: who the bearer token authenticated (the gateway's mapped user). */
+  user?: string;
   /** Milliseconds since the epoch when the request arrived. */
   at: number;
 }

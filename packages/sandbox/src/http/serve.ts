@@ -9,19 +9,22 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type KubeStatus, kubeStatus } from '../../../../src/errors.ts';
+import type { EksAuthenticator } from '../aws/eks-authenticator.ts';
 import { notFound } from '../errors.ts';
 import { handleNonResource, PUBLIC_PATHS, type ServerInfo } from '../handlers/non-resource.ts';
 import { handleStreamUpgrade } from '../streams/index.ts';
 import { serveWatchWebSocket } from '../streams/watch-websocket.ts';
 import type { Cluster, HandlerContext } from './context.ts';
 import { dispatchResource, STREAM_SUBRESOURCES } from './dispatch.ts';
-import { authorizationOf, type RecordedRequest, recordRequest } from './record.ts';
+import { type AuthorizationState, authorizationOf, type RecordedRequest, recordRequest } from './record.ts';
 import { sendError, sendJson, statusOf } from './respond.ts';
 import { type ResourceRoute, routeRequest } from './route.ts';
 
 export interface ServeDeps {
   cluster: Cluster;
   token: string;
+  /** EKS mode: `k8s-aws-v1.` tokens verified through STS instead of the one token. */
+  eks?: EksAuthenticator | undefined;
   requests: RecordedRequest[];
   info: ServerInfo;
 }
@@ -36,11 +39,21 @@ interface Admitted {
 }
 
 /** Records, authenticates and classifies (throwing NotFound for unknown resource paths). */
-function admit(deps: ServeDeps, req: IncomingMessage): Admitted | { refused: KubeStatus } {
+async function admit(deps: ServeDeps, req: IncomingMessage): Promise<Admitted | { refused: KubeStatus }> {
   // Concatenated rather than resolved against a base, so `//x/y` stays a path (and is refused).
   const url = new URL(`https://sandbox.invalid${req.url ?? '/'}`);
-  const authorization = authorizationOf(req, deps.token);
-  deps.requests.push(recordRequest(req, url, authorization));
+  let authorization: AuthorizationState;
+  let user: string | undefined;
+  if (deps.eks) {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    user = token ? (await deps.eks(token))?.username : undefined;
+    authorization = !req.headers.authorization ? 'missing' : user ? 'valid' : 'invalid';
+  } else {
+    authorization = authorizationOf(req, deps.token);
+  }
+  const recorded = recordRequest(req, url, authorization);
+  if (user) recorded.user = user;
+  deps.requests.push(recorded);
   const open = PUBLIC_PATHS.has(url.pathname) && authorization !== 'invalid';
   if (authorization !== 'valid' && !open) return { refused: unauthorized() };
   const routed = routeRequest(req.method ?? 'GET', url.pathname, url.searchParams);
@@ -83,7 +96,7 @@ export function createRequestHandler(deps: ServeDeps): (req: IncomingMessage, re
   return (req, res) => {
     void (async () => {
       try {
-        const admitted = admit(deps, req);
+        const admitted = await admit(deps, req);
         if ('refused' in admitted) return sendJson(res, 401, admitted.refused);
         const { route, url, path } = admitted;
         if (!route) return handleNonResource(req, res, path, deps.info);
@@ -127,22 +140,31 @@ export function createUpgradeHandler(
   deps: ServeDeps,
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
-    try {
-      const admitted = admit(deps, req);
-      if ('refused' in admitted) return refuseSocket(socket, admitted.refused);
-      const { route, url } = admitted;
-      if (route && isWebSocketWatch(req, route)) {
-        const ctx = { req, route, query: url.searchParams, cluster: deps.cluster };
-        return serveWatchWebSocket(ctx, req, socket, head);
-      }
-      if (route?.type.resource !== 'pods' || !STREAM_SUBRESOURCES.has(route.subresource)) {
-        const message =
-          'upgrade is only supported for pods/exec, pods/attach, pods/portforward and watches over WebSocket';
-        return refuseSocket(socket, kubeStatus(400, 'BadRequest', message));
-      }
-      startStream(deps, req, socket, head, route, url);
-    } catch (error) {
-      refuseSocket(socket, statusOf(error).status);
-    }
+    void serveUpgrade(deps, req, socket, head);
   };
+}
+
+async function serveUpgrade(
+  deps: ServeDeps,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
+  try {
+    const admitted = await admit(deps, req);
+    if ('refused' in admitted) return refuseSocket(socket, admitted.refused);
+    const { route, url } = admitted;
+    if (route && isWebSocketWatch(req, route)) {
+      const ctx = { req, route, query: url.searchParams, cluster: deps.cluster };
+      return serveWatchWebSocket(ctx, req, socket, head);
+    }
+    if (route?.type.resource !== 'pods' || !STREAM_SUBRESOURCES.has(route.subresource)) {
+      const message =
+        'upgrade is only supported for pods/exec, pods/attach, pods/portforward and watches over WebSocket';
+      return refuseSocket(socket, kubeStatus(400, 'BadRequest', message));
+    }
+    startStream(deps, req, socket, head, route, url);
+  } catch (error) {
+    refuseSocket(socket, statusOf(error).status);
+  }
 }
