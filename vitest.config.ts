@@ -34,7 +34,17 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT } },
-      { extends: true, test: { name: 'e2e', include: ALL, exclude: UNIT } },
+      {
+        extends: true,
+        // After the run: every secret value and token the stacks held is looked for in their logs,
+        // Redis keys and archives, and in Redis as the run left it (test/support/secret-scan.ts).
+        test: {
+          name: 'e2e',
+          include: ALL,
+          exclude: UNIT,
+          globalSetup: ['test/support/secret-scan.global.ts'],
+        },
+      },
     ],
   },
 });

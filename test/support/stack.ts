@@ -12,6 +12,7 @@ import { loadConfigFile } from '../../src/config/load.ts';
 import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
 import { deleteKeys, REDIS_URL } from './redis.ts';
+import { dumpRedis, leaveEvidence, MIN_SCANNED_LENGTH, secretValues } from './secret-scan.ts';
 
 export const AUDIENCE = 'https://hoop-gateway.test';
 
@@ -61,6 +62,15 @@ export async function startStack(options: {
     seed: true,
     logFollowIntervalMs: 200,
   });
+  // Every secret value this cluster ever holds, and every token issued, for the after-run scan.
+  const secrets = new Set<string>();
+  const collect = (object: unknown): void => {
+    for (const value of secretValues(object)) secrets.add(value);
+  };
+  for (const secret of sandbox.store.list('secrets')) collect(secret);
+  sandbox.store.subscribe((event) => {
+    if (event.resource === 'secrets') collect(event.object);
+  });
   const issuer = await startOidcIssuer({ audience: AUDIENCE, clients: Object.values(AGENTS) });
   await writeFile(join(dir, 'upstream.kubeconfig'), sandbox.kubeconfig(), { mode: 0o600 });
   const config = {
@@ -95,6 +105,7 @@ export async function startStack(options: {
     clusterUrl,
     kubeconfigFor: async (clientId, cluster = 'sandbox') => {
       const token = await issuer.issueToken(clientId);
+      for (const part of token.split('.')) if (part.length >= MIN_SCANNED_LENGTH * 2) secrets.add(part);
       const path = join(dir, `${clientId}-${cluster}.kubeconfig`);
       await writeFile(
         path,
@@ -114,14 +125,21 @@ export async function startStack(options: {
       await gateway.close();
       await issuer.close();
       await sandbox.close();
-      await rm(dir, { recursive: true, force: true });
-      // Reviews, queues and recordings this stack left under its fresh prefix (when it used it).
+      // Reviews, queues and recordings this stack left under its fresh prefix (when it used it):
+      // handed to the after-run secret scan with the log and the archive, then deleted.
       const redis = createRequestConnection({ url: REDIS_URL });
       try {
         await whenReady(redis, 5000);
+        await leaveEvidence(keyPrefix, {
+          secrets,
+          logLines,
+          redisDump: await dumpRedis(redis, `${keyPrefix}:*`),
+          dataDir: join(dir, 'data'),
+        });
         await deleteKeys(redis, `${keyPrefix}:*`);
       } finally {
         redis.disconnect();
+        await rm(dir, { recursive: true, force: true });
       }
     },
   };
