@@ -15,6 +15,8 @@ export interface ProxyOverhead {
   bare: PathResult;
   gateway: PathResult;
   recording: PathResult;
+  /** The gateways of the `--compare` tree, when there is one. */
+  base?: { gateway: PathResult; recording: PathResult };
 }
 
 /**
@@ -29,6 +31,7 @@ export async function benchProxyOverhead(
   options: { connections: number; seconds: number; rounds: number },
 ): Promise<ProxyOverhead> {
   const endpoints = [env.direct, env.bare, env.gateway, env.recording];
+  if (env.base) endpoints.push(env.base.gateway, env.base.recording);
   const rounds = new Map<Endpoint, PathResult[]>(endpoints.map((e) => [e, []]));
   const once = async (endpoint: Endpoint, seconds: number): Promise<PathResult> => {
     const load = await runLoad({
@@ -56,5 +59,6 @@ export async function benchProxyOverhead(
     bare: best(env.bare),
     gateway: best(env.gateway),
     recording: best(env.recording),
+    ...(env.base ? { base: { gateway: best(env.base.gateway), recording: best(env.base.recording) } } : {}),
   };
 }

@@ -8,10 +8,14 @@
  *   npm run bench -- --only proxy       just one part: proxy, watches or masking (repeatable)
  *   npm run bench -- --profile          also write a CPU profile of each gateway (bench/profiles/)
  *                                       and print its top self-time functions
+ *   npm run bench -- --compare <rev>    also run both gateways as of git revision <rev>, in the same
+ *                                       interleaved rounds: before/after ratios from one run
  *
  * BENCH_CONNECTIONS (16) and BENCH_WATCHES (1000) override the load.
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchMasking } from './masking.ts';
@@ -25,6 +29,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     only: { type: 'string', multiple: true },
+    compare: { type: 'string' },
   },
 });
 const parts = new Set(values.only ?? ['proxy', 'watches', 'masking']);
@@ -43,8 +48,21 @@ function target(what: string, value: number, op: '>=' | '<=', bound: number, dig
   return line;
 }
 
+/** The tree at `rev` (git archive into a temporary directory, sharing this node_modules). */
+function checkout(rev: string): string {
+  const root = new URL('..', import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), 'hoop-bench-base-'));
+  execFileSync('sh', ['-c', `git -C "${root}" archive "${rev}" | tar -x -C "${dir}"`]);
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
 if (parts.has('proxy') || parts.has('watches')) {
-  const env = await startBenchEnv(profileDir ? { profileDir } : {});
+  const compareTree = values.compare ? checkout(values.compare) : undefined;
+  const env = await startBenchEnv({
+    ...(profileDir ? { profileDir } : {}),
+    ...(compareTree ? { compareTree } : {}),
+  });
   try {
     if (parts.has('watches')) {
       const w = await benchWatches(env.recording, watchCount);
@@ -90,9 +108,23 @@ if (parts.has('proxy') || parts.has('watches')) {
         ),
         '',
       );
+      if (p.base) {
+        const vs = (now: PathResult, then: PathResult) =>
+          `throughput ${fmt(now.load.requestsPerSecond / then.load.requestsPerSecond, 2)}x, CPU per request ${fmt(now.cpuUsPerRequest / then.cpuUsPerRequest, 2)}x`;
+        const { gateway, recording } = p.base;
+        out(
+          `compared with ${values.compare} (same run, same rounds):`,
+          row(gateway),
+          row(recording),
+          `  gateway now vs then: ${vs(p.gateway, gateway)}; then: ${fmt(gateway.load.requestsPerSecond / p.bare.load.requestsPerSecond, 2)} of the bare proxy`,
+          `  recording now vs then: ${vs(p.recording, recording)}; then: ${fmt(recording.load.requestsPerSecond / gateway.load.requestsPerSecond, 2)} of its gateway, CPU ${fmt(recording.cpuUsPerRequest / gateway.cpuUsPerRequest, 2)}x`,
+          '',
+        );
+      }
     }
   } finally {
     await env.close();
+    if (compareTree) rmSync(compareTree, { recursive: true, force: true });
   }
   if (profileDir) {
     for (const name of ['gateway', 'recording']) {

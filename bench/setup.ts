@@ -25,6 +25,8 @@ export interface BenchEnv {
   bare: Endpoint;
   gateway: Endpoint;
   recording: Endpoint;
+  /** With `compareTree`: the same two gateways run from that tree (an earlier commit). */
+  base?: { gateway: Endpoint; recording: Endpoint };
   close(): Promise<void>;
 }
 
@@ -37,7 +39,9 @@ const BARE_PROXY = new URL('./bare-proxy.ts', import.meta.url).pathname;
  * with recording (the shipped setting), both with one JSON log line per request as deployed.
  * With `profileDir`, each gateway writes a CPU profile there when it stops (`--cpu-prof`).
  */
-export async function startBenchEnv(options: { profileDir?: string } = {}): Promise<BenchEnv> {
+export async function startBenchEnv(
+  options: { profileDir?: string; compareTree?: string } = {},
+): Promise<BenchEnv> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-'));
   const token = randomBytes(18).toString('base64url');
   const keyPrefix = `hoop-bench-${randomBytes(4).toString('hex')}`;
@@ -55,7 +59,7 @@ export async function startBenchEnv(options: { profileDir?: string } = {}): Prom
     accessTokenTtlSeconds: 3600,
   });
   if (options.profileDir) await mkdir(options.profileDir, { recursive: true });
-  const startGateway = async (name: string, extra: Record<string, unknown>) => {
+  const startGateway = async (name: string, extra: Record<string, unknown>, tree?: string) => {
     const port = await freePort();
     const file = join(dir, `${name}.yaml`);
     await writeFile(
@@ -76,15 +80,24 @@ export async function startBenchEnv(options: { profileDir?: string } = {}): Prom
     const nodeArgs = options.profileDir
       ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
       : [];
-    const child = await startChild(['serve', '--config', file], /gateway listening/, { nodeArgs });
+    const child = await startChild(['serve', '--config', file], /gateway listening/, {
+      nodeArgs,
+      ...(tree ? { script: join(tree, 'bin', 'hoop-gateway.ts') } : {}),
+    });
     children.push(child);
     return { port, pid: child.pid! };
   };
   try {
     const plain = await startGateway('gateway', {});
-    const recorded = await startGateway('recording', {
-      recording: { redisUrl: redisUrlFromEnv(), keyPrefix },
-    });
+    const recordingConfig = { recording: { redisUrl: redisUrlFromEnv(), keyPrefix } };
+    const recorded = await startGateway('recording', recordingConfig);
+    const tree = options.compareTree;
+    const base = tree
+      ? {
+          gateway: await startGateway('base-gateway', {}, tree),
+          recording: await startGateway('base-recording', recordingConfig, tree),
+        }
+      : undefined;
     const upstream = parse(await readFile(kubeconfig, 'utf8')) as {
       clusters: Array<{ cluster: { 'certificate-authority-data': string } }>;
     };
@@ -129,6 +142,14 @@ export async function startBenchEnv(options: { profileDir?: string } = {}): Prom
       },
       gateway: gw('gateway', plain),
       recording: gw('gateway + recording', recorded),
+      ...(base
+        ? {
+            base: {
+              gateway: gw('gateway (base)', base.gateway),
+              recording: gw('recording (base)', base.recording),
+            },
+          }
+        : {}),
       async close() {
         for (const child of children.reverse()) await stopChild(child);
         await issuer.close();
