@@ -91,9 +91,8 @@ export class RecordingStore {
 
   /** The open session for `input.identity`, opened (with its `session` event) if there is none. */
   async resolve(input: OpenSessionInput): Promise<{ id: string; created: boolean }> {
-    const recent = this.#recent.get(input.identity.key);
-    if (recent && performance.now() - recent.at < this.#idleGapMs * 0.9)
-      return { id: recent.id, created: false };
+    const recent = this.recentSession(input.identity.key);
+    if (recent) return { id: recent, created: false };
     const candidate = newSessionId();
     const now = nowMs();
     const first: EventBody = {
@@ -140,6 +139,15 @@ export class RecordingStore {
     if (created === '1') this.#remember(id, { seq: 1, hash: sealed.hash });
     this.#touch(input.identity.key, id);
     return { id, created: created === '1' };
+  }
+
+  /**
+   * The session `identityKey` maps to, when this process appended to it recently enough that it
+   * cannot have closed (see `#recent`); `resolve` needs no round trip then.
+   */
+  recentSession(identityKey: string): string | undefined {
+    const recent = this.#recent.get(identityKey);
+    return recent && performance.now() - recent.at < this.#idleGapMs * 0.9 ? recent.id : undefined;
   }
 
   /**
