@@ -25,6 +25,8 @@ export interface BenchEnv {
   bare: Endpoint;
   gateway: Endpoint;
   recording: Endpoint;
+  /** With `watchGateway`: a fresh recording gateway of its own for the watch benchmark. */
+  watches?: Endpoint;
   /** With `compareTree`: the same two gateways run from that tree (an earlier commit). */
   base?: { gateway: Endpoint; recording: Endpoint };
   close(): Promise<void>;
@@ -40,7 +42,7 @@ const BARE_PROXY = new URL('./bare-proxy.ts', import.meta.url).pathname;
  * With `profileDir`, each gateway writes a CPU profile there when it stops (`--cpu-prof`).
  */
 export async function startBenchEnv(
-  options: { profileDir?: string; compareTree?: string } = {},
+  options: { profileDir?: string; compareTree?: string; watchGateway?: boolean } = {},
 ): Promise<BenchEnv> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-'));
   const token = randomBytes(18).toString('base64url');
@@ -91,6 +93,7 @@ export async function startBenchEnv(
     const plain = await startGateway('gateway', {});
     const recordingConfig = { recording: { redisUrl: redisUrlFromEnv(), keyPrefix } };
     const recorded = await startGateway('recording', recordingConfig);
+    const watches = options.watchGateway ? await startGateway('watches', recordingConfig) : undefined;
     const tree = options.compareTree;
     const base = tree
       ? {
@@ -142,6 +145,7 @@ export async function startBenchEnv(
       },
       gateway: gw('gateway', plain),
       recording: gw('gateway + recording', recorded),
+      ...(watches ? { watches: gw('gateway + recording (watches)', watches) } : {}),
       ...(base
         ? {
             base: {
