@@ -1,8 +1,10 @@
 /**
  * Child process of the masking benchmark: streams a generated SecretList of `items` Secrets
  * through either the response masker or a plain PassThrough into a sink that drops it, then
- * prints `{"peakRssMb":…,"bytes":…,"masked":…}`. A separate process per variant, so each peak RSS
- * is that variant's own and not left over from the other.
+ * prints `{"peakRssMb":…,"startRssMb":…,"bytes":…,"masked":…}`. A separate process per variant,
+ * so each peak RSS is that variant's own and not left over from the other; `startRssMb` is the
+ * RSS once everything is loaded, before the first byte, so peak minus start is what streaming
+ * the body cost.
  *
  * Usage: node bench/masking-rss.ts <masker|passthrough> <items>
  */
@@ -32,10 +34,11 @@ async function main(): Promise<void> {
       callback();
     },
   });
+  const startRssMb = process.memoryUsage.rss() / (1024 * 1024);
   await pipeline(Readable.from(secretListChunks(Number(itemsArg))), masker ?? new PassThrough(), sink);
   const masked = masker?.maskedCount() ?? 0;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ peakRssMb, bytes, masked })}\n`);
+  process.stdout.write(`${JSON.stringify({ peakRssMb, startRssMb, bytes, masked })}\n`);
 }
 
 await main();

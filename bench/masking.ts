@@ -25,10 +25,20 @@ const RUNS = 3;
 export interface MaskingBenchResult {
   mbPerSecond: number;
   passthroughMbPerSecond: number;
+  /**
+   * JSON.parse plus JSON.stringify of every item alone, on the same bytes: the most a masker that
+   * parses each item and writes it back can reach on this machine right now.
+   */
+  parseStringifyMbPerSecond: number;
   /** Masked throughput as a fraction of passthrough throughput. */
   ratio: number;
+  /** The body's size, MB. */
+  bodyMb: number;
   peakRssMb: number;
   passthroughPeakRssMb: number;
+  /** Peak RSS minus the RSS before the first byte (what streaming the body cost), MB. */
+  streamingRssMb: number;
+  passthroughStreamingRssMb: number;
 }
 
 const MB = 1024 * 1024;
@@ -47,12 +57,15 @@ async function timeThrough(chunks: readonly Buffer[], makeTransform: () => Trans
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-async function peakRss(variant: 'masker' | 'passthrough', items: number): Promise<number> {
+async function peakRss(
+  variant: 'masker' | 'passthrough',
+  items: number,
+): Promise<{ peakRssMb: number; startRssMb: number }> {
   const child = fileURLToPath(new URL('./masking-rss.ts', import.meta.url));
   const { stdout } = await promisify(execFile)(process.execPath, [child, variant, String(items)], {
     maxBuffer: 1024 * 1024,
   });
-  return (JSON.parse(stdout) as { peakRssMb: number }).peakRssMb;
+  return JSON.parse(stdout) as { peakRssMb: number; startRssMb: number };
 }
 
 export async function benchMasking(): Promise<MaskingBenchResult> {
@@ -75,15 +88,28 @@ export async function benchMasking(): Promise<MaskingBenchResult> {
     passthrough = Math.min(passthrough, await timeThrough(chunks, () => new PassThrough()));
     masked = Math.min(masked, await timeThrough(chunks, masker));
   }
+  const body = Buffer.concat(chunks).toString('utf8');
+  const itemTexts = (JSON.parse(body) as { items: unknown[] }).items.map((item) => JSON.stringify(item));
+  let parseStringify = Number.POSITIVE_INFINITY;
+  for (let run = 0; run < RUNS; run++) {
+    const started = process.hrtime.bigint();
+    for (const text of itemTexts) JSON.stringify(JSON.parse(text));
+    parseStringify = Math.min(parseStringify, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  itemTexts.length = 0;
   chunks.length = 0;
-  const peakRssMb = await peakRss('masker', items);
-  const passthroughPeakRssMb = await peakRss('passthrough', items);
+  const rss = await peakRss('masker', items);
+  const passthroughRss = await peakRss('passthrough', items);
   return {
+    bodyMb: round(megabytes),
+    peakRssMb: round(rss.peakRssMb),
+    passthroughPeakRssMb: round(passthroughRss.peakRssMb),
+    streamingRssMb: round(rss.peakRssMb - rss.startRssMb),
+    passthroughStreamingRssMb: round(passthroughRss.peakRssMb - passthroughRss.startRssMb),
     mbPerSecond: round(megabytes / masked),
     passthroughMbPerSecond: round(megabytes / passthrough),
+    parseStringifyMbPerSecond: round(megabytes / parseStringify),
     ratio: Math.round((passthrough / masked) * 1000) / 1000,
-    peakRssMb: round(peakRssMb),
-    passthroughPeakRssMb: round(passthroughPeakRssMb),
   };
 }
 

@@ -18,15 +18,17 @@ export function freePort(): Promise<number> {
 /**
  * Runs `hoop-gateway <args>` as a child process and resolves once a line of its output matches
  * `ready` — so the benchmark measures the gateway in its own process, as deployed, and can read
- * that process's CPU time.
+ * that process's CPU time. `nodeArgs` go to node itself (e.g. `--cpu-prof`).
  */
 export function startChild(
   args: string[],
   ready: RegExp,
-  env: NodeJS.ProcessEnv = process.env,
+  options: { nodeArgs?: string[]; script?: string } = {},
 ): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script ?? BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`timed out starting ${args[0]}: ${seen}`)), 30_000);
     const onData = (chunk: Buffer) => {
@@ -57,4 +59,11 @@ export async function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/** Resident set size of a process, in KiB, from /proc. */
+export async function rssKb(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }

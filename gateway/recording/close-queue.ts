@@ -71,6 +71,11 @@ export class CloseQueue {
     }
   }
 
+  /** True when this process has scheduled the session's close job already. */
+  isScheduled(sessionId: string): boolean {
+    return this.#scheduled.has(sessionId);
+  }
+
   /** Schedules the session's close job once per process (BullMQ ignores a second add). */
   async ensureScheduled(sessionId: string): Promise<void> {
     if (this.#scheduled.has(sessionId)) return;

@@ -55,6 +55,10 @@ export class RequestRecording {
     ctx: RequestContext,
     identity: SessionIdentity,
   ): Promise<string> {
+    // The common case: this process appended to the session a moment ago, so it is open and its
+    // close job is scheduled; no caller snapshot to build, no round trip.
+    const recent = runtime.store.recentSession(identity.key);
+    if (recent !== undefined && runtime.closeQueue.isScheduled(recent)) return recent;
     const userAgent = ctx.req.headers['user-agent'];
     const { id } = await runtime.store.resolve({
       identity,

@@ -45,14 +45,31 @@ function base32(bytes: Uint8Array, length: number): string {
   return out;
 }
 
+/**
+ * Random bytes for ids, drawn from a pool filled 4 KiB at a time: one `randomBytes` call per
+ * request id showed in the recording gateway's profile, and the pool makes it one per ~800.
+ */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
+function random(length: number): Uint8Array {
+  if (poolAt + length > pool.length) {
+    pool = randomBytes(4096);
+    poolAt = 0;
+  }
+  const bytes = pool.subarray(poolAt, poolAt + length);
+  poolAt += length;
+  return bytes;
+}
+
 /** A new session id, e.g. `s-7k2m9xq4ad`. */
 export function newSessionId(): string {
-  return `s-${base32(randomBytes(7), 10)}`;
+  return `s-${base32(random(7), 10)}`;
 }
 
 /** A new request id, e.g. `r-3fq8z1wy`. */
 export function newRequestId(): string {
-  return `r-${base32(randomBytes(5), 8)}`;
+  return `r-${base32(random(5), 8)}`;
 }
 
 /** True for something shaped like a session id (CLI and bot input checks). */

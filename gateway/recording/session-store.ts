@@ -72,7 +72,7 @@ export class RecordingStore {
   readonly #readyMs: number;
   /** Last known tail per session, and the queue of appends in flight from this process. */
   readonly #tails = new Map<string, { seq: number; hash: string }>();
-  readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #queues = new Map<string, SessionQueue>();
   /**
    * Identity key → session id, with when this process last appended to it. While that is less
    * than the idle gap ago, the mapping in Redis cannot have expired and the session cannot have
@@ -91,9 +91,8 @@ export class RecordingStore {
 
   /** The open session for `input.identity`, opened (with its `session` event) if there is none. */
   async resolve(input: OpenSessionInput): Promise<{ id: string; created: boolean }> {
-    const recent = this.#recent.get(input.identity.key);
-    if (recent && performance.now() - recent.at < this.#idleGapMs * 0.9)
-      return { id: recent.id, created: false };
+    const recent = this.recentSession(input.identity.key);
+    if (recent) return { id: recent, created: false };
     const candidate = newSessionId();
     const now = nowMs();
     const first: EventBody = {
@@ -143,9 +142,25 @@ export class RecordingStore {
   }
 
   /**
+   * The session `identityKey` maps to, when this process appended to it recently enough that it
+   * cannot have closed (see `#recent`); `resolve` needs no round trip then.
+   */
+  recentSession(identityKey: string): string | undefined {
+    const recent = this.#recent.get(identityKey);
+    return recent && performance.now() - recent.at < this.#idleGapMs * 0.9 ? recent.id : undefined;
+  }
+
+  /**
    * Appends one event to session `id` (whose identity maps through `identityKey`). Resolves with
    * the event's sequence number and hash, or `closed` when the session closed meanwhile (the
-   * caller resolves again and records into the new session).
+   * caller resolves again and records into the new session); resolves only once the event is in
+   * Redis.
+   *
+   * Group commit: an append to a session with no append in flight from this process is sent at
+   * once; appends that arrive while one is in flight wait for it and then go together, sealed in
+   * arrival order on one chain, in one script call. So concurrent requests of one session cost
+   * one Redis round trip per batch instead of one each, and the order within the session is the
+   * order of the calls here.
    */
   append(
     id: string,
@@ -153,51 +168,71 @@ export class RecordingStore {
     body: EventBody,
     updates: MetaUpdates = {},
   ): Promise<AppendOutcome> {
-    const previous = this.#queues.get(id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.#appendNow(id, identityKey, body, updates));
-    this.#queues.set(id, next);
-    void next
-      .finally(() => {
-        if (this.#queues.get(id) === next) this.#queues.delete(id);
-      })
-      .catch(() => undefined);
-    return next;
+    return new Promise<AppendOutcome>((resolve, reject) => {
+      let queue = this.#queues.get(id);
+      if (!queue) {
+        queue = { waiting: [], running: undefined };
+        this.#queues.set(id, queue);
+      }
+      queue.waiting.push({ identityKey, body, updates, resolve, reject });
+      queue.running ??= this.#pump(id, queue);
+    });
   }
 
-  async #appendNow(
-    id: string,
-    identityKey: string,
-    body: EventBody,
-    updates: MetaUpdates,
-  ): Promise<AppendOutcome> {
+  /** Sends a session's waiting appends, a batch at a time, until none is left. */
+  async #pump(id: string, queue: SessionQueue): Promise<void> {
+    while (queue.waiting.length > 0) {
+      const batch = takeBatch(queue.waiting);
+      try {
+        const outcomes = await this.#appendBatch(id, batch);
+        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outcomes[i]!);
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    }
+    queue.running = undefined;
+    if (this.#queues.get(id) === queue) this.#queues.delete(id);
+  }
+
+  async #appendBatch(id: string, batch: readonly PendingAppend[]): Promise<AppendOutcome[]> {
+    const identityKey = batch[0]!.identityKey;
+    const updates = mergeUpdates(batch);
     let tail = this.#tails.get(id) ?? { seq: -1, hash: '' };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const ts = nowMs();
-      const sealed = sealEvent({ ...body, v: 1, seq: tail.seq + 1, prev: tail.hash, ts, by: this.replica });
+      const args: Array<string | number> = [];
+      const appended: Array<{ seq: number; hash: string }> = [];
+      let ts = 0;
+      let prev = tail.hash;
+      for (let i = 0; i < batch.length; i++) {
+        ts = nowMs();
+        const seq = tail.seq + 1 + i;
+        const sealed = sealEvent({ ...batch[i]!.body, v: 1, seq, prev, ts, by: this.replica });
+        args.push(sealed.line, sealed.hash);
+        appended.push({ seq, hash: sealed.hash });
+        prev = sealed.hash;
+      }
       const { head: reply } = await withRecordingRedis(this.#redis, this.#readyMs, () =>
         this.#scripts.hoopRecAppend(
           this.keys.meta(id),
           this.keys.events(id),
           this.keys.mapping(identityKey),
           tail.seq,
-          sealed.line,
-          sealed.hash,
           Math.floor(ts),
           this.#idleGapMs,
           id,
-          JSON.stringify({ incr: updates.incr ?? {}, set: updates.set ?? {} }),
+          updates,
+          ...args,
         ),
       );
       if (reply[0] === 'ok') {
-        const appended = { seq: tail.seq + 1, hash: sealed.hash };
-        this.#remember(id, appended);
+        this.#remember(id, appended[appended.length - 1]!);
         this.#touch(identityKey, id);
-        return { kind: 'ok', ...appended };
+        return appended.map((a) => ({ kind: 'ok', ...a }));
       }
       if (reply[0] === 'closed') {
         this.#tails.delete(id);
         if (this.#recent.get(identityKey)?.id === id) this.#recent.delete(identityKey);
-        return { kind: 'closed' };
+        return batch.map(() => ({ kind: 'closed' }));
       }
       tail = { seq: Number(reply[1]), hash: reply[2] ?? '' };
       // Another replica won the race: back off a random moment so the two do not collide in step.
@@ -226,6 +261,72 @@ export class RecordingStore {
 
   /** Waits for this process's queued appends (shutdown, tests). */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.#queues.values()]);
+    await Promise.allSettled([...this.#queues.values()].map((queue) => queue.running));
   }
+}
+
+interface PendingAppend {
+  identityKey: string;
+  body: EventBody;
+  updates: MetaUpdates;
+  resolve: (outcome: AppendOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/** One session's appends from this process: those waiting, and the pump sending them. */
+interface SessionQueue {
+  waiting: PendingAppend[];
+  running: Promise<void> | undefined;
+}
+
+/** At most this many events, or about this many bytes of event bodies, in one script call. */
+const MAX_BATCH_EVENTS = 64;
+const MAX_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * Takes the next batch off the front of `waiting`: in order, all with the first one's identity
+ * key (the mapping the script refreshes), bounded in count and roughly in size (at least one).
+ */
+function takeBatch(waiting: PendingAppend[]): PendingAppend[] {
+  const key = waiting[0]!.identityKey;
+  let n = 0;
+  let bytes = 0;
+  while (n < waiting.length && n < MAX_BATCH_EVENTS && waiting[n]!.identityKey === key) {
+    bytes += approximateSize(waiting[n]!.body);
+    if (n > 0 && bytes > MAX_BATCH_BYTES) break;
+    n++;
+  }
+  return waiting.splice(0, n);
+}
+
+/** Roughly how large an event's line is: its recorded body or stream frames dominate. */
+function approximateSize(body: EventBody): number {
+  const event = body as { body?: { size?: number }; frames?: ReadonlyArray<readonly unknown[]> };
+  let size = 512 + (event.body?.size ?? 0);
+  for (const frame of event.frames ?? []) size += String(frame[2] ?? '').length;
+  return size;
+}
+
+/** The batch's meta updates as one: counters summed (zero sums left out), fields last-wins. */
+function mergeUpdates(batch: readonly PendingAppend[]): string {
+  if (batch.length === 1) {
+    const { incr, set } = batch[0]!.updates;
+    if (!incr && !set) return '';
+    return JSON.stringify({ incr: incr ?? {}, set: set ?? {} });
+  }
+  const incr: Record<string, number> = {};
+  const set: Record<string, string> = {};
+  let any = false;
+  for (const { updates } of batch) {
+    for (const [field, delta] of Object.entries(updates.incr ?? {})) incr[field] = (incr[field] ?? 0) + delta;
+    for (const [field, value] of Object.entries(updates.set ?? {})) {
+      set[field] = value;
+      any = true;
+    }
+  }
+  for (const [field, delta] of Object.entries(incr)) {
+    if (delta === 0) delete incr[field];
+    else any = true;
+  }
+  return any ? JSON.stringify({ incr, set }) : '';
 }

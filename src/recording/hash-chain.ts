@@ -18,18 +18,36 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** JSON with object keys sorted at every level and no whitespace: one text per value. */
+/**
+ * JSON with object keys sorted at every level and no whitespace: one text per value. Keys sort by
+ * UTF-16 code units (`Array.prototype.sort`'s default order, the same as `<` on strings); members
+ * whose value is `undefined` are left out and `undefined` in an array is `null`, as in
+ * `JSON.stringify`. Written as plain loops: it runs on every recorded event.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
     const text = JSON.stringify(value);
     if (text === undefined) throw new TypeError(`cannot serialise ${typeof value} canonically`);
     return text;
   }
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, item]) => item !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += canonicalJson(value[i] ?? null);
+    }
+    return `${out}]`;
+  }
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object).sort();
+  let out = '{';
+  for (const key of keys) {
+    const item = object[key];
+    if (item === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return `${out}}`;
 }
 
 /** The `prev` of a session's first event. */
@@ -43,16 +61,20 @@ export function genesisHash(sessionId: string): string {
  * body is not walked twice (this ran on every recorded request and showed in the profile).
  */
 export function sealEvent(event: Record<string, unknown>): { hash: string; line: string } {
-  const members = Object.entries(event)
-    .filter(([key, item]) => key !== 'hash' && item !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, item]) => ({ key, text: `${JSON.stringify(key)}:${canonicalJson(item)}` }));
-  const hash = sha256Hex(`{${members.map((m) => m.text).join(',')}}`);
-  const at = members.findIndex((m) => m.key > 'hash');
-  const hashMember = { key: 'hash', text: `"hash":${JSON.stringify(hash)}` };
-  if (at === -1) members.push(hashMember);
-  else members.splice(at, 0, hashMember);
-  return { hash, line: `{${members.map((m) => m.text).join(',')}}` };
+  const keys = Object.keys(event).sort();
+  let before = ''; // members sorting before `hash`
+  let after = ''; // and after it
+  for (const key of keys) {
+    const item = event[key];
+    if (key === 'hash' || item === undefined) continue;
+    const member = `${JSON.stringify(key)}:${canonicalJson(item)}`;
+    if (key < 'hash') before += before === '' ? member : `,${member}`;
+    else after += after === '' ? member : `,${member}`;
+  }
+  const hash = sha256Hex(`{${before}${before !== '' && after !== '' ? ',' : ''}${after}}`);
+  const hashMember = `"hash":${JSON.stringify(hash)}`;
+  const line = `{${before}${before === '' ? '' : ','}${hashMember}${after === '' ? '' : ','}${after}}`;
+  return { hash, line };
 }
 
 export type ChainResult =

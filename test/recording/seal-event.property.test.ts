@@ -15,4 +15,28 @@ describe('sealEvent', () => {
       { numRuns: 1000 },
     );
   });
+
+  it('writes canonical JSON exactly as the straightforward definition does', () => {
+    // The first implementation, kept as the oracle for the faster one.
+    const reference = (value: unknown): string => {
+      if (value === null || typeof value !== 'object') return JSON.stringify(value) as string;
+      if (Array.isArray(value)) return `[${value.map((item) => reference(item ?? null)).join(',')}]`;
+      const entries = Object.entries(value as Record<string, unknown>)
+        .filter(([, item]) => item !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${reference(item)}`).join(',')}}`;
+    };
+    fc.assert(
+      fc.property(
+        fc.jsonValue(),
+        fc.dictionary(fc.string(), fc.option(fc.jsonValue(), { nil: undefined })),
+        (value, sparse) => {
+          expect(canonicalJson(value)).toBe(reference(value));
+          expect(canonicalJson(sparse)).toBe(reference(sparse));
+          expect(canonicalJson([sparse, undefined])).toBe(reference([sparse, undefined]));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
 });

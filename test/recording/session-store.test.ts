@@ -60,6 +60,29 @@ describe('the live recording store', () => {
     expect(await directory.get(first.id)).toMatchObject({ id: first.id });
   });
 
+  it('appends concurrent events of one session in call order, with their counters, in batches', async () => {
+    h = await recordingHarness('batch');
+    const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        h.store.append(id, identity.key, i % 2 === 0 ? request(`r-${i}`) : response(`r-${i - 1}`), {
+          incr: i % 2 === 0 ? { requests: 1, inflight: 1 } : { inflight: -1 },
+          ...(i === 7 ? { set: { 'review:x': 'seven' } } : {}),
+        }),
+      ),
+    );
+    // Each caller learns its own place in the chain, in the order it called.
+    expect(outcomes.map((o) => (o.kind === 'ok' ? o.seq : 0))).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 2),
+    );
+    const lines = await new SessionIndex(h.redis, h.keys).liveLines(id);
+    expect(verifyChain(id, lines)).toMatchObject({ ok: true, count: 31 });
+    const rids = lines.slice(1).map((line) => (JSON.parse(line) as { type: string; rid: string }).rid);
+    expect(rids).toEqual(Array.from({ length: 30 }, (_, i) => `r-${i - (i % 2)}`));
+    const meta = await h.redis.hgetall(h.keys.meta(id));
+    expect(meta).toMatchObject({ requests: '15', inflight: '0', 'review:x': 'seven', seq: '31' });
+  });
+
   it('merges two replicas appending to one session into one ordered chain', async () => {
     h = await recordingHarness('replicas');
     const otherRedis = h.redis.duplicate();

@@ -1,0 +1,185 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
+import { Redis } from 'ioredis';
+import { parse, stringify } from 'yaml';
+import { redisUrlFromEnv } from '../src/queues/connections.ts';
+import { freePort, startChild, stopChild } from './processes.ts';
+
+/** One process under test: where it listens, its pid (for CPU and RSS), how to reach it. */
+export interface Endpoint {
+  name: string;
+  port: number;
+  pid: number;
+  ca: string;
+  /** Path prefix before the Kubernetes path (`/clusters/sandbox` on the gateway). */
+  prefix: string;
+  headers: Record<string, string>;
+}
+
+export interface BenchEnv {
+  direct: Endpoint;
+  bare: Endpoint;
+  gateway: Endpoint;
+  recording: Endpoint;
+  /** With `watchGateway`: a fresh recording gateway of its own for the watch benchmark. */
+  watches?: Endpoint;
+  /** With `compareTree`: the same two gateways run from that tree (an earlier commit). */
+  base?: { gateway: Endpoint; recording: Endpoint };
+  close(): Promise<void>;
+}
+
+const AUDIENCE = 'https://hoop-gateway.bench';
+const BARE_PROXY = new URL('./bare-proxy.ts', import.meta.url).pathname;
+
+/**
+ * Starts everything the benchmark measures, each in its own process: the sandbox API server
+ * (direct), a bare Node TLS proxy in front of it, the gateway without recording and the gateway
+ * with recording (the shipped setting), both with one JSON log line per request as deployed.
+ * With `profileDir`, each gateway writes a CPU profile there when it stops (`--cpu-prof`).
+ */
+export async function startBenchEnv(
+  options: { profileDir?: string; compareTree?: string; watchGateway?: boolean } = {},
+): Promise<BenchEnv> {
+  const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-'));
+  const token = randomBytes(18).toString('base64url');
+  const keyPrefix = `hoop-bench-${randomBytes(4).toString('hex')}`;
+  const sandboxPort = await freePort();
+  const kubeconfig = join(dir, 'upstream.kubeconfig');
+  const children: ChildProcess[] = [];
+  const sandbox = await startChild(
+    ['sandbox', '--port', String(sandboxPort), '--seed', '--token', token, '--kubeconfig-out', kubeconfig],
+    /kubeconfig written/,
+  );
+  children.push(sandbox);
+  const issuer = await startOidcIssuer({
+    audience: AUDIENCE,
+    clients: [{ clientId: 'bench-agent', clientSecret: 'bench-secret', groups: ['ai-agents'] }],
+    accessTokenTtlSeconds: 3600,
+  });
+  if (options.profileDir) await mkdir(options.profileDir, { recursive: true });
+  const startGateway = async (name: string, extra: Record<string, unknown>, tree?: string) => {
+    const port = await freePort();
+    const file = join(dir, `${name}.yaml`);
+    await writeFile(
+      file,
+      stringify({
+        listen: { host: '127.0.0.1', port },
+        dataDir: 'data',
+        authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
+        clusters: [{ name: 'sandbox', kubeconfig: { path: kubeconfig } }],
+        policy: {
+          default: 'deny',
+          rules: [{ name: 'read', action: 'allow', match: { verbs: ['get', 'list', 'watch'] } }],
+        },
+        log: { level: 'info' }, // one JSON line per request, as deployed
+        ...extra,
+      }),
+    );
+    const nodeArgs = options.profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+      : [];
+    const child = await startChild(['serve', '--config', file], /gateway listening/, {
+      nodeArgs,
+      ...(tree ? { script: join(tree, 'bin', 'hoop-gateway.ts') } : {}),
+    });
+    children.push(child);
+    return { port, pid: child.pid! };
+  };
+  try {
+    const plain = await startGateway('gateway', {});
+    const recordingConfig = { recording: { redisUrl: redisUrlFromEnv(), keyPrefix } };
+    const recorded = await startGateway('recording', recordingConfig);
+    const watches = options.watchGateway ? await startGateway('watches', recordingConfig) : undefined;
+    const tree = options.compareTree;
+    const base = tree
+      ? {
+          gateway: await startGateway('base-gateway', {}, tree),
+          recording: await startGateway('base-recording', recordingConfig, tree),
+        }
+      : undefined;
+    const upstream = parse(await readFile(kubeconfig, 'utf8')) as {
+      clusters: Array<{ cluster: { 'certificate-authority-data': string } }>;
+    };
+    const sandboxCa = Buffer.from(
+      upstream.clusters[0]!.cluster['certificate-authority-data'],
+      'base64',
+    ).toString();
+    const caFile = join(dir, 'sandbox-ca.crt');
+    await writeFile(caFile, sandboxCa);
+    const tlsDir = join(dir, 'data', 'tls');
+    const gatewayCa = await readFile(join(tlsDir, 'ca.crt'), 'utf8');
+    const barePort = await freePort();
+    const bare = await startChild([String(barePort), String(sandboxPort), tlsDir, caFile], /listening/, {
+      script: BARE_PROXY,
+    });
+    children.push(bare);
+    const sandboxAuth = { authorization: `Bearer ${token}` };
+    const agent = { authorization: `Bearer ${await issuer.issueToken('bench-agent')}` };
+    const gw = (name: string, g: { port: number; pid: number }): Endpoint => ({
+      name,
+      ...g,
+      ca: gatewayCa,
+      prefix: '/clusters/sandbox',
+      headers: agent,
+    });
+    return {
+      direct: {
+        name: 'direct',
+        port: sandboxPort,
+        pid: sandbox.pid!,
+        ca: sandboxCa,
+        prefix: '',
+        headers: sandboxAuth,
+      },
+      bare: {
+        name: 'bare proxy',
+        port: barePort,
+        pid: bare.pid!,
+        ca: gatewayCa,
+        prefix: '',
+        headers: sandboxAuth,
+      },
+      gateway: gw('gateway', plain),
+      recording: gw('gateway + recording', recorded),
+      ...(watches ? { watches: gw('gateway + recording (watches)', watches) } : {}),
+      ...(base
+        ? {
+            base: {
+              gateway: gw('gateway (base)', base.gateway),
+              recording: gw('recording (base)', base.recording),
+            },
+          }
+        : {}),
+      async close() {
+        for (const child of children.reverse()) await stopChild(child);
+        await issuer.close();
+        await deleteKeys(keyPrefix);
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    for (const child of children.reverse()) await stopChild(child);
+    await issuer.close();
+    throw error;
+  }
+}
+
+/** Removes what the recording gateway left in Redis (SCAN, never KEYS). */
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(redisUrlFromEnv(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

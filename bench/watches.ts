@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { rssKb } from './processes.ts';
+import type { Endpoint } from './setup.ts';
+
+const CLIENT = new URL('./watch-client.ts', import.meta.url).pathname;
+const WATCH_PATH = '/api/v1/namespaces/default/configmaps?watch=1';
+
+export interface WatchMemory {
+  watches: number;
+  baselineMb: number;
+  openMb: number;
+  closedMb: number;
+  /** Gateway RSS per open idle watch, KiB. */
+  kbPerWatch: number;
+  /** RSS after the watches closed, as a fraction of the baseline (1.0 = all given back). */
+  closedRatio: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The smallest RSS seen over `ms` (sampled every 500 ms): what the process settles at. */
+async function settledRss(pid: number, ms: number): Promise<number> {
+  let least = Number.POSITIVE_INFINITY;
+  for (let t = 0; t < ms; t += 500) {
+    await sleep(500);
+    least = Math.min(least, await rssKb(pid));
+  }
+  return least;
+}
+
+/**
+ * Gateway memory per idle watch: RSS before, with `count` watches open and idle (each its own
+ * client connection and upstream connection, from a client in its own process), and after they
+ * are closed again.
+ */
+export async function benchWatches(endpoint: Endpoint, count: number): Promise<WatchMemory> {
+  const baseline = await settledRss(endpoint.pid, 3000);
+  const child = spawn(
+    process.execPath,
+    [
+      CLIENT,
+      JSON.stringify({
+        host: '127.0.0.1',
+        port: endpoint.port,
+        path: endpoint.prefix + WATCH_PATH,
+        ca: endpoint.ca,
+        headers: endpoint.headers,
+        count,
+        parallel: 32,
+      }),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const opened = (await lines.next()).value as string;
+  const open = Number(opened.split(' ')[1]);
+  if (open !== count) throw new Error(`watch bench: only ${open} of ${count} watches opened`);
+  const withWatches = await settledRss(endpoint.pid, 3000);
+  child.stdin!.write('close\n');
+  await lines.next();
+  await once(child, 'exit');
+  const closed = await settledRss(endpoint.pid, 8000);
+  return {
+    watches: count,
+    baselineMb: baseline / 1024,
+    openMb: withWatches / 1024,
+    closedMb: closed / 1024,
+    kbPerWatch: (withWatches - baseline) / count,
+    closedRatio: closed / baseline,
+  };
+}
