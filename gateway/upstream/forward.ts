@@ -21,6 +21,8 @@ export function forward(identity: IdentityMapping, masking: CompiledMaskingPolic
     if (ctx.body && (ctx.body.length > 0 || req.headers['content-length'] !== undefined))
       headers['content-length'] = String(ctx.body.length);
     const plan = prepareMasking(ctx, masking, headers);
+    headers['audit-id'] = ctx.id; // kube-apiserver's audit log then carries the gateway's request id
+    const sentAt = process.hrtime.bigint();
     const upstream = openUpstreamRequest(cluster, req.method ?? 'GET', path, headers);
 
     let timer: NodeJS.Timeout | undefined;
@@ -54,6 +56,8 @@ export function forward(identity: IdentityMapping, masking: CompiledMaskingPolic
       clearTimeout(timer);
     }
 
+    ctx.upstreamMs = Number(process.hrtime.bigint() - sentAt) / 1e6;
+    ctx.upstreamResponse = upstreamRes;
     await relayResponse(ctx, upstreamRes, plan);
   };
 }
