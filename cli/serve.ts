@@ -100,7 +100,7 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError('--role bot needs a slack: section in the config');
   const logger = createLogger({ level: config.log.level });
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'hoop_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'hoop_' });
   const health = createHealth();
   let gateway: RunningGateway | undefined;
   let bot: RunningBot | undefined;
