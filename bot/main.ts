@@ -1,10 +1,15 @@
 import { webApi } from '@slack/bolt';
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { ReviewStore } from '../src/approvals/review-store.ts';
 import type { SlackSettings } from '../src/config/slack.ts';
+import { settledWithin } from '../src/ops/bounded.ts';
+import type { Health } from '../src/ops/health.ts';
+import { redisProbe } from '../src/ops/redis-probe.ts';
 import { createRequestConnection, createWorkerConnection } from '../src/queues/connections.ts';
 import type { NotifyJob } from '../src/queues/names.ts';
+import { QUEUE_NAMES } from '../src/queues/names.ts';
 import { ReviewProducers } from '../src/queues/review-producers.ts';
 import { recordingKeys } from '../src/recording/scripts.ts';
 import { SessionIndex } from '../src/recording/session-index.ts';
@@ -47,6 +52,10 @@ export interface BotOptions {
   /** Delivery of the notify jobs the bot enqueues itself. Default 8 attempts from 2 s. */
   notify?: { attempts?: number; backoffMs?: number };
   logger?: Logger;
+  /** Receives the bot's metrics (Slack API errors, notify queue depth) when given. */
+  registry?: Registry;
+  /** Receives the bot's readiness check (its Redis answers) when given. */
+  health?: Health;
 }
 
 export interface RunningBot {
@@ -85,7 +94,33 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     timeout: 5_000,
     logger: sdkLogger,
   });
-  const posters = [createSlackPoster(postingClient, slack)];
+  const slackErrors = options.registry
+    ? new Counter({
+        name: 'hoop_slack_api_errors_total',
+        help: 'Slack API calls that failed, by kind (rate_limited, rejected, other)',
+        labelNames: ['kind'],
+        registers: [options.registry],
+      })
+    : undefined;
+  const posters = [createSlackPoster(postingClient, slack, (kind) => slackErrors?.labels(kind).inc())];
+  const probe = redisProbe('bot', requests);
+  options.health?.checks.push({ name: 'redis-bot', ok: () => probe.up() });
+  if (options.registry) {
+    new Gauge({
+      name: 'hoop_bot_notify_queue_jobs',
+      help: 'Jobs in the approval notification queue as the bot sees them, by BullMQ state',
+      labelNames: ['state'],
+      registers: [options.registry],
+      async collect() {
+        this.reset();
+        const counts = await producers
+          .queue(QUEUE_NAMES.notify)
+          .getJobCounts()
+          .catch(() => ({}) as Record<string, number>);
+        for (const [state, value] of Object.entries(counts)) this.set({ state }, value);
+      },
+    });
+  }
   const sync = new CardSync({
     store,
     queues: producers,
@@ -143,10 +178,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     close: async () => {
       syncing.cancel();
       sync.stop();
-      await handle.stop();
-      await worker.close();
-      await producers.close();
-      await store.close();
+      // Every close is bounded: with Redis down, BullMQ's and ioredis' closes wait forever.
+      await settledWithin(handle.stop(), 2000);
+      await settledWithin(Promise.allSettled([worker.close(), producers.close(), store.close()]), 2000);
       requests.disconnect();
       sessionsConnection?.disconnect();
       workers.disconnect();

@@ -1,8 +1,13 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type RunningBot, startBot } from '../bot/main.ts';
 import { type RunningGateway, startGateway } from '../gateway/main.ts';
 import { loadConfigFile } from '../src/config/load.ts';
+import { settledWithin } from '../src/ops/bounded.ts';
+import { createHealth } from '../src/ops/health.ts';
+import { type OpsListener, startOpsListener } from '../src/ops/ops-listener.ts';
+import { watchFiles } from '../src/ops/watch-files.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
-import { createLogger } from './log.ts';
+import { createLogger, type Logger } from './log.ts';
 
 const HELP = `usage: hoop-gateway serve --config hoop.yaml [--role all|gateway|bot]
 
@@ -12,18 +17,65 @@ the file is replaced by the environment variable NAME.
 --role all      the gateway and, when the config has a slack: section, the Slack bot (default)
 --role gateway  the gateway only (run the bot elsewhere on the same Redis)
 --role bot      the Slack bot only (needs slack: and the same approvals: Redis as the gateways)
+
+Signals: SIGTERM/SIGINT stop within shutdown.gracePeriod (a second one stops at once);
+SIGHUP reloads the policy, the issuers and the TLS certificate (so does editing those files).
 `;
 
 const ROLES = ['all', 'gateway', 'bot'] as const;
 type Role = (typeof ROLES)[number];
 
-/** Resolves when the process is asked to stop. */
-export function untilSignal(): Promise<NodeJS.Signals> {
+/** Resolves when the process is asked to stop; a second request stops the process at once. */
+export function untilSignal(onSecond: () => void = () => process.exit(130)): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => resolve(signal);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    let asked = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (asked) return onSecond();
+      asked = true;
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
+}
+
+/**
+ * Reloads on SIGHUP and on changes to the files the gateway reads. A reload that fails (a broken
+ * policy, a key that does not match its certificate) is refused with one log line and the running
+ * configuration stays.
+ */
+function reloadOnChange(gateway: RunningGateway, logger: Logger): () => void {
+  let running: Promise<void> | undefined;
+  let again = false;
+  const reload = (why: string): void => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = gateway.reload().then((result) => {
+      if (result.ok)
+        logger.info({ trigger: why, rules: result.rules, tls: result.tls }, 'configuration reloaded');
+      else
+        logger.error(
+          { trigger: why, error: result.error },
+          'configuration reload refused; the running configuration stays',
+        );
+    });
+    void running.finally(() => {
+      running = undefined;
+      if (again) {
+        again = false;
+        reload(why);
+      }
+    });
+  };
+  const onHup = () => reload('SIGHUP');
+  process.on('SIGHUP', onHup);
+  const stopWatching = watchFiles(gateway.watchedFiles, () => reload('file change'));
+  return () => {
+    process.off('SIGHUP', onHup);
+    stopWatching();
+  };
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -47,11 +99,17 @@ export async function run(args: string[]): Promise<number> {
   if (role === 'bot' && !config.slack)
     throw new UsageError('--role bot needs a slack: section in the config');
   const logger = createLogger({ level: config.log.level });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'hoop_' });
+  const health = createHealth();
   let gateway: RunningGateway | undefined;
   let bot: RunningBot | undefined;
+  let ops: OpsListener | undefined;
+  let stopReloading: (() => void) | undefined;
   if (role !== 'bot') {
-    gateway = await startGateway(config, logger);
+    gateway = await startGateway(config, logger, { registry, health });
     logger.info({ url: gateway.url, clusters: config.clusters.map((c) => c.name) }, 'gateway listening');
+    stopReloading = reloadOnChange(gateway, logger);
   }
   if (role !== 'gateway' && config.slack) {
     bot = await startBot({
@@ -59,11 +117,34 @@ export async function run(args: string[]): Promise<number> {
       approvals: config.approvals,
       recording: config.recording.enabled ? config.recording : undefined,
       logger: logger.child({ component: 'bot' }),
+      registry,
+      health,
     });
   }
+  if (config.metrics) {
+    ops = await startOpsListener(config.metrics, registry, health);
+    logger.info({ url: `http://${config.metrics.host}:${ops.port}/metrics` }, 'metrics listening');
+  }
   const signal = await untilSignal();
-  logger.info({ signal }, 'shutting down');
-  await bot?.close();
-  await gateway?.close();
+  const graceMs = config.shutdownGraceMs;
+  logger.info({ signal, gracePeriodMs: graceMs }, 'shutting down');
+  const deadline = Date.now() + graceMs;
+  // A hard stop after the grace period, whatever still waits (a Redis that never answers).
+  const hardStop = setTimeout(() => {
+    logger.warn('shutdown: the grace period ended; exiting now');
+    process.exit(1);
+  }, graceMs + 500);
+  hardStop.unref();
+  health.draining = true;
+  stopReloading?.();
+  await Promise.all([
+    gateway?.close(Math.max(0, deadline - Date.now() - 200)),
+    settledWithin(bot?.close() ?? Promise.resolve(), Math.max(0, deadline - Date.now() - 200)),
+  ]);
+  await ops?.close();
+  logger.info('stopped');
+  // ioredis and BullMQ keep reconnecting to a Redis that is down even after their close() was
+  // given up on, which would keep the process alive: everything worth finishing has finished.
+  setImmediate(() => process.exit(0));
   return 0;
 }

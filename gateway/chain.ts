@@ -21,7 +21,7 @@ import { forward } from './upstream/forward.ts';
  */
 export function buildStages(runtime: GatewayRuntime): Stage[] {
   return [
-    named(requestLog, runtime.logger), // outermost: every outcome is logged once and errors become Status
+    named(requestLog, runtime.logger, runtime.observers ?? {}), // outermost: every outcome is logged once and errors become Status
     named(authenticate, runtime.authenticator), // bearer token → caller, or 401 (before routing: no cluster names to strangers)
     named(routeCluster, runtime.clusters), // /clusters/<name>/… → cluster
     named(refuseImpersonation, runtime.identity), // the caller may not pick its upstream identity

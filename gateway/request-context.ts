@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
 import type { Caller } from '../src/authn/caller.ts';
 import type { ReviewSpec } from '../src/policy/policy.types.ts';
 import type { RequestInfo } from '../src/request/request-info.types.ts';
@@ -25,6 +26,17 @@ export interface RequestContext {
   /** Present for upgrade requests (exec, attach, port-forward): the raw client socket. */
   upgrade?: { socket: Duplex; head: Buffer };
   startedAt: bigint;
+  /**
+   * This request's id (a UUID), returned as `X-Request-Id` and `Audit-Id`, sent upstream as
+   * `Audit-Id`, and carried by every log line and audit event about the request.
+   */
+  id: string;
+  /** Upstream time to response headers, in milliseconds (forward.ts), for the log and metrics. */
+  upstreamMs?: number;
+  /** The upstream response being relayed (forward.ts), so shutdown can end a watch cleanly. */
+  upstreamResponse?: IncomingMessage;
+  /** The client's WebSocket, when the gateway terminated it (shutdown sends it a 1001 close). */
+  clientWebSocket?: WebSocket;
   cluster?: GatewayCluster;
   /** The path below `/clusters/<name>`, still percent-encoded, without the query. */
   clusterPath?: string;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Review } from '../src/approvals/review.types.ts';
 import type { ReviewStore } from '../src/approvals/review-store.ts';
 import type { Caller } from '../src/authn/caller.ts';
 import type { ApprovalsSettings } from '../src/config/approvals.ts';
@@ -6,6 +7,7 @@ import type { CompiledMaskingPolicy } from '../src/masking/policy.ts';
 import type { CompiledPolicy, ReviewSpec } from '../src/policy/policy.types.ts';
 import type { ReviewProducers } from '../src/queues/review-producers.ts';
 import type { RequestInfo } from '../src/request/request-info.types.ts';
+import type { RequestObservers } from './pipeline/request-log.ts';
 import type { RecordingRuntime } from './recording/start.ts';
 import type { UpstreamTarget } from './upstream/credentials/types.ts';
 
@@ -57,6 +59,8 @@ export interface GatewayRuntime {
   approvals?: ApprovalsRuntime;
   /** Session recording, when `recording:` is configured (gateway/recording/start.ts). */
   recording?: RecordingRuntime;
+  /** In-flight requests, metrics and the audit sink, fed by the request-log stage. */
+  observers?: RequestObservers;
 }
 
 /** What the review stage holds requests with: the store, the queue producers, the settings. */
@@ -66,4 +70,16 @@ export interface ApprovalsRuntime {
   settings: ApprovalsSettings;
   /** How often a held request re-reads its record; default 2000 ms. */
   pollMs?: number;
+  /** Told about reviews opened and decisions seen (metrics). */
+  observer?: ReviewObserver;
+}
+
+/**
+ * What the gateway sees of reviews: each one it opens, and each decision a held call of it meets
+ * (approved: an approved call proceeds; rejected: a call meets the rejection; expired: the expire
+ * worker, which runs exactly once per review across replicas, expired it).
+ */
+export interface ReviewObserver {
+  created(review: Review): void;
+  decided(review: Review, outcome: 'approved' | 'rejected' | 'expired'): void;
 }

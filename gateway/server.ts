@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ConnectionSettings, DEFAULT_CONNECTIONS } from '../src/config/connections.ts';
 import { kubeStatus, type StatusReason } from '../src/errors.ts';
+import { answerHealth, createHealth, type Health } from '../src/ops/health.ts';
 import { buildChain } from './chain.ts';
 import { limitConnections } from './connection-limits.ts';
 import type { RequestContext } from './request-context.ts';
@@ -14,16 +16,6 @@ export interface TlsMaterial {
   keyPem: string;
 }
 
-/** The gateway's own health endpoints; they answer without authentication and touch no cluster. */
-function answerHealth(req: IncomingMessage, res: ServerResponse, ready: () => boolean): boolean {
-  const path = (req.url ?? '').split('?')[0];
-  if (path !== '/healthz' && path !== '/readyz' && path !== '/livez') return false;
-  const ok = path !== '/readyz' || ready();
-  res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
-  res.end(ok ? 'ok' : 'not ready');
-  return true;
-}
-
 /**
  * The HTTPS server: health endpoints, then the request pipeline for everything else. Upgrade
  * requests get a ServerResponse bound to their socket, so the same stages can answer them with a
@@ -32,10 +24,10 @@ function answerHealth(req: IncomingMessage, res: ServerResponse, ready: () => bo
 export function createGatewayServer(
   runtime: GatewayRuntime,
   tls: TlsMaterial,
-  options: { ready?: () => boolean; connections?: ConnectionSettings } = {},
+  options: { health?: Health; connections?: ConnectionSettings } = {},
 ): Server {
   const chain = buildChain(runtime);
-  const ready = options.ready ?? (() => true);
+  const health = options.health ?? createHealth();
   const limits = options.connections ?? DEFAULT_CONNECTIONS;
   // The header and request timeouts end once a request has arrived, so watches and `logs -f`
   // (long responses) and exec/attach/port-forward (upgraded, no longer HTTP) are never cut by
@@ -57,8 +49,11 @@ export function createGatewayServer(
   limitConnections(server, limits, runtime.logger);
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (answerHealth(req, res, ready)) return;
-    const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint() };
+    if (answerHealth(req, res, health)) return;
+    const id = randomUUID();
+    res.setHeader('x-request-id', id);
+    res.setHeader('audit-id', id);
+    const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint(), id };
     void chain.request(ctx);
   });
 
@@ -68,7 +63,16 @@ export function createGatewayServer(
     res.shouldKeepAlive = false;
     res.once('finish', () => socket.end());
     socket.on('error', () => socket.destroy());
-    const ctx: RequestContext = { req, res, upgrade: { socket, head }, startedAt: process.hrtime.bigint() };
+    const id = randomUUID();
+    res.setHeader('x-request-id', id);
+    res.setHeader('audit-id', id);
+    const ctx: RequestContext = {
+      req,
+      res,
+      upgrade: { socket, head },
+      startedAt: process.hrtime.bigint(),
+      id,
+    };
     void chain.upgrade(ctx);
   });
 

@@ -42,7 +42,15 @@ const PERMANENT = new Set([
   'edit_window_closed',
 ]);
 
-export function createSlackPoster(client: webApi.WebClient, channels: SlackChannels): ChatPoster {
+/** What kind of Slack API failure happened (a bounded set, for the `hoop_slack_api_errors_total` counter). */
+export type SlackErrorKind = 'rate_limited' | 'rejected' | 'other';
+
+export function createSlackPoster(
+  client: webApi.WebClient,
+  channels: SlackChannels,
+  onError: (kind: SlackErrorKind) => void = () => undefined,
+): ChatPoster {
+  const call = <T>(request: () => Promise<T>): Promise<T> => callSlack(request, onError);
   return {
     platform: 'slack',
     sessionsChannel: channels.sessionsChannel,
@@ -85,10 +93,14 @@ export function createSlackPoster(client: webApi.WebClient, channels: SlackChann
   };
 }
 
-async function call<T>(request: () => Promise<T>): Promise<T> {
+async function callSlack<T>(request: () => Promise<T>, onError: (kind: SlackErrorKind) => void): Promise<T> {
   try {
     return await request();
   } catch (error) {
+    const rejected = error instanceof webApi.WebAPIPlatformError && PERMANENT.has(error.data.error);
+    onError(
+      error instanceof webApi.WebAPIRateLimitedError ? 'rate_limited' : rejected ? 'rejected' : 'other',
+    );
     if (error instanceof webApi.WebAPIRateLimitedError) {
       throw new ChatRateLimitedError(error.retryAfter * 1000, { cause: error });
     }

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
 import type { ApprovalsSettings } from '../../src/config/approvals.ts';
@@ -7,7 +8,7 @@ import {
   redactRedisUrl,
 } from '../../src/queues/connections.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
-import type { ApprovalsRuntime } from '../runtime.ts';
+import type { ApprovalsRuntime, ReviewObserver } from '../runtime.ts';
 import { startExpireWorker } from './expire-worker.ts';
 
 /**
@@ -22,6 +23,8 @@ import { startExpireWorker } from './expire-worker.ts';
  */
 export interface StartedApprovals {
   runtime: ApprovalsRuntime;
+  /** The request-path Redis connection (readiness probes PING it). */
+  connection: Redis;
   /** Stops the worker and closes every connection; bounded, so a dead Redis cannot hang shutdown. */
   close(): Promise<void>;
 }
@@ -34,7 +37,7 @@ const ERROR_LOG_PERIOD_MS = 30_000;
 export function startApprovals(
   settings: ApprovalsSettings,
   logger: Logger,
-  options: { pollMs?: number } = {},
+  options: { pollMs?: number; observer?: ReviewObserver } = {},
 ): StartedApprovals {
   const onError = throttled((error: Error) =>
     logger.warn(
@@ -58,15 +61,20 @@ export function startApprovals(
     connection: workerConnection,
     store,
     prefix: settings.queuePrefix,
-    onExpired: (review) => producers.enqueueNotify(review, 'expired'),
+    onExpired: (review) => {
+      options.observer?.decided(review, 'expired');
+      return producers.enqueueNotify(review, 'expired');
+    },
     onError,
   });
   store.events.start().catch(() => undefined); // retried by the first held request
 
   const runtime: ApprovalsRuntime = { store, producers, settings };
   if (options.pollMs) runtime.pollMs = options.pollMs;
+  if (options.observer) runtime.observer = options.observer;
   return {
     runtime,
+    connection,
     close: async () => {
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((resolve) => {

@@ -80,12 +80,20 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
         holdMs: settings.holdSeconds * 1000,
         signal,
         pollMs: approvals.pollMs,
-        ...(autoApproveGroup ? { autoApproveGroup } : { onCreated: (r) => logCreated(logger, r) }),
+        ...(autoApproveGroup
+          ? { autoApproveGroup }
+          : {
+              onCreated: (r) => {
+                approvals.observer?.created(r);
+                logCreated(logger, r);
+              },
+            }),
       }),
     );
     switch (outcome.kind) {
       case 'proceed': {
         ctx.review = { id: outcome.review.id, outcome: proceedLabel(outcome) };
+        if (!outcome.autoApproved) approvals.observer?.decided(outcome.review, 'approved');
         const started = Date.now();
         try {
           await next(ctx);
@@ -101,6 +109,7 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
       case 'refused':
         ctx.review = { id: outcome.review.id, outcome: outcome.review.state };
         ctx.refusal = `review ${outcome.review.state}`;
+        if (outcome.review.state === 'rejected') approvals.observer?.decided(outcome.review, 'rejected');
         throw refusedError(outcome.review);
       case 'gone':
         // 499 as nginx logs it: the client closed the connection; nobody is left to answer.

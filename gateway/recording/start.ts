@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RecordingSettings } from '../../src/config/recording.ts';
 import type { CompiledMaskingPolicy } from '../../src/masking/policy.ts';
@@ -41,6 +42,8 @@ export interface RecordingRuntime {
 
 export interface StartedRecording {
   runtime: RecordingRuntime;
+  /** The request-path Redis connection (readiness probes PING it). */
+  connection: Redis;
   close(): Promise<void>;
 }
 
@@ -133,6 +136,7 @@ export async function startRecording(
   };
   return {
     runtime,
+    connection,
     close: async () => {
       clearInterval(probe);
       let timer: NodeJS.Timeout | undefined;

@@ -53,6 +53,7 @@ export function acceptClient(ctx: RequestContext, protocol: string): Promise<Web
     server.handleUpgrade(ctx.req, upgrade.socket, upgrade.head, (ws) => {
       upgrade.socket.off('close', gone);
       ws.on('error', () => undefined);
+      ctx.clientWebSocket = ws;
       resolve(ws);
     });
   });

@@ -22,6 +22,8 @@ export function forward(identity: IdentityMapping, masking: CompiledMaskingPolic
     if (ctx.body && (ctx.body.length > 0 || req.headers['content-length'] !== undefined))
       headers['content-length'] = String(ctx.body.length);
     const plan = prepareMasking(ctx, masking, headers);
+    headers['audit-id'] = ctx.id; // kube-apiserver's audit log then carries the gateway's request id
+    const sentAt = process.hrtime.bigint();
     let upstreamRes = await send(ctx, cluster, path, headers);
     // A cached upstream credential the cluster no longer takes (revoked, rotated early): renewed
     // and the request sent once more, when its body can be sent again (credential-refusal.ts).
@@ -30,6 +32,8 @@ export function forward(identity: IdentityMapping, masking: CompiledMaskingPolic
       upstreamRes = await send(ctx, cluster, path, headers);
     }
 
+    ctx.upstreamMs = Number(process.hrtime.bigint() - sentAt) / 1e6;
+    ctx.upstreamResponse = upstreamRes;
     await relayResponse(ctx, upstreamRes, plan);
   };
 }

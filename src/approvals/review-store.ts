@@ -172,6 +172,14 @@ export class ReviewStore {
     return decodeReview(await this.#run(() => this.#redis.hgetall(this.keys.review(id))));
   }
 
+  /**
+   * How many reviews are pending with their deadline still ahead: one ZCOUNT on the pending index
+   * (for the `hoop_reviews_pending` gauge, read at scrape time).
+   */
+  countPending(now: number = Date.now()): Promise<number> {
+    return this.#run(() => this.#redis.zcount(this.keys.pending, now, '+inf'));
+  }
+
   /** Pending reviews by deadline (soonest first); otherwise newest first, optionally by state. */
   list(options: ListOptions = {}): Promise<Review[]> {
     return this.#run(() => listReviews(this.#redis, this.keys, options));

@@ -12,6 +12,12 @@ import type { AwsAuthenticationConfig } from './aws-authentication.ts';
 import { type ConnectionSettings, resolveConnections } from './connections.ts';
 import type { EksClusterConfig } from './eks-cluster.ts';
 import { expandEnv } from './env-expand.ts';
+import {
+  type AuditWebhookSettings,
+  type MetricsSettings,
+  resolveAudit,
+  resolveMetrics,
+} from './operations.ts';
 import { type RecordingSettings, resolveRecording } from './recording.ts';
 import { configSchema, durationMs, type RawConfig } from './schema.ts';
 import { resolveSlack, type SlackSettings } from './slack.ts';
@@ -43,6 +49,8 @@ export interface GatewayConfig {
   identity: RawConfig['identity'];
   clusters: ClusterSettings[];
   policy: CompiledPolicy;
+  /** The file `policyFile:` names (absolute), watched for reloads; undefined for an inline policy. */
+  policyFile: string | undefined;
   /** The `masking:` section, compiled (default: every Secret value masked for every caller). */
   masking: CompiledMaskingPolicy;
   /** The `approvals:` section with defaults (approvals.ts). */
@@ -52,6 +60,12 @@ export interface GatewayConfig {
   /** The `slack:` section with defaults (slack.ts); undefined when Slack is not configured. */
   slack: SlackSettings | undefined;
   log: RawConfig['log'];
+  /** The metrics and health listener; undefined when `metrics: false`. */
+  metrics: MetricsSettings;
+  /** SIGTERM: the longest the process takes to stop, in milliseconds. */
+  shutdownGraceMs: number;
+  /** The streaming audit webhook, when `audit:` is configured. */
+  audit: AuditWebhookSettings | undefined;
 }
 
 const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
@@ -147,10 +161,14 @@ export async function loadConfigFile(
     identity: raw.identity,
     clusters,
     policy,
+    policyFile: raw.policyFile ? resolve(dir, raw.policyFile) : undefined,
     masking: compileMaskingPolicy(raw.masking),
     approvals,
     recording: resolveRecording(raw.recording, resolve(dir, raw.dataDir), dir, approvals),
     slack: resolveSlack(raw.slack),
     log: raw.log,
+    metrics: resolveMetrics(raw.metrics),
+    shutdownGraceMs: durationMs(raw.shutdown.gracePeriod),
+    audit: resolveAudit(raw.audit, (file) => resolve(dir, file)),
   };
 }

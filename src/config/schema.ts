@@ -4,6 +4,7 @@ import { approvalsSchema } from './approvals.ts';
 import { awsAuthenticationSchema } from './aws-authentication.ts';
 import { connectionsSchema } from './connections.ts';
 import { eksClusterSchema } from './eks-cluster.ts';
+import { auditSchema, metricsSchema, shutdownSchema } from './operations.ts';
 import { recordingSchema } from './recording.ts';
 import { slackSchema } from './slack.ts';
 
@@ -105,6 +106,12 @@ export const configSchema = z.strictObject({
   recording: recordingSchema.optional(),
   /** The Slack approval bot (see slack.ts); absent: no Slack. */
   slack: slackSchema.optional(),
+  /** The plain-HTTP metrics and health listener (operations.ts); `false` turns it off. */
+  metrics: metricsSchema.optional(),
+  /** How long SIGTERM may take (operations.ts). */
+  shutdown: shutdownSchema.default({ gracePeriod: '30s' }),
+  /** The streaming audit sink (operations.ts). */
+  audit: auditSchema.optional(),
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

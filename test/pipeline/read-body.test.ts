@@ -22,7 +22,7 @@ function request(headers: Record<string, string>, chunks: string[]): IncomingMes
 }
 
 function context(req: IncomingMessage): RequestContext {
-  return { req, res: new ServerResponse(req), startedAt: process.hrtime.bigint() };
+  return { req, res: new ServerResponse(req), startedAt: process.hrtime.bigint(), id: 'test-request-id' };
 }
 
 describe('readBody', () => {

@@ -101,6 +101,7 @@ export async function runStage(stage: Stage, input: StageInput = {}): Promise<St
   };
   const context = (req: IncomingMessage, res: ServerResponse): RequestContext => ({
     ...input.ctx,
+    id: input.ctx?.id ?? 'test-request-id',
     req,
     res,
     startedAt: process.hrtime.bigint(),

@@ -1,0 +1,251 @@
+/**
+ * `hoop-gateway serve` as operators run it: a child process with a config file on free ports, a
+ * sandbox cluster, a real OIDC issuer and a throwaway redis-server that the test kills. Checks the
+ * metrics listener, readiness following Redis, a policy reload that keeps an open watch, and a
+ * SIGTERM with a watch and an exec open and Redis down that exits within the grace period.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
+import { type Sandbox, startSandbox } from '@hoop-gateway/sandbox/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { stringify } from 'yaml';
+import { type ThrowawayRedis, throwawayRedis } from '../support/throwaway-redis.ts';
+
+const AUDIENCE = 'https://hoop-gateway.test';
+const BIN = fileURLToPath(new URL('../../bin/hoop-gateway.ts', import.meta.url));
+const GRACE_MS = 4000;
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const port = (probe.address() as { port: number }).port;
+  probe.close();
+  return port;
+}
+
+const policy = (configmaps: 'allow' | 'deny') => ({
+  default: 'deny',
+  rules: [
+    ...(configmaps === 'deny'
+      ? [{ name: 'no-configmap-gets', action: 'deny', match: { resources: ['configmaps'], verbs: ['get'] } }]
+      : []),
+    { name: 'agents', action: 'allow', match: { groups: ['ai-agents'] } },
+  ],
+});
+
+let dir: string;
+let sandbox: Sandbox;
+let issuer: OidcIssuer;
+let redis: ThrowawayRedis;
+let child: ChildProcess;
+let gatewayUrl: string;
+let metricsUrl: string;
+let token: string;
+let output = '';
+
+function get(path: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${gatewayUrl}${path}`, {
+      headers: { authorization: `Bearer ${token}` },
+      rejectUnauthorized: false,
+    });
+    req.once('response', (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+/** A chunked watch that stays open; `ended` resolves when the response ends cleanly. */
+function openWatch(): Promise<{ events: () => number; ended: Promise<'end' | 'error'> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${gatewayUrl}/clusters/sandbox/api/v1/namespaces/default/configmaps?watch=true`, {
+      headers: { authorization: `Bearer ${token}` },
+      rejectUnauthorized: false,
+    });
+    req.once('response', (res) => {
+      let lines = 0;
+      res.on('data', (c: Buffer) => {
+        lines += c.toString().split('\n').filter(Boolean).length;
+      });
+      const ended = new Promise<'end' | 'error'>((done) => {
+        res.once('end', () => done('end'));
+        res.once('error', () => done('error'));
+      });
+      resolve({ events: () => lines, ended });
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+async function until(check: () => Promise<boolean>, ms: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    if (await check().catch(() => false)) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met within ${ms} ms`);
+}
+
+const readyStatus = async () => (await fetch(`${metricsUrl}/readyz`)).status;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hoop-serve-ops-'));
+  sandbox = await startSandbox({ kubeVersion: '1.33', seed: true });
+  issuer = await startOidcIssuer({
+    audience: AUDIENCE,
+    clients: [{ clientId: 'agent-1', clientSecret: 'agent-1-secret-value', groups: ['ai-agents'] }],
+  });
+  redis = await throwawayRedis();
+  await redis.start();
+  await writeFile(join(dir, 'upstream.kubeconfig'), sandbox.kubeconfig(), { mode: 0o600 });
+  await writeFile(join(dir, 'policy.yaml'), stringify(policy('allow')));
+  const metricsPort = await freePort();
+  metricsUrl = `http://127.0.0.1:${metricsPort}`;
+  await writeFile(
+    join(dir, 'hoop.yaml'),
+    stringify({
+      listen: { host: '127.0.0.1', port: 0 },
+      dataDir: 'data',
+      authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
+      clusters: [{ name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } }],
+      policyFile: 'policy.yaml',
+      approvals: { redisUrl: redis.url },
+      recording: { redisUrl: redis.url },
+      metrics: { listen: { host: '127.0.0.1', port: metricsPort } },
+      shutdown: { gracePeriod: `${GRACE_MS / 1000}s` },
+    }),
+  );
+  child = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'hoop.yaml')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  await until(async () => /"url":"(https:[^"]+)"/.test(output), 20_000);
+  gatewayUrl = /"url":"(https:[^"]+)"/.exec(output)?.[1] ?? '';
+  token = await issuer.issueToken('agent-1');
+  await until(async () => (await readyStatus()) === 200, 20_000);
+}, 60_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await redis?.stop();
+  await issuer?.close();
+  await sandbox?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('serve, operated', () => {
+  it('answers with a request id and exposes every metric family after a few requests', async () => {
+    const list = await get('/clusters/sandbox/api/v1/namespaces/default/configmaps');
+    expect(list.status).toBe(200);
+    expect(list.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await get('/clusters/sandbox/api/v1/namespaces/payments/secrets')).status).toBe(200);
+    expect((await get('/clusters/sandbox/api/v1/namespaces/default/pods/nope')).status).toBe(404);
+    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    for (const family of [
+      'hoop_requests_total',
+      'hoop_request_duration_seconds',
+      'hoop_upstream_response_seconds',
+      'hoop_open_streams',
+      'hoop_reviews_created_total',
+      'hoop_reviews_decided_total',
+      'hoop_review_decision_seconds',
+      'hoop_reviews_pending',
+      'hoop_notify_queue_jobs',
+      'hoop_masked_values_total',
+      'hoop_masking_fail_closed_total',
+      'hoop_recording_append_seconds',
+      'hoop_recording_append_failures_total',
+      'hoop_redis_up',
+      'hoop_issuers_ready',
+      'hoop_audit_events_total',
+      'hoop_process_cpu_user_seconds_total',
+    ]) {
+      expect(text, family).toContain(`# TYPE ${family} `);
+    }
+    expect(text).toMatch(
+      /hoop_requests_total\{cluster="sandbox",verb="list",resource="configmaps",decision="allow",code="200"\} [1-9]/,
+    );
+    expect(text).toMatch(/hoop_masked_values_total [1-9]/);
+    expect(text).toMatch(/hoop_recording_append_seconds_count [1-9]/);
+    // Bounded labels: no names, no users, no tokens.
+    expect(text).not.toContain('agent-1');
+    expect(text).not.toContain('resource="pods/nope"');
+    expect(output).toContain('"requestId"');
+    expect(output).not.toContain(token);
+  });
+
+  it('takes a policy edit without a restart and without dropping an open watch', async () => {
+    const watch = await openWatch();
+    expect((await get('/clusters/sandbox/api/v1/namespaces/default/configmaps/web-config')).status).toBe(200);
+    await writeFile(join(dir, 'policy.yaml'), stringify(policy('deny')));
+    await until(
+      async () =>
+        (await get('/clusters/sandbox/api/v1/namespaces/default/configmaps/web-config')).status === 403,
+      10_000,
+    );
+    // A broken file is refused and the running policy stays.
+    await writeFile(join(dir, 'policy.yaml'), 'rules: [ {');
+    await until(async () => output.includes('configuration reload refused'), 10_000);
+    expect((await get('/clusters/sandbox/api/v1/namespaces/default/configmaps/web-config')).status).toBe(403);
+    const settled = await Promise.race([watch.ended, new Promise((r) => setTimeout(() => r('open'), 300))]);
+    expect(settled).toBe('open');
+    await writeFile(join(dir, 'policy.yaml'), stringify(policy('allow')));
+    await until(
+      async () =>
+        (await get('/clusters/sandbox/api/v1/namespaces/default/configmaps/web-config')).status === 200,
+      10_000,
+    );
+  }, 40_000);
+
+  it('/readyz turns 503 within 2 s of Redis going away, and 200 once it is back', async () => {
+    expect(await readyStatus()).toBe(200);
+    await redis.stop();
+    expect(await until(async () => (await readyStatus()) === 503, 2000)).toBeLessThan(2000);
+    expect(await (await fetch(`${metricsUrl}/metrics`)).text()).toMatch(
+      /hoop_redis_up\{connection="approvals"\} 0/,
+    );
+    await redis.start();
+    await until(async () => (await readyStatus()) === 200, 10_000);
+  }, 30_000);
+
+  it('SIGTERM with a watch and an exec open and Redis down: clean ends, exit within the grace period', async () => {
+    const watch = await openWatch();
+    const ws = new WebSocket(
+      `${gatewayUrl.replace('https', 'wss')}/clusters/sandbox/api/v1/namespaces/payments/pods/ledger-0/exec?command=cat&stdin=true&stdout=true`,
+      ['v5.channel.k8s.io'],
+      { headers: { authorization: `Bearer ${token}` }, rejectUnauthorized: false },
+    );
+    await once(ws, 'open');
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    await redis.stop();
+    const started = Date.now();
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    expect(await closed).toBe(1001);
+    expect(await watch.ended).toBe('end');
+    await exited;
+    expect(Date.now() - started).toBeLessThan(GRACE_MS + 1000);
+    expect(output).toContain('"msg":"stopped"');
+    expect(output).not.toMatch(/"stack":/);
+  }, 30_000);
+});
