@@ -20,9 +20,17 @@ const commands: Record<string, Command> = {
     load: () => import('../cli/sandbox.ts'),
   },
   policy: { summary: 'check a policy file or explain a decision', load: () => import('../cli/policy.ts') },
+  login: {
+    summary: 'sign in (as a person) to approve and reject held requests',
+    load: () => import('../cli/login.ts'),
+  },
   reviews: {
-    summary: 'list, show, approve or reject held requests (terminal approver)',
+    summary: 'list, show, approve or reject held requests (after login)',
     load: () => import('../cli/reviews.ts'),
+  },
+  keys: {
+    summary: 'generate Ed25519 key pairs for signing decisions',
+    load: () => import('../cli/keys.ts'),
   },
   sessions: {
     summary: 'list, show, replay, verify or export recorded sessions',

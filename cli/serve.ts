@@ -1,6 +1,8 @@
 import { type RunningBot, startBot } from '../bot/main.ts';
 import { type RunningGateway, startGateway } from '../gateway/main.ts';
+import { loadBotSigner } from '../src/approvals/signing/load-signing.ts';
 import { loadConfigFile } from '../src/config/load.ts';
+import { ConfigError } from '../src/errors.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
 import { createLogger } from './log.ts';
 
@@ -54,9 +56,18 @@ export async function run(args: string[]): Promise<number> {
     logger.info({ url: gateway.url, clusters: config.clusters.map((c) => c.name) }, 'gateway listening');
   }
   if (role !== 'gateway' && config.slack) {
+    const signer = await loadBotSigner(config.approvals.signing);
+    if (!signer) {
+      throw new ConfigError(
+        'approvals.signing.botPrivateKey',
+        'the Slack bot needs its own signing key (create one with `hoop-gateway keys generate --name bot --role bot`); without it no gateway would act on its decisions',
+      );
+    }
     bot = await startBot({
       slack: config.slack,
       approvals: config.approvals,
+      redis: config.redis,
+      signer,
       recording: config.recording.enabled ? config.recording : undefined,
       logger: logger.child({ component: 'bot' }),
     });

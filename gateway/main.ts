@@ -3,12 +3,15 @@ import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { type GatewaySigning, loadGatewaySigning } from '../src/approvals/signing/load-signing.ts';
 import type { GatewayConfig } from '../src/config/load.ts';
 import { ConfigError } from '../src/errors.ts';
 import { evaluate } from '../src/policy/evaluate.ts';
 import { loadOrCreateLocalTls } from '../src/tls/local-ca.ts';
 import { startApprovals } from './approvals/start.ts';
+import { createApprovalsApi } from './approvals-api/router.ts';
 import { createAuthenticator } from './authn/authenticator.ts';
+import { createPeopleAuthenticator } from './authn/people-authenticator.ts';
 import { startRecording } from './recording/start.ts';
 import type { GatewayCluster, GatewayRuntime } from './runtime.ts';
 import { createGatewayServer, type TlsMaterial } from './server.ts';
@@ -63,6 +66,23 @@ async function clustersFor(config: GatewayConfig): Promise<Map<string, GatewayCl
   return clusters;
 }
 
+/** The gateway's decision keys; a generated one is announced, since replicas must share a key. */
+async function signingFor(config: GatewayConfig, logger: Logger): Promise<GatewaySigning> {
+  const signing = await loadGatewaySigning(config.approvals.signing, config.dataDir);
+  const keyIds = [...signing.keyring].map(([keyId, key]) => ({ keyId, role: key.role }));
+  if (signing.generated) {
+    logger.warn(
+      { keyId: signing.signer.keyId, file: join(config.dataDir, 'keys', 'gateway.key') },
+      'approvals: generated a decision signing key for this gateway; replicas must share one (approvals.signing.privateKey)',
+    );
+  }
+  logger.info(
+    { keyId: signing.signer.keyId, trusted: keyIds },
+    'approvals: decisions are verified with these keys',
+  );
+  return signing;
+}
+
 /**
  * Builds everything the pipeline needs once (credentials, authenticator, compiled policy, TLS, the
  * approvals engine when the policy or config asks for it) and starts the HTTPS server. Issuer
@@ -76,6 +96,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   } catch (error) {
     throw error instanceof ConfigError ? error.within('authentication.') : error;
   }
+  const people = config.people
+    ? { config: config.people, authenticator: createPeopleAuthenticator(config.people) }
+    : undefined;
   const clusters = await clustersFor(config);
   const runtime: GatewayRuntime = {
     clusters,
@@ -91,17 +114,20 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         masking: config.masking,
         policy: config.policy,
         logger,
+        security: config.redis,
       })
     : undefined;
   if (recording) runtime.recording = recording.runtime;
-  const approvals = config.approvals.enabled ? startApprovals(config.approvals, logger) : undefined;
+  const approvals = config.approvals.enabled
+    ? startApprovals(config.approvals, logger, await signingFor(config, logger), { security: config.redis })
+    : undefined;
   if (approvals) runtime.approvals = approvals.runtime;
 
   // Ready once every issuer's keys are fetched; until then /readyz answers 503 and we keep trying.
   let issuersReady = false;
   let retry: NodeJS.Timeout | undefined;
   const checkIssuers = () => {
-    authenticator.ready().then(
+    Promise.all([authenticator.ready(), people?.authenticator.ready()]).then(
       () => {
         issuersReady = true;
       },
@@ -113,7 +139,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   };
   checkIssuers();
 
-  const server = createGatewayServer(runtime, tls, { ready: () => issuersReady });
+  const api = createApprovalsApi({
+    people: people ? { config: people.config, authenticator: people.authenticator } : undefined,
+    approvals: runtime.approvals,
+    logger,
+  });
+  const server = createGatewayServer(runtime, tls, { ready: () => issuersReady, api });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.listen.port, config.listen.host, () => {

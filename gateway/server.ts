@@ -22,14 +22,19 @@ function answerHealth(req: IncomingMessage, res: ServerResponse, ready: () => bo
 }
 
 /**
- * The HTTPS server: health endpoints, then the request pipeline for everything else. Upgrade
+ * The HTTPS server: health endpoints, the approvals API for people under `/hoop/`, then the
+ * agent request pipeline (`/clusters/…`) for everything else. Upgrade
  * requests get a ServerResponse bound to their socket, so the same stages can answer them with a
  * normal Status (kubectl then sees the real error) before the terminal stage joins the sockets.
  */
 export function createGatewayServer(
   runtime: GatewayRuntime,
   tls: TlsMaterial,
-  options: { ready?: () => boolean } = {},
+  options: {
+    ready?: () => boolean;
+    /** The approvals API for people (approvals-api/router.ts): answers everything under /hoop/. */
+    api?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  } = {},
 ): Server {
   const chain = buildChain(runtime);
   const ready = options.ready ?? (() => true);
@@ -40,6 +45,8 @@ export function createGatewayServer(
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (answerHealth(req, res, ready)) return;
+    // Before the agent pipeline: people's API never runs an agent stage, and vice versa.
+    if (options.api?.(req, res)) return;
     const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint() };
     void chain.request(ctx);
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { approvalsSchema } from './approvals.ts';
 import { recordingSchema } from './recording.ts';
+import { redisSecuritySchema } from './redis-security.ts';
 import { slackSchema } from './slack.ts';
 
 /**
@@ -53,6 +54,8 @@ export const configSchema = z.strictObject({
   tlsHosts: z.array(z.string().min(1)).default([]),
   authentication: z.strictObject({
     issuers: z.array(z.unknown()).min(1, 'configure at least one OIDC issuer'),
+    /** The issuer people sign in with to decide reviews (src/authn/people-config.ts). */
+    people: z.unknown().optional(),
   }),
   identity: z
     .strictObject({
@@ -72,6 +75,8 @@ export const configSchema = z.strictObject({
   approvals: approvalsSchema.optional(),
   /** Session recording: Redis, idle gap, body cap, retention, archive dir (see recording.ts). */
   recording: recordingSchema.optional(),
+  /** How every Redis connection authenticates and verifies the server (see redis-security.ts). */
+  redis: redisSecuritySchema.optional(),
   /** The Slack approval bot (see slack.ts); absent: no Slack. */
   slack: slackSchema.optional(),
   log: z

@@ -87,14 +87,19 @@ export async function startApprovalsStack(
         keyPrefix: prefix,
         holdSeconds: 20,
         retryAfterSeconds: 1,
-        terminalApprover: { id: APPROVER, groups: [] },
         ownerClaim: 'actor',
         ...options.approvals,
       },
     },
   });
   const redis = createRequestConnection({ url: redisUrl });
-  const store = new ReviewStore({ connection: redis, prefix: `${prefix}:approvals`, readyTimeoutMs: 3000 });
+  // Decides as the chat bot would: signed with the bot key the gateway trusts.
+  const store = new ReviewStore({
+    connection: redis,
+    prefix: `${prefix}:approvals`,
+    readyTimeoutMs: 3000,
+    signer: stack.botSigner,
+  });
   const close = stack.close;
   return {
     ...stack,

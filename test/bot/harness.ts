@@ -9,6 +9,7 @@ import { resolveSlack, type SlackSettings, slackSchema } from '../../src/config/
 import { createRequestConnection } from '../../src/queues/connections.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
 import { fp, freshPrefix, openInput } from '../approvals/helpers.ts';
+import { testSigner } from '../support/decision-keys.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
 
@@ -62,7 +63,14 @@ export async function startBotHarness(
       ...overrides,
     }),
   )!;
-  const bot = await startBot({ slack: settings, approvals, sweepMs: 60_000, notify, recording });
+  const bot = await startBot({
+    slack: settings,
+    approvals,
+    sweepMs: 60_000,
+    notify,
+    recording,
+    signer: testSigner('bot'),
+  });
   const redis = createRequestConnection({ url: REDIS_URL });
   const store = new ReviewStore({ connection: redis, prefix: approvals.storePrefix });
   const producers = new ReviewProducers({
