@@ -100,6 +100,12 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
     switch (outcome.kind) {
       case 'proceed': {
         ctx.review = { id: outcome.review.id, outcome: proceedLabel(outcome) };
+        if (outcome.review.decisions.some((d) => d.action === 'approve' && d.via === 'break-glass')) {
+          logger.warn(
+            { alert: 'break-glass-decision', review: outcome.review.id, approvers: outcome.approvers },
+            `forwarding review ${outcome.review.id} on a break-glass approval`,
+          );
+        }
         const started = Date.now();
         try {
           await next(ctx);
