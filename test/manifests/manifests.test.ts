@@ -64,9 +64,19 @@ describe('Kubernetes manifests', () => {
 
   it('let only the gateway and bot pods reach Redis, which requires a password from a Secret', async () => {
     const { stdout } = await run('kubectl', ['kustomize', base]);
-    const docs = parseAllDocuments(stdout).map((d) => d.toJS() as Record<string, any>);
-    const policy = docs.find((d) => d['kind'] === 'NetworkPolicy');
-    expect(policy?.['spec']).toEqual({
+    type Doc = { kind: string; metadata: { name: string }; spec: Record<string, unknown> };
+    type Pod = {
+      containers: Array<{ args: string[]; env: unknown[] }>;
+      volumes: Array<{ name: string; secret?: unknown }>;
+    };
+    const docs = parseAllDocuments(stdout).map((d) => d.toJS() as Doc);
+    const podOf = (name: string): Pod => {
+      const deployment = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === name);
+      if (!deployment) throw new Error(`no Deployment ${name}`);
+      return (deployment.spec['template'] as { spec: Pod }).spec;
+    };
+    const policy = docs.find((d) => d.kind === 'NetworkPolicy');
+    expect(policy?.spec).toEqual({
       podSelector: {
         matchLabels: { 'app.kubernetes.io/component': 'redis', 'app.kubernetes.io/name': 'hoop-gateway' },
       },
@@ -87,15 +97,13 @@ describe('Kubernetes manifests', () => {
         },
       ],
     });
-    const redis = docs.find((d) => d['kind'] === 'Deployment' && d['metadata'].name === 'hoop-redis');
-    const container = redis?.['spec'].template.spec.containers[0];
+    const container = podOf('hoop-redis').containers[0]!;
     expect(container.args).toEqual(['--appendonly', 'yes', '--requirepass', '$(REDIS_PASSWORD)']);
     expect(container.env).toEqual([
       { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'hoop-redis-auth', key: 'password' } } },
     ]);
-    const gateway = docs.find((d) => d['kind'] === 'Deployment' && d['metadata'].name === 'hoop-gateway');
-    const volumes = gateway?.['spec'].template.spec.volumes as Array<Record<string, any>>;
-    expect(volumes.find((v) => v['name'] === 'signing')?.['secret']).toMatchObject({
+    const volumes = podOf('hoop-gateway').volumes;
+    expect(volumes.find((v) => v.name === 'signing')?.secret).toMatchObject({
       secretName: 'hoop-gateway-signing',
     });
   });
