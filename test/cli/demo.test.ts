@@ -159,7 +159,6 @@ describe('hoop-gateway demo', () => {
     await driveDeviceApproval(issuer!, code!, 'demo-approver');
     expect(await signedIn).toBe(0);
     expect(printed).toContain('as demo-approver@example.com');
-    await rm(home, { recursive: true, force: true }).catch(() => undefined);
     const person = (args: string[]) => run(process.execPath, [BIN, ...args], { env });
 
     let id: string | undefined;
@@ -179,6 +178,7 @@ describe('hoop-gateway demo', () => {
     const sessions = await cli(['sessions', 'list']);
     expect(sessions.stdout).toContain('kubectl delete');
     expect(sessions.stdout).toContain('demo-agent');
+    await rm(home, { recursive: true, force: true });
   });
 
   it('stops cleanly on SIGTERM', async () => {
