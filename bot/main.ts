@@ -3,11 +3,16 @@ import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { ReviewStore } from '../src/approvals/review-store.ts';
+import type { DecisionSigner } from '../src/approvals/signing/decision-keys.ts';
 import type { SlackSettings } from '../src/config/slack.ts';
 import { settledWithin } from '../src/ops/bounded.ts';
 import type { Health } from '../src/ops/health.ts';
 import { redisProbe } from '../src/ops/redis-probe.ts';
-import { createRequestConnection, createWorkerConnection } from '../src/queues/connections.ts';
+import {
+  createRequestConnection,
+  createWorkerConnection,
+  type RedisSecurity,
+} from '../src/queues/connections.ts';
 import type { NotifyJob } from '../src/queues/names.ts';
 import { QUEUE_NAMES } from '../src/queues/names.ts';
 import { ReviewProducers } from '../src/queues/review-producers.ts';
@@ -45,6 +50,10 @@ export interface BotOptions {
    * Without it the bot knows only the sessions that asked for a review.
    */
   recording?: { redisUrl: string; storePrefix: string } | undefined;
+  /** ACL user, password and TLS for every Redis connection (config `redis:`). */
+  redis?: RedisSecurity | undefined;
+  /** Signs every chat decision (config `approvals.signing.botPrivateKey`); required. */
+  signer: DecisionSigner;
   /** The bot's own keys (card locations, pacing). Default `<queuePrefix>:bot`. */
   botPrefix?: string;
   /** Card sync sweep interval. Default 30 s. */
@@ -70,12 +79,14 @@ export interface RunningBot {
 export async function startBot(options: BotOptions): Promise<RunningBot> {
   const { slack, approvals, logger } = options;
   const botPrefix = options.botPrefix ?? `${approvals.queuePrefix}:bot`;
-  const requests = createRequestConnection({ url: approvals.redisUrl, name: 'hoop-bot' });
-  const workers = createWorkerConnection({ url: approvals.redisUrl, name: 'hoop-bot-worker' });
+  const security = options.redis;
+  const requests = createRequestConnection({ url: approvals.redisUrl, name: 'hoop-bot', security });
+  const workers = createWorkerConnection({ url: approvals.redisUrl, name: 'hoop-bot-worker', security });
   const store = new ReviewStore({
     connection: requests,
     prefix: approvals.storePrefix,
     claimAllowlist: approvals.claimAllowlist,
+    signer: options.signer,
   });
   const producers = new ReviewProducers({ connection: requests, prefix: approvals.queuePrefix });
   const locations = new CardLocations(workers, botPrefix);
@@ -134,7 +145,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   // The recorder may keep its index on another Redis than the approvals; share the connection if not.
   const sessionsConnection =
     options.recording && options.recording.redisUrl !== approvals.redisUrl
-      ? createRequestConnection({ url: options.recording.redisUrl, name: 'hoop-bot-sessions' })
+      ? createRequestConnection({ url: options.recording.redisUrl, name: 'hoop-bot-sessions', security })
       : undefined;
   const deps: DispatchDeps = {
     store,
@@ -150,6 +161,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         )
       : reviewSessions(store),
     windowSeconds: slack.windowSeconds,
+    logger,
+    signerKeyId: options.signer.keyId,
     onCounted: (review) => sync.counted(review),
   };
   const worker = startNotifyWorker({

@@ -35,8 +35,10 @@ must be installed). No recordings in that mode; held namespace deletes use Redis
 const DEMO_POLICY = fileURLToPath(new URL('../examples/demo-policy.yaml', import.meta.url));
 const AUDIENCE = 'https://hoop-gateway.demo';
 const AGENT = { clientId: 'demo-agent', groups: ['ai-agents'] };
-/** The demo policy's approver for namespace deletes; `hoop-gateway reviews` acts as it. */
-const APPROVER = 'demo-approver';
+/** The demo policy's approver for namespace deletes: a person in the demo's issuer, who signs in. */
+const APPROVER = { id: 'demo-approver', email: 'demo-approver@example.com', groups: ['platform'] };
+const PEOPLE_AUDIENCE = `${AUDIENCE}/approvals`;
+const PEOPLE_CLIENT = 'hoop-gateway-cli';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -72,23 +74,27 @@ export async function run(args: string[]): Promise<number> {
   const clientSecret = randomBytes(24).toString('base64url');
   const secretFile = join(dir, `${AGENT.clientId}.secret`);
   await writeFile(secretFile, clientSecret, { mode: 0o600 });
-  const issuer = await startOidcIssuer({ audience: AUDIENCE, clients: [{ ...AGENT, clientSecret }] });
+  const issuer = await startOidcIssuer({
+    audience: AUDIENCE,
+    clients: [{ ...AGENT, clientSecret }],
+    people: { clientId: PEOPLE_CLIENT, audience: PEOPLE_AUDIENCE, accounts: [APPROVER] },
+  });
 
   const policyFile = join(dir, 'policy.yaml');
   const policyWritten = await writePolicyIfMissing(policyFile);
   const config = {
     listen: { host: '127.0.0.1', port },
     dataDir: 'data',
-    authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
+    authentication: {
+      issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }],
+      // People sign in here (hoop-gateway login) to decide reviews: own audience, own client.
+      people: { issuer: issuer.issuer, audience: PEOPLE_AUDIENCE, clientId: PEOPLE_CLIENT },
+    },
     identity: { userPrefix: 'hoop:', groupPrefix: '', extraGroups: [] },
     clusters: [{ name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } }],
     policyFile: 'policy.yaml',
-    // Held calls live in Redis; the terminal approver acts as demo-approver, the rule's approver.
-    approvals: {
-      redisUrl: redisUrlFromEnv(),
-      keyPrefix: values['key-prefix'],
-      terminalApprover: { id: APPROVER, groups: [] },
-    },
+    // Held calls live in Redis; decisions are signed with a key generated under data/keys.
+    approvals: { redisUrl: redisUrlFromEnv(), keyPrefix: values['key-prefix'] },
     // Every request and exec session is recorded; a session is archived 30 s after it goes idle.
     recording: { redisUrl: redisUrlFromEnv(), idleGap: '30s' },
   };
@@ -102,6 +108,8 @@ export async function run(args: string[]): Promise<number> {
   const redisStart = await clearDemoKeys(config.approvals.redisUrl, values['key-prefix']);
   const logger = pino({ level: 'info' }, pino.destination(join(dir, 'gateway.log')));
   const gateway = await startGateway(await loadConfigFile(configFile), logger);
+  const caFile = join(dir, 'gateway-ca.pem');
+  await writeFile(caFile, gateway.caPem ?? '');
   const kubeconfig = join(dir, 'kubeconfig');
   const user = {
     exec: execCredentialKubeconfigUser({
@@ -143,9 +151,11 @@ export async function run(args: string[]): Promise<number> {
       '  kubectl -n payments port-forward pod/ledger-0 8080:80  # denied in payments',
       '',
       `The namespace delete waits for approval (approvals in Redis at ${config.approvals.redisUrl}).`,
-      `Approve it from another terminal, as ${APPROVER}:`,
-      `  hoop-gateway reviews list --state pending --config ${configFile}`,
-      `  hoop-gateway reviews approve r-xxxxxx --config ${configFile}      # or: reject r-xxxxxx --reason "…"`,
+      `Approve it from another terminal: sign in as ${APPROVER.id}, a person in the demo's issuer`,
+      '(open the link it prints, enter the code, pick the account), then decide:',
+      `  hoop-gateway login --gateway ${gateway.url} --certificate-authority ${caFile}`,
+      '  hoop-gateway reviews list --state pending',
+      '  hoop-gateway reviews approve r-xxxxxx                 # or: reject r-xxxxxx --reason "…"',
       'kubectl keeps retrying while it waits, so it just finishes once approved.',
       '',
       'Every kubectl invocation is a recorded session (exec sessions as asciicast):',

@@ -21,9 +21,17 @@ const commands: Record<string, Command> = {
     load: () => import('./sandbox.ts'),
   },
   policy: { summary: 'check a policy file or explain a decision', load: () => import('./policy.ts') },
+  login: {
+    summary: 'sign in (as a person) to approve and reject held requests',
+    load: () => import('./login.ts'),
+  },
   reviews: {
-    summary: 'list, show, approve or reject held requests (terminal approver)',
+    summary: 'list, show, approve or reject held requests (after login)',
     load: () => import('./reviews.ts'),
+  },
+  keys: {
+    summary: 'generate Ed25519 key pairs for signing decisions',
+    load: () => import('./keys.ts'),
   },
   sessions: {
     summary: 'list, show, replay, verify or export recorded sessions',

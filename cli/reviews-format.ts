@@ -1,5 +1,5 @@
 import { describeApprovers, describeReview, formatSeconds } from '../src/approvals/messages.ts';
-import type { Review } from '../src/approvals/review.types.ts';
+import type { HistoryEvent, Review } from '../src/approvals/review.types.ts';
 
 /**
  * How `hoop-gateway reviews` prints reviews for a person at a terminal: a table for `list`, a
@@ -80,7 +80,15 @@ export interface FormatReviewOptions {
   nextFlags?: readonly string[];
 }
 
-export function formatReview(review: Review, options: FormatReviewOptions = {}): string {
+/** What `reviews show` may know beyond the record: signature status per decision, and history. */
+export type ShownReview = Omit<Review, 'decisions'> & {
+  decisions: Array<
+    Review['decisions'][number] & { signature?: { verified: boolean; keyId?: string; problem?: string } }
+  >;
+  history?: HistoryEvent[];
+};
+
+export function formatReview(review: ShownReview, options: FormatReviewOptions = {}): string {
   const now = options.now ?? Date.now();
   const flags = options.nextFlags?.length ? ` ${options.nextFlags.join(' ')}` : '';
   const { caller, rule, headers } = review;
@@ -119,9 +127,20 @@ export function formatReview(review: Review, options: FormatReviewOptions = {}):
   for (const d of review.decisions) {
     const window = d.windowSeconds ? ` for ${formatSeconds(d.windowSeconds)}` : '';
     const reason = d.reason ? `: ${d.reason}` : '';
+    const signed = d.signature
+      ? d.signature.verified
+        ? ` [signed, key ${d.signature.keyId}]`
+        : ` [NOT VERIFIED: ${d.signature.problem}]`
+      : '';
     lines.push([
       'decision',
-      `${new Date(d.at).toISOString()} ${d.action}${window} by ${d.approver} via ${d.via}${reason}`,
+      `${new Date(d.at).toISOString()} ${d.action}${window} by ${d.approver} via ${d.via}${reason}${signed}`,
+    ]);
+  }
+  for (const event of review.history ?? []) {
+    lines.push([
+      'history',
+      `${new Date(event.at).toISOString()} ${event.kind} by ${event.by}${event.detail ? `: ${event.detail}` : ''}`,
     ]);
   }
   if (review.state === 'pending') {

@@ -1,7 +1,9 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type RunningBot, startBot } from '../bot/main.ts';
 import { type RunningGateway, startGateway } from '../gateway/main.ts';
+import { loadBotSigner } from '../src/approvals/signing/load-signing.ts';
 import { loadConfigFile } from '../src/config/load.ts';
+import { ConfigError } from '../src/errors.ts';
 import { settledWithin } from '../src/ops/bounded.ts';
 import { createHealth } from '../src/ops/health.ts';
 import { type OpsListener, startOpsListener } from '../src/ops/ops-listener.ts';
@@ -112,9 +114,18 @@ export async function run(args: string[]): Promise<number> {
     stopReloading = reloadOnChange(gateway, logger);
   }
   if (role !== 'gateway' && config.slack) {
+    const signer = await loadBotSigner(config.approvals.signing);
+    if (!signer) {
+      throw new ConfigError(
+        'approvals.signing.botPrivateKey',
+        'the Slack bot needs its own signing key (create one with `hoop-gateway keys generate --name bot --role bot`); without it no gateway would act on its decisions',
+      );
+    }
     bot = await startBot({
       slack: config.slack,
       approvals: config.approvals,
+      redis: config.redis,
+      signer,
       recording: config.recording.enabled ? config.recording : undefined,
       logger: logger.child({ component: 'bot' }),
       registry,

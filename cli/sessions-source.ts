@@ -49,6 +49,7 @@ export async function openSessionSource(
     redis = createRequestConnection({
       url: settings.redisUrl,
       name: 'hoop-gateway-cli',
+      security: config.redis,
       commandTimeoutMs: 10_000,
     });
     try {

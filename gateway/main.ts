@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { type GatewaySigning, loadGatewaySigning } from '../src/approvals/signing/load-signing.ts';
 import { type GatewayConfig, loadConfigFile } from '../src/config/load.ts';
 import { ConfigError } from '../src/errors.ts';
 import { settledWithin } from '../src/ops/bounded.ts';
@@ -13,9 +14,11 @@ import { evaluate } from '../src/policy/evaluate.ts';
 import { QUEUE_NAMES } from '../src/queues/names.ts';
 import { loadOrCreateLocalTls } from '../src/tls/local-ca.ts';
 import { startApprovals } from './approvals/start.ts';
+import { createApprovalsApi } from './approvals-api/router.ts';
 import { startAuditSink } from './audit/audit-sink.ts';
 import { createAuthenticator } from './authn/authenticator.ts';
 import { createAwsAuthenticator } from './authn/aws/aws-authenticator.ts';
+import { createPeopleAuthenticator } from './authn/people-authenticator.ts';
 import { routeTokens } from './authn/token-router.ts';
 import { endStreams } from './ops/end-streams.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './ops/metrics.ts';
@@ -92,6 +95,23 @@ async function clustersFor(config: GatewayConfig): Promise<Map<string, GatewayCl
   return clusters;
 }
 
+/** The gateway's decision keys; a generated one is announced, since replicas must share a key. */
+async function signingFor(config: GatewayConfig, logger: Logger): Promise<GatewaySigning> {
+  const signing = await loadGatewaySigning(config.approvals.signing, config.dataDir);
+  const keyIds = [...signing.keyring].map(([keyId, key]) => ({ keyId, role: key.role }));
+  if (signing.generated) {
+    logger.warn(
+      { keyId: signing.signer.keyId, file: join(config.dataDir, 'keys', 'gateway.key') },
+      'approvals: generated a decision signing key for this gateway; replicas must share one (approvals.signing.privateKey)',
+    );
+  }
+  logger.info(
+    { keyId: signing.signer.keyId, trusted: keyIds },
+    'approvals: decisions are verified with these keys',
+  );
+  return signing;
+}
+
 /**
  * Builds everything the pipeline needs once (credentials, authenticator, compiled policy, TLS, the
  * approvals engine when the policy or config asks for it) and starts the HTTPS server. Issuer
@@ -116,6 +136,9 @@ export async function startGateway(
   };
   let authenticator = buildAuthenticator(config.issuers);
   let policy = config.policy;
+  const people = config.people
+    ? { config: config.people, authenticator: createPeopleAuthenticator(config.people) }
+    : undefined;
   const clusters = await clustersFor(config);
   const open = new OpenRequests();
   const runtime: GatewayRuntime = {
@@ -145,6 +168,7 @@ export async function startGateway(
         masking: config.masking,
         policy: config.policy,
         logger,
+        security: config.redis,
       })
     : undefined;
   if (recording) runtime.recording = recording.runtime;
@@ -158,7 +182,10 @@ export async function startGateway(
     },
   };
   const approvals = config.approvals.enabled
-    ? startApprovals(config.approvals, logger, { observer })
+    ? startApprovals(config.approvals, logger, await signingFor(config, logger), {
+        observer,
+        security: config.redis,
+      })
     : undefined;
   if (approvals) runtime.approvals = approvals.runtime;
 
@@ -168,7 +195,7 @@ export async function startGateway(
   let generation = 0;
   const checkIssuers = () => {
     const mine = generation;
-    authenticator.ready().then(
+    Promise.all([authenticator.ready(), people?.authenticator.ready()]).then(
       () => {
         if (mine === generation) issuersReady = true;
       },
@@ -218,7 +245,12 @@ export async function startGateway(
     : undefined;
   if (audit) runtime.observers = { ...runtime.observers, audit };
 
-  const server = createGatewayServer(runtime, tls, { health, connections: config.connections });
+  const api = createApprovalsApi({
+    people: people ? { config: people.config, authenticator: people.authenticator } : undefined,
+    approvals: runtime.approvals,
+    logger,
+  });
+  const server = createGatewayServer(runtime, tls, { health, connections: config.connections, api });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.listen.port, config.listen.host, () => {

@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import type { Review } from '../src/approvals/review.types.ts';
 import type { ReviewStore } from '../src/approvals/review-store.ts';
+import type { DecisionKeyring } from '../src/approvals/signing/decision-keys.ts';
 import type { Caller } from '../src/authn/caller.ts';
 import type { ApprovalsSettings } from '../src/config/approvals.ts';
 import type { CompiledMaskingPolicy } from '../src/masking/policy.ts';
 import type { CompiledPolicy, ReviewSpec } from '../src/policy/policy.types.ts';
 import type { ReviewProducers } from '../src/queues/review-producers.ts';
 import type { RequestInfo } from '../src/request/request-info.types.ts';
+import type { DecisionVerifier } from './approvals/decision-verifier.ts';
 import type { RequestObservers } from './pipeline/request-log.ts';
 import type { RecordingRuntime } from './recording/start.ts';
 import type { UpstreamTarget } from './upstream/credentials/types.ts';
@@ -68,6 +70,12 @@ export interface ApprovalsRuntime {
   store: ReviewStore;
   producers: ReviewProducers;
   settings: ApprovalsSettings;
+  /** Checks the signed decisions of every record before the gateway acts on it. */
+  verifier: DecisionVerifier;
+  /** The keys decisions are verified with (the approvals API shows each decision's status). */
+  keyring: DecisionKeyring;
+  /** The key id the gateway signs decisions with (audit lines name it). */
+  signerKeyId: string;
   /** How often a held request re-reads its record; default 2000 ms. */
   pollMs?: number;
   /** Told about reviews opened and decisions seen (metrics). */

@@ -17,14 +17,20 @@ export interface TlsMaterial {
 }
 
 /**
- * The HTTPS server: health endpoints, then the request pipeline for everything else. Upgrade
+ * The HTTPS server: health endpoints, the approvals API for people under `/hoop/`, then the
+ * agent request pipeline (`/clusters/…`) for everything else. Upgrade
  * requests get a ServerResponse bound to their socket, so the same stages can answer them with a
  * normal Status (kubectl then sees the real error) before the terminal stage joins the sockets.
  */
 export function createGatewayServer(
   runtime: GatewayRuntime,
   tls: TlsMaterial,
-  options: { health?: Health; connections?: ConnectionSettings } = {},
+  options: {
+    health?: Health;
+    connections?: ConnectionSettings;
+    /** The approvals API for people (approvals-api/router.ts): answers everything under /hoop/. */
+    api?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  } = {},
 ): Server {
   const chain = buildChain(runtime);
   const health = options.health ?? createHealth();
@@ -50,6 +56,8 @@ export function createGatewayServer(
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (answerHealth(req, res, health)) return;
+    // Before the agent pipeline: people's API never runs an agent stage, and vice versa.
+    if (options.api?.(req, res)) return;
     const id = randomUUID();
     res.setHeader('x-request-id', id);
     res.setHeader('audit-id', id);

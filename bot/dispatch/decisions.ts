@@ -1,4 +1,5 @@
 import { authorizeDecision } from '../../src/approvals/authorize.ts';
+import { decideAudited } from '../../src/approvals/decide-audited.ts';
 import type { DecideOutcome, DecideResult, Review } from '../../src/approvals/review.types.ts';
 import { ApprovalsUnavailableError } from '../../src/approvals/unavailable-error.ts';
 import { windowLabel } from '../model/card.ts';
@@ -7,8 +8,9 @@ import { bold, code, date, plain, type Reply, say } from '../model/reply.ts';
 import type { DispatchDeps } from './deps.ts';
 
 /**
- * Applying a chat decision: the one place where a click (or `/hoop approve`) becomes a
- * `ReviewStore.decide` call. Platform receivers build an {@link Interaction}; this maps the chat
+ * Applying a chat decision: the one place where a click (or `/hoop approve`) becomes a decision,
+ * through the path every channel shares (src/approvals/decide-audited.ts: authorize, sign with
+ * the bot's key, audit line). Platform receivers build an {@link Interaction}; this maps the chat
  * user to an approver, lets the store authorize and apply atomically, and answers with a
  * {@link Reply} that says what happened and why, in words written for the person who clicked.
  *
@@ -33,15 +35,21 @@ export async function decideInteraction(
     const who = await deps.approvers.resolve(actor);
     if ('refused' in who) return { outcome: 'refused', reply: say([plain(who.refused)]) };
     const action = interaction.action === 'reject' ? 'reject' : 'approve';
-    const result = await deps.store.decide(reviewId, {
-      approver: who.approver,
-      action,
-      via: actor.platform,
-      ...(interaction.reason ? { reason: interaction.reason } : {}),
-      ...(interaction.action === 'approve-window' && interaction.windowSeconds
-        ? { windowSeconds: interaction.windowSeconds }
-        : {}),
-    });
+    const result = await decideAudited(
+      deps.store,
+      {
+        reviewId,
+        approver: who.approver,
+        action,
+        via: actor.platform,
+        ...(interaction.reason ? { reason: interaction.reason } : {}),
+        ...(interaction.action === 'approve-window' && interaction.windowSeconds
+          ? { windowSeconds: interaction.windowSeconds }
+          : {}),
+      },
+      deps.logger,
+      deps.signerKeyId,
+    );
     if (result.outcome === 'counted' && result.review) await deps.onCounted?.(result.review);
     return { outcome: result.outcome, reply: answer(reviewId, action, result), ...reviewOf(result) };
   } catch (error) {
@@ -71,7 +79,6 @@ export async function refusalFor(
     const auth = authorizeDecision(review, {
       approver: who.approver,
       action: action === 'reject' ? 'reject' : 'approve',
-      via: actor.platform,
     });
     return auth.allowed ? undefined : say([plain(`You can't decide ${reviewId}: ${auth.reason}`)]);
   } catch (error) {

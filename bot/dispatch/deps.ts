@@ -1,3 +1,4 @@
+import type { AuditLogger } from '../../src/approvals/decide-audited.ts';
 import type { Review } from '../../src/approvals/review.types.ts';
 import type { ReviewStore } from '../../src/approvals/review-store.ts';
 import type { ApproverDirectory } from './approver-directory.ts';
@@ -9,11 +10,15 @@ import type { SessionDirectory } from './sessions.ts';
  * Teams receiver build the same deps; only their `ApproverDirectory.lookupEmail` differs.
  */
 export interface DispatchDeps {
-  store: Pick<ReviewStore, 'get' | 'decide' | 'list'>;
+  store: Pick<ReviewStore, 'get' | 'decide' | 'list' | 'appendHistory'>;
   approvers: ApproverDirectory;
   sessions: SessionDirectory;
   /** The window `approve <id> for` offers when no length is given, in seconds. */
   windowSeconds: number;
+  /** Where decision audit lines go (src/approvals/decide-audited.ts). */
+  logger?: AuditLogger | undefined;
+  /** The key id the bot signs decisions with, named in audit lines. */
+  signerKeyId?: string;
   /** An approval was counted but more are needed: re-render the card (no state event fires). */
   onCounted?: (review: Review) => Promise<void> | void;
 }

@@ -50,7 +50,7 @@ export async function fetchClientCredentialsToken(request: ClientCredentialsRequ
     );
     response = await client.clientCredentialsGrant(config, { resource: request.audience });
   } catch (error) {
-    throw new TokenRequestError(`token request to ${request.issuer} failed: ${describe(error)}`, {
+    throw new TokenRequestError(`token request to ${request.issuer} failed: ${describeOAuthError(error)}`, {
       cause: error,
     });
   }
@@ -73,7 +73,7 @@ function expiryOf(response: client.TokenEndpointResponse & client.TokenEndpointR
 }
 
 /** OAuth error code and description when the issuer sent them, else the transport failure. */
-function describe(error: unknown): string {
+export function describeOAuthError(error: unknown): string {
   if (error instanceof client.ResponseBodyError) {
     return [error.error, error.error_description].filter(Boolean).join(': ');
   }

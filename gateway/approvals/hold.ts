@@ -1,6 +1,7 @@
 import type { Review } from '../../src/approvals/review.types.ts';
 import type { ReviewStore } from '../../src/approvals/review-store.ts';
 import type { OpenReviewInput } from '../../src/approvals/review-store.types.ts';
+import type { GrantCheck } from '../../src/approvals/signing/verify-grant.ts';
 import type { ReviewProducers } from '../../src/queues/review-producers.ts';
 
 /**
@@ -19,15 +20,26 @@ import type { ReviewProducers } from '../../src/queues/review-producers.ts';
  *
  * A caller in one of the rule's `autoApprove` groups skips the wait: its review is approved by the
  * gateway itself (a trusted decision, recorded with `via: 'auto'`) and then claimed like any other.
+ * Whatever Redis says, the call is forwarded only on signed decisions that hold up for it
+ * (`check`, approvals/signing/verify-grant.ts); a record that claims an approval or a rejection
+ * without one ends the hold as `forged`.
  * Redis failures surface as `ApprovalsUnavailableError` (503). An aborted `signal` (the client
  * went away) ends the hold with `gone` and, checked before every claim, never consumes a grant
  * for a client that is no longer there.
  */
 export type HoldOutcome =
-  | { kind: 'proceed'; review: Review; grant: 'once' | 'window'; autoApproved: boolean }
+  | { kind: 'proceed'; review: Review; grant: 'once' | 'window'; autoApproved: boolean; approvers: string[] }
   | { kind: 'pending'; review: Review }
   | { kind: 'refused'; review: Review }
+  /** Redis says approved or rejected, but no signed decision backs it: never forwarded. */
+  | { kind: 'forged'; review: Review; why: string }
   | { kind: 'gone' };
+
+/** Checks a record's decisions against the held call (approvals/signing/verify-grant.ts). */
+export interface DecisionCheck {
+  approval(review: Review): GrantCheck;
+  rejection(review: Review): { ok: true } | { ok: false; why: string };
+}
 
 export interface HoldRequest {
   open: OpenReviewInput;
@@ -40,6 +52,8 @@ export interface HoldRequest {
   autoApproveGroup?: string;
   /** Called once when this request opened a new review (for the "how to approve" log line). */
   onCreated?: (review: Review) => void;
+  /** Every approval or rejection read from Redis is checked with this before it is acted on. */
+  check: DecisionCheck;
 }
 
 /** Enough rounds for approve → claim, and for losing a `once` race and opening a new review. */
@@ -59,16 +73,16 @@ export async function holdForApproval(
     const claim = await store.consume(open.fingerprint);
     if ((claim.outcome === 'consumed' || claim.outcome === 'window-valid') && claim.review) {
       const grant = claim.outcome === 'consumed' ? 'once' : 'window';
-      return { kind: 'proceed', review: claim.review, grant, autoApproved };
+      return proceedIfSigned(request.check, claim.review, grant, autoApproved);
     }
     const window = await store.findWindowGrant(open.caller, open.cluster, open.rule.name);
-    if (window) return { kind: 'proceed', review: window, grant: 'window', autoApproved: false };
+    if (window) return proceedIfSigned(request.check, window, 'window', false);
 
     const { review, created } = await store.findOrCreate(open);
     last = review;
     if (created) request.onCreated?.(review);
     if (review.state === 'approved') continue; // a usable grant: claim it next round
-    if (review.state !== 'pending') return { kind: 'refused', review };
+    if (review.state !== 'pending') return refusedIfSigned(request.check, review);
 
     if (request.autoApproveGroup !== undefined) {
       await approveAutomatically(store, review, request.autoApproveGroup);
@@ -92,11 +106,42 @@ export async function holdForApproval(
     }
     if (result.state === 'pending') return { kind: 'pending', review: result.review ?? review };
     if (result.state === 'approved' || result.state === 'not-found' || !result.review) continue;
-    return { kind: 'refused', review: result.review };
+    return refusedIfSigned(request.check, result.review);
   }
   // Only a run of lost races gets here; the client retries and tries again.
   if (last) return { kind: 'pending', review: last };
   throw new Error('approvals: no review after holding');
+}
+
+/**
+ * Forwards only on an approval whose signatures hold up for this call, and only as the grant the
+ * signatures give: Redis saying "window" when the approvers signed a single call is a forgery.
+ */
+function proceedIfSigned(
+  check: DecisionCheck,
+  review: Review,
+  grant: 'once' | 'window',
+  autoApproved: boolean,
+): HoldOutcome {
+  const verdict = check.approval(review);
+  if (!verdict.ok) return { kind: 'forged', review, why: verdict.why };
+  if (verdict.grant !== grant) {
+    return {
+      kind: 'forged',
+      review,
+      why: `Redis records a ${grant} grant, but the approvers signed a ${verdict.grant} grant`,
+    };
+  }
+  return { kind: 'proceed', review, grant, autoApproved, approvers: verdict.approvers };
+}
+
+/** Rejections must be signed too; expiry and cancellation only refuse and need no signature. */
+function refusedIfSigned(check: DecisionCheck, review: Review): HoldOutcome {
+  if (review.state === 'rejected') {
+    const verdict = check.rejection(review);
+    if (!verdict.ok) return { kind: 'forged', review, why: verdict.why };
+  }
+  return { kind: 'refused', review };
 }
 
 /** The gateway approves on the policy's behalf: recorded like a person's decision, via `auto`. */

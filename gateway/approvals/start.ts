@@ -1,14 +1,17 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
+import type { GatewaySigning } from '../../src/approvals/signing/load-signing.ts';
 import type { ApprovalsSettings } from '../../src/config/approvals.ts';
 import {
   createRequestConnection,
   createWorkerConnection,
+  type RedisSecurity,
   redactRedisUrl,
 } from '../../src/queues/connections.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
 import type { ApprovalsRuntime, ReviewObserver } from '../runtime.ts';
+import { createDecisionVerifier } from './decision-verifier.ts';
 import { startExpireWorker } from './expire-worker.ts';
 
 /**
@@ -29,6 +32,9 @@ export interface StartedApprovals {
   close(): Promise<void>;
 }
 
+/** How long an unclaimed single-call approval is usable (the store's default, stated once here). */
+const ONCE_GRANT_SECONDS = 600;
+
 /** How long close() waits for the worker and queues to close before cutting the connections. */
 const CLOSE_GRACE_MS = 2000;
 /** Connection errors repeat on every reconnect attempt; log one, then at most one per period. */
@@ -37,7 +43,8 @@ const ERROR_LOG_PERIOD_MS = 30_000;
 export function startApprovals(
   settings: ApprovalsSettings,
   logger: Logger,
-  options: { pollMs?: number; observer?: ReviewObserver } = {},
+  signing: GatewaySigning,
+  options: { pollMs?: number; observer?: ReviewObserver; security?: RedisSecurity } = {},
 ): StartedApprovals {
   const onError = throttled((error: Error) =>
     logger.warn(
@@ -45,17 +52,29 @@ export function startApprovals(
       'approvals: Redis is unreachable; requests that need review get 503 until it is back',
     ),
   );
-  const connection = createRequestConnection({ url: settings.redisUrl, name: 'hoop-gateway', onError });
+  const connection = createRequestConnection({
+    url: settings.redisUrl,
+    name: 'hoop-gateway',
+    onError,
+    security: options.security,
+  });
   const store = new ReviewStore({
     connection,
     prefix: settings.storePrefix,
     claimAllowlist: settings.claimAllowlist,
+    signer: signing.signer,
+    onceGrantSeconds: ONCE_GRANT_SECONDS,
+  });
+  const verifier = createDecisionVerifier({
+    keyring: signing.keyring,
+    onceGrantMs: ONCE_GRANT_SECONDS * 1000,
   });
   const producers = new ReviewProducers({ connection, prefix: settings.queuePrefix });
   const workerConnection = createWorkerConnection({
     url: settings.redisUrl,
     name: 'hoop-gateway-expire',
     onError,
+    security: options.security,
   });
   const worker = startExpireWorker({
     connection: workerConnection,
@@ -69,7 +88,14 @@ export function startApprovals(
   });
   store.events.start().catch(() => undefined); // retried by the first held request
 
-  const runtime: ApprovalsRuntime = { store, producers, settings };
+  const runtime: ApprovalsRuntime = {
+    store,
+    producers,
+    settings,
+    verifier,
+    keyring: signing.keyring,
+    signerKeyId: signing.signer.keyId,
+  };
   if (options.pollMs) runtime.pollMs = options.pollMs;
   if (options.observer) runtime.observer = options.observer;
   return {

@@ -1,8 +1,13 @@
 import type { Logger } from 'pino';
 import { ownerFrom } from '../../src/approvals/caller-snapshot.ts';
 import { fingerprint } from '../../src/approvals/fingerprint.ts';
-import { HELD_BODY_TOO_LARGE, pendingError, refusedError } from '../../src/approvals/messages.ts';
-import type { Review } from '../../src/approvals/review.types.ts';
+import {
+  forgedError,
+  HELD_BODY_TOO_LARGE,
+  pendingError,
+  refusedError,
+} from '../../src/approvals/messages.ts';
+import type { HistoryEvent, Review } from '../../src/approvals/review.types.ts';
 import { parseReviewRule } from '../../src/approvals/review-rule.ts';
 import { ApprovalsUnavailableError } from '../../src/approvals/unavailable-error.ts';
 import { serviceUnavailable } from '../../src/errors.ts';
@@ -74,9 +79,18 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
       ...(owner ? { owner } : {}),
     };
 
+    const check = approvals.verifier.forCall({
+      fingerprint: fp,
+      caller,
+      owner,
+      cluster,
+      rule,
+      autoApproveGroup,
+    });
     const outcome = await holdUntilClosed(ctx, (signal) =>
       holdForApproval(store, producers, {
         open,
+        check,
         holdMs: settings.holdSeconds * 1000,
         signal,
         pollMs: approvals.pollMs,
@@ -94,6 +108,12 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
       case 'proceed': {
         ctx.review = { id: outcome.review.id, outcome: proceedLabel(outcome) };
         if (!outcome.autoApproved) approvals.observer?.decided(outcome.review, 'approved');
+        if (outcome.review.decisions.some((d) => d.action === 'approve' && d.via === 'break-glass')) {
+          logger.warn(
+            { alert: 'break-glass-decision', review: outcome.review.id, approvers: outcome.approvers },
+            `forwarding review ${outcome.review.id} on a break-glass approval`,
+          );
+        }
         const started = Date.now();
         try {
           await next(ctx);
@@ -111,6 +131,16 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
         ctx.refusal = `review ${outcome.review.state}`;
         if (outcome.review.state === 'rejected') approvals.observer?.decided(outcome.review, 'rejected');
         throw refusedError(outcome.review);
+      case 'forged':
+        ctx.review = { id: outcome.review.id, outcome: 'forged' };
+        ctx.refusal = 'forged decision';
+        alertForged(logger, outcome.review, outcome.why, caller.subject);
+        void recordHistory(approvals, outcome.review.id, {
+          kind: 'forged-decision-refused',
+          by: 'hoop-gateway',
+          detail: outcome.why,
+        });
+        throw forgedError(outcome.review, outcome.why);
       case 'gone':
         // 499 as nginx logs it: the client closed the connection; nobody is left to answer.
         ctx.status = 499;
@@ -176,6 +206,33 @@ function sessionHeaders(ctx: RequestContext): { command?: string; session?: stri
   const command = header(ctx, 'kubectl-command');
   const session = header(ctx, 'kubectl-session');
   return { ...(command ? { command } : {}), ...(session ? { session } : {}) };
+}
+
+/** Adds an event to the review's history; the log line already written is what counts if this fails. */
+async function recordHistory(
+  approvals: ApprovalsRuntime,
+  id: string,
+  event: Omit<HistoryEvent, 'at'>,
+): Promise<void> {
+  await approvals.store.appendHistory(id, event).catch(() => undefined);
+}
+
+/**
+ * The alert for a forged decision: an error line an operator's alerting can match on
+ * (`alert: forged-decision`). Names the review and why, never any of the record's free text.
+ */
+function alertForged(logger: Logger, review: Review, why: string, subject: string): void {
+  logger.error(
+    {
+      alert: 'forged-decision',
+      review: review.id,
+      state: review.state,
+      fingerprint: review.fingerprint,
+      requester: subject,
+      why,
+    },
+    `refused to act on review ${review.id}: the decision's signature did not verify (${why}); check who can write to Redis`,
+  );
 }
 
 /** Until the bot consumes the notify queue, this line (and the terminal approver) must suffice. */

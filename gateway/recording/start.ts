@@ -6,6 +6,7 @@ import type { CompiledPolicy } from '../../src/policy/policy.types.ts';
 import {
   createRequestConnection,
   createWorkerConnection,
+  type RedisSecurity,
   redactRedisUrl,
 } from '../../src/queues/connections.ts';
 import { probeWritable } from '../../src/recording/archive.ts';
@@ -52,7 +53,12 @@ const CLOSE_GRACE_MS = 2000;
 
 export async function startRecording(
   settings: RecordingSettings,
-  deps: { masking: CompiledMaskingPolicy; policy: CompiledPolicy; logger: Logger },
+  deps: {
+    masking: CompiledMaskingPolicy;
+    policy: CompiledPolicy;
+    logger: Logger;
+    security?: RedisSecurity;
+  },
 ): Promise<StartedRecording> {
   const logger = deps.logger;
   await probeWritable(settings.dir);
@@ -71,6 +77,7 @@ export async function startRecording(
     url: settings.redisUrl,
     name: 'hoop-gateway-recording',
     onError,
+    security: deps.security,
   });
   const store = new RecordingStore({
     redis: connection,
@@ -105,6 +112,7 @@ export async function startRecording(
       url: settings.redisUrl,
       name: 'hoop-gateway-session-close',
       onError,
+      security: deps.security,
     });
     worker = startCloseWorker({
       connection: workerConnection,

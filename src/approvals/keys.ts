@@ -12,6 +12,7 @@ import { randomInt } from 'node:crypto';
  * | `<p>:pending`                 | zset   | pending review ids scored by deadline                  |
  * | `<p>:reviews`                 | zset   | every review id scored by creation time (for listing)  |
  * | `<p>:review-events`           | pubsub | `{id, state, fingerprint}` on every state change       |
+ * | `<p>:history:<id>`            | list   | audit events of a review besides its decisions (JSON)  |
  *
  * The Lua scripts touch a review key they read from the fingerprint index; that is fine on a
  * single Redis. For Redis Cluster, give a prefix with a hash tag (`{hoop}:approvals`) so every
@@ -24,6 +25,7 @@ export interface ApprovalKeys {
   review(id: string): string;
   fingerprint(fp: string): string;
   window(scope: string): string;
+  history(id: string): string;
   readonly pending: string;
   readonly reviews: string;
   readonly events: string;
@@ -38,6 +40,7 @@ export function approvalKeys(prefix: string): ApprovalKeys {
     review: (id) => reviewPrefix + id,
     fingerprint: (fp) => `${prefix}:fp:${fp}`,
     window: (scope) => `${prefix}:window:${scope}`,
+    history: (id) => `${prefix}:history:${id}`,
     pending: `${prefix}:pending`,
     reviews: `${prefix}:reviews`,
     events: `${prefix}:review-events`,

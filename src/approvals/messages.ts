@@ -92,3 +92,19 @@ export function refusedError(review: Review): StatusError {
 export const HELD_BODY_TOO_LARGE =
   'the most this gateway holds for a request that needs approval. Send a smaller object (split the ' +
   'change), or ask the platform team to raise approvals.maxBodyBytes.';
+
+/**
+ * 403 for a record in Redis that claims a decision no approver signed (or signed for another
+ * call). Says plainly that the call was not sent, why, and that Redis access needs checking; the
+ * agent should not retry, since the same record answers the same way until it lapses.
+ */
+export function forgedError(review: Review, why: string): StatusError {
+  const claimed = review.state === 'rejected' ? 'rejected' : 'approved';
+  return forbidden(
+    `the decision's signature did not verify: review ${review.id} is recorded as ${claimed} in the ` +
+      `approvals store, but ${why}. ${describeReview(review)} was not sent to the cluster. Nobody ` +
+      'who may approve signed this decision, so the record was written or altered by something ' +
+      'with access to Redis; an operator should check who can reach Redis. Do not retry: ask an ' +
+      'approver to look at the review.',
+  );
+}

@@ -31,6 +31,7 @@ export type ReviewData = Pick<
 
 const MAX_SUMMARY = 4000;
 const MAX_REASON = 500;
+const MAX_IDENTITY = 256;
 
 const STATES: ReadonlySet<string> = new Set(['pending', 'approved', 'rejected', 'expired', 'cancelled']);
 
@@ -59,7 +60,20 @@ export function decisionRecord(input: DecideInput, now: number): Decision {
   const decision: Decision = { approver: input.approver.id, action: input.action, at: now, via: input.via };
   if (input.reason) decision.reason = input.reason.slice(0, MAX_REASON);
   if (input.action === 'approve' && input.windowSeconds) decision.windowSeconds = input.windowSeconds;
+  decision.identity = approverIdentity(input.approver);
   return decision;
+}
+
+/** The approver as recorded and signed: only these fields, strings only, groups capped. */
+function approverIdentity(approver: DecideInput['approver']): Decision['identity'] & object {
+  const identity: NonNullable<Decision['identity']> = {
+    id: approver.id.slice(0, MAX_IDENTITY),
+    groups: approver.groups.slice(0, 64).map((group) => group.slice(0, MAX_IDENTITY)),
+  };
+  if (approver.issuer) identity.issuer = approver.issuer.slice(0, MAX_IDENTITY);
+  if (approver.subject) identity.subject = approver.subject.slice(0, MAX_IDENTITY);
+  if (approver.email) identity.email = approver.email.slice(0, MAX_IDENTITY);
+  return identity;
 }
 
 export function encodeData(data: ReviewData): string {

@@ -5,7 +5,7 @@ import { DEFAULT_CLAIM_ALLOWLIST } from './caller-snapshot.ts';
 import { windowScope } from './fingerprint.ts';
 import { type ApprovalKeys, approvalKeys, isReviewId, newReviewId } from './keys.ts';
 import { type ListOptions, listReviews } from './list-reviews.ts';
-import type { DecideInput, DecideOutcome, DecideResult, Review } from './review.types.ts';
+import type { DecideInput, DecideOutcome, DecideResult, HistoryEvent, Review } from './review.types.ts';
 import {
   decisionRecord,
   decodeReview,
@@ -27,6 +27,8 @@ import type {
   ReviewStoreOptions,
 } from './review-store.types.ts';
 import { type ScriptedRedis, withApprovalScripts } from './scripts.ts';
+import type { DecisionSigner } from './signing/decision-keys.ts';
+import { signDecision } from './signing/decision-proof.ts';
 import { withRedis } from './unavailable-error.ts';
 import { type WaitOptions, type WaitResult, waitForDecision } from './wait-for-decision.ts';
 
@@ -57,6 +59,7 @@ export class ReviewStore {
   readonly #onceMs: number;
   readonly #retentionMs: number;
   readonly #readyMs: number;
+  readonly #signer: DecisionSigner | undefined;
 
   constructor(options: ReviewStoreOptions) {
     this.keys = approvalKeys(options.prefix ?? 'hoop:approvals');
@@ -67,6 +70,7 @@ export class ReviewStore {
     this.#onceMs = (options.onceGrantSeconds ?? 600) * 1000;
     this.#retentionMs = (options.retentionSeconds ?? 7 * 86_400) * 1000;
     this.#readyMs = options.readyTimeoutMs ?? 1000;
+    this.#signer = options.signer;
     this.events = new ReviewEvents(options.connection, options.channel ?? this.keys.events, this.#readyMs);
   }
 
@@ -107,6 +111,8 @@ export class ReviewStore {
   /**
    * One approver's decision; see {@link DecideOutcome}. Authorization runs before the script,
    * except for `trusted` decisions the gateway itself makes (a policy's `autoApprove` groups).
+   * With a signer (options) the decision is signed, bound to the record's id, fingerprint and
+   * window scope; without one it is recorded unsigned, and no gateway forwards on it.
    */
   async decide(id: string, input: DecideInput, options: { trusted?: boolean } = {}): Promise<DecideResult> {
     if (input.action !== 'approve' && input.action !== 'reject')
@@ -117,7 +123,13 @@ export class ReviewStore {
     if (!auth.allowed) return { outcome: 'not-allowed', review: current, reason: auth.reason };
     const now = input.now ?? Date.now();
     const windowSeconds = input.action === 'approve' ? (input.windowSeconds ?? 0) : 0;
-    const decision = decisionRecord(input, now);
+    const unsigned = decisionRecord(input, now);
+    const binding = {
+      reviewId: current.id,
+      fingerprint: current.fingerprint,
+      scope: windowScope(current.caller, current.cluster, current.rule.name),
+    };
+    const decision = this.#signer ? signDecision(unsigned, binding, this.#signer) : unsigned;
     const { head, fields } = await this.#run(() =>
       this.#scripts.hoopApprovalsDecide(
         this.keys.review(id),
@@ -178,6 +190,38 @@ export class ReviewStore {
    */
   countPending(now: number = Date.now()): Promise<number> {
     return this.#run(() => this.#redis.zcount(this.keys.pending, now, '+inf'));
+  }
+
+  /** Appends an audit event to the review's history (kept as long as records are). */
+  async appendHistory(id: string, event: Omit<HistoryEvent, 'at'> & { at?: number }): Promise<void> {
+    if (!isReviewId(id)) return;
+    const entry: HistoryEvent = { at: event.at ?? Date.now(), kind: event.kind, by: event.by.slice(0, 256) };
+    if (event.detail) entry.detail = event.detail.slice(0, 1000);
+    const key = this.keys.history(id);
+    await this.#run(() =>
+      this.#redis
+        .multi()
+        .rpush(key, JSON.stringify(entry))
+        .ltrim(key, -200, -1)
+        .pexpire(key, this.#retentionMs)
+        .exec(),
+    );
+  }
+
+  /** The review's audit events, oldest first (malformed entries skipped). */
+  async history(id: string): Promise<HistoryEvent[]> {
+    if (!isReviewId(id)) return [];
+    const raw = await this.#run(() => this.#redis.lrange(this.keys.history(id), 0, -1));
+    return raw.flatMap((line) => {
+      try {
+        const value = JSON.parse(line) as HistoryEvent;
+        return typeof value.at === 'number' && typeof value.kind === 'string' && typeof value.by === 'string'
+          ? [value]
+          : [];
+      } catch {
+        return [];
+      }
+    });
   }
 
   /** Pending reviews by deadline (soonest first); otherwise newest first, optionally by state. */

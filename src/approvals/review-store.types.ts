@@ -3,6 +3,7 @@ import type { Caller } from '../authn/caller.ts';
 import type { RequestInfo } from '../request/request-info.types.ts';
 import type { Review, SessionHeaders } from './review.types.ts';
 import type { ReviewRule } from './review-rule.ts';
+import type { DecisionSigner } from './signing/decision-keys.ts';
 
 /** Options and inputs of the review store (review-store.ts), apart so the class reads on its own. */
 export interface ReviewStoreOptions {
@@ -22,6 +23,11 @@ export interface ReviewStoreOptions {
   retentionSeconds?: number;
   /** How long a call waits for a (re)connecting Redis before failing. Default 1000 ms. */
   readyTimeoutMs?: number;
+  /**
+   * Signs every decision this store records (signing/decision-keys.ts): the deciding
+   * component's own key. Without it decisions are recorded unsigned and never forwarded on.
+   */
+  signer?: DecisionSigner;
 }
 
 export interface OpenReviewInput {

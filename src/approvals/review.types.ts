@@ -16,8 +16,30 @@ import type { ReviewRule } from './review-rule.ts';
  */
 export type ReviewState = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
 
-/** Where a decision was made; `auto` is the gateway applying a rule's `autoApprove` groups. */
-export type DecisionVia = 'terminal' | 'slack' | 'teams' | 'auto';
+/**
+ * Where a decision was made: `api` the gateway's approvals API (a person signed in with the
+ * people issuer, e.g. through `hoop-gateway reviews`), `slack`/`teams` the chat bot, `auto` the
+ * gateway applying a rule's `autoApprove` groups, `break-glass` an operator writing to Redis with
+ * the break-glass key.
+ */
+export type DecisionVia = 'api' | 'slack' | 'teams' | 'auto' | 'break-glass';
+
+/**
+ * The signature of a decision (signing/decision-proof.ts) and what it binds the decision to. The
+ * gateway forwards a held call only on decisions whose proof verifies and whose binding matches
+ * the call it holds; Redis alone cannot make one.
+ */
+export interface DecisionProof {
+  v: 1;
+  reviewId: string;
+  fingerprint: string;
+  /** fingerprint.ts `windowScope` of the requester, cluster and rule. */
+  scope: string;
+  /** signing/decision-keys.ts `keyIdOf` the signing key. */
+  keyId: string;
+  /** base64url Ed25519 signature over signing/decision-proof.ts `signedBytes`. */
+  sig: string;
+}
 
 /** One approver's click, as recorded. */
 export interface Decision {
@@ -28,6 +50,10 @@ export interface Decision {
   reason?: string;
   /** The window the approver chose; absent means `once`. */
   windowSeconds?: number;
+  /** Who decided, as the deciding component authenticated them (signed with the decision). */
+  identity?: Approver;
+  /** The signature; absent on a decision made without a signing key (never forwarded on). */
+  proof?: DecisionProof;
 }
 
 /**
@@ -88,10 +114,18 @@ export interface ReviewEvent {
   fingerprint: string;
 }
 
-/** Who clicks: an id the bot mapped from the chat user, and the groups it belongs to. */
+/**
+ * Who decides: an approver id (a signed-in person's e-mail or subject, or the id the bot mapped
+ * from the chat user) and the groups it belongs to. For a person signed in with the people issuer
+ * the token's issuer, subject and e-mail come along, and approver rules match any of id, subject
+ * and e-mail (authorize.ts).
+ */
 export interface Approver {
   id: string;
   groups: string[];
+  issuer?: string;
+  subject?: string;
+  email?: string;
 }
 
 export interface DecideInput {
@@ -124,4 +158,18 @@ export interface DecideResult {
   decidedBy?: string;
   /** For `not-allowed`: a sentence for the approver. */
   reason?: string;
+}
+
+/**
+ * An audit event of a review besides its decisions (which the record holds): a forged decision
+ * the gateway refused, a break-glass decision, a refused attempt to decide. `reviews show` prints
+ * them with the decisions. Written to Redis, so an attacker with Redis access can delete them:
+ * the log line written at the same time is the record that counts.
+ */
+export interface HistoryEvent {
+  at: number;
+  kind: 'forged-decision-refused' | 'break-glass' | 'decision-refused';
+  /** Who or what caused it (an approver id, `hoop-gateway`). */
+  by: string;
+  detail?: string;
 }

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { SignerRole } from '../approvals/signing/decision-keys.ts';
 import type { CompiledPolicy } from '../policy/policy.types.ts';
 import { redisUrlFromEnv } from '../queues/connections.ts';
 import { keyPrefixField, redisUrlField } from './redis-fields.ts';
@@ -15,8 +17,14 @@ import { keyPrefixField, redisUrlField } from './redis-fields.ts';
  *   holdSeconds: 20                     # hold a request this long before answering 429
  *   retryAfterSeconds: 5                # the 429's Retry-After
  *   ownerClaim: actor                   # token claim naming who answers for the agent
- *   terminalApprover: { id: alice, groups: [platform] }   # `hoop-gateway reviews` acts as this
  *   approveHint: or click Approve in #platform-approvals   # appended to "how to approve"
+ *   signing:                            # Ed25519 keys decisions are signed with (docs/approvals.md)
+ *     privateKey: /var/run/secrets/hoop/gateway.key   # this gateway's key: PEM file or PEM text;
+ *                                       # default: generated once under <dataDir>/keys (one replica only)
+ *     botPrivateKey: ${HOOP_BOT_SIGNING_KEY}          # the Slack bot's key (serve --role bot|all)
+ *     trustedKeys:                      # public keys whose decisions the gateway accepts
+ *       - { publicKey: keys/bot.pub, role: bot }
+ *       - { publicKey: keys/break-glass.pub, role: break-glass }
  * ```
  *
  * Approvals are on when the section is present or when the policy has a `review` rule (a policy
@@ -34,14 +42,34 @@ export const approvalsSchema = z.strictObject({
   ownerClaim: z.string().min(1).optional(),
   claimAllowlist: z.array(z.string().min(1)).optional(),
   maxBodyBytes: z.number().int().min(1024).default(DEFAULT_MAX_BODY_BYTES),
-  terminalApprover: z
-    .strictObject({
-      id: z.string().min(1),
-      groups: z.array(z.string().min(1)).default([]),
-    })
-    .optional(),
   approveHint: z.string().min(1).optional(),
+  signing: z
+    .strictObject({
+      privateKey: z.string().min(1).optional(),
+      botPrivateKey: z.string().min(1).optional(),
+      trustedKeys: z
+        .array(
+          z.strictObject({
+            publicKey: z.string().min(1),
+            role: z.enum(['gateway', 'bot', 'break-glass']),
+          }),
+        )
+        .default([]),
+    })
+    .default({ trustedKeys: [] }),
 });
+
+/**
+ * Where the decision keys come from: each a PEM text or an absolute path to a PEM file (paths in
+ * the file are resolved against its directory). Loaded by approvals/signing/load-signing.ts.
+ */
+export interface SigningSettings {
+  /** The gateway's private key (approvals API, `autoApprove`); undefined: generated under dataDir. */
+  privateKey: string | undefined;
+  /** The chat bot's private key; the bot refuses to start without one. */
+  botPrivateKey: string | undefined;
+  trustedKeys: Array<{ publicKey: string; role: SignerRole }>;
+}
 
 export type ApprovalsSection = z.infer<typeof approvalsSchema>;
 
@@ -59,9 +87,8 @@ export interface ApprovalsSettings {
   ownerClaim: string | undefined;
   claimAllowlist: string[] | undefined;
   maxBodyBytes: number;
-  /** Who `hoop-gateway reviews approve|reject` acts as without `--as`. */
-  terminalApprover: { id: string; groups: string[] } | undefined;
   approveHint: string | undefined;
+  signing: SigningSettings;
 }
 
 /** The settings for a parsed section (or its absence), `env` supplying the Redis URL default. */
@@ -69,8 +96,11 @@ export function resolveApprovals(
   section: ApprovalsSection | undefined,
   policy: CompiledPolicy,
   env: NodeJS.ProcessEnv,
+  configDir = '.',
 ): ApprovalsSettings {
   const raw = section ?? approvalsSchema.parse({});
+  const source = (value: string): string =>
+    value.trimStart().startsWith('-----BEGIN') ? value : resolve(configDir, value);
   return {
     enabled: section !== undefined || policy.rules.some((rule) => rule.action === 'review'),
     redisUrl: raw.redisUrl ?? redisUrlFromEnv(env),
@@ -81,7 +111,14 @@ export function resolveApprovals(
     ownerClaim: raw.ownerClaim,
     claimAllowlist: raw.claimAllowlist,
     maxBodyBytes: raw.maxBodyBytes,
-    terminalApprover: raw.terminalApprover,
     approveHint: raw.approveHint,
+    signing: {
+      privateKey: raw.signing.privateKey === undefined ? undefined : source(raw.signing.privateKey),
+      botPrivateKey: raw.signing.botPrivateKey === undefined ? undefined : source(raw.signing.botPrivateKey),
+      trustedKeys: raw.signing.trustedKeys.map((key) => ({
+        publicKey: source(key.publicKey),
+        role: key.role,
+      })),
+    },
   };
 }

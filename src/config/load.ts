@@ -3,10 +3,12 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { IssuerConfig } from '../authn/issuer-config.ts';
+import { type PeopleIssuerConfig, parsePeopleIssuer } from '../authn/people-config.ts';
 import { ConfigError } from '../errors.ts';
 import { type CompiledMaskingPolicy, compileMaskingPolicy } from '../masking/policy.ts';
 import { policyOfConfig } from '../policy/load-file.ts';
 import type { CompiledPolicy } from '../policy/policy.types.ts';
+import type { RedisSecurity } from '../queues/connections.ts';
 import { type ApprovalsSettings, resolveApprovals } from './approvals.ts';
 import type { AwsAuthenticationConfig } from './aws-authentication.ts';
 import { type ConnectionSettings, resolveConnections } from './connections.ts';
@@ -19,6 +21,7 @@ import {
   resolveMetrics,
 } from './operations.ts';
 import { type RecordingSettings, resolveRecording } from './recording.ts';
+import { resolveRedisSecurity } from './redis-security.ts';
 import { configSchema, durationMs, type RawConfig } from './schema.ts';
 import { resolveSlack, type SlackSettings } from './slack.ts';
 
@@ -46,6 +49,8 @@ export interface GatewayConfig {
   issuers: IssuerConfig[];
   /** `authentication.aws`: agents authenticated by AWS IAM, or undefined. */
   aws: AwsAuthenticationConfig | undefined;
+  /** `authentication.people`: who may sign in to decide reviews; undefined: no approvals API. */
+  people: PeopleIssuerConfig | undefined;
   identity: RawConfig['identity'];
   clusters: ClusterSettings[];
   policy: CompiledPolicy;
@@ -57,6 +62,8 @@ export interface GatewayConfig {
   approvals: ApprovalsSettings;
   /** The `recording:` section with defaults (recording.ts). */
   recording: RecordingSettings;
+  /** The `redis:` section, files read: ACL user, password, TLS for every Redis connection. */
+  redis: RedisSecurity;
   /** The `slack:` section with defaults (slack.ts); undefined when Slack is not configured. */
   slack: SlackSettings | undefined;
   log: RawConfig['log'];
@@ -143,9 +150,27 @@ export async function loadConfigFile(
     };
   });
 
+  let people: PeopleIssuerConfig | undefined;
+  try {
+    people = parsePeopleIssuer(raw.authentication.people, raw.authentication.issuers as IssuerConfig[]);
+  } catch (error) {
+    throw error instanceof ConfigError ? error.within(`${path}: `) : error;
+  }
+  if (people?.caFile) people.caFile = resolve(dir, people.caFile);
+
   // The policy comes from the file as written: `${…}` in a policy is never expanded.
   const policy = await policyOfConfig(path, js as Record<string, unknown>);
-  const approvals = resolveApprovals(raw.approvals, policy, env);
+  const approvals = resolveApprovals(raw.approvals, policy, env, dir);
+  const recording = resolveRecording(raw.recording, resolve(dir, raw.dataDir), dir, approvals);
+  let redis: RedisSecurity;
+  try {
+    redis = await resolveRedisSecurity(raw.redis, dir, [
+      { field: 'approvals.redisUrl', url: approvals.redisUrl, used: approvals.enabled },
+      { field: 'recording.redisUrl', url: recording.redisUrl, used: recording.enabled },
+    ]);
+  } catch (error) {
+    throw error instanceof ConfigError ? error.within(`${path}: `) : error;
+  }
   return {
     file: path,
     listen: raw.listen,
@@ -158,13 +183,15 @@ export async function loadConfigFile(
     tlsHosts: raw.tlsHosts,
     issuers: raw.authentication.issuers as IssuerConfig[],
     aws: raw.authentication.aws,
+    people,
     identity: raw.identity,
     clusters,
     policy,
     policyFile: raw.policyFile ? resolve(dir, raw.policyFile) : undefined,
     masking: compileMaskingPolicy(raw.masking),
     approvals,
-    recording: resolveRecording(raw.recording, resolve(dir, raw.dataDir), dir, approvals),
+    recording,
+    redis,
     slack: resolveSlack(raw.slack),
     log: raw.log,
     metrics: resolveMetrics(raw.metrics),

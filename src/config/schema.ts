@@ -6,6 +6,7 @@ import { connectionsSchema } from './connections.ts';
 import { eksClusterSchema } from './eks-cluster.ts';
 import { auditSchema, metricsSchema, shutdownSchema } from './operations.ts';
 import { recordingSchema } from './recording.ts';
+import { redisSecuritySchema } from './redis-security.ts';
 import { slackSchema } from './slack.ts';
 
 /**
@@ -82,6 +83,8 @@ export const configSchema = z.strictObject({
       issuers: z.array(z.unknown()).default([]),
       /** Agents authenticated by AWS IAM (aws-authentication.ts). */
       aws: awsAuthenticationSchema.optional(),
+      /** The issuer people sign in with to decide reviews (src/authn/people-config.ts). */
+      people: z.unknown().optional(),
     })
     .refine((a) => a.issuers.length > 0 || a.aws !== undefined, {
       message: 'configure at least one OIDC issuer (issuers) or AWS IAM authentication (aws)',
@@ -104,6 +107,8 @@ export const configSchema = z.strictObject({
   approvals: approvalsSchema.optional(),
   /** Session recording: Redis, idle gap, body cap, retention, archive dir (see recording.ts). */
   recording: recordingSchema.optional(),
+  /** How every Redis connection authenticates and verifies the server (see redis-security.ts). */
+  redis: redisSecuritySchema.optional(),
   /** The Slack approval bot (see slack.ts); absent: no Slack. */
   slack: slackSchema.optional(),
   /** The plain-HTTP metrics and health listener (operations.ts); `false` turns it off. */

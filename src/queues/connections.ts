@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
 /**
  * Redis connections, two kinds for two jobs.
@@ -23,9 +23,24 @@ export function redisUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return env['REDIS_URL'] || DEFAULT_REDIS_URL;
 }
 
+/**
+ * How to authenticate to Redis and verify it, beyond the URL: an ACL user and password (AUTH),
+ * and TLS material for `rediss://` (the CA that signed Redis' certificate, a client certificate
+ * when Redis asks for one, the name to verify). From the config's `redis:` section
+ * (config/redis-security.ts); given to every connection the gateway, bot and CLI open, and so to
+ * BullMQ's, which duplicate them.
+ */
+export interface RedisSecurity {
+  username?: string | undefined;
+  password?: string | undefined;
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string } | undefined;
+}
+
 export interface ConnectionOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…`. Default {@link redisUrlFromEnv}. */
   url?: string;
+  /** ACL user, password and TLS material (see {@link RedisSecurity}). */
+  security?: RedisSecurity | undefined;
   /** Shown in `CLIENT LIST`. */
   name?: string;
   /** Called with connection errors (refused, reset, timeouts). Default: ignore; calls report them. */
@@ -45,6 +60,7 @@ export interface RequestConnectionOptions extends ConnectionOptions {
 export function createRequestConnection(options: RequestConnectionOptions = {}): Redis {
   const maxDelay = options.maxReconnectDelayMs ?? 500;
   const redis = new Redis(options.url ?? redisUrlFromEnv(), {
+    ...securityOptions(options.url ?? redisUrlFromEnv(), options.security),
     connectionName: options.name ?? 'hoop-request',
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -59,6 +75,7 @@ export function createRequestConnection(options: RequestConnectionOptions = {}):
 /** A patient connection for BullMQ workers (they duplicate it for their blocking commands). */
 export function createWorkerConnection(options: ConnectionOptions = {}): Redis {
   const redis = new Redis(options.url ?? redisUrlFromEnv(), {
+    ...securityOptions(options.url ?? redisUrlFromEnv(), options.security),
     connectionName: options.name ?? 'hoop-worker',
     maxRetriesPerRequest: null,
     retryStrategy: (times) => Math.min(times * 200, 2000),
@@ -76,6 +93,28 @@ export function redactRedisUrl(url: string): string {
   } catch {
     return '(unparseable Redis URL)';
   }
+}
+
+/**
+ * ioredis options for `security`: username and password only when given (a URL's own userinfo
+ * otherwise stands), TLS options for a `rediss://` URL. ioredis turns TLS on for `rediss://` by
+ * itself; the CA here replaces the system store for verifying Redis, never disables verification.
+ */
+function securityOptions(url: string, security: RedisSecurity | undefined): RedisOptions {
+  const options: RedisOptions = {};
+  if (!security) return options;
+  if (security.username) options.username = security.username;
+  if (security.password) options.password = security.password;
+  if (security.tls && url.startsWith('rediss:')) {
+    const { ca, cert, key, servername } = security.tls;
+    options.tls = {
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
+      ...(servername ? { servername } : {}),
+    };
+  }
+  return options;
 }
 
 function noop(): void {}

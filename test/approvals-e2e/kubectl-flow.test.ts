@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
-import { run } from '../../cli/reviews.ts';
 import { describeWithKubectl, runKubectl } from '../support/kubectl.ts';
+import { signIn } from '../support/people.ts';
 import {
   APPROVER,
   type ApprovalsStack,
@@ -11,8 +11,8 @@ import {
 
 /**
  * Issue 3 end to end with the real kubectl: `kubectl delete namespace scratch` is held until a
- * person decides, through the terminal approver (a child process) or the store (as the bot
- * decides). kubectl runs asynchronously: the gateway lives in this process.
+ * person decides, through the terminal approver (signed in with `hoop-gateway login`; a child
+ * process or in-process) or the store (as the bot decides, signed with the bot's key). kubectl runs asynchronously: the gateway lives in this process.
  */
 let stack: ApprovalsStack | undefined;
 
@@ -20,21 +20,6 @@ afterEach(async () => {
   await stack?.close();
   stack = undefined;
 });
-
-/** The same `run` the CLI calls, in this process (a child process costs seconds here). */
-async function reviewsInProcess(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const captured = { out: '', err: '' };
-  const io = {
-    out: (text: string) => {
-      captured.out += text;
-    },
-    err: (text: string) => {
-      captured.err += text;
-    },
-  };
-  const code = await run([...args, '--config', stack!.configFile], io);
-  return { code, ...captured };
-}
 
 function deleteScratch(kubeconfig: string, version: string) {
   return runKubectl({ kubeconfig, version, args: ['delete', 'namespace', 'scratch'], timeoutMs: 60_000 });
@@ -58,16 +43,18 @@ describeWithKubectl(['1.29', '1.33'], 'kubectl delete namespace, held for review
     expect(review!.bodySummary).toMatch(/^application\/json, \d+ bytes, sha256 [0-9a-f]{64}: \{/);
     expect(stack.upstreamCount('DELETE', NAMESPACE_PATH)).toBe(0);
 
-    const listed = await runReviewsCli(['list', '--state', 'pending', '--config', stack.configFile]);
+    const person = await signIn(stack, 'approver-1');
+    // The real binary, as a child process, with the person's cached sign-in.
+    const listed = await runReviewsCli(['list', '--state', 'pending'], person.env);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain(review!.id);
     expect(listed.stdout).toContain('delete namespaces scratch');
-    const shown = await reviewsInProcess('show', review!.id);
+    const shown = await person.reviews('show', review!.id);
     expect(shown.out).toContain(`hoop-gateway reviews approve ${review!.id}`);
 
-    const approved = await runReviewsCli(['approve', review!.id, '--config', stack.configFile]);
+    const approved = await runReviewsCli(['approve', review!.id], person.env);
     expect(approved).toMatchObject({ code: 0 });
-    expect(approved.stdout).toContain(`approved ${review!.id} as ${APPROVER}`);
+    expect(approved.stdout).toContain(`approved ${review!.id}`);
 
     const result = await kubectl;
     expect(result.stderr).toBe('');
@@ -81,10 +68,11 @@ describeWithKubectl(['1.29', '1.33'], 'kubectl delete namespace, held for review
     });
 
     // A second decision changes nothing and says who decided first.
-    const again = await reviewsInProcess('reject', review!.id, '--reason', 'late');
+    const again = await person.reviews('reject', review!.id, '--reason', 'late');
     expect(again.code).toBe(1);
-    expect(again.err).toContain(`already decided`);
-    expect(again.err).toContain(`approved by ${APPROVER}`);
+    expect(again.err).toContain(
+      `${review!.id} is already approved by approver-1@example.com; nothing changed`,
+    );
   });
 
   it('holds an exec (a WebSocket upgrade) and runs it once approved', async () => {
@@ -105,19 +93,13 @@ describeWithKubectl(['1.29', '1.33'], 'kubectl delete namespace, held for review
     stack = await startApprovalsStack({ kubeVersion: '1.29' });
     const kubectl = deleteScratch(await stack.kubeconfigFor('agent-1'), '1.29');
     const [review] = await stack.pending();
-    const rejected = await runReviewsCli([
-      'reject',
-      review!.id,
-      '--reason',
-      'scratch is shared this week',
-      '--config',
-      stack.configFile,
-    ]);
+    const person = await signIn(stack, 'approver-1');
+    const rejected = await person.reviews('reject', review!.id, '--reason', 'scratch is shared this week');
     expect(rejected.code).toBe(0);
     const result = await kubectl;
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /Error from server \(Forbidden\): .*rejected by approver-1: scratch is shared this week/,
+      /Error from server \(Forbidden\): .*rejected by approver-1@example.com: scratch is shared this week/,
     );
     expect(stack.upstreamCount('DELETE', NAMESPACE_PATH)).toBe(0);
     expect(stack.sandbox.store.get('namespaces', '', 'scratch')).toBeDefined();

@@ -158,7 +158,7 @@ describe('the review stage', () => {
     const decided = await stack.store.decide(review!.id, {
       approver: { id: APPROVER, groups: [] },
       action: 'approve',
-      via: 'terminal',
+      via: 'slack',
       windowSeconds: 300,
     });
     expect(decided.outcome).toBe('applied');

@@ -7,7 +7,11 @@ import type { Review } from '../../src/approvals/review.types.ts';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
-import { createRequestConnection, redisUrlFromEnv } from '../../src/queues/connections.ts';
+import {
+  createRequestConnection,
+  type RedisSecurity,
+  redisUrlFromEnv,
+} from '../../src/queues/connections.ts';
 import { freshPrefix } from '../approvals/helpers.ts';
 import { deleteKeys } from '../support/redis.ts';
 import { type Stack, startStack } from '../support/stack.ts';
@@ -75,9 +79,14 @@ export async function startApprovalsStack(
     policy?: Record<string, unknown>;
     approvals?: Record<string, unknown>;
     kubeVersion?: string;
+    /** More top-level config (e.g. `redis:`), and how the test's own connection reaches Redis. */
+    config?: Record<string, unknown>;
+    security?: RedisSecurity;
+    /** The key prefix (default: a fresh one); ACL rules name it. */
+    prefix?: string;
   } = {},
 ): Promise<ApprovalsStack> {
-  const prefix = freshPrefix('e2e');
+  const prefix = options.prefix ?? freshPrefix('e2e');
   const redisUrl = (options.approvals?.['redisUrl'] as string | undefined) ?? redisUrlFromEnv();
   const stack = await startStack({
     policy: options.policy ?? reviewPolicy(options.review),
@@ -87,14 +96,20 @@ export async function startApprovalsStack(
         keyPrefix: prefix,
         holdSeconds: 20,
         retryAfterSeconds: 1,
-        terminalApprover: { id: APPROVER, groups: [] },
         ownerClaim: 'actor',
         ...options.approvals,
       },
+      ...options.config,
     },
   });
-  const redis = createRequestConnection({ url: redisUrl });
-  const store = new ReviewStore({ connection: redis, prefix: `${prefix}:approvals`, readyTimeoutMs: 3000 });
+  const redis = createRequestConnection({ url: redisUrl, security: options.security });
+  // Decides as the chat bot would: signed with the bot key the gateway trusts.
+  const store = new ReviewStore({
+    connection: redis,
+    prefix: `${prefix}:approvals`,
+    readyTimeoutMs: 3000,
+    signer: stack.botSigner,
+  });
   const close = stack.close;
   return {
     ...stack,

@@ -23,7 +23,14 @@ describe('decide', () => {
     });
     expect(result).toMatchObject({ outcome: 'applied', decidedBy: 'bob', review: { state: 'approved' } });
     expect(result.review?.decisions).toEqual([
-      { approver: 'bob', action: 'approve', at: now + 10, via: 'slack', reason: 'looks fine' },
+      {
+        approver: 'bob',
+        action: 'approve',
+        at: now + 10,
+        via: 'slack',
+        reason: 'looks fine',
+        identity: { id: 'bob', groups: [] },
+      },
     ]);
     expect(result.review?.grant).toEqual({ kind: 'once', expiresAt: now + 10 + 600_000 });
     expect(await h.redis.zscore(h.store.keys.pending, review.id)).toBeNull();
@@ -98,7 +105,7 @@ describe('decide', () => {
     const reject = await h.store.decide(review.id, {
       approver: approver('alice'),
       action: 'reject',
-      via: 'terminal',
+      via: 'api',
     });
     expect(reject).toMatchObject({ outcome: 'applied', review: { state: 'rejected' } });
   });

@@ -45,11 +45,11 @@ describe('the card follows the review, wherever it changes', () => {
     await h.store.decide(review.id, {
       approver: { id: 'dave', groups: [] },
       action: 'reject',
-      via: 'terminal',
+      via: 'api',
       reason: 'use the runbook',
     });
     await until(() => blocksText(card().blocks).includes('Rejected by *dave*'));
-    expect(blocksText(card().blocks)).toContain('via terminal');
+    expect(blocksText(card().blocks)).toContain('via api');
     expect(blocksText(card().blocks)).toContain('`use the runbook`');
   });
 
@@ -91,7 +91,7 @@ describe('the card follows the review, wherever it changes', () => {
       prefix: `${h.producers.prefix}:approvals`,
       channel: 'elsewhere',
     });
-    await deaf.decide(review.id, { approver: { id: 'bob', groups: [] }, action: 'approve', via: 'terminal' });
+    await deaf.decide(review.id, { approver: { id: 'bob', groups: [] }, action: 'approve', via: 'api' });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(blocksText(card().blocks)).not.toContain('Approved');
     await h.bot.sync.sweep();
@@ -106,7 +106,7 @@ describe('the card follows the review, wherever it changes', () => {
     await h.store.decide(review.id, {
       approver: { id: 'bob', groups: [] },
       action: 'approve',
-      via: 'terminal',
+      via: 'api',
     });
     const now = Date.now();
     // Published twice (a retried request): threaded once.

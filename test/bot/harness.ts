@@ -4,11 +4,13 @@ import { type RunningBot, startBot } from '../../bot/main.ts';
 import type { Review } from '../../src/approvals/review.types.ts';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
 import type { OpenReviewInput } from '../../src/approvals/review-store.types.ts';
+import type { DecisionSigner } from '../../src/approvals/signing/decision-keys.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { resolveSlack, type SlackSettings, slackSchema } from '../../src/config/slack.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
 import { fp, freshPrefix, openInput } from '../approvals/helpers.ts';
+import { testSigner } from '../support/decision-keys.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
 
@@ -27,6 +29,8 @@ export interface BotHarness {
   slack: SlackStandIn;
   bot: RunningBot;
   settings: SlackSettings;
+  /** The key the bot signs its decisions with. */
+  botSigner: DecisionSigner;
   store: ReviewStore;
   producers: ReviewProducers;
   redis: Redis;
@@ -62,7 +66,15 @@ export async function startBotHarness(
       ...overrides,
     }),
   )!;
-  const bot = await startBot({ slack: settings, approvals, sweepMs: 60_000, notify, recording });
+  const botSigner = testSigner('bot');
+  const bot = await startBot({
+    slack: settings,
+    approvals,
+    sweepMs: 60_000,
+    notify,
+    recording,
+    signer: botSigner,
+  });
   const redis = createRequestConnection({ url: REDIS_URL });
   const store = new ReviewStore({ connection: redis, prefix: approvals.storePrefix });
   const producers = new ReviewProducers({
@@ -74,6 +86,7 @@ export async function startBotHarness(
     slack,
     bot,
     settings,
+    botSigner,
     store,
     producers,
     redis,

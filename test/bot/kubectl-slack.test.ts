@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningBot, startBot } from '../../bot/main.ts';
+import { loadBotSigner } from '../../src/approvals/signing/load-signing.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
@@ -70,7 +71,11 @@ describe('kubectl → gateway → Slack card → signed click → kubectl comple
       },
     });
     const config = await loadConfigFile(join(stack.dir, 'hoop.yaml'));
-    bot = await startBot({ slack: config.slack!, approvals: config.approvals });
+    bot = await startBot({
+      slack: config.slack!,
+      approvals: config.approvals,
+      signer: (await loadBotSigner(config.approvals.signing))!,
+    });
     const eventsUrl = `http://127.0.0.1:${bot.port}/slack/events`;
 
     const kubeconfig = await stack.kubeconfigFor('agent-1');

@@ -60,7 +60,7 @@ describe('notify worker: channels, pacing, 429, outages', () => {
     const decided = await h.store.decide(reviews[1]!.id, {
       approver: { id: 'bob', groups: [] },
       action: 'approve',
-      via: 'terminal',
+      via: 'api',
     });
     expect(decided.outcome).toBe('applied');
     h.slack.up();

@@ -12,6 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { driveDeviceApproval } from '@hoop-gateway/sandbox/oidc-device-driver';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
@@ -140,17 +141,35 @@ describe('hoop-gateway demo', () => {
     }
   });
 
-  it('holds a namespace delete until it is approved from the terminal, and records the sessions', async () => {
+  it('holds a namespace delete until the approver signs in and approves it, and records the sessions', async () => {
     const deletion = kubectl(HELD.split(' '));
+    // The banner's login line, run as printed, as demo-approver in the demo's issuer.
+    const login = /^ {2}hoop-gateway (login .+)$/m.exec(output)?.[1]?.split(' ');
+    expect(login, 'a login line in the banner').toBeDefined();
+    const home = await mkdtemp(join(tmpdir(), 'hoop-demo-person-'));
+    const env = { ...process.env, XDG_CONFIG_HOME: home };
+    const signingIn = spawn(process.execPath, [BIN, ...login!], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let printed = '';
+    signingIn.stdout?.on('data', (chunk: Buffer) => {
+      printed += chunk.toString();
+    });
+    const signedIn = new Promise<number | null>((resolve) => signingIn.once('exit', resolve));
+    while (!/enter the code/.test(printed)) await new Promise((resolve) => setTimeout(resolve, 100));
+    const [, issuer, code] = /Open (\S+)\/device and enter the code (\S+)/.exec(printed)!;
+    await driveDeviceApproval(issuer!, code!, 'demo-approver');
+    expect(await signedIn).toBe(0);
+    expect(printed).toContain('as demo-approver@example.com');
+    const person = (args: string[]) => run(process.execPath, [BIN, ...args], { env });
+
     let id: string | undefined;
     const deadline = Date.now() + 30_000;
     while (!id && Date.now() < deadline) {
-      const { stdout } = await cli(['reviews', 'list', '--state', 'pending']);
+      const { stdout } = await person(['reviews', 'list', '--state', 'pending']);
       id = /r-[0-9a-z]{6}(?=\s+\S+\s+delete namespaces scratch)/.exec(stdout)?.[0];
       if (!id) await new Promise((resolve) => setTimeout(resolve, 250));
     }
     expect(id, 'a pending review for the delete').toBeDefined();
-    const approved = await cli(['reviews', 'approve', id!]);
+    const approved = await person(['reviews', 'approve', id!]);
     expect(approved.stdout).toContain(`approved ${id}`);
     const result = await deletion;
     expect(result.code, result.stderr).toBe(0);
@@ -159,6 +178,7 @@ describe('hoop-gateway demo', () => {
     const sessions = await cli(['sessions', 'list']);
     expect(sessions.stdout).toContain('kubectl delete');
     expect(sessions.stdout).toContain('demo-agent');
+    await rm(home, { recursive: true, force: true });
   });
 
   it('stops cleanly on SIGTERM', async () => {
@@ -175,7 +195,7 @@ describe('hoop-gateway demo', () => {
     expect(await readFile(policyFile, 'utf8')).toBe(edited);
     expect(output).toContain(`Policy: ${policyFile} (kept from an earlier run, with any edits;`);
     expect(output).toMatch(/Redis: started fresh, .* \([1-9]\d* keys? under/);
-    expect((await cli(['reviews', 'list'])).stdout).toBe('no reviews\n');
+    expect(await redis.keys(`${prefix}:approvals:review:*`)).toEqual([]);
     expect((await cli(['sessions', 'list'])).stdout).not.toContain('kubectl delete');
     expect(await redis.get(NEIGHBOUR_KEY)).toBe('not the demo’s');
     expect(await stopDemo()).toBe(0);

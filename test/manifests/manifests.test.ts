@@ -45,7 +45,10 @@ describe('Kubernetes manifests', () => {
   });
 
   it('ship a gateway config and policy the gateway accepts', async () => {
-    const config = await loadConfigFile(`${base}/hoop.yaml`, { REDIS_URL: 'redis://hoop-redis:6379' });
+    const env = { REDIS_URL: 'redis://hoop-redis:6379', REDIS_PASSWORD: 'from-the-secret' };
+    const config = await loadConfigFile(`${base}/hoop.yaml`, env);
+    expect(config.redis).toEqual({ password: 'from-the-secret' });
+    expect(config.approvals.signing.privateKey).toBe('/etc/hoop-signing/gateway.key');
     expect(config.clusters.map((c) => c.upstream.kind)).toEqual(['inCluster']);
     expect(config.recording).toMatchObject({
       enabled: true,
@@ -53,7 +56,55 @@ describe('Kubernetes manifests', () => {
       redisUrl: 'redis://hoop-redis:6379',
     });
     // The Redis URL comes from the Deployment's environment; without it start-up names the field.
-    await expect(loadConfigFile(`${base}/hoop.yaml`, {})).rejects.toThrow(/REDIS_URL is not set/);
+    await expect(loadConfigFile(`${base}/hoop.yaml`, { REDIS_PASSWORD: 'x' })).rejects.toThrow(
+      /REDIS_URL is not set/,
+    );
     expect(config.policy.rules.map((r) => r.name)).toContain('namespace-delete-needs-approval');
+  });
+
+  it('let only the gateway and bot pods reach Redis, which requires a password from a Secret', async () => {
+    const { stdout } = await run('kubectl', ['kustomize', base]);
+    type Doc = { kind: string; metadata: { name: string }; spec: Record<string, unknown> };
+    type Pod = {
+      containers: Array<{ args: string[]; env: unknown[] }>;
+      volumes: Array<{ name: string; secret?: unknown }>;
+    };
+    const docs = parseAllDocuments(stdout).map((d) => d.toJS() as Doc);
+    const podOf = (name: string): Pod => {
+      const deployment = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === name);
+      if (!deployment) throw new Error(`no Deployment ${name}`);
+      return (deployment.spec['template'] as { spec: Pod }).spec;
+    };
+    const policy = docs.find((d) => d.kind === 'NetworkPolicy' && d.metadata.name === 'hoop-redis');
+    expect(policy?.spec).toEqual({
+      podSelector: {
+        matchLabels: { 'app.kubernetes.io/component': 'redis', 'app.kubernetes.io/name': 'hoop-gateway' },
+      },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [
+            {
+              podSelector: {
+                matchExpressions: [
+                  { key: 'app.kubernetes.io/component', operator: 'In', values: ['gateway', 'bot'] },
+                ],
+                matchLabels: { 'app.kubernetes.io/name': 'hoop-gateway' },
+              },
+            },
+          ],
+          ports: [{ port: 6379, protocol: 'TCP' }],
+        },
+      ],
+    });
+    const container = podOf('hoop-redis').containers[0]!;
+    expect(container.args).toEqual(['--appendonly', 'yes', '--requirepass', '$(REDIS_PASSWORD)']);
+    expect(container.env).toEqual([
+      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'hoop-redis-auth', key: 'password' } } },
+    ]);
+    const volumes = podOf('hoop-gateway').volumes;
+    expect(volumes.find((v) => v.name === 'signing')?.secret).toMatchObject({
+      secretName: 'hoop-gateway-signing',
+    });
   });
 });

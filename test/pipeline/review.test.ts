@@ -1,9 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StartedApprovals, startApprovals } from '../../gateway/approvals/start.ts';
 import { review } from '../../gateway/pipeline/review.ts';
 import type { DecisionSummary } from '../../gateway/request-context.ts';
 import type { Review } from '../../src/approvals/review.types.ts';
+import {
+  createDecisionSigner,
+  createKeyring,
+  generateDecisionKeyPair,
+} from '../../src/approvals/signing/decision-keys.ts';
+import type { GatewaySigning } from '../../src/approvals/signing/load-signing.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { approvalsSchema, resolveApprovals } from '../../src/config/approvals.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
@@ -60,9 +66,20 @@ function settings(redisUrl: string, holdSeconds: number) {
   return resolveApprovals(section, POLICY, {});
 }
 
+/** The gateway's own decision key (decisions made through its API are signed with it). */
+function gatewaySigning(): GatewaySigning {
+  const pair = generateDecisionKeyPair();
+  return {
+    signer: createDecisionSigner(createPrivateKey(pair.privatePem), 'gateway'),
+    keyring: createKeyring([{ publicKey: createPublicKey(pair.publicPem), role: 'gateway' }]),
+    generated: false,
+  };
+}
+
 beforeAll(() => {
-  approvals = startApprovals(settings(REDIS_URL, LONG_HOLD), log.logger, { pollMs: 50 });
-  impatient = startApprovals(settings(REDIS_URL, SHORT_HOLD), log.logger, { pollMs: 50 });
+  const signing = gatewaySigning();
+  approvals = startApprovals(settings(REDIS_URL, LONG_HOLD), log.logger, signing, { pollMs: 50 });
+  impatient = startApprovals(settings(REDIS_URL, SHORT_HOLD), log.logger, signing, { pollMs: 50 });
 });
 
 afterAll(async () => {
@@ -92,7 +109,7 @@ const decide = (action: 'approve' | 'reject', reason?: string) => async (r: Revi
   const result = await approvals.runtime.store.decide(r.id, {
     approver: { id: 'bob', groups: [] },
     action,
-    via: 'terminal',
+    via: 'api',
     ...(reason ? { reason } : {}),
   });
   expect(result.outcome).toBe('applied');
@@ -324,7 +341,12 @@ describe('review with Redis down', () => {
   let down: StartedApprovals;
   beforeAll(() => {
     // A port nothing listens on: every command fails fast, as with a Redis outage.
-    down = startApprovals(settings('redis://127.0.0.1:9', SHORT_HOLD), memoryLogger().logger, { pollMs: 50 });
+    down = startApprovals(
+      settings('redis://127.0.0.1:9', SHORT_HOLD),
+      memoryLogger().logger,
+      gatewaySigning(),
+      { pollMs: 50 },
+    );
   });
   afterAll(async () => down?.close());
 

@@ -7,10 +7,12 @@ import { type Sandbox, startSandbox } from '@hoop-gateway/sandbox/server';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { type RunningGateway, startGateway } from '../../gateway/main.ts';
+import type { DecisionSigner } from '../../src/approvals/signing/decision-keys.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
+import { writeKeyPair } from './decision-keys.ts';
 import { deleteKeys, REDIS_URL } from './redis.ts';
 import { dumpRedis, leaveEvidence, MIN_SCANNED_LENGTH, secretValues } from './secret-scan.ts';
 
@@ -28,11 +30,26 @@ export const AGENTS = {
   outsider: { clientId: 'outsider', clientSecret: 'outsider-secret-value', groups: [] as string[] },
 };
 
+/** People who can sign in (device flow) to decide reviews; alice owns the CI job (`actor`). */
+export const PEOPLE = {
+  alice: { id: 'alice', email: 'alice@example.com', groups: ['sre'] },
+  bob: { id: 'bob', email: 'bob@example.com', groups: ['sre'] },
+  carol: { id: 'carol', email: 'carol@example.com', groups: ['platform'] },
+  mallory: { id: 'mallory', email: 'mallory@example.com', groups: [] as string[] },
+  approver1: { id: 'approver-1', email: 'approver-1@example.com', groups: [] as string[] },
+};
+export const PEOPLE_CLIENT = 'hoop-gateway-cli';
+export const PEOPLE_AUDIENCE = `${AUDIENCE}/approvals`;
+
 export interface Stack {
   dir: string;
   sandbox: Sandbox;
   issuer: OidcIssuer;
   gateway: RunningGateway;
+  /** Signs as the chat bot would (the gateway trusts it: `approvals.signing.botPrivateKey`). */
+  botSigner: DecisionSigner;
+  /** The break-glass private key file (its public key is trusted with role break-glass). */
+  breakGlassKeyFile: string;
   /** Log lines the gateway wrote (pino JSON), for assertions. */
   logLines: string[];
   /** Writes a kubeconfig for an agent pointing at the gateway, with a fresh token from the issuer. */
@@ -71,12 +88,25 @@ export async function startStack(options: {
   sandbox.store.subscribe((event) => {
     if (event.resource === 'secrets') collect(event.object);
   });
-  const issuer = await startOidcIssuer({ audience: AUDIENCE, clients: Object.values(AGENTS) });
+  const issuer = await startOidcIssuer({
+    audience: AUDIENCE,
+    clients: Object.values(AGENTS),
+    people: { clientId: PEOPLE_CLIENT, audience: PEOPLE_AUDIENCE, accounts: Object.values(PEOPLE) },
+  });
+  const bot = await writeKeyPair(join(dir, 'keys'), 'bot', 'bot');
+  const breakGlass = await writeKeyPair(join(dir, 'keys'), 'break-glass', 'break-glass');
+  const signing = {
+    botPrivateKey: 'keys/bot.key',
+    trustedKeys: [{ publicKey: 'keys/break-glass.pub', role: 'break-glass' }],
+  };
   await writeFile(join(dir, 'upstream.kubeconfig'), sandbox.kubeconfig(), { mode: 0o600 });
-  const config = {
+  const config: Record<string, unknown> = {
     listen: { host: '127.0.0.1', port: 0 },
     dataDir: 'data',
-    authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
+    authentication: {
+      issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }],
+      people: { issuer: issuer.issuer, audience: PEOPLE_AUDIENCE, clientId: PEOPLE_CLIENT },
+    },
     clusters: [
       { name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } },
       ...(options.extraClusters ?? []),
@@ -86,6 +116,9 @@ export async function startStack(options: {
     approvals: { keyPrefix },
     ...options.config,
   };
+  // Every stack signs and verifies decisions with the same test keys unless a test says otherwise.
+  const approvals = config.approvals as Record<string, unknown> | undefined;
+  if (approvals && approvals['signing'] === undefined) config.approvals = { ...approvals, signing };
   await writeFile(join(dir, 'hoop.yaml'), stringify(config));
   const logLines: string[] = [];
   // Capture what the gateway logs without printing it into the test output.
@@ -101,6 +134,8 @@ export async function startStack(options: {
     sandbox,
     issuer,
     gateway,
+    botSigner: bot.signer,
+    breakGlassKeyFile: breakGlass.keyFile,
     logLines,
     clusterUrl,
     kubeconfigFor: async (clientId, cluster = 'sandbox') => {

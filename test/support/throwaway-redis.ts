@@ -30,16 +30,42 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function throwawayRedis(): Promise<ThrowawayRedis> {
+/**
+ * Options for a locked-down server: `tls` serves TLS only on the port (the URL becomes
+ * `rediss://`) with the given PEM files; `args` adds redis-server arguments (ACL users, for
+ * example `['--user', 'default', 'off']`).
+ */
+export interface ThrowawayOptions {
+  tls?: { certFile: string; keyFile: string; caFile: string };
+  args?: string[];
+}
+
+export async function throwawayRedis(options: ThrowawayOptions = {}): Promise<ThrowawayRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
+  const listen = options.tls
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        options.tls.certFile,
+        '--tls-key-file',
+        options.tls.keyFile,
+        '--tls-ca-cert-file',
+        options.tls.caFile,
+        '--tls-auth-clients',
+        'optional',
+      ]
+    : ['--port', String(port)];
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     async start() {
       const server = spawn(
         '/usr/bin/redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(options.args ?? [])],
         { stdio: ['ignore', 'pipe', 'ignore'] },
       );
       child = server;

@@ -3,7 +3,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
-import { type Adapter, errors, Provider } from 'oidc-provider';
+import { errors, Provider } from 'oidc-provider';
+import { driveDeviceApproval } from './oidc-device-driver.ts';
+import { interactionPage } from './oidc-interaction.ts';
+import { memoryAdapterFactory } from './oidc-memory-adapter.ts';
 
 /**
  * A real OpenID provider (oidc-provider 9) on loopback, for tests and the demo: machine clients
@@ -14,6 +17,11 @@ import { type Adapter, errors, Provider } from 'oidc-provider';
  * Access tokens carry `iss`, `sub` (= the client id: oidc-provider uses the client id when no
  * account is involved), `aud` (the configured audience, requested as the RFC 8707 `resource`),
  * `exp`, `groups` and any per-client extra claims (a CI context, for example).
+ *
+ * With `people`, people sign in too: the device authorization grant for a public client, an
+ * account picker at `/interaction/…` (oidc-interaction.ts) and a test driver that plays the
+ * person over HTTP (oidc-device-driver.ts). Their access tokens are for the people audience and
+ * carry `email` and `groups`.
  */
 
 export interface OidcIssuerClient {
@@ -22,6 +30,24 @@ export interface OidcIssuerClient {
   groups: string[];
   /** Claims added to every access token of this client, e.g. repository/workflow/ref/actor. */
   extraClaims?: Record<string, unknown>;
+}
+
+/** A person who can sign in with the device flow (no password: a loopback test issuer). */
+export interface OidcIssuerAccount {
+  id: string;
+  email: string;
+  groups: string[];
+}
+
+/**
+ * People signing in to decide reviews: a public client with the device authorization grant
+ * (RFC 8628) and refresh tokens, whose access tokens are for `audience` (never the agents') and
+ * carry `email` and `groups`. Any account can sign in without a password: test equipment.
+ */
+export interface OidcIssuerPeople {
+  clientId: string;
+  audience: string;
+  accounts: OidcIssuerAccount[];
 }
 
 export interface OidcIssuerOptions {
@@ -36,6 +62,8 @@ export interface OidcIssuerOptions {
   accessTokenTtlSeconds?: number;
   /** PEM serving certificate and key: serve https (the issuer URL becomes https://). */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Enables the device flow for people (see {@link OidcIssuerPeople}). */
+  people?: OidcIssuerPeople;
 }
 
 export interface OidcIssuer {
@@ -60,21 +88,13 @@ export interface OidcIssuer {
    * Defaults: iss, aud, sub 'forged', iat now, exp in 5 minutes; pass undefined to drop one.
    */
   signToken(claims?: JWTPayload): Promise<string>;
+  /**
+   * Plays the person at the verification URI: enters `userCode` on the issuer's device page,
+   * confirms it and signs in as `accountId`, over HTTP as a browser would (cookies included).
+   * Resolves once the issuer shows its success page; the CLI's polling then gets its tokens.
+   */
+  approveDevice(userCode: string, accountId: string): Promise<void>;
 }
-
-/**
- * JWT access tokens are self-contained and this issuer serves only the client-credentials grant,
- * so there is nothing to store (and oidc-provider's development adapter would warn on every start).
- */
-const statelessAdapter: Adapter = {
-  upsert: async () => {},
-  find: async () => undefined,
-  findByUserCode: async () => undefined,
-  findByUid: async () => undefined,
-  consume: async () => {},
-  destroy: async () => {},
-  revokeByGrantId: async () => {},
-};
 
 interface SigningKey {
   kid: string;
@@ -96,10 +116,23 @@ export async function startOidcIssuer(options: OidcIssuerOptions): Promise<OidcI
   const clients = new Map(options.clients.map((c) => [c.clientId, c]));
   const keys: SigningKey[] = [await newSigningKey()];
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  let provider: Provider | undefined;
   let hits = 0;
+  const people = options.people;
+  const accounts = new Map((people?.accounts ?? []).map((a) => [a.id, a]));
+  const adapter = memoryAdapterFactory();
+  const cookieKeys = [randomUUID()];
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    if (new URL(req.url ?? '/', 'http://x').pathname === '/jwks') hits += 1;
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/jwks') hits += 1;
+    if (path.startsWith('/interaction/') && provider) {
+      interactionPage(provider, accounts, req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end('sign-in failed; start again');
+      });
+      return;
+    }
     if (handler) handler(req, res);
     else res.writeHead(503).end();
   };
@@ -113,38 +146,115 @@ export async function startOidcIssuer(options: OidcIssuerOptions): Promise<OidcI
 
   /** oidc-provider fixes its keystore at construction, so a rotation builds a new provider. */
   const buildProvider = (): void => {
-    const provider = new Provider(issuer, {
-      adapter: () => statelessAdapter,
-      ttl: { ClientCredentials: ttl },
-      clients: options.clients.map((c) => ({
-        client_id: c.clientId,
-        client_secret: c.clientSecret,
-        grant_types: ['client_credentials'],
-        redirect_uris: [],
-        response_types: [],
-        token_endpoint_auth_method: 'client_secret_basic',
-      })),
+    const agentClients = options.clients.map((c) => ({
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+      token_endpoint_auth_method: 'client_secret_basic' as const,
+    }));
+    const peopleClients = people
+      ? [
+          {
+            client_id: people.clientId,
+            grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+            redirect_uris: [],
+            response_types: [],
+            token_endpoint_auth_method: 'none' as const,
+          },
+        ]
+      : [];
+    const next = new Provider(issuer, {
+      adapter,
+      cookies: { keys: cookieKeys },
+      ttl: {
+        ClientCredentials: ttl,
+        AccessToken: ttl,
+        DeviceCode: 600,
+        IdToken: ttl,
+        RefreshToken: 86_400,
+        Grant: 86_400,
+        Session: 86_400,
+        Interaction: 600,
+      },
+      clients: [...agentClients, ...peopleClients],
       // The newest key comes first: oidc-provider signs with the first matching key.
       jwks: { keys: keys.map((k) => k.jwk) },
+      claims: { openid: ['sub'], email: ['email'], profile: ['name'], groups: ['groups'] },
+      findAccount: async (_ctx, id) => {
+        const account = accounts.get(id);
+        if (!account) return undefined;
+        return {
+          accountId: id,
+          claims: async () => ({ sub: id, email: account.email, name: id, groups: account.groups }),
+        };
+      },
+      // Nobody is asked for consent: a person's grant covers the people audience and OIDC scopes.
+      loadExistingGrant: async (ctx) => {
+        const { oidc } = ctx as {
+          oidc: { session?: { accountId?: string }; client?: { clientId: string }; provider: Provider };
+        };
+        const accountId = oidc.session?.accountId;
+        if (!accountId || !oidc.client || !people || oidc.client.clientId !== people.clientId)
+          return undefined;
+        const grant = new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId });
+        grant.addOIDCScope('openid email profile groups offline_access');
+        grant.addResourceScope(people.audience, 'approvals');
+        await grant.save();
+        return grant;
+      },
+      issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
       features: {
         clientCredentials: { enabled: true },
         devInteractions: { enabled: false },
+        deviceFlow: {
+          enabled: people !== undefined,
+          userCodeInputSource: async (ctx, form) =>
+            page(ctx, 'Sign in', `${form}<button type="submit" form="op.deviceInputForm">Continue</button>`),
+          userCodeConfirmSource: async (ctx, form, _client, _info, userCode) =>
+            page(
+              ctx,
+              'Confirm',
+              `<p>Is this the code your terminal shows? <code>${userCode}</code></p>${form}<button type="submit" form="op.deviceConfirmForm">Continue</button>`,
+            ),
+          successSource: async (ctx) =>
+            page(ctx, 'Sign-in Success', '<p>You are signed in; go back to your terminal.</p>'),
+        },
         resourceIndicators: {
           enabled: true,
-          defaultResource: async () => options.audience,
+          defaultResource: async (_ctx, client) =>
+            people && client.clientId === people.clientId ? people.audience : options.audience,
           useGrantedResource: async () => true,
-          getResourceServerInfo: async (_ctx, resource) => {
-            if (resource !== options.audience) throw new errors.InvalidTarget('unknown resource');
-            return { scope: '', audience: options.audience, accessTokenTTL: ttl, accessTokenFormat: 'jwt' };
+          getResourceServerInfo: async (_ctx, resource, client) => {
+            // Each client gets tokens for its own audience only: an agent never for people's.
+            const isPerson = people !== undefined && client.clientId === people.clientId;
+            if (isPerson && resource === people.audience) {
+              return {
+                scope: 'approvals',
+                audience: people.audience,
+                accessTokenTTL: ttl,
+                accessTokenFormat: 'jwt',
+              };
+            }
+            if (!isPerson && resource === options.audience) {
+              return { scope: '', audience: options.audience, accessTokenTTL: ttl, accessTokenFormat: 'jwt' };
+            }
+            throw new errors.InvalidTarget('unknown resource');
           },
         },
       },
       extraTokenClaims: async (_ctx, token) => {
+        if (token.accountId) {
+          const account = accounts.get(token.accountId);
+          return account ? { email: account.email, groups: account.groups } : undefined;
+        }
         const client = token.clientId ? clients.get(token.clientId) : undefined;
         return client ? { ...client.extraClaims, groups: client.groups } : undefined;
       },
     });
-    handler = provider.callback();
+    provider = next;
+    handler = next.callback();
   };
   buildProvider();
 
@@ -190,10 +300,21 @@ export async function startOidcIssuer(options: OidcIssuerOptions): Promise<OidcI
       const key = keys[0]!;
       return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: key.kid }).sign(key.privateKey);
     },
+    async approveDevice(userCode, accountId) {
+      if (!people) throw new Error('oidc issuer: started without people (options.people)');
+      if (!accounts.has(accountId)) throw new Error(`oidc issuer: no account ${accountId}`);
+      await driveDeviceApproval(issuer, userCode, accountId);
+    },
     async close() {
       handler = undefined;
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A minimal HTML page for the device flow's steps (oidc-provider renders into `ctx.body`). */
+function page(ctx: unknown, title: string, body: string): void {
+  (ctx as { body: string }).body =
+    `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`;
 }
