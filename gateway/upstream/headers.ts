@@ -77,14 +77,25 @@ export function upstreamRequestHeaders(
   if (authorization) headers['authorization'] = authorization;
   headers['impersonate-user'] = identity.userPrefix + caller.subject;
   // Groups from a token never include `system:` ones (system:masters would be cluster-admin): an
-  // issuer, or whoever controls a claim, must not be able to mint cluster-level privileges.
+  // issuer, or whoever controls a claim, must not be able to mint cluster-level privileges. The
+  // check is on the value the cluster reads, so a group it would read differently is not sent.
   // Groups the operator configures (extraGroups) are taken as written.
   const tokenGroups = caller.groups
     .map((g) => identity.groupPrefix + g)
-    .filter((g) => !g.startsWith('system:'));
+    .filter((g) => readsTheSameUpstream(g) && !g.startsWith('system:'));
   const groups = [...tokenGroups, ...identity.extraGroups];
   if (groups.length > 0) headers['impersonate-group'] = [...new Set(groups)];
   return headers;
+}
+
+/**
+ * True when kube-apiserver reads this header value exactly as written: visible ASCII, with inner
+ * spaces only. Go's net/http trims spaces and tabs around every header value (so the group
+ * " system:masters" would arrive as "system:masters"), Node refuses control characters, and
+ * non-ASCII text would arrive as other bytes than the UTF-8 names RBAC bindings use.
+ */
+export function readsTheSameUpstream(value: string): boolean {
+  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value);
 }
 
 /** Response headers to copy back to the client: everything but hop-by-hop headers. */
