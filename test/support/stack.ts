@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
+import { type OidcIssuer, type OidcIssuerClient, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { type Sandbox, startSandbox } from '@hoop-gateway/sandbox/server';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
@@ -11,6 +11,7 @@ import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
+import { gatewayKubeconfig, type KubeApiserver } from './kube-apiserver.ts';
 import { deleteKeys, REDIS_URL } from './redis.ts';
 
 export const AUDIENCE = 'https://hoop-gateway.test';
@@ -27,48 +28,100 @@ export const AGENTS = {
   outsider: { clientId: 'outsider', clientSecret: 'outsider-secret-value', groups: [] as string[] },
 };
 
-export interface Stack {
+/** What every stack has: a gateway started from a real config file, its issuer, its log. */
+export interface GatewayStack {
   dir: string;
-  sandbox: Sandbox;
   issuer: OidcIssuer;
   gateway: RunningGateway;
   /** Log lines the gateway wrote (pino JSON), for assertions. */
   logLines: string[];
+  /** The `clusters:` entry the upstream is configured as (`sandbox`, `kube`). */
+  cluster: string;
   /** Writes a kubeconfig for an agent pointing at the gateway, with a fresh token from the issuer. */
   kubeconfigFor(clientId: string, cluster?: string): Promise<string>;
   clusterUrl(cluster?: string): string;
   close(): Promise<void>;
 }
 
+/** A gateway in front of the sandbox (packages/sandbox). */
+export interface Stack extends GatewayStack {
+  sandbox: Sandbox;
+}
+
+/** A gateway in front of a real kube-apiserver (test/support/kube-apiserver.ts). */
+export interface KubeApiserverStack extends GatewayStack {
+  apiserver: KubeApiserver;
+}
+
+interface GatewayOptions {
+  policy: unknown;
+  config?: Record<string, unknown>;
+  /**
+   * More `clusters:` entries after the default one (kubeconfig paths absolute or relative to the
+   * stack's directory), e.g. a cluster whose upstream is down.
+   */
+  extraClusters?: Array<Record<string, unknown>>;
+  /** More clients for the issuer besides {@link AGENTS} (e.g. ones with hostile group claims). */
+  extraAgents?: OidcIssuerClient[];
+}
+
 /**
  * A whole gateway for end-to-end tests: the sandbox cluster, a real OpenID provider on loopback and
  * the gateway started from a real config file (the same path `hoop-gateway serve` takes).
  */
-export async function startStack(options: {
-  kubeVersion?: string;
-  policy: unknown;
-  config?: Record<string, unknown>;
-  /**
-   * More `clusters:` entries after the default `sandbox` one (kubeconfig paths absolute or
-   * relative to the stack's directory), e.g. a cluster whose upstream is down.
-   */
-  extraClusters?: Array<Record<string, unknown>>;
-}): Promise<Stack> {
-  const dir = await mkdtemp(join(tmpdir(), 'hoop-stack-'));
-  const keyPrefix = `hoop-test-${randomBytes(4).toString('hex')}`;
+export async function startStack(options: GatewayOptions & { kubeVersion?: string }): Promise<Stack> {
   const sandbox = await startSandbox({
     kubeVersion: options.kubeVersion ?? '1.33',
     seed: true,
     logFollowIntervalMs: 200,
   });
-  const issuer = await startOidcIssuer({ audience: AUDIENCE, clients: Object.values(AGENTS) });
-  await writeFile(join(dir, 'upstream.kubeconfig'), sandbox.kubeconfig(), { mode: 0o600 });
+  try {
+    const stack = await startGatewayStack('sandbox', sandbox.kubeconfig(), options);
+    return {
+      ...stack,
+      sandbox,
+      close: async () => {
+        await stack.close();
+        await sandbox.close();
+      },
+    };
+  } catch (error) {
+    await sandbox.close();
+    throw error;
+  }
+}
+
+/**
+ * The same gateway in front of a running real kube-apiserver, as cluster `kube`. The gateway's
+ * upstream credential is the hoop-gateway service account with only the shipped impersonation
+ * ClusterRole ({@link gatewayKubeconfig}). The apiserver is not stopped by `close`: one apiserver
+ * can serve several stacks.
+ */
+export async function startKubeApiserverStack(
+  options: GatewayOptions & { apiserver: KubeApiserver },
+): Promise<KubeApiserverStack> {
+  const stack = await startGatewayStack('kube', await gatewayKubeconfig(options.apiserver), options);
+  return { ...stack, apiserver: options.apiserver };
+}
+
+async function startGatewayStack(
+  clusterName: string,
+  upstreamKubeconfig: string,
+  options: GatewayOptions,
+): Promise<GatewayStack> {
+  const dir = await mkdtemp(join(tmpdir(), 'hoop-stack-'));
+  const keyPrefix = `hoop-test-${randomBytes(4).toString('hex')}`;
+  const issuer = await startOidcIssuer({
+    audience: AUDIENCE,
+    clients: [...Object.values(AGENTS), ...(options.extraAgents ?? [])],
+  });
+  await writeFile(join(dir, 'upstream.kubeconfig'), upstreamKubeconfig, { mode: 0o600 });
   const config = {
     listen: { host: '127.0.0.1', port: 0 },
     dataDir: 'data',
     authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
     clusters: [
-      { name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } },
+      { name: clusterName, kubeconfig: { path: 'upstream.kubeconfig' } },
       ...(options.extraClusters ?? []),
     ],
     policy: options.policy,
@@ -85,15 +138,15 @@ export async function startStack(options: {
     pino({ level: 'info' }, stream),
   );
 
-  const clusterUrl = (cluster = 'sandbox') => `${gateway.url}/clusters/${cluster}`;
+  const clusterUrl = (cluster = clusterName) => `${gateway.url}/clusters/${cluster}`;
   return {
     dir,
-    sandbox,
     issuer,
     gateway,
     logLines,
+    cluster: clusterName,
     clusterUrl,
-    kubeconfigFor: async (clientId, cluster = 'sandbox') => {
+    kubeconfigFor: async (clientId, cluster = clusterName) => {
       const token = await issuer.issueToken(clientId);
       const path = join(dir, `${clientId}-${cluster}.kubeconfig`);
       await writeFile(
@@ -113,7 +166,6 @@ export async function startStack(options: {
     close: async () => {
       await gateway.close();
       await issuer.close();
-      await sandbox.close();
       await rm(dir, { recursive: true, force: true });
       // Reviews, queues and recordings this stack left under its fresh prefix (when it used it).
       const redis = createRequestConnection({ url: REDIS_URL });
