@@ -25,8 +25,11 @@ import { type ChannelStreamObserver, relayChannelStream } from './upstream/exec-
  *   the call), when it is relayed byte for byte and its open, close and byte counts are recorded;
  * - port-forward (SPDY, or SPDY inside WebSocket): relayed byte for byte; with recording on,
  *   open/close/bytes are recorded;
- * - anything else (e.g. a WebSocket to a service proxy): relayed byte for byte; its request and
- *   response are recorded like any request.
+ * - a proxy subresource (e.g. a WebSocket to a service or pod proxy): relayed byte for byte; its
+ *   request and response are recorded like any request;
+ * - anything else is refused with a 400: kube-apiserver also serves watch (and a kubelet, logs)
+ *   over WebSocket, and answers a plain GET that carries an Upgrade header with the object itself;
+ *   relayed byte for byte, either would skip masking. kubectl never asks for them.
  *
  * The refusal runs after the policy: a call the policy denies gets the policy's message instead.
  */
@@ -36,6 +39,11 @@ export const UNRECORDABLE_MESSAGE =
   'be recorded, so it was refused. Use kubectl 1.30 or later, which uses WebSockets (recorded), or with ' +
   'kubectl 1.29 set the environment variable KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true and run the ' +
   'command again.';
+
+export const UNMASKABLE_UPGRADE_MESSAGE =
+  'hoop-gateway relays connection upgrades (WebSocket, SPDY) only for exec, attach, port-forward and ' +
+  'proxy subresources. A watch, log stream or read over WebSocket would reach you unmasked, so it is ' +
+  'refused: send the same request without the Upgrade header (a plain HTTP watch, as kubectl does).';
 
 /** Whether the policy lets an allowed exec/attach pass unrecorded (top level, or the deciding rule). */
 export function allowsUnrecordedStreams(policy: CompiledPolicy, ruleName: string | undefined): boolean {
@@ -57,7 +65,11 @@ export function routeUpgrade(runtime: GatewayRuntime): Handler {
   const relay = relayUpgrade(identity);
   return async (ctx: RequestContext) => {
     const kind = streamKindOf(ctx);
-    if (!kind) return relay(ctx);
+    if (!kind) {
+      if (infoFrom(ctx).subresource === 'proxy') return relay(ctx);
+      ctx.refusal = 'unmaskable upgrade';
+      throw new StatusError(400, 'BadRequest', UNMASKABLE_UPGRADE_MESSAGE);
+    }
     const recording = ctx.recording;
     if (kind === 'portforward') return recording ? relayCounted(ctx, recording, kind, identity) : relay(ctx);
 
