@@ -60,6 +60,7 @@ export function kubeApiserverUnavailable(): string | undefined {
   if (process.env['HOOP_SKIP_KUBE_APISERVER'] === '1') return 'HOOP_SKIP_KUBE_APISERVER=1';
   const binary = kubeApiserverBinaryPath();
   if (existsSync(binary)) return undefined;
+  if (process.env['HOOP_KUBE_APISERVER']) return `HOOP_KUBE_APISERVER=${binary} does not exist`;
   if (goAvailable()) return undefined;
   return `no kube-apiserver at ${binary} and no Go toolchain to build it (install Go, then run test/kube-apiserver/build.sh)`;
 }
