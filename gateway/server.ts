@@ -16,6 +16,18 @@ export interface TlsMaterial {
   keyPem: string;
 }
 
+const AUDIT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * The request id: the client's own `Audit-Id` when it sent a well-formed one (kube-apiserver takes
+ * it the same way, so a client can follow its call through the gateway's log and the cluster's
+ * audit log), else a fresh UUID. It is sent upstream as `Audit-Id` and returned to the client.
+ */
+function requestIdOf(req: IncomingMessage): string {
+  const sent = req.headers['audit-id'];
+  return typeof sent === 'string' && AUDIT_ID.test(sent) ? sent : randomUUID();
+}
+
 /**
  * The HTTPS server: health endpoints, the approvals API for people under `/hoop/`, then the
  * agent request pipeline (`/clusters/…`) for everything else. Upgrade
@@ -58,7 +70,7 @@ export function createGatewayServer(
     if (answerHealth(req, res, health)) return;
     // Before the agent pipeline: people's API never runs an agent stage, and vice versa.
     if (options.api?.(req, res)) return;
-    const id = randomUUID();
+    const id = requestIdOf(req);
     res.setHeader('x-request-id', id);
     res.setHeader('audit-id', id);
     const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint(), id };
@@ -71,7 +83,7 @@ export function createGatewayServer(
     res.shouldKeepAlive = false;
     res.once('finish', () => socket.end());
     socket.on('error', () => socket.destroy());
-    const id = randomUUID();
+    const id = requestIdOf(req);
     res.setHeader('x-request-id', id);
     res.setHeader('audit-id', id);
     const ctx: RequestContext = {

@@ -85,6 +85,16 @@ export function upstreamRequestHeaders(
   return headers;
 }
 
+/**
+ * True when kube-apiserver reads this header value exactly as written: visible ASCII, with inner
+ * spaces only. Go's net/http trims spaces and tabs around every header value (so the group
+ * " system:masters" would arrive as "system:masters"), Node refuses control characters, and
+ * non-ASCII text would arrive as other bytes than the UTF-8 names RBAC bindings use.
+ */
+export function readsTheSameUpstream(value: string): boolean {
+  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value);
+}
+
 /** Response headers to copy back to the client: everything but hop-by-hop headers. */
 export function clientResponseHeaders(
   rawHeaders: string[],

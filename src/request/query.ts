@@ -109,17 +109,25 @@ export function checkShapeFlags(query: URLSearchParams): void {
  * Returns `undefined` when no name is pinned.
  */
 export function fieldSelectorName(selector: string): string | undefined {
+  return fieldSelectorParse(selector).name;
+}
+
+/**
+ * Parses a fieldSelector like `fields.ParseSelector`: `parses` is false where Go returns an
+ * error; `name` is the pinned `metadata.name` (see {@link fieldSelectorName}).
+ */
+export function fieldSelectorParse(selector: string): { parses: boolean; name?: string } {
   const terms = splitTerms(selector).sort(compareGoStrings);
   let found: string | undefined;
   for (const term of terms) {
     if (term === '') continue;
     const split = splitTerm(term);
-    if (!split) return undefined;
+    if (!split) return { parses: false };
     const value = unescapeValue(split.rhs);
-    if (value === undefined) return undefined;
+    if (value === undefined) return { parses: false };
     if (found === undefined && split.op !== '!=' && split.lhs === 'metadata.name') found = value;
   }
-  return found;
+  return found === undefined ? { parses: true } : { parses: true, name: found };
 }
 
 /** Go sorts strings by bytes; UTF-16 code-unit order differs above U+FFFF, so compare UTF-8. */

@@ -1,4 +1,5 @@
 import { StatusError } from '../errors.ts';
+import { listOptionsDecode, watchWhenDecodingFails } from './list-options.ts';
 import { splitRequestPath } from './path-segments.ts';
 import { checkShapeFlags, fieldSelectorName, goQueryBool, parseQuery } from './query.ts';
 import type { RequestInfo } from './request-info.types.ts';
@@ -28,7 +29,9 @@ import type { RequestInfo } from './request-info.types.ts';
  * any other spelling of `watch`, `allowWatchBookmarks`, `sendInitialEvents` or `follow` is a 400,
  * query.ts); a list or watch
  * whose `fieldSelector` pins `metadata.name=<n>` gets that name (as RBAC `resourceNames` sees it);
- * a delete without a name is `deletecollection`.
+ * a delete without a name is `deletecollection`. When the list options in the query do not decode
+ * (a `limit` that is not a number, a selector that does not parse), kube-apiserver pins no name and
+ * reads `watch` with `strings.ToLower`; so does the gateway (list-options.ts).
  *
  * Where this deliberately differs from kube-apiserver (each a refusal or the stricter reading):
  * - The streaming subresources `exec`, `attach` and `portforward` are `create` whatever the method
@@ -137,10 +140,32 @@ export function classifyRequest(
   if (rest.length >= 3 && info.verb !== 'proxy') info.subresource = rest[2]!;
 
   if (info.name === '' && info.verb === 'get') {
-    info.verb = goQueryBool(params, 'watch') ? 'watch' : 'list';
     const selector = params.get('fieldSelector');
     const pinned = selector === null ? undefined : fieldSelectorName(selector);
-    if (pinned && isValidPathSegmentName(pinned)) info.name = checkedName(pinned);
+    const name = pinned && isValidPathSegmentName(pinned) ? pinned : '';
+    // requestinfo.go decodes the query into ListOptions; when that fails it pins no name and
+    // reads `watch` another way (list-options.ts). Where the gateway cannot tell whether it
+    // fails and the answer would change the reading, it refuses.
+    const decodes = listOptionsDecode(params);
+    const watchDecoded = goQueryBool(params, 'watch');
+    const watchUndecoded = watchWhenDecodingFails(params);
+    if (decodes === 'unknown' && (name !== '' || watchDecoded !== watchUndecoded)) {
+      throw new StatusError(
+        400,
+        'BadRequest',
+        'hoop-gateway cannot tell how the cluster reads this list or watch: its labelSelector ' +
+          `${JSON.stringify((params.get('labelSelector') ?? '').slice(0, 200))} is not in the plain form ` +
+          'the gateway checks (k=v, k!=v, k, !k, k in (a,b), k notin (a,b), comma-separated, no ' +
+          'spaces), and with a fieldSelector on metadata.name or an unusual watch value the ' +
+          'answer depends on it. Write the label selector in that form.',
+      );
+    }
+    if (decodes === 'no') {
+      info.verb = watchUndecoded ? 'watch' : 'list';
+    } else {
+      info.verb = watchDecoded ? 'watch' : 'list';
+      if (name !== '') info.name = checkedName(name);
+    }
   }
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
   if (STREAMING_SUBRESOURCES.has(info.subresource)) info.verb = 'create';

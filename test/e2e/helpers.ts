@@ -11,7 +11,7 @@ import { request } from 'node:https';
 import type { RecordedRequest } from '@hoop-gateway/sandbox/server';
 import { expect } from 'vitest';
 import { parse } from 'yaml';
-import type { Stack } from '../support/stack.ts';
+import type { GatewayStack, Stack } from '../support/stack.ts';
 
 export interface GatewayResponse {
   status: number;
@@ -29,7 +29,7 @@ export interface GatewayRequest {
   body?: string;
 }
 
-function gatewayOptions(stack: Stack, options: GatewayRequest) {
+function gatewayOptions(stack: GatewayStack, options: GatewayRequest) {
   const url = new URL(stack.gateway.url);
   return {
     host: url.hostname,
@@ -46,7 +46,7 @@ function gatewayOptions(stack: Stack, options: GatewayRequest) {
 }
 
 /** One raw HTTPS request to the gateway, trusting its CA; resolves with the whole answer. */
-export function gatewayRequest(stack: Stack, options: GatewayRequest): Promise<GatewayResponse> {
+export function gatewayRequest(stack: GatewayStack, options: GatewayRequest): Promise<GatewayResponse> {
   return new Promise((resolve, reject) => {
     const req = request(gatewayOptions(stack, options), (res) => {
       const chunks: Buffer[] = [];
@@ -78,7 +78,7 @@ export interface OpenStream {
 }
 
 /** Opens a request whose response streams; resolves once the response headers arrived. */
-export function openStream(stack: Stack, options: GatewayRequest): Promise<OpenStream> {
+export function openStream(stack: GatewayStack, options: GatewayRequest): Promise<OpenStream> {
   return new Promise((resolve, reject) => {
     const req = request(gatewayOptions(stack, options), (res) => {
       const lines: string[] = [];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
+import { type OidcIssuer, type OidcIssuerClient, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { type Sandbox, startSandbox } from '@hoop-gateway/sandbox/server';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
@@ -13,6 +13,7 @@ import { loadConfigFile } from '../../src/config/load.ts';
 import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
 import { writeKeyPair } from './decision-keys.ts';
+import { gatewayKubeconfig, type KubeApiserver } from './kube-apiserver.ts';
 import { deleteKeys, REDIS_URL } from './redis.ts';
 import { dumpRedis, leaveEvidence, MIN_SCANNED_LENGTH, secretValues } from './secret-scan.ts';
 
@@ -41,9 +42,9 @@ export const PEOPLE = {
 export const PEOPLE_CLIENT = 'hoop-gateway-cli';
 export const PEOPLE_AUDIENCE = `${AUDIENCE}/approvals`;
 
-export interface Stack {
+/** What every stack has: a gateway started from a real config file, its issuer, its log. */
+export interface GatewayStack {
   dir: string;
-  sandbox: Sandbox;
   issuer: OidcIssuer;
   gateway: RunningGateway;
   /** Signs as the chat bot would (the gateway trusts it: `approvals.signing.botPrivateKey`). */
@@ -52,34 +53,47 @@ export interface Stack {
   breakGlassKeyFile: string;
   /** Log lines the gateway wrote (pino JSON), for assertions. */
   logLines: string[];
+  /** The `clusters:` entry the upstream is configured as (`sandbox`, `kube`). */
+  cluster: string;
   /** Writes a kubeconfig for an agent pointing at the gateway, with a fresh token from the issuer. */
   kubeconfigFor(clientId: string, cluster?: string): Promise<string>;
   clusterUrl(cluster?: string): string;
   close(): Promise<void>;
 }
 
+/** A gateway in front of the sandbox (packages/sandbox). */
+export interface Stack extends GatewayStack {
+  sandbox: Sandbox;
+}
+
+/** A gateway in front of a real kube-apiserver (test/support/kube-apiserver.ts). */
+export interface KubeApiserverStack extends GatewayStack {
+  apiserver: KubeApiserver;
+}
+
+interface GatewayOptions {
+  policy: unknown;
+  config?: Record<string, unknown>;
+  /**
+   * More `clusters:` entries after the default one (kubeconfig paths absolute or relative to the
+   * stack's directory), e.g. a cluster whose upstream is down.
+   */
+  extraClusters?: Array<Record<string, unknown>>;
+  /** More clients for the issuer besides {@link AGENTS} (e.g. ones with hostile group claims). */
+  extraAgents?: OidcIssuerClient[];
+}
+
 /**
  * A whole gateway for end-to-end tests: the sandbox cluster, a real OpenID provider on loopback and
  * the gateway started from a real config file (the same path `hoop-gateway serve` takes).
  */
-export async function startStack(options: {
-  kubeVersion?: string;
-  policy: unknown;
-  config?: Record<string, unknown>;
-  /**
-   * More `clusters:` entries after the default `sandbox` one (kubeconfig paths absolute or
-   * relative to the stack's directory), e.g. a cluster whose upstream is down.
-   */
-  extraClusters?: Array<Record<string, unknown>>;
-}): Promise<Stack> {
-  const dir = await mkdtemp(join(tmpdir(), 'hoop-stack-'));
-  const keyPrefix = `hoop-test-${randomBytes(4).toString('hex')}`;
+export async function startStack(options: GatewayOptions & { kubeVersion?: string }): Promise<Stack> {
   const sandbox = await startSandbox({
     kubeVersion: options.kubeVersion ?? '1.33',
     seed: true,
     logFollowIntervalMs: 200,
   });
-  // Every secret value this cluster ever holds, and every token issued, for the after-run scan.
+  // Every secret value this cluster ever holds, for the after-run scan (secret-scan.ts).
   const secrets = new Set<string>();
   const collect = (object: unknown): void => {
     for (const value of secretValues(object)) secrets.add(value);
@@ -88,9 +102,50 @@ export async function startStack(options: {
   sandbox.store.subscribe((event) => {
     if (event.resource === 'secrets') collect(event.object);
   });
+  try {
+    const stack = await startGatewayStack('sandbox', sandbox.kubeconfig(), options, secrets);
+    return {
+      ...stack,
+      sandbox,
+      close: async () => {
+        await stack.close();
+        await sandbox.close();
+      },
+    };
+  } catch (error) {
+    await sandbox.close();
+    throw error;
+  }
+}
+
+/**
+ * The same gateway in front of a running real kube-apiserver, as cluster `kube`. The gateway's
+ * upstream credential is the hoop-gateway service account with only the shipped impersonation
+ * ClusterRole ({@link gatewayKubeconfig}). The apiserver is not stopped by `close`: one apiserver
+ * can serve several stacks.
+ */
+export async function startKubeApiserverStack(
+  options: GatewayOptions & { apiserver: KubeApiserver },
+): Promise<KubeApiserverStack> {
+  const stack = await startGatewayStack('kube', await gatewayKubeconfig(options.apiserver), options);
+  return { ...stack, apiserver: options.apiserver };
+}
+
+/**
+ * The gateway, its issuer (agents and people), its decision keys and its evidence for the secret
+ * scan; `secrets` holds the values the upstream's Secrets held (the tokens issued are added here).
+ */
+async function startGatewayStack(
+  clusterName: string,
+  upstreamKubeconfig: string,
+  options: GatewayOptions,
+  secrets: Set<string> = new Set(),
+): Promise<GatewayStack> {
+  const dir = await mkdtemp(join(tmpdir(), 'hoop-stack-'));
+  const keyPrefix = `hoop-test-${randomBytes(4).toString('hex')}`;
   const issuer = await startOidcIssuer({
     audience: AUDIENCE,
-    clients: Object.values(AGENTS),
+    clients: [...Object.values(AGENTS), ...(options.extraAgents ?? [])],
     people: { clientId: PEOPLE_CLIENT, audience: PEOPLE_AUDIENCE, accounts: Object.values(PEOPLE) },
   });
   const bot = await writeKeyPair(join(dir, 'keys'), 'bot', 'bot');
@@ -99,7 +154,7 @@ export async function startStack(options: {
     botPrivateKey: 'keys/bot.key',
     trustedKeys: [{ publicKey: 'keys/break-glass.pub', role: 'break-glass' }],
   };
-  await writeFile(join(dir, 'upstream.kubeconfig'), sandbox.kubeconfig(), { mode: 0o600 });
+  await writeFile(join(dir, 'upstream.kubeconfig'), upstreamKubeconfig, { mode: 0o600 });
   const config: Record<string, unknown> = {
     listen: { host: '127.0.0.1', port: 0 },
     dataDir: 'data',
@@ -108,7 +163,7 @@ export async function startStack(options: {
       people: { issuer: issuer.issuer, audience: PEOPLE_AUDIENCE, clientId: PEOPLE_CLIENT },
     },
     clusters: [
-      { name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } },
+      { name: clusterName, kubeconfig: { path: 'upstream.kubeconfig' } },
       ...(options.extraClusters ?? []),
     ],
     policy: options.policy,
@@ -117,8 +172,8 @@ export async function startStack(options: {
     ...options.config,
   };
   // Every stack signs and verifies decisions with the same test keys unless a test says otherwise.
-  const approvals = config.approvals as Record<string, unknown> | undefined;
-  if (approvals && approvals['signing'] === undefined) config.approvals = { ...approvals, signing };
+  const approvals = config['approvals'] as Record<string, unknown> | undefined;
+  if (approvals && approvals['signing'] === undefined) config['approvals'] = { ...approvals, signing };
   await writeFile(join(dir, 'hoop.yaml'), stringify(config));
   const logLines: string[] = [];
   // Capture what the gateway logs without printing it into the test output.
@@ -128,17 +183,17 @@ export async function startStack(options: {
     pino({ level: 'info' }, stream),
   );
 
-  const clusterUrl = (cluster = 'sandbox') => `${gateway.url}/clusters/${cluster}`;
+  const clusterUrl = (cluster = clusterName) => `${gateway.url}/clusters/${cluster}`;
   return {
     dir,
-    sandbox,
     issuer,
     gateway,
     botSigner: bot.signer,
     breakGlassKeyFile: breakGlass.keyFile,
     logLines,
+    cluster: clusterName,
     clusterUrl,
-    kubeconfigFor: async (clientId, cluster = 'sandbox') => {
+    kubeconfigFor: async (clientId, cluster = clusterName) => {
       const token = await issuer.issueToken(clientId);
       for (const part of token.split('.')) if (part.length >= MIN_SCANNED_LENGTH * 2) secrets.add(part);
       const path = join(dir, `${clientId}-${cluster}.kubeconfig`);
@@ -159,7 +214,6 @@ export async function startStack(options: {
     close: async () => {
       await gateway.close();
       await issuer.close();
-      await sandbox.close();
       // Reviews, queues and recordings this stack left under its fresh prefix (when it used it):
       // handed to the after-run secret scan with the log and the archive, then deleted.
       const redis = createRequestConnection({ url: REDIS_URL });

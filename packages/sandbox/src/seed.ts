@@ -55,8 +55,11 @@ function deployment(
   };
 }
 
-/** What the seed creates, per resource, as [namespace, object]. */
-function seedObjects(): Array<[string, string, Record<string, unknown>]> {
+/**
+ * What the seed creates, as [resource, namespace, object]. Exported so tests can create the same
+ * objects in a real kube-apiserver.
+ */
+export function seedObjects(): Array<[string, string, Record<string, unknown>]> {
   const v = SEED_VALUES;
   return [
     ...SEED_NAMESPACES.map((name): [string, string, Record<string, unknown>] => [
