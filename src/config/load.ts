@@ -13,6 +13,7 @@ import { expandEnv } from './env-expand.ts';
 import { type RecordingSettings, resolveRecording } from './recording.ts';
 import { configSchema, durationMs, type RawConfig } from './schema.ts';
 import { resolveSlack, type SlackSettings } from './slack.ts';
+import { resolveTeams, type TeamsSettings } from './teams.ts';
 
 /** One cluster with its upstream source resolved to absolute paths. */
 export interface ClusterSettings {
@@ -44,6 +45,8 @@ export interface GatewayConfig {
   recording: RecordingSettings;
   /** The `slack:` section with defaults (slack.ts); undefined when Slack is not configured. */
   slack: SlackSettings | undefined;
+  /** The `teams:` section with defaults (teams.ts); undefined when Teams is not configured. */
+  teams: TeamsSettings | undefined;
   log: RawConfig['log'];
 }
 
@@ -140,6 +143,7 @@ export async function loadConfigFile(
     approvals,
     recording: resolveRecording(raw.recording, resolve(dir, raw.dataDir), dir, approvals),
     slack: resolveSlack(raw.slack),
+    teams: resolveTeams(raw.teams),
     log: raw.log,
   };
 }

@@ -4,6 +4,7 @@ import { approvalsSchema } from './approvals.ts';
 import { connectionsSchema } from './connections.ts';
 import { recordingSchema } from './recording.ts';
 import { slackSchema } from './slack.ts';
+import { teamsSchema } from './teams.ts';
 
 /**
  * The gateway's YAML configuration (`hoop.yaml`), validated in one place. Sections owned by other
@@ -90,6 +91,8 @@ export const configSchema = z.strictObject({
   recording: recordingSchema.optional(),
   /** The Slack approval bot (see slack.ts); absent: no Slack. */
   slack: slackSchema.optional(),
+  /** The Microsoft Teams approval bot (see teams.ts); absent: no Teams. */
+  teams: teamsSchema.optional(),
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
