@@ -1,5 +1,6 @@
 import { PUBLIC, withOverrides } from '@microsoft/teams.api';
 import { InboundActivityTokenValidator } from '@microsoft/teams.apps/dist/middleware/auth/inbound-activity-token-validator.js';
+import { silentSdkLogger } from '../workers/teams-sdk-logger.ts';
 
 /**
  * Authenticating an incoming Teams activity: the Bot Framework service signs a JWT for every
@@ -36,7 +37,7 @@ export function botFrameworkAuthenticator(options: BotFrameworkAuthOptions): Act
     options.appId,
     options.tenantId,
     undefined,
-    undefined,
+    silentSdkLogger,
     cloud,
   );
   return {

@@ -1,6 +1,7 @@
 import { ConversationClient } from '@microsoft/teams.api';
 import { TokenManager } from '@microsoft/teams.apps/dist/token-manager.js';
 import type { TeamsSettings } from '../../src/config/teams.ts';
+import { silentSdkLogger } from './teams-sdk-logger.ts';
 
 /**
  * The Bot Framework connector REST API, through the Teams SDK's clients: one
@@ -47,7 +48,7 @@ export function sdkTokenSource(settings: TeamsSettings): BotTokenSource {
       ...(settings.tenantId ? { tenantId: settings.tenantId } : {}),
       ...(settings.managedIdentity ? { managedIdentityClientId: settings.managedIdentity } : {}),
     },
-    silentLogger,
+    silentSdkLogger,
   );
   return async () => {
     let token: Awaited<ReturnType<TokenManager['getBotToken']>>;
@@ -60,15 +61,3 @@ export function sdkTokenSource(settings: TeamsSettings): BotTokenSource {
     return token.toString();
   };
 }
-
-/** The SDK logs through this; it says nothing (its messages can carry token details). */
-const silentLogger = {
-  error: () => undefined,
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  log: () => undefined,
-  trace: () => undefined,
-  child: () => silentLogger,
-  // biome-ignore lint/suspicious/noExplicitAny: the SDK's ILogger has more members than any use here
-} as any;
