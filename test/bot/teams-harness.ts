@@ -58,7 +58,7 @@ export interface TeamsHarness {
 }
 
 export async function startTeamsHarness(
-  options: { withSlack?: boolean; postIntervalMs?: number } = {},
+  options: { withSlack?: boolean; postIntervalMs?: number; configuredServiceUrl?: boolean } = {},
 ): Promise<TeamsHarness> {
   const connector = await startConnectorStandIn();
   connector.members.set(USERS.carol, { userPrincipalName: 'carol@example.com', name: 'Carol' });
@@ -66,7 +66,10 @@ export async function startTeamsHarness(
   const slack = options.withSlack ? await startSlackStandIn() : undefined;
   const base = freshPrefix('teams');
   const approvals = { redisUrl: REDIS_URL, storePrefix: `${base}:approvals`, queuePrefix: base };
-  const settings = teamsSettings(connector, signer, { postIntervalMs: options.postIntervalMs ?? 100 });
+  const settings = teamsSettings(connector, signer, {
+    postIntervalMs: options.postIntervalMs ?? 100,
+    ...(options.configuredServiceUrl === false ? { serviceUrl: undefined } : {}),
+  });
   const bot = await startBot({
     teams: settings,
     ...(slack

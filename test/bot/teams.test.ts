@@ -64,6 +64,29 @@ describe('Teams: cards, signed invokes, commands', () => {
     assertAdaptiveCard(h.connector.cardOf(update.body));
   });
 
+  it('without teams.serviceUrl, posts through the connector Teams named when the app was installed', async () => {
+    h = await startTeamsHarness({ configuredServiceUrl: false });
+    const install = {
+      type: 'conversationUpdate',
+      id: 'install-1',
+      channelId: 'msteams',
+      serviceUrl: h.connector.serviceUrl,
+      from: { id: '29:installer', aadObjectId: USERS.bob },
+      recipient: { id: `28:${h.settings.appId}` },
+      conversation: { id: TEAMS_CHANNEL, conversationType: 'channel' },
+      membersAdded: [{ id: `28:${h.settings.appId}` }],
+      channelData: {
+        team: { id: TEAMS_CHANNEL },
+        channel: { id: TEAMS_CHANNEL },
+        eventType: 'teamMemberAdded',
+      },
+    };
+    expect((await h.post(install, 'none')).status).toBe(401);
+    expect((await h.post(install)).status).toBe(200);
+    const review = await h.open();
+    await postedCard(h, review.id);
+  });
+
   it('answers a refresh with the current card', async () => {
     h = await startTeamsHarness();
     const review = await h.open();
