@@ -192,7 +192,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     prefix: approvals.queuePrefix,
     logger,
   });
-  const slackHandle = slack ? createSlackApp(slack, deps, logger) : undefined;
+  const slackHandle = slack
+    ? createSlackApp(slack, deps, logger, { redis: requests, prefix: botPrefix })
+    : undefined;
   const teamsHandle =
     teams && teamsParts
       ? createTeamsApp({
