@@ -16,9 +16,11 @@ const HELP = `usage: hoop-gateway serve --config hoop.yaml [--role all|gateway|b
 Runs the gateway from a YAML config file. Secrets can come from the environment: any \${NAME} in
 the file is replaced by the environment variable NAME.
 
---role all      the gateway and, when the config has a slack: section, the Slack bot (default)
+--role all      the gateway and, when the config has a slack: or teams: section, the approval
+                bot for those platforms (default)
 --role gateway  the gateway only (run the bot elsewhere on the same Redis)
---role bot      the Slack bot only (needs slack: and the same approvals: Redis as the gateways)
+--role bot      the approval bot only (needs slack: and/or teams:, and the same approvals: Redis
+                as the gateways)
 
 Signals: SIGTERM/SIGINT stop within shutdown.gracePeriod (a second one stops at once);
 SIGHUP reloads the policy, the issuers and the TLS certificate (so does editing those files).
@@ -98,8 +100,8 @@ export async function run(args: string[]): Promise<number> {
   const role = (values.role ?? 'all') as Role;
   if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
   const config = await loadConfigFile(values.config);
-  if (role === 'bot' && !config.slack)
-    throw new UsageError('--role bot needs a slack: section in the config');
+  if (role === 'bot' && !config.slack && !config.teams)
+    throw new UsageError('--role bot needs a slack: or teams: section in the config');
   const logger = createLogger({ level: config.log.level });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'hoop_' });
@@ -113,16 +115,17 @@ export async function run(args: string[]): Promise<number> {
     logger.info({ url: gateway.url, clusters: config.clusters.map((c) => c.name) }, 'gateway listening');
     stopReloading = reloadOnChange(gateway, logger);
   }
-  if (role !== 'gateway' && config.slack) {
+  if (role !== 'gateway' && (config.slack || config.teams)) {
     const signer = await loadBotSigner(config.approvals.signing);
     if (!signer) {
       throw new ConfigError(
         'approvals.signing.botPrivateKey',
-        'the Slack bot needs its own signing key (create one with `hoop-gateway keys generate --name bot --role bot`); without it no gateway would act on its decisions',
+        'the approval bot needs its own signing key (create one with `hoop-gateway keys generate --name bot --role bot`); without it no gateway would act on its decisions',
       );
     }
     bot = await startBot({
       slack: config.slack,
+      teams: config.teams,
       approvals: config.approvals,
       redis: config.redis,
       signer,

@@ -1,5 +1,5 @@
 import type { Approver } from '../../src/approvals/review.types.ts';
-import type { ChatActor } from '../model/interaction.ts';
+import type { ChatActor, ChatPlatform } from '../model/interaction.ts';
 
 /**
  * Which approver identity a chat user is. The policy names approvers by id (a person's e-mail,
@@ -23,10 +23,17 @@ export interface ApproverDirectoryOptions {
   users: Record<string, string>;
   groups: Record<string, string[]>;
   byEmail: boolean;
-  /** The platform's profile e-mail for a user id; `undefined` when it has none. */
+  /**
+   * The platform's profile identity for a user id (Slack's profile e-mail, a Teams member's
+   * UPN); `undefined` when it has none.
+   */
   lookupEmail?: (userId: string) => Promise<string | undefined>;
   /** Where the configuration lives, for refusals ("slack.approvers"). */
   configPath: string;
+  /** The lookup switch's name in that section, for refusals. Default `byEmail`. */
+  lookupFlag?: string;
+  /** What makes the lookup work, for refusals. Default Slack's profile e-mail sentence. */
+  lookupHint?: string;
   now?: () => number;
 }
 
@@ -57,14 +64,33 @@ export function createApproverDirectory(options: ApproverDirectoryOptions): Appr
       let id = options.users[actor.userId];
       if (!id && options.byEmail && options.lookupEmail) id = await emailOf(actor.userId);
       if (!id) {
+        const hint =
+          options.lookupHint ?? 'give the account a profile e-mail the bot may read (users:read.email)';
         const how = options.byEmail
-          ? `add it to ${options.configPath}.users, or give the account a profile e-mail the bot may read (users:read.email)`
-          : `add it to ${options.configPath}.users (or turn on ${options.configPath}.byEmail)`;
+          ? `add it to ${options.configPath}.users, or ${hint}`
+          : `add it to ${options.configPath}.users (or turn on ${options.configPath}.${options.lookupFlag ?? 'byEmail'})`;
         return {
           refused: `Your ${actor.platform} account ${actor.userId} is not mapped to an approver identity; ${how}.`,
         };
       }
       return { approver: { id, groups: groups.get(id.toLowerCase()) ?? [] } };
+    },
+  };
+}
+
+/**
+ * One directory per platform behind one {@link ApproverDirectory}: a Slack user is mapped by the
+ * `slack.approvers` section, a Teams user by `teams.approvers`. A platform without a section
+ * refuses everyone on it (it cannot be reached anyway: its receiver is not running).
+ */
+export function perPlatform(
+  directories: Partial<Record<ChatPlatform, ApproverDirectory>>,
+): ApproverDirectory {
+  return {
+    async resolve(actor) {
+      const directory = directories[actor.platform];
+      if (!directory) return { refused: `Approvals from ${actor.platform} are not configured.` };
+      return directory.resolve(actor);
     },
   };
 }

@@ -1,6 +1,8 @@
 import { isReviewId } from '../../src/approvals/keys.ts';
 import type { Review } from '../../src/approvals/review.types.ts';
 import { buildCard } from '../model/card.ts';
+import { commandText } from '../model/command.ts';
+import type { ChatPlatform } from '../model/interaction.ts';
 import { bold, code, date, type Line, plain, type Reply, say } from '../model/reply.ts';
 import { notFound } from './decisions.ts';
 import type { DispatchDeps } from './deps.ts';
@@ -13,19 +15,28 @@ import type { SessionFilter, SessionRow } from './sessions.ts';
  */
 
 const HELP: Array<[string, string]> = [
-  ['/hoop pending', 'reviews waiting for a decision, soonest deadline first'],
-  ['/hoop sessions [--agent X] [--cluster Y] [--limit N]', 'recent agent sessions'],
-  ['/hoop show <session-or-review-id>', 'one review (or session) in full'],
-  ['/hoop approve <review-id> [for 15m]', 'approve, optionally for a window (where the rule allows)'],
-  ['/hoop reject <review-id> <reason>', 'reject; the agent sees your reason'],
-  ['/hoop help', 'this list'],
+  ['pending', 'reviews waiting for a decision, soonest deadline first'],
+  ['sessions [--agent X] [--cluster Y] [--limit N]', 'recent agent sessions'],
+  ['show <session-or-review-id>', 'one review (or session) in full'],
+  ['approve <review-id> [for 15m]', 'approve, optionally for a window (where the rule allows)'],
+  ['reject <review-id> <reason>', 'reject; the agent sees your reason'],
+  ['help', 'this list'],
 ];
 
-export function helpReply(): Reply {
+/** The command list in `platform`'s own syntax (`/hoop …` in Slack, `@hoop …` in Teams). */
+export function helpReply(platform: ChatPlatform): Reply {
+  const last: Line =
+    platform === 'teams'
+      ? [plain('In a personal chat with the bot the '), code('@hoop'), plain(' mention may be left out.')]
+      : [
+          plain('Answers are only visible to you; add '),
+          code('--share'),
+          plain(' to post them in the channel.'),
+        ];
   return say(
     [bold('hoop-gateway'), plain(' holds risky Kubernetes calls from agents until a person decides.')],
-    ...HELP.map(([usage, what]): Line => [code(usage), plain(`  ${what}`)]),
-    [plain('Answers are only visible to you; add '), code('--share'), plain(' to post them in the channel.')],
+    ...HELP.map(([usage, what]): Line => [code(commandText(platform, usage)), plain(`  ${what}`)]),
+    last,
   );
 }
 
@@ -54,7 +65,7 @@ function reviewLine(review: Review, withDeadline: boolean): Line {
   ];
 }
 
-export function sessionsReply(rows: SessionRow[], filter: SessionFilter): Reply {
+export function sessionsReply(rows: SessionRow[], filter: SessionFilter, platform: ChatPlatform): Reply {
   const scope = [
     filter.agent ? `agent ~ ${filter.agent}` : '',
     filter.cluster ? `cluster ${filter.cluster}` : '',
@@ -78,22 +89,22 @@ export function sessionsReply(rows: SessionRow[], filter: SessionFilter): Reply 
         date(row.lastAt),
       ],
     ),
-    [code('/hoop show <id>'), plain(' for one.')],
+    [code(commandText(platform, 'show <id>')), plain(' for one.')],
   );
 }
 
-export async function showReply(deps: DispatchDeps, id: string): Promise<Reply> {
+export async function showReply(deps: DispatchDeps, id: string, platform: ChatPlatform): Promise<Reply> {
   if (isReviewId(id)) {
     const review = await deps.store.get(id);
-    if (!review) return notFound(id);
+    if (!review) return notFound(id, platform);
     const hint: Line[] =
       review.state === 'pending'
         ? [
             [
               plain('Decide with '),
-              code(`/hoop approve ${id}`),
+              code(commandText(platform, `approve ${id}`)),
               plain(' or '),
-              code(`/hoop reject ${id} <reason>`),
+              code(commandText(platform, `reject ${id} <reason>`)),
             ],
           ]
         : [];
@@ -111,7 +122,7 @@ export async function showReply(deps: DispatchDeps, id: string): Promise<Reply> 
       plain('. Review ids look like '),
       code('r-7f3k2q'),
       plain('; '),
-      code('/hoop sessions'),
+      code(commandText(platform, 'sessions')),
       plain(' lists session ids.'),
     ]);
   }

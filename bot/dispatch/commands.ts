@@ -1,7 +1,7 @@
 import { isReviewId } from '../../src/approvals/keys.ts';
 import { ApprovalsUnavailableError } from '../../src/approvals/unavailable-error.ts';
-import { type Command, parseWindow } from '../model/command.ts';
-import type { ChatActor } from '../model/interaction.ts';
+import { type Command, commandText, parseWindow } from '../model/command.ts';
+import type { ChatActor, ChatPlatform } from '../model/interaction.ts';
 import { MAX_REASON_CHARS } from '../model/interaction.ts';
 import { code, plain, type Reply, say } from '../model/reply.ts';
 import { helpReply, pendingReply, sessionsReply, showReply } from './command-views.ts';
@@ -30,22 +30,24 @@ export async function answerCommand(deps: DispatchDeps, command: Command, actor:
 
 async function route(deps: DispatchDeps, command: Command, actor: ChatActor): Promise<Reply> {
   const [first, ...rest] = command.args;
+  const p = actor.platform;
   switch (command.name) {
     case 'help':
-      return helpReply();
+      return helpReply(p);
     case 'pending':
       return pendingReply(await deps.store.list({ state: 'pending', limit: 20 }));
     case 'sessions':
-      return sessions(deps, command);
+      return sessions(deps, command, p);
     case 'show':
-      if (!first) return usage('show <session-or-review-id>');
-      return showReply(deps, first);
+      if (!first) return usage(p, 'show <session-or-review-id>');
+      return showReply(deps, first, p);
     case 'approve':
       return approve(deps, first, rest, command, actor);
     case 'reject': {
-      if (!first || !isReviewId(first)) return badId(first, 'reject <review-id> <reason>');
+      if (!first || !isReviewId(first)) return badId(p, first, 'reject <review-id> <reason>');
       const reason = rest.join(' ').trim();
-      if (!reason) return say([plain('Say why: '), code(`/hoop reject ${first} <reason>`), plain('.')]);
+      if (!reason)
+        return say([plain('Say why: '), code(commandText(p, `reject ${first} <reason>`)), plain('.')]);
       const interaction = {
         action: 'reject' as const,
         reviewId: first,
@@ -55,7 +57,7 @@ async function route(deps: DispatchDeps, command: Command, actor: ChatActor): Pr
       return (await decideInteraction(deps, interaction)).reply;
     }
     default: {
-      const help = helpReply();
+      const help = helpReply(p);
       return {
         ...help,
         lines: [[plain('Unknown subcommand '), code(command.name), plain('.')], ...help.lines],
@@ -71,7 +73,7 @@ async function approve(
   command: Command,
   actor: ChatActor,
 ): Promise<Reply> {
-  if (!id || !isReviewId(id)) return badId(id, 'approve <review-id> [for 15m]');
+  if (!id || !isReviewId(id)) return badId(actor.platform, id, 'approve <review-id> [for 15m]');
   // `approve r-x for 15m`, `approve r-x 15m`, `approve r-x --for 15m`, or `approve r-x for` (the default).
   const words = rest[0]?.toLowerCase() === 'for' ? rest.slice(1) : rest;
   const flag = command.flags['for'];
@@ -85,7 +87,7 @@ async function approve(
         plain('Not a window length: '),
         code(wanted),
         plain('. Try '),
-        code(`/hoop approve ${id} for 15m`),
+        code(commandText(actor.platform, `approve ${id} for 15m`)),
         plain('.'),
       ]);
     }
@@ -99,13 +101,13 @@ async function approve(
   return (await decideInteraction(deps, interaction)).reply;
 }
 
-async function sessions(deps: DispatchDeps, command: Command): Promise<Reply> {
+async function sessions(deps: DispatchDeps, command: Command, p: ChatPlatform): Promise<Reply> {
   const { agent, cluster, limit } = command.flags;
   const count = limit === undefined ? 10 : Number(limit);
   if (!Number.isInteger(count) || count < 1 || count > 50) {
     return say([
       plain('--limit takes a number from 1 to 50, e.g. '),
-      code('/hoop sessions --limit 20'),
+      code(commandText(p, 'sessions --limit 20')),
       plain('.'),
     ]);
   }
@@ -114,30 +116,34 @@ async function sessions(deps: DispatchDeps, command: Command): Promise<Reply> {
     ['cluster', cluster],
   ] as const) {
     if (value === true)
-      return say([plain(`--${name} needs a value, e.g. `), code(`/hoop sessions --${name} x`), plain('.')]);
+      return say([
+        plain(`--${name} needs a value, e.g. `),
+        code(commandText(p, `sessions --${name} x`)),
+        plain('.'),
+      ]);
   }
   const filter = {
     limit: count,
     ...(typeof agent === 'string' ? { agent } : {}),
     ...(typeof cluster === 'string' ? { cluster } : {}),
   };
-  return sessionsReply(await deps.sessions.list(filter), filter);
+  return sessionsReply(await deps.sessions.list(filter), filter, p);
 }
 
-function usage(text: string): Reply {
-  return say([plain('Usage: '), code(`/hoop ${text}`)]);
+function usage(p: ChatPlatform, text: string): Reply {
+  return say([plain('Usage: '), code(commandText(p, text))]);
 }
 
-function badId(id: string | undefined, text: string): Reply {
-  if (!id) return usage(text);
+function badId(p: ChatPlatform, id: string | undefined, text: string): Reply {
+  if (!id) return usage(p, text);
   return say([
     code(id),
     plain(' is not a review id (they look like '),
     code('r-7f3k2q'),
     plain('). Usage: '),
-    code(`/hoop ${text}`),
+    code(commandText(p, text)),
     plain('; '),
-    code('/hoop pending'),
+    code(commandText(p, 'pending')),
     plain(' lists open reviews.'),
   ]);
 }

@@ -3,7 +3,8 @@ import { decideAudited } from '../../src/approvals/decide-audited.ts';
 import type { DecideOutcome, DecideResult, Review } from '../../src/approvals/review.types.ts';
 import { ApprovalsUnavailableError } from '../../src/approvals/unavailable-error.ts';
 import { windowLabel } from '../model/card.ts';
-import type { ChatActor, Interaction, InteractionAction } from '../model/interaction.ts';
+import { commandText } from '../model/command.ts';
+import type { ChatActor, ChatPlatform, Interaction, InteractionAction } from '../model/interaction.ts';
 import { bold, code, date, plain, type Reply, say } from '../model/reply.ts';
 import type { DispatchDeps } from './deps.ts';
 
@@ -51,7 +52,11 @@ export async function decideInteraction(
       deps.signerKeyId,
     );
     if (result.outcome === 'counted' && result.review) await deps.onCounted?.(result.review);
-    return { outcome: result.outcome, reply: answer(reviewId, action, result), ...reviewOf(result) };
+    return {
+      outcome: result.outcome,
+      reply: answer(reviewId, action, result, actor.platform),
+      ...reviewOf(result),
+    };
   } catch (error) {
     if (error instanceof ApprovalsUnavailableError) return { outcome: 'unavailable', reply: unavailable() };
     throw error;
@@ -74,8 +79,9 @@ export async function refusalFor(
     const who = await deps.approvers.resolve(actor);
     if ('refused' in who) return say([plain(who.refused)]);
     const review = await deps.store.get(reviewId);
-    if (!review) return notFound(reviewId);
-    if (review.state !== 'pending') return answer(reviewId, 'reject', { outcome: 'already-decided', review });
+    if (!review) return notFound(reviewId, actor.platform);
+    if (review.state !== 'pending')
+      return answer(reviewId, 'reject', { outcome: 'already-decided', review }, actor.platform);
     const auth = authorizeDecision(review, {
       approver: who.approver,
       action: action === 'reject' ? 'reject' : 'approve',
@@ -87,7 +93,12 @@ export async function refusalFor(
   }
 }
 
-function answer(id: string, action: 'approve' | 'reject', result: DecideResult): Reply {
+function answer(
+  id: string,
+  action: 'approve' | 'reject',
+  result: DecideResult,
+  platform: ChatPlatform,
+): Reply {
   const review = result.review;
   switch (result.outcome) {
     case 'applied':
@@ -130,7 +141,7 @@ function answer(id: string, action: 'approve' | 'reject', result: DecideResult):
         plain(' before anyone decided. The agent must run its command again to ask anew.'),
       ]);
     case 'not-found':
-      return notFound(id);
+      return notFound(id, platform);
   }
 }
 
@@ -140,14 +151,14 @@ function grantText(review: Review | undefined): string {
     : ' (this one call)';
 }
 
-export function notFound(id: string): Reply {
+export function notFound(id: string, platform: ChatPlatform): Reply {
   return say([
     plain('No review '),
     code(id),
     plain('. Review ids look like '),
     code('r-7f3k2q'),
     plain('; '),
-    code('/hoop pending'),
+    code(commandText(platform, 'pending')),
     plain(' lists the open ones (records are kept 7 days).'),
   ]);
 }

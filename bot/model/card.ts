@@ -4,7 +4,7 @@ import { type CiContext, ciContextOf } from './ci-context.ts';
 
 /**
  * The approval card as platform-neutral data, built from a review record. Renderers (Slack Block
- * Kit now, a Teams Adaptive Card next) turn it into markup; they never read the review itself,
+ * Kit, a Teams Adaptive Card) turn it into markup; they never read the review itself,
  * so both show the same facts and offer the same actions.
  *
  * Every string here is raw: whatever the caller sent (resource names, claims, the kubectl
@@ -29,6 +29,8 @@ export interface CardModel {
     apiGroup: string;
     namespace?: string;
     name?: string;
+    /** The request path the gateway classified (relative to the cluster prefix). */
+    path?: string;
     /** The `Kubectl-Command` header, e.g. `kubectl delete`. */
     command?: string;
     session?: string;
@@ -77,6 +79,7 @@ export function buildCard(review: Review, options: CardOptions = {}): CardModel 
       apiGroup: info.apiGroup,
       ...(info.namespace ? { namespace: info.namespace } : {}),
       ...(info.name ? { name: info.name } : {}),
+      ...(info.path ? { path: info.path } : {}),
       ...(review.headers.command ? { command: review.headers.command } : {}),
       ...(review.headers.session ? { session: review.headers.session } : {}),
     },

@@ -1,3 +1,5 @@
+import type { ChatPlatform } from './interaction.ts';
+
 /**
  * A chat command (`/hoop pending`, a Teams bot message) as platform-neutral data: a name, the
  * positional arguments, and `--flag value` options. The platform's receiver passes the text after
@@ -12,6 +14,15 @@ export interface Command {
   flags: Record<string, string | true>;
   /** `--share` (or a trailing `share`): answer in the channel instead of only to the asker. */
   share: boolean;
+}
+
+/**
+ * How a person types `text` (e.g. `pending`) as a command on `platform`: Slack's slash command
+ * `/hoop pending`, Teams' bot command `@hoop pending` (in a personal chat the mention is optional).
+ * Help texts and hints use it, so each platform's users are shown their own syntax.
+ */
+export function commandText(platform: ChatPlatform, text: string): string {
+  return platform === 'teams' ? `@hoop ${text}` : `/hoop ${text}`;
 }
 
 /** Flags that never take a value. */

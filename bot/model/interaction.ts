@@ -1,6 +1,6 @@
 /**
  * What a person did in chat, as platform-neutral data: a button click or a modal submission
- * becomes an {@link Interaction}, whatever the transport. A receiver (Slack now, Teams next)
+ * becomes an {@link Interaction}, whatever the transport. A receiver (Slack or Teams)
  * builds it and hands it to the dispatch layer (bot/dispatch/), which alone applies decisions.
  */
 

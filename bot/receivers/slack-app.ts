@@ -1,18 +1,21 @@
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SlackSettings } from '../../src/config/slack.ts';
 import type { DispatchDeps } from '../dispatch/deps.ts';
 import { registerCommand } from './slack-command.ts';
 import { registerInteractions } from './slack-interactions.ts';
 import { slackLogger } from './slack-logger.ts';
+import { guardSlackRequests } from './slack-request-guard.ts';
 
 /**
  * The bolt App with the receiver the configuration asks for:
  *
  * - **HTTP** (`HTTPReceiver`): Slack POSTs interactions and commands to `settings.path`; bolt
  *   verifies the `v0=` HMAC signature and refuses a timestamp older than 5 minutes with 401
- *   before any handler runs, and sends the ack as the HTTP response. `GET /healthz` answers 200.
+ *   before any handler runs, and sends the ack as the HTTP response. In front of it,
+ *   slack-request-guard.ts refuses timestamps more than 5 minutes ahead and replayed signatures. `GET /healthz` answers 200.
  * - **Socket Mode** (`SocketModeReceiver`): the bot opens a WebSocket to Slack with the app-level
  *   token (`apps.connections.open`); no public endpoint, no signing secret.
  *
@@ -29,7 +32,12 @@ export interface SlackAppHandle {
   stop(): Promise<void>;
 }
 
-export function createSlackApp(settings: SlackSettings, deps: DispatchDeps, logger?: Logger): SlackAppHandle {
+export function createSlackApp(
+  settings: SlackSettings,
+  deps: DispatchDeps,
+  logger?: Logger,
+  replay?: { redis: Redis; prefix: string },
+): SlackAppHandle {
   const sdkLogger = slackLogger(logger);
   const clientOptions = { slackApiUrl: settings.apiUrl, retryConfig: { retries: 2 }, timeout: 10_000 };
   let receiver: Receiver;
@@ -55,6 +63,14 @@ export function createSlackApp(settings: SlackSettings, deps: DispatchDeps, logg
         },
       ],
     });
+    if (replay) {
+      guardSlackRequests(receiver as HTTPReceiver, {
+        signingSecret: settings.signingSecret ?? '',
+        path: settings.path,
+        ...replay,
+        logger,
+      });
+    }
   }
   const client = new webApi.WebClient(settings.botToken, { ...clientOptions, logger: sdkLogger });
   let identity: { botId?: string; botUserId?: string } = {};

@@ -8,7 +8,7 @@ import type { MessageRef } from './chat-poster.ts';
  *
  * | key                                   | type | holds                                        |
  * | ------------------------------------- | ---- | -------------------------------------------- |
- * | `<p>:card:<platform>:<reviewId>`      | hash | channel, ts, state, version (record updatedAt) |
+ * | `<p>:card:<platform>:<reviewId>`      | hash | channel, ts, [serviceUrl], state, version (record updatedAt) |
  * | `<p>:open-cards:<platform>`           | zset | review ids whose card shows "pending", by deadline |
  *
  * `state` and `version` are what the card shows; the worker compares them with the record to
@@ -37,6 +37,7 @@ export class CardLocations {
     return {
       channel: fields['channel'],
       ts: fields['ts'],
+      ...(fields['serviceUrl'] ? { serviceUrl: fields['serviceUrl'] } : {}),
       state: (fields['state'] ?? 'pending') as ReviewState,
       version: Number(fields['version'] ?? 0),
     };
@@ -51,6 +52,7 @@ export class CardLocations {
       .hset(key, {
         channel: location.channel,
         ts: location.ts,
+        ...(location.serviceUrl ? { serviceUrl: location.serviceUrl } : {}),
         state: location.state,
         version: String(location.version),
       })

@@ -5,16 +5,22 @@ import type { Reply } from '../model/reply.ts';
 
 /**
  * What the notify worker needs from a chat platform: where a review's card goes, and posting,
- * updating and threading under it. Slack implements it now (slack-poster.ts), Teams next; the
+ * updating and threading under it. Slack (slack-poster.ts) and Teams (teams-poster.ts) implement it; the
  * worker's pacing, retries and bookkeeping stay the same for both.
  *
  * Implementations translate their SDK's failures into the two errors below, so the worker can
  * tell "wait and retry" and "give up" apart without knowing any SDK.
  */
 export interface MessageRef {
+  /** The channel (Slack channel id; Teams channel conversation id). */
   channel: string;
-  /** The platform's message id (Slack `ts`). */
+  /** The platform's message id (Slack `ts`; Teams activity id). */
   ts: string;
+  /**
+   * Teams only: the Bot Framework connector that holds the conversation (`serviceUrl`), which an
+   * update or a reply must go to.
+   */
+  serviceUrl?: string;
 }
 
 export interface ChatPoster {

@@ -42,7 +42,7 @@ export interface ReviewRule {
    * Where chat cards for this rule go, overriding the cluster's and the default channel
    * (bot/workers/notify.ts). Absent: the bot decides.
    */
-  notify?: { slack?: { channel: string } };
+  notify?: { slack?: { channel: string }; teams?: { channel: string } };
 }
 
 const grantRuleSchema = z.union([
@@ -67,7 +67,12 @@ export const reviewRuleSchema = z.object({
   timeoutSeconds: z.number().int().positive().default(900),
   allowSelfApproval: z.boolean().default(false),
   grant: grantRuleSchema.default({ kind: 'once' }),
-  notify: z.object({ slack: z.object({ channel: z.string().min(1) }).optional() }).optional(),
+  notify: z
+    .object({
+      slack: z.object({ channel: z.string().min(1) }).optional(),
+      teams: z.object({ channel: z.string().min(1) }).optional(),
+    })
+    .optional(),
 });
 
 /** The input accepted by {@link parseReviewRule}: every field but `name` may be left out. */

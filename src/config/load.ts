@@ -24,6 +24,7 @@ import { type RecordingSettings, resolveRecording } from './recording.ts';
 import { resolveRedisSecurity } from './redis-security.ts';
 import { configSchema, durationMs, type RawConfig } from './schema.ts';
 import { resolveSlack, type SlackSettings } from './slack.ts';
+import { resolveTeams, type TeamsSettings } from './teams.ts';
 
 /** One cluster with its upstream source resolved to absolute paths. */
 export interface ClusterSettings {
@@ -66,6 +67,8 @@ export interface GatewayConfig {
   redis: RedisSecurity;
   /** The `slack:` section with defaults (slack.ts); undefined when Slack is not configured. */
   slack: SlackSettings | undefined;
+  /** The `teams:` section with defaults (teams.ts); undefined when Teams is not configured. */
+  teams: TeamsSettings | undefined;
   log: RawConfig['log'];
   /** The metrics and health listener; undefined when `metrics: false`. */
   metrics: MetricsSettings;
@@ -193,6 +196,7 @@ export async function loadConfigFile(
     recording,
     redis,
     slack: resolveSlack(raw.slack),
+    teams: resolveTeams(raw.teams),
     log: raw.log,
     metrics: resolveMetrics(raw.metrics),
     shutdownGraceMs: durationMs(raw.shutdown.gracePeriod),

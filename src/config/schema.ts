@@ -8,6 +8,7 @@ import { auditSchema, metricsSchema, shutdownSchema } from './operations.ts';
 import { recordingSchema } from './recording.ts';
 import { redisSecuritySchema } from './redis-security.ts';
 import { slackSchema } from './slack.ts';
+import { teamsSchema } from './teams.ts';
 
 /**
  * The gateway's YAML configuration (`hoop.yaml`), validated in one place. Sections owned by other
@@ -117,6 +118,8 @@ export const configSchema = z.strictObject({
   shutdown: shutdownSchema.default({ gracePeriod: '30s' }),
   /** The streaming audit sink (operations.ts). */
   audit: auditSchema.optional(),
+  /** The Microsoft Teams approval bot (see teams.ts); absent: no Teams. */
+  teams: teamsSchema.optional(),
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

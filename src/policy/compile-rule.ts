@@ -102,7 +102,12 @@ function compileReview(rule: RuleDocument, fail: Fail): ReviewSpec | undefined {
         : { kind: 'window', maxSeconds: seconds(review.grant.window) };
   }
   if (review.autoApprove) spec.autoApprove = { groups: [...review.autoApprove.groups] };
-  if (review.notify?.slack) spec.notify = { slack: { channel: review.notify.slack.channel } };
+  if (review.notify?.slack || review.notify?.teams) {
+    spec.notify = {
+      ...(review.notify.slack ? { slack: { channel: review.notify.slack.channel } } : {}),
+      ...(review.notify.teams ? { teams: { channel: review.notify.teams.channel } } : {}),
+    };
+  }
   return spec;
 }
 

@@ -32,7 +32,7 @@ export interface ReviewSpec {
    */
   autoApprove?: { groups: string[] };
   /** Where the chat card goes (the approvals rule carries it through to the bot). */
-  notify?: { slack?: { channel: string } };
+  notify?: { slack?: { channel: string }; teams?: { channel: string } };
 }
 
 /** What a rule applies to: only resource requests, only non-resource requests, or both. */

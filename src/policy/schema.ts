@@ -84,8 +84,18 @@ export const reviewSchema = z.strictObject(
               { error: 'must be a mapping with channel:' },
             )
             .optional(),
+          teams: z
+            .strictObject(
+              {
+                channel: z
+                  .string({ error: 'must be a Teams channel conversation id (19:…@thread.tacv2)' })
+                  .min(1, 'must not be empty'),
+              },
+              { error: 'must be a mapping with channel:' },
+            )
+            .optional(),
         },
-        { error: 'must be a mapping with slack: { channel: … }' },
+        { error: 'must be a mapping with slack: { channel: … } and/or teams: { channel: … }' },
       )
       .optional(),
   },
@@ -142,6 +152,7 @@ export const KNOWN_FIELDS: Record<string, readonly string[]> = {
   'rules[].review.approvers': ['users', 'groups'],
   'rules[].review.grant': ['window'],
   'rules[].review.autoApprove': ['groups'],
-  'rules[].review.notify': ['slack'],
+  'rules[].review.notify': ['slack', 'teams'],
   'rules[].review.notify.slack': ['channel'],
+  'rules[].review.notify.teams': ['channel'],
 };

@@ -120,22 +120,31 @@ export function summaryText(facts: SessionFacts): string {
     .replace(/\.\d+Z$/, ' UTC');
   const verbs = [...facts.verbs.entries()].sort((a, b) => b[1] - a[1]).map(([verb, n]) => `${verb} ${n}`);
   const lines = [
-    `Session ${facts.id}: ${facts.agent} on ${facts.cluster}, ${duration} (${started})`,
-    `Commands: ${facts.commands.length > 0 ? facts.commands.join(', ') : '(not kubectl)'}`,
+    `Session ${oneLine(facts.id)}: ${oneLine(facts.agent)} on ${oneLine(facts.cluster)}, ${duration} (${started})`,
+    `Commands: ${facts.commands.length > 0 ? facts.commands.map(oneLine).join(', ') : '(not kubectl)'}`,
     `Requests: ${facts.requests}${verbs.length > 0 ? ` (${verbs.join(', ')})` : ''}`,
     `Reviews: ${facts.held} held, ${facts.approved} approved, ${facts.rejected} rejected; ${facts.blocked} blocked by policy`,
     `Masked values: ${facts.masked}`,
   ];
   for (const exec of facts.execs.slice(0, 10)) {
     lines.push(
-      `Exec: ${exec.what}: ${exec.exitCode === undefined ? 'no exit status' : `exit ${exec.exitCode}`}`,
+      `Exec: ${oneLine(exec.what)}: ${exec.exitCode === undefined ? 'no exit status' : `exit ${exec.exitCode}`}`,
     );
   }
   if (facts.errors.length === 0) lines.push('Errors: none');
   else {
-    const shown = facts.errors.slice(0, 5).map((e) => `${e.status} ${e.what}`);
+    const shown = facts.errors.slice(0, 5).map((e) => `${e.status} ${oneLine(e.what)}`);
     const more = facts.errors.length > 5 ? ` and ${facts.errors.length - 5} more` : '';
     lines.push(`Errors: ${facts.errors.length} (${shown.join('; ')}${more})`);
   }
   return lines.join('\n');
+}
+
+/**
+ * A caller-controlled value (a Kubectl-Command header, an exec command line, a decoded request
+ * path) on one line: line breaks and other control characters become spaces, so a value cannot
+ * start a summary line of its own that reads like one of ours ("Reviews: 0 held…").
+ */
+function oneLine(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
 }

@@ -68,6 +68,32 @@ describe('card and buttons over signed HTTP', () => {
     expect(h.slack.callsTo('chat.postEphemeral')).toHaveLength(0);
   });
 
+  it('refuses a timestamp more than 5 minutes ahead and a replayed request with 401', async () => {
+    h = await startBotHarness();
+    const { review } = await openWithCard(h);
+    const now = Math.floor(Date.now() / 1000);
+    const reject = rejectSubmitBody({ user: 'U0BOB', reviewId: review.id, reason: 'future' });
+    const ahead = now + 6 * 60;
+    const future = await postSigned(h.eventsUrl, reject, {
+      timestamp: ahead,
+      signature: sign(reject, ahead),
+    });
+    expect(future.status).toBe(401);
+    expect((await h.store.get(review.id))?.state).toBe('pending');
+
+    const body = clickBody({ user: 'U0BOB', actionId: 'hoop_approve', value: review.id });
+    const signature = sign(body, now);
+    const first = await postSigned(h.eventsUrl, body, { timestamp: now, signature });
+    expect(first.status).toBe(200);
+    const replay = await postSigned(h.eventsUrl, body, { timestamp: now, signature });
+    expect(replay.status).toBe(401);
+    await h.slack.waitFor('chat.update');
+    expect((await h.store.get(review.id))?.decisions).toHaveLength(1);
+    // A forged signature is not recorded, so it cannot pre-empt the genuine request.
+    const body2 = clickBody({ user: 'U0BOB', actionId: 'hoop_approve', value: review.id });
+    expect((await postSigned(h.eventsUrl, body2, { signature: 'v0=00' })).status).toBe(401);
+  });
+
   it('of two simultaneous clicks one wins; the other is told who approved', async () => {
     h = await startBotHarness();
     const { review } = await openWithCard(h);

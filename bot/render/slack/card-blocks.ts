@@ -1,7 +1,17 @@
 import type { types } from '@slack/bolt';
 import type { Decision, ReviewState } from '../../../src/approvals/review.types.ts';
 import { type CardAction, type CardModel, windowLabel } from '../../model/card.ts';
-import { codeBlock, codeSpan, escapeText, LIMITS, mrkdwn, plainText, slackDate, truncate } from './escape.ts';
+import {
+  codeBlock,
+  codeSpan,
+  escapeText,
+  LIMITS,
+  mrkdwn,
+  neutralise,
+  plainText,
+  slackDate,
+  truncate,
+} from './escape.ts';
 import { ACTION_IDS } from './ids.ts';
 
 /**
@@ -97,7 +107,7 @@ function statusLine(card: CardModel): string {
   }
   if (card.state === 'expired')
     return `Nobody decided before ${slackDate(card.deadline)}; the agent was told it timed out.`;
-  const by = card.decidedBy ? ` by *${escapeText(card.decidedBy)}*` : '';
+  const by = card.decidedBy ? ` by *${escapeText(neutralise(card.decidedBy))}*` : '';
   const grant =
     card.grant?.kind === 'window'
       ? ` · matching calls pass for ${windowLabel(card.grant.windowSeconds)}, until ${slackDate(card.grant.until, '{time}')}`
@@ -112,7 +122,7 @@ function decisionLine(d: Decision): string {
   const verb = d.action === 'approve' ? 'approved' : 'rejected';
   const window = d.windowSeconds ? ` for ${windowLabel(d.windowSeconds)}` : '';
   const reason = d.reason ? `: ${codeSpan(d.reason, 500)}` : '';
-  return `${icon} *${escapeText(d.approver)}* ${verb}${window} via ${escapeText(d.via)} ${slackDate(d.at, '{time}')}${reason}`;
+  return `${icon} *${escapeText(neutralise(d.approver))}* ${verb}${window} via ${escapeText(d.via)} ${slackDate(d.at, '{time}')}${reason}`;
 }
 
 function button(card: CardModel, action: CardAction): types.Button {

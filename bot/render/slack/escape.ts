@@ -31,6 +31,22 @@ export function codeBlock(value: string, max = 1500): string {
   return `\`\`\`${escapeText(truncate(value, max).replaceAll('`', 'ˋ'))}\`\`\``;
 }
 
+/**
+ * Plain text that may carry caller-controlled words (a session summary, a recorded command) made
+ * inert for mrkdwn, which has no escape character: `*`, `~` and backticks become look-alikes
+ * (`∗`, `∼`, `ˋ`), an `_` that could open or close italics becomes `ˍ` (one inside a word, as in
+ * `ci_bot`, cannot and is kept), and line breaks become spaces, since a line is a Line, not a
+ * character inside a span.
+ */
+export function neutralise(text: string): string {
+  return text
+    .replace(/[\r\n\u2028\u2029]+/g, ' ')
+    .replaceAll('*', '∗')
+    .replaceAll('~', '∼')
+    .replaceAll('`', 'ˋ')
+    .replace(/(^|[^\p{L}\p{N}])_|_(?=$|[^\p{L}\p{N}])/gu, (match) => match.replace('_', 'ˍ'));
+}
+
 /** Cuts `value` to `max` characters and says how much was left out, so truncation is visible. */
 export function truncate(value: string, max: number): string {
   if (value.length <= max) return value;

@@ -1,0 +1,39 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Conversation references captured when the app is installed: Teams tells the bot, in the
+ * install event (`conversationUpdate`), which connector (`serviceUrl`) serves the team. A
+ * proactive post needs that URL; configuring `teams.serviceUrl` is the alternative. Kept in Redis
+ * so every bot replica can post to a team whichever replica saw the install.
+ *
+ * | key                                   | type   | holds                              |
+ * | ------------------------------------- | ------ | ---------------------------------- |
+ * | `<p>:teams:ref:<conversationId>`      | string | the connector's service URL        |
+ *
+ * Both the team's id (its General channel) and the channel the event came from are recorded.
+ */
+const TTL_SECONDS = 400 * 86_400;
+
+export class TeamsReferences {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+  }
+
+  async remember(conversationIds: string[], serviceUrl: string): Promise<void> {
+    const multi = this.#redis.multi();
+    for (const id of new Set(conversationIds)) multi.set(this.#key(id), serviceUrl, 'EX', TTL_SECONDS);
+    await multi.exec();
+  }
+
+  async serviceUrlOf(conversationId: string): Promise<string | undefined> {
+    return (await this.#redis.get(this.#key(conversationId))) ?? undefined;
+  }
+
+  #key(conversationId: string): string {
+    return `${this.#prefix}:teams:ref:${conversationId}`;
+  }
+}
