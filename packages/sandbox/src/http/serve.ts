@@ -16,6 +16,7 @@ import { serveWatchWebSocket } from '../streams/watch-websocket.ts';
 import type { Cluster, HandlerContext } from './context.ts';
 import { dispatchResource, STREAM_SUBRESOURCES } from './dispatch.ts';
 import { authorizationOf, type RecordedRequest, recordRequest } from './record.ts';
+import { checkRefusals, type Refusal } from './refusals.ts';
 import { sendError, sendJson, statusOf } from './respond.ts';
 import { type ResourceRoute, routeRequest } from './route.ts';
 
@@ -24,6 +25,8 @@ export interface ServeDeps {
   token: string;
   requests: RecordedRequest[];
   info: ServerInfo;
+  /** Test-only refusals standing in for RBAC (refusals.ts); mutated by tests, read per request. */
+  refusals: Refusal[];
 }
 
 const unauthorized = (): KubeStatus => kubeStatus(401, 'Unauthorized', 'Unauthorized');
@@ -44,6 +47,7 @@ function admit(deps: ServeDeps, req: IncomingMessage): Admitted | { refused: Kub
   const open = PUBLIC_PATHS.has(url.pathname) && authorization !== 'invalid';
   if (authorization !== 'valid' && !open) return { refused: unauthorized() };
   const routed = routeRequest(req.method ?? 'GET', url.pathname, url.searchParams);
+  if (routed.kind === 'resource') checkRefusals(deps.refusals, req, routed);
   return {
     url,
     route: routed.kind === 'resource' ? routed : undefined,
