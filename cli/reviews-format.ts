@@ -1,3 +1,5 @@
+import type { ImpactPreview } from '../src/approvals/impact.types.ts';
+import { impactDetails, impactHeadline } from '../src/approvals/impact-format.ts';
 import { describeApprovers, describeReview, formatSeconds } from '../src/approvals/messages.ts';
 import type { Review } from '../src/approvals/review.types.ts';
 
@@ -113,6 +115,7 @@ export function formatReview(review: Review, options: FormatReviewOptions = {}):
       `${describeApprovers(review)} (${rule.minApprovals} needed; self-approval ${rule.allowSelfApproval ? 'allowed' : 'not allowed'}; grants ${grant})`,
     ],
     ['body', review.bodySummary],
+    ['impact', review.impact ? impactBlock(review.impact) : undefined],
     ['created', new Date(review.createdAt).toISOString()],
     ['deadline', new Date(review.deadline).toISOString()],
   ];
@@ -135,4 +138,10 @@ export function formatReview(review: Review, options: FormatReviewOptions = {}):
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([label, value]) => `${`${label}:`.padEnd(11)}${value}`)
     .join('\n')}\n`;
+}
+
+/** The impact preview in full: its headline, then every detail line, indented under it. */
+function impactBlock(impact: ImpactPreview): string {
+  const indent = ' '.repeat(13);
+  return [impactHeadline(impact), ...impactDetails(impact).map((line) => `${indent}${line}`)].join('\n');
 }

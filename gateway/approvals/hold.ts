@@ -17,8 +17,10 @@ import type { ReviewProducers } from '../../src/queues/review-producers.ts';
  * 4. `waitForDecision` for what is left of the hold time: approved → back to 1 (claim it);
  *    rejected, expired, cancelled → refused; still pending → the caller answers 429.
  *
- * A caller in one of the rule's `autoApprove` groups skips the wait: its review is approved by the
- * gateway itself (a trusted decision, recorded with `via: 'auto'`) and then claimed like any other.
+ * A call the rule auto-approves (the caller is in one of its `autoApprove.groups`, or its impact
+ * preview meets `autoApprove.deleteAtMost`) skips the wait: its review is approved by the gateway
+ * itself (a trusted decision, recorded with `via: 'auto'` and the reason) and then claimed like
+ * any other.
  * Redis failures surface as `ApprovalsUnavailableError` (503). An aborted `signal` (the client
  * went away) ends the hold with `gone` and, checked before every claim, never consumes a grant
  * for a client that is no longer there.
@@ -36,8 +38,8 @@ export interface HoldRequest {
   /** How often a held request re-reads its record (events make it faster). Default 2000 ms. */
   pollMs?: number;
   signal: AbortSignal;
-  /** The `autoApprove` group the caller is in, if any. */
-  autoApproveGroup?: string;
+  /** Set when the rule auto-approves this call: the reason recorded on the decision. */
+  autoApprove?: { reason: string };
   /** Called once when this request opened a new review (for the "how to approve" log line). */
   onCreated?: (review: Review) => void;
 }
@@ -70,8 +72,8 @@ export async function holdForApproval(
     if (review.state === 'approved') continue; // a usable grant: claim it next round
     if (review.state !== 'pending') return { kind: 'refused', review };
 
-    if (request.autoApproveGroup !== undefined) {
-      await approveAutomatically(store, review, request.autoApproveGroup);
+    if (request.autoApprove !== undefined) {
+      await approveAutomatically(store, review, request.autoApprove.reason);
       autoApproved = true;
       continue;
     }
@@ -100,14 +102,14 @@ export async function holdForApproval(
 }
 
 /** The gateway approves on the policy's behalf: recorded like a person's decision, via `auto`. */
-async function approveAutomatically(store: ReviewStore, review: Review, group: string): Promise<void> {
+async function approveAutomatically(store: ReviewStore, review: Review, reason: string): Promise<void> {
   await store.decide(
     review.id,
     {
       approver: { id: 'hoop-gateway:auto-approve', groups: [] },
       action: 'approve',
       via: 'auto',
-      reason: `the caller is in group "${group}", which rule "${review.rule.name}" auto-approves`,
+      reason,
     },
     { trusted: true },
   );

@@ -17,6 +17,7 @@ import { keyPrefixField, redisUrlField } from './redis-fields.ts';
  *   ownerClaim: actor                   # token claim naming who answers for the agent
  *   terminalApprover: { id: alice, groups: [platform] }   # `hoop-gateway reviews` acts as this
  *   approveHint: or click Approve in #platform-approvals   # appended to "how to approve"
+ *   preview: { enabled: true, budget: 2s }   # impact preview per new review, within this time
  * ```
  *
  * Approvals are on when the section is present or when the policy has a `review` rule (a policy
@@ -41,7 +42,27 @@ export const approvalsSchema = z.strictObject({
     })
     .optional(),
   approveHint: z.string().min(1).optional(),
+  /**
+   * The impact preview computed when a review is created (gateway/approvals/impact/). `budget`
+   * bounds how long the held call waits for it: `500ms`, `2s` (at most 10s); past it the preview
+   * says it was not computed and the review proceeds without it.
+   */
+  preview: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      budget: z
+        .string()
+        .regex(/^[1-9]\d*(ms|s)$/, 'must be a duration such as 500ms or 2s')
+        .refine((value) => durationMs(value) <= 10_000, 'must be at most 10s')
+        .default('2s'),
+    })
+    .prefault({}),
 });
+
+/** `500ms`, `2s` in milliseconds (already validated). */
+function durationMs(value: string): number {
+  return value.endsWith('ms') ? Number(value.slice(0, -2)) : Number(value.slice(0, -1)) * 1000;
+}
 
 export type ApprovalsSection = z.infer<typeof approvalsSchema>;
 
@@ -62,6 +83,8 @@ export interface ApprovalsSettings {
   /** Who `hoop-gateway reviews approve|reject` acts as without `--as`. */
   terminalApprover: { id: string; groups: string[] } | undefined;
   approveHint: string | undefined;
+  /** The impact preview: whether it is computed, and within how many milliseconds. */
+  preview: { enabled: boolean; budgetMs: number };
 }
 
 /** The settings for a parsed section (or its absence), `env` supplying the Redis URL default. */
@@ -83,5 +106,6 @@ export function resolveApprovals(
     maxBodyBytes: raw.maxBodyBytes,
     terminalApprover: raw.terminalApprover,
     approveHint: raw.approveHint,
+    preview: { enabled: raw.preview.enabled, budgetMs: durationMs(raw.preview.budget) },
   };
 }
