@@ -1,3 +1,5 @@
+import type { ImpactPreview } from '../src/approvals/impact.types.ts';
+import { impactDetails, impactHeadline } from '../src/approvals/impact-format.ts';
 import { describeApprovers, describeReview, formatSeconds } from '../src/approvals/messages.ts';
 import type { HistoryEvent, Review } from '../src/approvals/review.types.ts';
 
@@ -121,6 +123,7 @@ export function formatReview(review: ShownReview, options: FormatReviewOptions =
       `${describeApprovers(review)} (${rule.minApprovals} needed; self-approval ${rule.allowSelfApproval ? 'allowed' : 'not allowed'}; grants ${grant})`,
     ],
     ['body', review.bodySummary],
+    ['impact', review.impact ? impactBlock(review.impact) : undefined],
     ['created', new Date(review.createdAt).toISOString()],
     ['deadline', new Date(review.deadline).toISOString()],
   ];
@@ -154,4 +157,10 @@ export function formatReview(review: ShownReview, options: FormatReviewOptions =
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([label, value]) => `${`${label}:`.padEnd(11)}${value}`)
     .join('\n')}\n`;
+}
+
+/** The impact preview in full: its headline, then every detail line, indented under it. */
+function impactBlock(impact: ImpactPreview): string {
+  const indent = ' '.repeat(13);
+  return [impactHeadline(impact), ...impactDetails(impact).map((line) => `${indent}${line}`)].join('\n');
 }

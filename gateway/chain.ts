@@ -1,3 +1,4 @@
+import { impactPreviewer } from './approvals/impact/compute.ts';
 import { authenticate } from './pipeline/authenticate.ts';
 import { authorize } from './pipeline/authorize.ts';
 import { classify } from './pipeline/classify.ts';
@@ -29,7 +30,7 @@ export function buildStages(runtime: GatewayRuntime): Stage[] {
     named(record, runtime.recording), // session recording: every decision and outcome from here on, or 503
     named(authorize, runtime.policy), // policy: allow, deny (403) or review
     named(inspectWrite, runtime.masking), // writes of values: no JSON-patch reads (403), no mask marker (422)
-    named(review, runtime.approvals, runtime.logger), // review: hold until approved, or 403/429/503
+    named(review, runtime.approvals, runtime.logger, impactPreviewer(runtime.identity, runtime.masking)), // review: hold until approved, or 403/429/503
     named(recordGate), // the request event is written before anything goes upstream
     named(selfReviews, runtime), // whoami and can-i: answered by the gateway (can-i also asks the cluster)
   ];

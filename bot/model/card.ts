@@ -1,3 +1,4 @@
+import { impactDetails, impactHeadline } from '../../src/approvals/impact-format.ts';
 import type { Decision, Review, ReviewState } from '../../src/approvals/review.types.ts';
 import { maxWindowSeconds } from '../../src/approvals/review-rule.ts';
 import { type CiContext, ciContextOf } from './ci-context.ts';
@@ -38,6 +39,12 @@ export interface CardModel {
   rule: { name: string; message: string };
   /** The masked body summary; absent when there is no body worth showing. */
   body?: string;
+  /**
+   * The impact preview (src/approvals/impact.types.ts), already masked: `headline` is the short
+   * form every card shows (counts, or how many fields change and the first ones); `details` are
+   * the full lines a renderer offers behind "Show details". Absent when the review has none.
+   */
+  impact?: { headline: string; details: string[]; complete: boolean };
   deadline: number;
   createdAt: number;
   updatedAt: number;
@@ -94,6 +101,13 @@ export function buildCard(review: Review, options: CardOptions = {}): CardModel 
   const ci = ciContextOf(review.caller);
   if (ci) card.ci = ci;
   if (review.bodySummary && review.bodySummary !== '(no body)') card.body = review.bodySummary;
+  if (review.impact) {
+    card.impact = {
+      headline: impactHeadline(review.impact),
+      details: impactDetails(review.impact),
+      complete: review.impact.complete,
+    };
+  }
   if (review.decidedBy) card.decidedBy = review.decidedBy;
   if (review.grant?.kind === 'window') {
     card.grant = { kind: 'window', windowSeconds: review.grant.windowSeconds, until: review.grant.windowEnd };

@@ -2,10 +2,12 @@ import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { decideInteraction, refusalFor } from '../dispatch/decisions.ts';
 import type { DispatchDeps } from '../dispatch/deps.ts';
+import { buildCard } from '../model/card.ts';
 import type { ChatActor, Interaction } from '../model/interaction.ts';
 import { MAX_REASON_CHARS } from '../model/interaction.ts';
 import type { Reply } from '../model/reply.ts';
 import { ACTION_IDS, parseWindowValue, REJECT_VIEW } from '../render/slack/ids.ts';
+import { impactModal } from '../render/slack/impact-modal.ts';
 import { parseRejectContext, rejectModal } from '../render/slack/reject-modal.ts';
 import { replyMessage } from '../render/slack/reply-blocks.ts';
 
@@ -73,6 +75,15 @@ export function registerInteractions(app: App, deps: DispatchDeps, logger?: Logg
       trigger_id: body.trigger_id,
       view: rejectModal({ reviewId, ...(channel ? { channel } : {}) }),
     });
+  });
+
+  // Anyone who sees the card may read its preview: the details hold nothing the card's readers
+  // may not see (masked, computed as the agent), so there is no approver check here.
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.impactDetails, async ({ ack, body, action, client }) => {
+    await ack();
+    const review = await deps.store.get(action.value ?? '');
+    if (!review) return;
+    await client.views.open({ trigger_id: body.trigger_id, view: impactModal(buildCard(review)) });
   });
 
   app.view(REJECT_VIEW.callbackId, async ({ ack, body, view, client }) => {

@@ -18,8 +18,10 @@ import type { ReviewProducers } from '../../src/queues/review-producers.ts';
  * 4. `waitForDecision` for what is left of the hold time: approved → back to 1 (claim it);
  *    rejected, expired, cancelled → refused; still pending → the caller answers 429.
  *
- * A caller in one of the rule's `autoApprove` groups skips the wait: its review is approved by the
- * gateway itself (a trusted decision, recorded with `via: 'auto'`) and then claimed like any other.
+ * A call the rule auto-approves (the caller is in one of its `autoApprove.groups`, or its impact
+ * preview meets `autoApprove.deleteAtMost`) skips the wait: its review is approved by the gateway
+ * itself (a trusted decision, recorded with `via: 'auto'` and the reason) and then claimed like
+ * any other.
  * Whatever Redis says, the call is forwarded only on signed decisions that hold up for it
  * (`check`, approvals/signing/verify-grant.ts); a record that claims an approval or a rejection
  * without one ends the hold as `forged`.
@@ -48,8 +50,8 @@ export interface HoldRequest {
   /** How often a held request re-reads its record (events make it faster). Default 2000 ms. */
   pollMs?: number;
   signal: AbortSignal;
-  /** The `autoApprove` group the caller is in, if any. */
-  autoApproveGroup?: string;
+  /** Set when the rule auto-approves this call: the reason recorded on the decision. */
+  autoApprove?: { reason: string };
   /** Called once when this request opened a new review (for the "how to approve" log line). */
   onCreated?: (review: Review) => void;
   /** Every approval or rejection read from Redis is checked with this before it is acted on. */
@@ -84,8 +86,8 @@ export async function holdForApproval(
     if (review.state === 'approved') continue; // a usable grant: claim it next round
     if (review.state !== 'pending') return refusedIfSigned(request.check, review);
 
-    if (request.autoApproveGroup !== undefined) {
-      await approveAutomatically(store, review, request.autoApproveGroup);
+    if (request.autoApprove !== undefined) {
+      await approveAutomatically(store, review, request.autoApprove.reason);
       autoApproved = true;
       continue;
     }
@@ -145,14 +147,14 @@ function refusedIfSigned(check: DecisionCheck, review: Review): HoldOutcome {
 }
 
 /** The gateway approves on the policy's behalf: recorded like a person's decision, via `auto`. */
-async function approveAutomatically(store: ReviewStore, review: Review, group: string): Promise<void> {
+async function approveAutomatically(store: ReviewStore, review: Review, reason: string): Promise<void> {
   await store.decide(
     review.id,
     {
       approver: { id: 'hoop-gateway:auto-approve', groups: [] },
       action: 'approve',
       via: 'auto',
-      reason: `the caller is in group "${group}", which rule "${review.rule.name}" auto-approves`,
+      reason,
     },
     { trusted: true },
   );

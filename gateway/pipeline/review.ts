@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ownerFrom } from '../../src/approvals/caller-snapshot.ts';
 import { fingerprint } from '../../src/approvals/fingerprint.ts';
+import type { ImpactPreview } from '../../src/approvals/impact.types.ts';
 import {
   forgedError,
   HELD_BODY_TOO_LARGE,
@@ -11,9 +12,12 @@ import type { HistoryEvent, Review } from '../../src/approvals/review.types.ts';
 import { parseReviewRule } from '../../src/approvals/review-rule.ts';
 import { ApprovalsUnavailableError } from '../../src/approvals/unavailable-error.ts';
 import { serviceUnavailable } from '../../src/errors.ts';
+import type { ReviewSpec } from '../../src/policy/policy.types.ts';
 import { publishCallOutcome } from '../../src/queues/chat-thread.ts';
 import { summarizeBody } from '../approvals/body-summary.ts';
 import { type HoldOutcome, holdForApproval } from '../approvals/hold.ts';
+import type { ImpactPreviewer } from '../approvals/impact/compute.ts';
+import { approvalsNeeded, previewAutoApproval } from '../approvals/impact-rules.ts';
 import { readBodyOnce } from '../request-body.ts';
 import { callerFrom, clusterFrom, infoFrom, type RequestContext, type Stage } from '../request-context.ts';
 import type { ApprovalsRuntime } from '../runtime.ts';
@@ -38,8 +42,18 @@ import type { ApprovalsRuntime } from '../runtime.ts';
  * Upgrades (exec, attach, port-forward) are held too, with no body; their fingerprint uses the
  * method `UPGRADE` so kubectl's WebSocket attempt (GET) and its SPDY fallback (POST) join one
  * review. The policy never sends discovery or non-resource requests here.
+ *
+ * A request that opens a new review first gets its impact preview (`previewer`, within
+ * `approvals.preview.budget`; gateway/approvals/impact/), stored on the record; a retry that
+ * joins the review reuses the stored one, so every attempt is judged on what the approver saw.
+ * The rule's preview conditions (impact-rules.ts) may then auto-approve it or ask for more
+ * approvals.
  */
-export function review(approvals: ApprovalsRuntime | undefined, logger: Logger): Stage {
+export function review(
+  approvals: ApprovalsRuntime | undefined,
+  logger: Logger,
+  previewer?: ImpactPreviewer,
+): Stage {
   return (next) => async (ctx) => {
     const decision = ctx.decision;
     if (decision?.action !== 'review') return next(ctx);
@@ -56,9 +70,6 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
       await readBodyOnce(ctx, { maxBytes: settings.maxBodyBytes, tooLarge: HELD_BODY_TOO_LARGE });
 
     const spec = decision.review ?? { name: decision.rule, message: '' };
-    const autoApproveGroup = spec.autoApprove?.groups.find((group) => caller.groups.includes(group));
-    // An auto-approved record needs the one approval the gateway gives it.
-    const rule = parseReviewRule(autoApproveGroup ? { ...spec, minApprovals: 1 } : spec);
     const fp = fingerprint({
       identity: caller,
       cluster,
@@ -67,6 +78,11 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
       query: ctx.rawQuery ?? '',
       body: ctx.body ?? '',
     });
+    const impact = await impactFor(ctx, approvals, fp, previewer);
+    const autoApprove = autoApproval(spec, caller.groups, impact);
+    // An auto-approved record needs the one approval the gateway gives it.
+    const minApprovals = autoApprove ? 1 : approvalsNeeded(spec, impact);
+    const rule = parseReviewRule({ ...spec, ...(minApprovals === undefined ? {} : { minApprovals }) });
     const owner = ownerFrom(caller, settings.ownerClaim);
     const open = {
       fingerprint: fp,
@@ -77,6 +93,7 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
       bodySummary: summarizeBody(ctx.body, header(ctx, 'content-type'), info),
       rule,
       ...(owner ? { owner } : {}),
+      ...(impact ? { impact } : {}),
     };
 
     const check = approvals.verifier.forCall({
@@ -85,7 +102,7 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
       owner,
       cluster,
       rule,
-      autoApproveGroup,
+      autoApproval: autoApprove?.reason,
     });
     const outcome = await holdUntilClosed(ctx, (signal) =>
       holdForApproval(store, producers, {
@@ -94,8 +111,8 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
         holdMs: settings.holdSeconds * 1000,
         signal,
         pollMs: approvals.pollMs,
-        ...(autoApproveGroup
-          ? { autoApproveGroup }
+        ...(autoApprove
+          ? { autoApprove }
           : {
               onCreated: (r) => {
                 approvals.observer?.created(r);
@@ -106,7 +123,9 @@ export function review(approvals: ApprovalsRuntime | undefined, logger: Logger):
     );
     switch (outcome.kind) {
       case 'proceed': {
-        ctx.review = { id: outcome.review.id, outcome: proceedLabel(outcome) };
+        const label =
+          outcome.autoApproved && autoApprove?.byPreview ? autoApprove.reason : proceedLabel(outcome);
+        ctx.review = { id: outcome.review.id, outcome: label };
         if (!outcome.autoApproved) approvals.observer?.decided(outcome.review, 'approved');
         if (outcome.review.decisions.some((d) => d.action === 'approve' && d.via === 'break-glass')) {
           logger.warn(
@@ -170,6 +189,45 @@ function publishOutcome(
   publishCallOutcome(approvals.producers, reviewId, outcome).catch((error: unknown) =>
     logger.warn({ err: error, review: reviewId }, 'could not queue the call outcome for the review card'),
   );
+}
+
+/**
+ * The preview for this request: none when previews are off or the request has none; the stored
+ * one when a review for this fingerprint exists already (a retry); else computed now.
+ */
+async function impactFor(
+  ctx: RequestContext,
+  approvals: ApprovalsRuntime,
+  fp: string,
+  previewer: ImpactPreviewer | undefined,
+): Promise<ImpactPreview | undefined> {
+  if (!previewer || !approvals.settings.preview.enabled) return undefined;
+  let existing: Awaited<ReturnType<ApprovalsRuntime['store']['openFor']>>;
+  try {
+    existing = await approvals.store.openFor(fp);
+  } catch (error) {
+    if (error instanceof ApprovalsUnavailableError) ctx.refusal = 'approvals unavailable';
+    throw error;
+  }
+  if (existing) return existing.impact;
+  return previewer(ctx, approvals.settings.preview.budgetMs);
+}
+
+/** Whether, and why, the rule lets this call through without a person. */
+function autoApproval(
+  spec: ReviewSpec,
+  groups: readonly string[],
+  impact: ImpactPreview | undefined,
+): { reason: string; byPreview: boolean } | undefined {
+  const group = spec.autoApprove?.groups.find((g) => groups.includes(g));
+  if (group) {
+    return {
+      reason: `the caller is in group "${group}", which rule "${spec.name}" auto-approves`,
+      byPreview: false,
+    };
+  }
+  const reason = previewAutoApproval(spec, impact);
+  return reason ? { reason, byPreview: true } : undefined;
 }
 
 /** Runs `hold` with a signal that aborts when the client's connection closes. */

@@ -51,7 +51,7 @@ function withoutBearerProtocols(value: string): string {
  * and the agent's impersonated identity. Repeated headers (several Accept lines) are kept as sent.
  */
 export function upstreamRequestHeaders(
-  req: IncomingMessage,
+  req: Pick<IncomingMessage, 'headers' | 'rawHeaders'>,
   caller: Caller,
   identity: IdentityMapping,
   authorization: string | undefined,

@@ -26,7 +26,7 @@ import type { OpenReviewInput } from './review-store.types.ts';
 /** The immutable part of a review (its fields as in {@link Review}), stored as JSON in `data`. */
 export type ReviewData = Pick<
   Review,
-  'caller' | 'owner' | 'cluster' | 'info' | 'headers' | 'bodySummary' | 'rule'
+  'caller' | 'owner' | 'cluster' | 'info' | 'headers' | 'bodySummary' | 'rule' | 'impact'
 >;
 
 const MAX_SUMMARY = 4000;
@@ -52,6 +52,7 @@ export function reviewData(input: OpenReviewInput, claimAllowlist: readonly stri
     rule: input.rule,
   };
   if (input.owner) data.owner = input.owner;
+  if (input.impact) data.impact = input.impact;
   return data;
 }
 
@@ -112,6 +113,7 @@ export function decodeReview(fields: Record<string, string>): Review | undefined
     updatedAt: Number(fields['updatedAt']),
   };
   if (parsed.owner !== undefined) review.owner = parsed.owner;
+  if (parsed.impact !== undefined) review.impact = parsed.impact;
   if (fields['decidedBy']) review.decidedBy = fields['decidedBy'];
   const grant = decodeGrant(fields);
   if (grant) review.grant = grant;

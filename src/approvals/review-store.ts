@@ -178,6 +178,16 @@ export class ReviewStore {
     return review?.grant?.kind === 'window' && grantUsable(review, now) ? review : undefined;
   }
 
+  /**
+   * The review a request with this fingerprint would join right now (pending, or final and still
+   * lingering), if any: lets the gateway skip work only a new review needs (its impact preview).
+   */
+  async openFor(fingerprint: string): Promise<Review | undefined> {
+    if (!FINGERPRINT.test(fingerprint)) return undefined;
+    const id = await this.#run(() => this.#redis.get(this.keys.fingerprint(fingerprint)));
+    return id ? this.get(id) : undefined;
+  }
+
   /** The review, or `undefined` (also for anything not shaped like a review id). */
   async get(id: string): Promise<Review | undefined> {
     if (!isReviewId(id)) return undefined;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Caller } from '../authn/caller.ts';
 import type { RequestInfo } from '../request/request-info.types.ts';
+import type { ImpactPreview } from './impact.types.ts';
 import type { Review, SessionHeaders } from './review.types.ts';
 import type { ReviewRule } from './review-rule.ts';
 import type { DecisionSigner } from './signing/decision-keys.ts';
@@ -39,6 +40,8 @@ export interface OpenReviewInput {
   /** Masked by the caller; cut to 4000 characters. */
   bodySummary: string;
   rule: ReviewRule;
+  /** The impact preview, already masked and bounded by the gateway (gateway/approvals/impact/). */
+  impact?: ImpactPreview;
   /** The requester's owner (caller-snapshot.ts `ownerFrom`), refused as an approver too. */
   owner?: string;
   now?: number;

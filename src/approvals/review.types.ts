@@ -1,4 +1,5 @@
 import type { RequestInfo } from '../request/request-info.types.ts';
+import type { ImpactPreview } from './impact.types.ts';
 import type { ReviewRule } from './review-rule.ts';
 
 /**
@@ -97,6 +98,11 @@ export interface Review {
   headers: SessionHeaders;
   /** A masked, human-readable summary of the request body, produced by the caller. */
   bodySummary: string;
+  /**
+   * What the call would do, as computed (masked, bounded) when the review was created; absent
+   * for records made before previews existed and for calls a preview says nothing about.
+   */
+  impact?: ImpactPreview;
   rule: ReviewRule;
   decisions: Decision[];
   /** The approver whose decision made the review final. */

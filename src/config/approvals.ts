@@ -25,6 +25,7 @@ import { keyPrefixField, redisUrlField } from './redis-fields.ts';
  *     trustedKeys:                      # public keys whose decisions the gateway accepts
  *       - { publicKey: keys/bot.pub, role: bot }
  *       - { publicKey: keys/break-glass.pub, role: break-glass }
+ *   preview: { enabled: true, budget: 2s }   # impact preview per new review, within this time
  * ```
  *
  * Approvals are on when the section is present or when the policy has a `review` rule (a policy
@@ -57,6 +58,21 @@ export const approvalsSchema = z.strictObject({
         .default([]),
     })
     .default({ trustedKeys: [] }),
+  /**
+   * The impact preview computed when a review is created (gateway/approvals/impact/). `budget`
+   * bounds how long the held call waits for it: `500ms`, `2s` (at most 10s); past it the preview
+   * says it was not computed and the review proceeds without it.
+   */
+  preview: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      budget: z
+        .string()
+        .regex(/^[1-9]\d*(ms|s)$/, 'must be a duration such as 500ms or 2s')
+        .refine((value) => durationMs(value) <= 10_000, 'must be at most 10s')
+        .default('2s'),
+    })
+    .prefault({}),
 });
 
 /**
@@ -69,6 +85,11 @@ export interface SigningSettings {
   /** The chat bot's private key; the bot refuses to start without one. */
   botPrivateKey: string | undefined;
   trustedKeys: Array<{ publicKey: string; role: SignerRole }>;
+}
+
+/** `500ms`, `2s` in milliseconds (already validated). */
+function durationMs(value: string): number {
+  return value.endsWith('ms') ? Number(value.slice(0, -2)) : Number(value.slice(0, -1)) * 1000;
 }
 
 export type ApprovalsSection = z.infer<typeof approvalsSchema>;
@@ -89,6 +110,8 @@ export interface ApprovalsSettings {
   maxBodyBytes: number;
   approveHint: string | undefined;
   signing: SigningSettings;
+  /** The impact preview: whether it is computed, and within how many milliseconds. */
+  preview: { enabled: boolean; budgetMs: number };
 }
 
 /** The settings for a parsed section (or its absence), `env` supplying the Redis URL default. */
@@ -120,5 +143,6 @@ export function resolveApprovals(
         role: key.role,
       })),
     },
+    preview: { enabled: raw.preview.enabled, budgetMs: durationMs(raw.preview.budget) },
   };
 }

@@ -101,7 +101,12 @@ function compileReview(rule: RuleDocument, fail: Fail): ReviewSpec | undefined {
         ? { kind: 'once' }
         : { kind: 'window', maxSeconds: seconds(review.grant.window) };
   }
-  if (review.autoApprove) spec.autoApprove = { groups: [...review.autoApprove.groups] };
+  if (review.autoApprove) {
+    spec.autoApprove = { groups: [...(review.autoApprove.groups ?? [])] };
+    if (review.autoApprove.deleteAtMost)
+      spec.autoApprove.deleteAtMost = { ...review.autoApprove.deleteAtMost };
+  }
+  if (review.escalate) spec.escalate = { ...review.escalate };
   if (review.notify?.slack || review.notify?.teams) {
     spec.notify = {
       ...(review.notify.slack ? { slack: { channel: review.notify.slack.channel } } : {}),

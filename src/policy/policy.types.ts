@@ -30,7 +30,19 @@ export interface ReviewSpec {
    * Callers in one of these groups pass without a person; the gateway records their review as
    * auto-approved. Not part of the approvals module's rule (parseReviewRule drops it).
    */
-  autoApprove?: { groups: string[] };
+  autoApprove?: {
+    groups: string[];
+    /**
+     * Plural resource → the most objects of it the call may delete, by the impact preview: when
+     * the preview is complete and within every bound, the gateway approves (docs/policy.md).
+     */
+    deleteAtMost?: Record<string, number>;
+  };
+  /**
+   * When the impact preview of a delete affects more than `whenAffectedMoreThan` objects (or is
+   * not complete), `required` distinct approvals are needed instead of `minApprovals`.
+   */
+  escalate?: { whenAffectedMoreThan: number; required: number };
   /** Where the chat card goes (the approvals rule carries it through to the bot). */
   notify?: { slack?: { channel: string }; teams?: { channel: string } };
 }

@@ -66,9 +66,34 @@ export const reviewSchema = z.strictObject(
         {
           groups: z
             .array(z.string().min(1), { error: 'must be a list of group names' })
-            .min(1, 'list at least one group, or leave autoApprove out'),
+            .min(1, 'list at least one group, or leave groups out')
+            .optional(),
+          /** Plural resource → the most objects of it the call may delete (impact preview). */
+          deleteAtMost: z
+            .record(
+              z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be a plural resource name such as pods'),
+              z.int({ error: 'must be a whole number' }).min(0, 'must be 0 or more'),
+              { error: 'must be a mapping of plural resource to a count, such as { pods: 0 }' },
+            )
+            .refine((map) => Object.keys(map).length > 0, 'list at least one resource, such as { pods: 0 }')
+            .optional(),
         },
-        { error: 'must be a mapping with groups: (callers in them pass without a person)' },
+        {
+          error:
+            'must be a mapping with groups: (callers in them pass without a person) and/or deleteAtMost: (deletes this small pass without a person)',
+        },
+      )
+      .refine((auto) => auto.groups !== undefined || auto.deleteAtMost !== undefined, {
+        message: 'set groups:, deleteAtMost:, or both, or leave autoApprove out',
+      })
+      .optional(),
+    escalate: z
+      .strictObject(
+        {
+          whenAffectedMoreThan: z.int({ error: 'must be a whole number' }).min(0, 'must be 0 or more'),
+          required: z.int({ error: 'must be a whole number' }).min(2, 'must be at least 2'),
+        },
+        { error: 'must be a mapping with whenAffectedMoreThan: and required:' },
       )
       .optional(),
     notify: z
@@ -151,7 +176,8 @@ export const KNOWN_FIELDS: Record<string, readonly string[]> = {
   'rules[].review': Object.keys(reviewSchema.shape),
   'rules[].review.approvers': ['users', 'groups'],
   'rules[].review.grant': ['window'],
-  'rules[].review.autoApprove': ['groups'],
+  'rules[].review.autoApprove': ['groups', 'deleteAtMost'],
+  'rules[].review.escalate': ['whenAffectedMoreThan', 'required'],
   'rules[].review.notify': ['slack', 'teams'],
   'rules[].review.notify.slack': ['channel'],
   'rules[].review.notify.teams': ['channel'],

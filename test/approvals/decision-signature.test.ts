@@ -152,7 +152,7 @@ describe('the gateway’s check of an approval', () => {
   it('honours auto approvals only when the gateway itself found the caller in an autoApprove group', () => {
     const auto = signed(held(), 'hoop-gateway:auto-approve', gateway.signer, { via: 'auto' });
     expect(check([auto])).toMatchObject({ ok: false, why: expect.stringContaining('autoApprove') });
-    expect(check([auto], held({ autoApproveGroup: 'trusted-ci' }))).toMatchObject({ ok: true });
+    expect(check([auto], held({ autoApproval: 'trusted-ci' }))).toMatchObject({ ok: true });
   });
 
   it('bounds grants by the signed times: once within the claim time, windows by their length', () => {

@@ -74,8 +74,26 @@ export function cardMessage(card: CardModel, options: { withActions?: boolean } 
   if (card.body)
     blocks.push({ type: 'section', text: mrkdwn(`*Request body (masked)*\n${codeBlock(card.body)}`) });
   blocks.push({ type: 'context', elements: [mrkdwn(statusLine(card))] });
-  if (card.decisions.length) {
-    blocks.push({ type: 'section', text: mrkdwn(card.decisions.map(decisionLine).join('\n')) });
+  // Decisions and the impact preview share one section, so a card stays within ten blocks.
+  const tail = [
+    ...(card.impact
+      ? [
+          `*Impact preview*${card.impact.complete ? '' : ' (incomplete)'}\n${codeSpan(card.impact.headline, 600)}`,
+        ]
+      : []),
+    ...card.decisions.map(decisionLine),
+  ];
+  if (tail.length) {
+    const section: types.SectionBlock = { type: 'section', text: mrkdwn(tail.join('\n')) };
+    if (card.impact) {
+      section.accessory = {
+        type: 'button',
+        action_id: ACTION_IDS.impactDetails,
+        text: plainText('Show details'),
+        value: card.reviewId,
+      };
+    }
+    blocks.push(section);
   }
   if (options.withActions !== false && card.actions.length) {
     blocks.push({

@@ -7,6 +7,8 @@ export const ACTION_IDS = {
   approve: 'hoop_approve',
   approveWindow: 'hoop_approve_window',
   reject: 'hoop_reject',
+  /** "Show details" on the impact preview: opens a read-only modal (impact-modal.ts). */
+  impactDetails: 'hoop_impact_details',
 } as const;
 
 /** The reject modal: its callback id, and the block/action ids of the reason input. */

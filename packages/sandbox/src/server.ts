@@ -18,6 +18,7 @@ import { bootstrapCluster } from './bootstrap.ts';
 import { startControllers } from './controllers/run.ts';
 import type { Cluster } from './http/context.ts';
 import type { RecordedRequest } from './http/record.ts';
+import type { Refusal } from './http/refusals.ts';
 import { createRequestHandler, createUpgradeHandler } from './http/serve.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { LogBook } from './logs/log-book.ts';
@@ -25,6 +26,7 @@ import { seedCluster } from './seed.ts';
 import { ObjectStore } from './store/object-store.ts';
 
 export type { RecordedRequest } from './http/record.ts';
+export type { Refusal } from './http/refusals.ts';
 export { SEED_VALUES } from './seed.ts';
 
 export interface SandboxOptions {
@@ -59,6 +61,11 @@ export interface Sandbox {
   requests: RecordedRequest[];
   /** A kubeconfig (YAML) for this server: context `sandbox`, CA data and token inline. */
   kubeconfig(options?: { name?: string; namespace?: string }): string;
+  /**
+   * Test-only stand-in for RBAC: push a refusal (`{ group: 'ai-agents', verb: 'list', resource:
+   * 'secrets' }`) and matching impersonated requests get kube-apiserver's 403 Forbidden.
+   */
+  refusals: Refusal[];
   /** The object store: read or write objects directly (writes emit watch events). */
   store: ObjectStore;
   /** Canned pod logs; `logs.define(...)` adds lines for matching pods. */
@@ -94,11 +101,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const requests: RecordedRequest[] = [];
   const info = { kubeVersion, address: '' };
+  const refusals: Refusal[] = [];
   const deps = {
     cluster,
     token,
     requests,
     info,
+    refusals,
     eks: options.eks ? createEksAuthenticator(options.eks) : undefined,
   };
   const server = createServer({ cert: serving.certPem, key: serving.keyPem }, createRequestHandler(deps));
@@ -122,6 +131,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     caPem: ca.certPem,
     token,
     requests,
+    refusals,
     store,
     logs,
     kubeconfig: (o = {}) => renderKubeconfig({ server: url, caPem: ca.certPem, token, ...o }),

@@ -33,8 +33,11 @@ export interface HeldCall {
   cluster: string;
   /** The rule from the gateway's own policy for this call. */
   rule: ReviewRule;
-  /** Set when the gateway itself found the caller in one of the rule's `autoApprove` groups. */
-  autoApproveGroup?: string | undefined;
+  /**
+   * Set (to why) when the gateway itself auto-approves this call: the caller is in one of the
+   * rule's `autoApprove` groups, or the impact preview meets `autoApprove.deleteAtMost`.
+   */
+  autoApproval?: string | undefined;
 }
 
 export type GrantCheck =
@@ -73,8 +76,7 @@ export function verifyApproval(
     else valid.push({ decision, fingerprint: decision.proof!.fingerprint, keyId: decision.proof!.keyId });
   }
   // The gateway's own auto-approval, and an operator's break-glass approval, stand alone.
-  const standAlone =
-    held.autoApproveGroup !== undefined || valid.some((v) => v.decision.via === 'break-glass');
+  const standAlone = held.autoApproval !== undefined || valid.some((v) => v.decision.via === 'break-glass');
   const needed = standAlone ? 1 : held.rule.minApprovals;
   const failure = (fallback: string): GrantCheck => ({
     ok: false,
@@ -135,11 +137,11 @@ function approvalProblem(
   if (proof.scope !== scope) return 'it was signed for a different requester, cluster or rule';
   if (!Number.isSafeInteger(decision.at) || decision.at > latest) return 'its signed time is in the future';
   if (decision.via === 'auto') {
-    return held.autoApproveGroup !== undefined
+    return held.autoApproval !== undefined
       ? undefined
-      : "the caller is in none of the rule's autoApprove groups";
+      : 'the gateway did not auto-approve this call (no autoApprove group or preview condition holds)';
   }
-  if (held.autoApproveGroup !== undefined) return undefined;
+  if (held.autoApproval !== undefined) return undefined;
   const approver = decision.identity ?? { id: decision.approver, groups: [] };
   if (approver.id !== decision.approver) return 'its identity does not match its approver';
   if (decision.via === 'break-glass') {

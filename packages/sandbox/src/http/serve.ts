@@ -17,6 +17,7 @@ import { serveWatchWebSocket } from '../streams/watch-websocket.ts';
 import type { Cluster, HandlerContext } from './context.ts';
 import { dispatchResource, STREAM_SUBRESOURCES } from './dispatch.ts';
 import { type AuthorizationState, authorizationOf, type RecordedRequest, recordRequest } from './record.ts';
+import { checkRefusals, type Refusal } from './refusals.ts';
 import { sendError, sendJson, statusOf } from './respond.ts';
 import { type ResourceRoute, routeRequest } from './route.ts';
 
@@ -27,6 +28,8 @@ export interface ServeDeps {
   eks?: EksAuthenticator | undefined;
   requests: RecordedRequest[];
   info: ServerInfo;
+  /** Test-only refusals standing in for RBAC (refusals.ts); mutated by tests, read per request. */
+  refusals: Refusal[];
 }
 
 const unauthorized = (): KubeStatus => kubeStatus(401, 'Unauthorized', 'Unauthorized');
@@ -57,6 +60,7 @@ async function admit(deps: ServeDeps, req: IncomingMessage): Promise<Admitted | 
   const open = PUBLIC_PATHS.has(url.pathname) && authorization !== 'invalid';
   if (authorization !== 'valid' && !open) return { refused: unauthorized() };
   const routed = routeRequest(req.method ?? 'GET', url.pathname, url.searchParams);
+  if (routed.kind === 'resource') checkRefusals(deps.refusals, req, routed);
   return {
     url,
     route: routed.kind === 'resource' ? routed : undefined,
