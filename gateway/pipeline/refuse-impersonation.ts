@@ -18,7 +18,7 @@ export function refuseImpersonation(identity: IdentityMapping): Stage {
     if (!readsTheSameUpstream(user)) {
       ctx.refusal = 'unsendable user name';
       throw forbidden(
-        `the agent's upstream user name ${JSON.stringify(user.slice(0, 100))} cannot be sent to the cluster as is (surrounding whitespace, control characters or non-ASCII text would reach it as another name); ask the platform team to fix the token's subject`,
+        `the agent's upstream user name ${JSON.stringify(user.slice(0, 100))} cannot be sent to the cluster as is (surrounding whitespace or control characters would reach it as another name); ask the platform team to fix the token's subject`,
       );
     }
     // With an empty prefix a subject such as `system:kube-controller-manager` would borrow a

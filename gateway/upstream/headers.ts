@@ -86,13 +86,14 @@ export function upstreamRequestHeaders(
 }
 
 /**
- * True when kube-apiserver reads this header value exactly as written: visible ASCII, with inner
- * spaces only. Go's net/http trims spaces and tabs around every header value (so the group
- * " system:masters" would arrive as "system:masters"), Node refuses control characters, and
- * non-ASCII text would arrive as other bytes than the UTF-8 names RBAC bindings use.
+ * True when kube-apiserver reads this header value exactly as written: not empty, no control
+ * characters (C0, DEL, C1), no space or tab at either end. Go's net/http trims spaces and tabs
+ * around every header value (so the group " system:masters" would arrive as "system:masters"), and
+ * Node refuses control characters. Non-ASCII names are fine: they are sent as UTF-8 bytes
+ * (headerValue), which is how kube-apiserver reads them and RBAC bindings name them.
  */
 export function readsTheSameUpstream(value: string): boolean {
-  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value);
+  return /^[^\x00-\x20\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f])?$/.test(value);
 }
 
 /** Response headers to copy back to the client: everything but hop-by-hop headers. */

@@ -261,9 +261,20 @@ describeWithKubeApiserver(
           expect(invalid.stderr).toMatch(/ConfigMap "Not_Valid" is invalid: metadata.name: Invalid value/);
           const unknown = await kubectl(['get', 'widgets']);
           expect(unknown.stderr).toMatch(/the server doesn't have a resource type "widgets"/);
-          // SelfSubjectAccessReview goes through the gateway and is answered by cluster RBAC for
-          // the impersonated agent.
-          const rbac = await kubectl(['auth', 'can-i', 'delete', 'pods', '-n', 'payments']);
+          // SelfSubjectAccessReview: the gateway's policy answers first (a deny says why), and a
+          // question it allows is answered by cluster RBAC for the impersonated agent.
+          const denied = await kubectl(['auth', 'can-i', 'delete', 'pods', '-n', 'payments']);
+          expect(denied.stdout.trim()).toMatch(/^no - hoop-gateway policy denies "delete" on pods/);
+          // exec in payments: the gateway's policy allows it, the agents' RBAC does not.
+          const rbac = await kubectl([
+            'auth',
+            'can-i',
+            'create',
+            'pods',
+            '--subresource=exec',
+            '-n',
+            'payments',
+          ]);
           expect(rbac.stdout.trim()).toBe('no');
           const canI = await kubectl(['auth', 'can-i', 'create', 'configmaps', '-n', 'scratch']);
           expect(canI.stdout.trim()).toBe('yes');
