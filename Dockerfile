@@ -21,6 +21,8 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist ./dist
+# The data directory, owned by the runtime user so a fresh volume mounted there is writable.
+RUN mkdir -p /var/lib/hoop && chown 10001:10001 /var/lib/hoop
 USER 10001
 EXPOSE 8443
 # /livez needs no token; the serving certificate is the gateway's own, so it is not verified here.

@@ -22,9 +22,12 @@ describe('Kubernetes manifests', () => {
   it('render with kustomize, and every Service selects only its own pods', async () => {
     const { stdout } = await run('kubectl', ['kustomize', base]);
     const docs = parseAllDocuments(stdout).map((d) => d.toJS() as Manifest);
-    const deployments = docs.filter((d) => d.kind === 'Deployment');
+    const deployments = docs.filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet');
     const services = docs.filter((d) => d.kind === 'Service');
-    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['hoop-gateway', 'hoop-redis']);
+    expect(deployments.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual([
+      'Deployment/hoop-gateway',
+      'StatefulSet/hoop-redis',
+    ]);
     for (const service of services) {
       const selector = service.spec?.selector ?? {};
       const matching = deployments.filter((d) =>
@@ -54,6 +57,7 @@ describe('Kubernetes manifests', () => {
       enabled: true,
       required: true,
       redisUrl: 'redis://hoop-redis:6379',
+      dir: '/var/lib/hoop-recordings',
     });
     // The Redis URL comes from the Deployment's environment; without it start-up names the field.
     await expect(loadConfigFile(`${base}/hoop.yaml`, { REDIS_PASSWORD: 'x' })).rejects.toThrow(
@@ -71,8 +75,10 @@ describe('Kubernetes manifests', () => {
     };
     const docs = parseAllDocuments(stdout).map((d) => d.toJS() as Doc);
     const podOf = (name: string): Pod => {
-      const deployment = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === name);
-      if (!deployment) throw new Error(`no Deployment ${name}`);
+      const deployment = docs.find(
+        (d) => (d.kind === 'Deployment' || d.kind === 'StatefulSet') && d.metadata.name === name,
+      );
+      if (!deployment) throw new Error(`no workload ${name}`);
       return (deployment.spec['template'] as { spec: Pod }).spec;
     };
     const policy = docs.find((d) => d.kind === 'NetworkPolicy' && d.metadata.name === 'hoop-redis');
