@@ -24,7 +24,7 @@ import {
   perPlatform,
 } from './dispatch/approver-directory.ts';
 import type { DispatchDeps } from './dispatch/deps.ts';
-import { reviewSessions, whenConnected } from './dispatch/sessions.ts';
+import { recordedSessions, reviewSessions, whenConnected } from './dispatch/sessions.ts';
 import type { ChatPlatform } from './model/interaction.ts';
 import { createSlackApp, slackEmailLookup } from './receivers/slack-app.ts';
 import { slackLogger } from './receivers/slack-logger.ts';
@@ -220,7 +220,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     approvers: perPlatform(directories),
     sessions: options.recording
       ? whenConnected(
-          new SessionIndex(sessionsConnection ?? requests, recordingKeys(options.recording.storePrefix)),
+          recordedSessions(
+            new SessionIndex(sessionsConnection ?? requests, recordingKeys(options.recording.storePrefix)),
+            store,
+          ),
           sessionsConnection ?? requests,
         )
       : reviewSessions(store),
