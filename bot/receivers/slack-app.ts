@@ -3,6 +3,7 @@ import { App, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from '@s
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SlackSettings } from '../../src/config/slack.ts';
+import type { ProfileLookup } from '../dispatch/approver-directory.ts';
 import type { DispatchDeps } from '../dispatch/deps.ts';
 import { registerCommand } from './slack-command.ts';
 import { registerInteractions } from './slack-interactions.ts';
@@ -121,10 +122,42 @@ export function createSlackApp(
 }
 
 /** The profile e-mail of a Slack user (`users.info`, scope `users:read.email`). */
-export function slackEmailLookup(client: webApi.WebClient): (userId: string) => Promise<string | undefined> {
+export function slackEmailLookup(client: webApi.WebClient): (userId: string) => Promise<ProfileLookup> {
+  // The workspace the bot is installed in, from auth.test; asked once it is needed, and again
+  // after a failure (a lookup without it refuses rather than trust a profile of unknown origin).
+  let team: Promise<string | undefined> | undefined;
+  const teamId = async (): Promise<string | undefined> => {
+    team ??= client.auth.test().then(
+      (result) => (typeof result.team_id === 'string' && result.team_id !== '' ? result.team_id : undefined),
+      () => undefined,
+    );
+    const id = await team;
+    if (!id) team = undefined;
+    return id;
+  };
   return async (userId) => {
     const result = await client.users.info({ user: userId });
-    const email = result.user?.profile?.email;
-    return typeof email === 'string' && email !== '' ? email : undefined;
+    const user = result.user;
+    const email = user?.profile?.email;
+    if (typeof email !== 'string' || email === '') return undefined;
+    const account = `Your Slack account ${userId}`;
+    if (user?.deleted) return { refused: `${account} is deactivated; it cannot approve.` };
+    if (user?.is_restricted || user?.is_ultra_restricted) {
+      return {
+        refused: `${account} is a guest in this workspace; guests cannot approve. Ask a full member of the workspace.`,
+      };
+    }
+    const home = await teamId();
+    if (!home) {
+      return {
+        refused: `${account} could not be checked against this workspace (Slack did not answer); try again shortly.`,
+      };
+    }
+    if (user?.is_stranger || user?.team_id !== home) {
+      return {
+        refused: `${account} belongs to another organisation (a shared channel); only members of this workspace can approve.`,
+      };
+    }
+    return email;
   };
 }

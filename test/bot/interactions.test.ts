@@ -185,6 +185,33 @@ describe('card and buttons over signed HTTP', () => {
     expect(stored?.decisions).toHaveLength(0);
   });
 
+  it('an e-mail match is refused for deactivated users, guests and other organisations', async () => {
+    h = await startBotHarness();
+    // Each of these has carol's e-mail (an approver via the sre group) on the profile.
+    const email = 'carol@example.com';
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['U0DELETED', { deleted: true }, 'deactivated'],
+      ['U0GUEST', { is_restricted: true }, 'guest'],
+      ['U0SINGLE', { is_ultra_restricted: true }, 'guest'],
+      ['U0STRANGER', { is_stranger: true, team_id: 'T0OTHER' }, 'another organisation'],
+      ['U0OTHERTEAM', { team_id: 'T0OTHER' }, 'another organisation'],
+    ];
+    for (const [id, flags] of cases) h.slack.users.set(id, { name: id.toLowerCase(), email, ...flags });
+    const { review } = await openWithCard(h);
+    for (const [id, , why] of cases) {
+      await postSigned(h.eventsUrl, clickBody({ user: id, actionId: 'hoop_approve', value: review.id }));
+      const told = await h.slack.waitFor('chat.postEphemeral', (c) => c.args['user'] === id);
+      expect(String(told.args['text'])).toContain(why);
+      expect(told.args['channel']).toBe(CHANNEL);
+    }
+    expect((await h.store.get(review.id))?.state).toBe('pending');
+    expect((await h.store.get(review.id))?.decisions).toHaveLength(0);
+    // A full member of the workspace with the same e-mail still approves.
+    await postSigned(h.eventsUrl, clickBody({ user: 'U0CAROL', actionId: 'hoop_approve', value: review.id }));
+    await h.slack.waitFor('chat.update');
+    expect((await h.store.get(review.id))?.state).toBe('approved');
+  });
+
   it('escapes caller-controlled text: a resource named <!channel> mentions nobody', async () => {
     h = await startBotHarness();
     const evil = '<!channel> *bold* <https://evil.test|click>';
