@@ -122,9 +122,15 @@ export function createSlackApp(
 }
 
 /** The profile e-mail of a Slack user (`users.info`, scope `users:read.email`). */
-export function slackEmailLookup(client: webApi.WebClient): (userId: string) => Promise<ProfileLookup> {
-  // The workspace the bot is installed in, from auth.test; asked once it is needed, and again
-  // after a failure (a lookup without it refuses rather than trust a profile of unknown origin).
+/**
+ * Why a Slack profile must not be trusted as one of this workspace's people (deactivated, a
+ * guest, a member of another organisation through a shared channel), or `undefined` when it may.
+ * The workspace is the bot's own, from auth.test: asked once needed, and again after a failure;
+ * without it the answer is a refusal rather than trust in a profile of unknown origin.
+ */
+export function slackProfiles(client: webApi.WebClient): {
+  lookup(userId: string): Promise<{ email: string | undefined; refused?: string }>;
+} {
   let team: Promise<string | undefined> | undefined;
   const teamId = async (): Promise<string | undefined> => {
     team ??= client.auth.test().then(
@@ -135,29 +141,45 @@ export function slackEmailLookup(client: webApi.WebClient): (userId: string) => 
     if (!id) team = undefined;
     return id;
   };
+  return {
+    async lookup(userId) {
+      const result = await client.users.info({ user: userId });
+      const user = result.user;
+      const raw = user?.profile?.email;
+      const email = typeof raw === 'string' && raw !== '' ? raw : undefined;
+      const account = `Your Slack account ${userId}`;
+      if (user?.deleted) return { email, refused: `${account} is deactivated.` };
+      if (user?.is_restricted || user?.is_ultra_restricted) {
+        return { email, refused: `${account} is a guest in this workspace, and guests cannot do this.` };
+      }
+      const home = await teamId();
+      if (!home) {
+        return {
+          email,
+          refused: `${account} could not be checked against this workspace (Slack did not answer); try again shortly.`,
+        };
+      }
+      if (user?.is_stranger || user?.team_id !== home) {
+        return {
+          email,
+          refused: `${account} belongs to another organisation (a shared channel); only members of this workspace can do this.`,
+        };
+      }
+      return { email };
+    },
+  };
+}
+
+/**
+ * The approver identity of a Slack user by profile e-mail, for `approvers.byEmail`: only a full,
+ * active member of this workspace is trusted (see {@link slackProfiles}).
+ */
+export function slackEmailLookup(client: webApi.WebClient): (userId: string) => Promise<ProfileLookup> {
+  const profiles = slackProfiles(client);
   return async (userId) => {
-    const result = await client.users.info({ user: userId });
-    const user = result.user;
-    const email = user?.profile?.email;
-    if (typeof email !== 'string' || email === '') return undefined;
-    const account = `Your Slack account ${userId}`;
-    if (user?.deleted) return { refused: `${account} is deactivated; it cannot approve.` };
-    if (user?.is_restricted || user?.is_ultra_restricted) {
-      return {
-        refused: `${account} is a guest in this workspace; guests cannot approve. Ask a full member of the workspace.`,
-      };
-    }
-    const home = await teamId();
-    if (!home) {
-      return {
-        refused: `${account} could not be checked against this workspace (Slack did not answer); try again shortly.`,
-      };
-    }
-    if (user?.is_stranger || user?.team_id !== home) {
-      return {
-        refused: `${account} belongs to another organisation (a shared channel); only members of this workspace can approve.`,
-      };
-    }
-    return email;
+    const found = await profiles.lookup(userId);
+    if (!found.email) return undefined;
+    if (found.refused) return { refused: `${found.refused} It cannot approve.` };
+    return found.email;
   };
 }

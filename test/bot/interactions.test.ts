@@ -202,6 +202,7 @@ describe('card and buttons over signed HTTP', () => {
       await postSigned(h.eventsUrl, clickBody({ user: id, actionId: 'hoop_approve', value: review.id }));
       const told = await h.slack.waitFor('chat.postEphemeral', (c) => c.args['user'] === id);
       expect(String(told.args['text'])).toContain(why);
+      expect(String(told.args['text'])).toContain('cannot approve');
       expect(told.args['channel']).toBe(CHANNEL);
     }
     expect((await h.store.get(review.id))?.state).toBe('pending');
