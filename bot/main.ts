@@ -24,9 +24,10 @@ import {
   perPlatform,
 } from './dispatch/approver-directory.ts';
 import type { DispatchDeps } from './dispatch/deps.ts';
-import { reviewSessions, whenConnected } from './dispatch/sessions.ts';
+import { recordedSessions, reviewSessions, whenConnected } from './dispatch/sessions.ts';
+import { createViewerPolicy, type ViewerPolicy } from './dispatch/viewers.ts';
 import type { ChatPlatform } from './model/interaction.ts';
-import { createSlackApp, slackEmailLookup } from './receivers/slack-app.ts';
+import { createSlackApp, slackEmailLookup, slackProfiles } from './receivers/slack-app.ts';
 import { slackLogger } from './receivers/slack-logger.ts';
 import { createTeamsApp } from './receivers/teams-app.ts';
 import { type ActivityAuthenticator, botFrameworkAuthenticator } from './receivers/teams-auth.ts';
@@ -130,6 +131,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 
   const posters: ChatPoster[] = [];
   const directories: Partial<Record<ChatPlatform, ApproverDirectory>> = {};
+  const viewers: Partial<Record<ChatPlatform, ViewerPolicy>> = {};
   let slackLookupClient: webApi.WebClient | undefined;
   if (slack) {
     const sdkLogger = slackLogger(logger);
@@ -160,6 +162,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       ...slack.approvers,
       lookupEmail: slackEmailLookup(slackLookupClient),
       configPath: 'slack.approvers',
+    });
+    const profiles = slackProfiles(slackLookupClient);
+    viewers.slack = createViewerPolicy({
+      viewers: slack.viewers,
+      approvers: slack.approvers,
+      directory: directories.slack,
+      member: async (id) => (await profiles.lookup(id)).refused,
+      configPath: 'slack.viewers',
     });
   }
   let teamsParts:
@@ -218,9 +228,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const deps: DispatchDeps = {
     store,
     approvers: perPlatform(directories),
+    viewers,
     sessions: options.recording
       ? whenConnected(
-          new SessionIndex(sessionsConnection ?? requests, recordingKeys(options.recording.storePrefix)),
+          recordedSessions(
+            new SessionIndex(sessionsConnection ?? requests, recordingKeys(options.recording.storePrefix)),
+            store,
+          ),
           sessionsConnection ?? requests,
         )
       : reviewSessions(store),

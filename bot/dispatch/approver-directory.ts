@@ -25,9 +25,10 @@ export interface ApproverDirectoryOptions {
   byEmail: boolean;
   /**
    * The platform's profile identity for a user id (Slack's profile e-mail, a Teams member's
-   * UPN); `undefined` when it has none.
+   * UPN); `undefined` when it has none; `{ refused }` when the profile exists but must not be
+   * trusted as an approver (a deleted account, a guest, someone from another organisation).
    */
-  lookupEmail?: (userId: string) => Promise<string | undefined>;
+  lookupEmail?: (userId: string) => Promise<ProfileLookup>;
   /** Where the configuration lives, for refusals ("slack.approvers"). */
   configPath: string;
   /** The lookup switch's name in that section, for refusals. Default `byEmail`. */
@@ -37,6 +38,9 @@ export interface ApproverDirectoryOptions {
   now?: () => number;
 }
 
+/** What a profile lookup found: the identity, nothing, or a reason the profile is not trusted. */
+export type ProfileLookup = string | undefined | { refused: string };
+
 const HIT_MS = 10 * 60_000;
 const MISS_MS = 60_000;
 
@@ -44,25 +48,29 @@ export function createApproverDirectory(options: ApproverDirectoryOptions): Appr
   const now = options.now ?? Date.now;
   const groups = new Map<string, string[]>();
   for (const [id, list] of Object.entries(options.groups)) groups.set(id.toLowerCase(), list);
-  const emails = new Map<string, { email: string | undefined; until: number }>();
+  const emails = new Map<string, { email: ProfileLookup; until: number }>();
 
-  const emailOf = async (userId: string): Promise<string | undefined> => {
+  const emailOf = async (userId: string): Promise<ProfileLookup> => {
     const cached = emails.get(userId);
     if (cached && cached.until > now()) return cached.email;
-    let email: string | undefined;
+    let email: ProfileLookup;
     try {
       email = await options.lookupEmail?.(userId);
     } catch {
       email = undefined;
     }
-    emails.set(userId, { email, until: now() + (email ? HIT_MS : MISS_MS) });
+    emails.set(userId, { email, until: now() + (typeof email === 'string' ? HIT_MS : MISS_MS) });
     return email;
   };
 
   return {
     async resolve(actor) {
       let id = options.users[actor.userId];
-      if (!id && options.byEmail && options.lookupEmail) id = await emailOf(actor.userId);
+      if (!id && options.byEmail && options.lookupEmail) {
+        const found = await emailOf(actor.userId);
+        if (typeof found === 'object') return { refused: found.refused };
+        id = found;
+      }
       if (!id) {
         const hint =
           options.lookupHint ?? 'give the account a profile e-mail the bot may read (users:read.email)';

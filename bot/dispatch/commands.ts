@@ -20,6 +20,11 @@ import type { DispatchDeps } from './deps.ts';
 export async function answerCommand(deps: DispatchDeps, command: Command, actor: ChatActor): Promise<Reply> {
   let reply: Reply;
   try {
+    if (READS.has(command.name)) {
+      const refused = await deps.viewers?.[actor.platform]?.refusal(actor);
+      // A refusal is only ever for the asker, whatever `--share` says.
+      if (refused) return say([plain(refused)]);
+    }
     reply = await route(deps, command, actor);
   } catch (error) {
     if (!(error instanceof ApprovalsUnavailableError)) throw error;
@@ -27,6 +32,9 @@ export async function answerCommand(deps: DispatchDeps, command: Command, actor:
   }
   return command.share ? { ...reply, visibility: 'shared' } : reply;
 }
+
+/** The subcommands that read reviews and sessions: for approvers and viewers only. */
+const READS = new Set(['pending', 'sessions', 'show']);
 
 async function route(deps: DispatchDeps, command: Command, actor: ChatActor): Promise<Reply> {
   const [first, ...rest] = command.args;

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Review, ReviewState } from '../../src/approvals/review.types.ts';
 import type { ReviewStore } from '../../src/approvals/review-store.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
+import type { SessionIndex } from '../../src/recording/session-index.ts';
 
 /**
  * Where `/hoop sessions` and `/hoop show <session>` get their data. A session is one kubectl
@@ -48,6 +49,38 @@ export function reviewSessions(store: Pick<ReviewStore, 'list'>): SessionDirecto
     },
     async get(id) {
       return (await all()).find((row) => row.id === id);
+    },
+  };
+}
+
+/**
+ * The recorder's index as the directory, where sessions have `s-…` ids. A card shows the
+ * review's `Kubectl-Session` (kubectl's own UUID), so `get` also takes that UUID: the reviews
+ * carrying it name the agent and cluster, and the recorded session that holds one of those
+ * reviews is the answer. So every session id a card or a list shows works with `show`.
+ */
+export function recordedSessions(index: SessionIndex, store: Pick<ReviewStore, 'list'>): SessionDirectory {
+  return {
+    list: (filter) => index.list(filter),
+    async get(id) {
+      const direct = await index.get(id);
+      if (direct) return direct;
+      const reviews = (await store.list({ limit: SCAN })).filter((review) => review.headers.session === id);
+      for (const review of reviews) {
+        const candidates = await index.list({
+          agent: review.caller.subject,
+          cluster: review.cluster,
+          limit: 50,
+        });
+        const found = candidates.find(
+          (meta) =>
+            meta.agent === review.caller.subject &&
+            meta.issuer === review.caller.issuer &&
+            meta.reviews.some((r) => r.id === review.id),
+        );
+        if (found) return found;
+      }
+      return undefined;
     },
   };
 }

@@ -3,6 +3,7 @@ import { App, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from '@s
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SlackSettings } from '../../src/config/slack.ts';
+import type { ProfileLookup } from '../dispatch/approver-directory.ts';
 import type { DispatchDeps } from '../dispatch/deps.ts';
 import { registerCommand } from './slack-command.ts';
 import { registerInteractions } from './slack-interactions.ts';
@@ -121,10 +122,64 @@ export function createSlackApp(
 }
 
 /** The profile e-mail of a Slack user (`users.info`, scope `users:read.email`). */
-export function slackEmailLookup(client: webApi.WebClient): (userId: string) => Promise<string | undefined> {
+/**
+ * Why a Slack profile must not be trusted as one of this workspace's people (deactivated, a
+ * guest, a member of another organisation through a shared channel), or `undefined` when it may.
+ * The workspace is the bot's own, from auth.test: asked once needed, and again after a failure;
+ * without it the answer is a refusal rather than trust in a profile of unknown origin.
+ */
+export function slackProfiles(client: webApi.WebClient): {
+  lookup(userId: string): Promise<{ email: string | undefined; refused?: string }>;
+} {
+  let team: Promise<string | undefined> | undefined;
+  const teamId = async (): Promise<string | undefined> => {
+    team ??= client.auth.test().then(
+      (result) => (typeof result.team_id === 'string' && result.team_id !== '' ? result.team_id : undefined),
+      () => undefined,
+    );
+    const id = await team;
+    if (!id) team = undefined;
+    return id;
+  };
+  return {
+    async lookup(userId) {
+      const result = await client.users.info({ user: userId });
+      const user = result.user;
+      const raw = user?.profile?.email;
+      const email = typeof raw === 'string' && raw !== '' ? raw : undefined;
+      const account = `Your Slack account ${userId}`;
+      if (user?.deleted) return { email, refused: `${account} is deactivated.` };
+      if (user?.is_restricted || user?.is_ultra_restricted) {
+        return { email, refused: `${account} is a guest in this workspace, and guests cannot do this.` };
+      }
+      const home = await teamId();
+      if (!home) {
+        return {
+          email,
+          refused: `${account} could not be checked against this workspace (Slack did not answer); try again shortly.`,
+        };
+      }
+      if (user?.is_stranger || user?.team_id !== home) {
+        return {
+          email,
+          refused: `${account} belongs to another organisation (a shared channel); only members of this workspace can do this.`,
+        };
+      }
+      return { email };
+    },
+  };
+}
+
+/**
+ * The approver identity of a Slack user by profile e-mail, for `approvers.byEmail`: only a full,
+ * active member of this workspace is trusted (see {@link slackProfiles}).
+ */
+export function slackEmailLookup(client: webApi.WebClient): (userId: string) => Promise<ProfileLookup> {
+  const profiles = slackProfiles(client);
   return async (userId) => {
-    const result = await client.users.info({ user: userId });
-    const email = result.user?.profile?.email;
-    return typeof email === 'string' && email !== '' ? email : undefined;
+    const found = await profiles.lookup(userId);
+    if (!found.email) return undefined;
+    if (found.refused) return { refused: `${found.refused} It cannot approve.` };
+    return found.email;
   };
 }

@@ -65,12 +65,9 @@ export function registerInteractions(app: App, deps: DispatchDeps, logger?: Logg
     await ack();
     const reviewId = action.value ?? '';
     const channel = channelOf(body);
-    // Refuse before the modal opens: a non-approver should not type a reason for nothing.
-    const refusal = await refusalFor(deps, actorOf(body), reviewId, 'reject');
-    if (refusal) {
-      await ephemeral(client, channel, body.user.id, refusal);
-      return;
-    }
+    // The modal opens first, before any lookup: Slack's trigger_id expires 3 s after the click,
+    // and a user lookup or a slow Redis must not eat that time. Who may reject is checked on
+    // submit (the reject-reason view below), and again by the store when the decision is applied.
     await client.views.open({
       trigger_id: body.trigger_id,
       view: rejectModal({ reviewId, ...(channel ? { channel } : {}) }),
@@ -112,6 +109,17 @@ export function registerInteractions(app: App, deps: DispatchDeps, logger?: Logg
       actor,
       reason: reason.slice(0, MAX_REASON_CHARS),
     };
+    // The click opened the modal unchecked, so the submit is authorized here: approver
+    // identity, the review's state and the rule (approver groups, self-approval).
+    const refusal = await refusalFor(deps, actor, context.reviewId, 'reject');
+    if (refusal) {
+      logger?.info(
+        { reviewId: context.reviewId, slackUser: actor.userId, action: 'reject', outcome: 'refused' },
+        'slack decision',
+      );
+      await ephemeral(client, context.channel, body.user.id, refusal);
+      return;
+    }
     const answer = await decideInteraction(deps, interaction);
     logger?.info(
       { reviewId: context.reviewId, slackUser: actor.userId, action: 'reject', outcome: answer.outcome },

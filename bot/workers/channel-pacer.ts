@@ -49,17 +49,39 @@ export interface ChannelPacerOptions {
   prefix: string;
   /** Minimum gap between two posts to one channel. Default 1000 ms. */
   intervalMs?: number;
+  /**
+   * Minimum gap between two message updates in one workspace. Default 1200 ms: Slack's
+   * `chat.update` is Tier 3, about 50 a minute per workspace, whatever the channel.
+   */
+  updateIntervalMs?: number;
 }
 
 export class ChannelPacer {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly intervalMs: number;
+  readonly updateIntervalMs: number;
 
   constructor(options: ChannelPacerOptions) {
     this.#redis = options.redis;
     this.#prefix = options.prefix;
     this.intervalMs = options.intervalMs ?? 1000;
+    this.updateIntervalMs = options.updateIntervalMs ?? 1200;
+  }
+
+  /**
+   * Takes the workspace's next update slot (message updates are limited per workspace, not per
+   * channel): 0, or how many ms to wait before asking again.
+   */
+  async takeUpdate(platform: string, workspace: string): Promise<number> {
+    return Number(
+      await this.#redis.eval(TAKE, 1, this.updateKey(platform, workspace), this.updateIntervalMs),
+    );
+  }
+
+  /** The Redis key of a workspace's update slot, e.g. `hoop:bot:pace:slack:workspace:T0123:update`. */
+  updateKey(platform: string, workspace: string): string {
+    return `${this.#prefix}:pace:${platform}:workspace:${workspace}:update`;
   }
 
   /** Takes the channel's next slot if it is due: 0, or how many ms to wait before asking again. */

@@ -27,6 +27,12 @@ export interface ChatPoster {
   readonly platform: ChatPlatform;
   /** The channel for the review's card (rule, else cluster, else default); `undefined`: none. */
   channelFor(review: Review): string | undefined;
+  /**
+   * The workspace whose limit message updates count against, when the platform limits updates
+   * per workspace rather than per channel (Slack: `chat.update` is Tier 3, about 50 a minute
+   * per workspace). Absent: updates are not paced.
+   */
+  updateWorkspace?(): Promise<string>;
   /** Posts the card; resolves to where it landed (the channel id, which may differ from a #name). */
   postCard(channel: string, card: CardModel): Promise<MessageRef>;
   updateCard(ref: MessageRef, card: CardModel): Promise<void>;

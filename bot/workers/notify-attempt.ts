@@ -32,6 +32,16 @@ export class NotifyAttempt {
   }
 
   /**
+   * Takes the workspace's update slot when the platform limits updates per workspace (Slack's
+   * `chat.update`), or puts the job back until it is free.
+   */
+  async paceUpdate(poster: ChatPoster): Promise<void> {
+    if (!poster.updateWorkspace) return;
+    const ms = await this.#pacer.takeUpdate(poster.platform, await poster.updateWorkspace());
+    if (ms > 0) await this.#wait(ms);
+  }
+
+  /**
    * Ends the attempt after a failed post: after a 429 the channel is held off for everyone (when
    * `channel` is known) and the job waits, no attempt spent; a refusal for good fails the job;
    * anything else is rethrown for BullMQ to retry with backoff. `context` goes into the log line.

@@ -68,6 +68,7 @@ export class NotifyJobs {
     const location = await this.#options.locations.get(poster.platform, review.id);
     if (location) {
       if (location.version === review.updatedAt && location.state === review.state) return 'up-to-date';
+      await attempt.paceUpdate(poster);
       await poster.updateCard(location, this.#card(review));
       await this.#remember(poster, location, review);
       return 'updated';
@@ -86,6 +87,7 @@ export class NotifyJobs {
     await this.#remember(poster, ref, review);
     const fresh = await this.#options.store.get(review.id);
     if (fresh && fresh.updatedAt !== review.updatedAt) {
+      await attempt.paceUpdate(poster);
       await poster.updateCard(ref, this.#card(fresh));
       await this.#remember(poster, ref, fresh);
     }

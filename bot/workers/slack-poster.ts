@@ -51,8 +51,20 @@ export function createSlackPoster(
   onError: (kind: SlackErrorKind) => void = () => undefined,
 ): ChatPoster {
   const call = <T>(request: () => Promise<T>): Promise<T> => callSlack(request, onError);
+  // The bot token's workspace (auth.test's team_id), asked once; `default` while Slack cannot say,
+  // which still paces every update of this token under one key.
+  let team: string | undefined;
   return {
     platform: 'slack',
+    async updateWorkspace() {
+      if (team) return team;
+      const found = await client.auth.test().then(
+        (result) => (typeof result.team_id === 'string' && result.team_id ? result.team_id : undefined),
+        () => undefined,
+      );
+      if (found) team = found;
+      return found ?? 'default';
+    },
     sessionsChannel: channels.sessionsChannel,
     channelFor(review: Review) {
       return (

@@ -20,6 +20,7 @@ import { z } from 'zod';
  *     users: { U0123ABCD: alice@example.com }   # Slack user id → approver id
  *     byEmail: true                     # else: users.info e-mail is the approver id
  *     groups: { alice@example.com: [sre] }      # approver id → approver groups
+ *   viewers: { users: [U0456EFGH], groups: [sre] }  # /hoop pending|sessions|show (default: approvers)
  *   windowMinutes: 15                   # the "Approve for N min" button (capped by the rule)
  *   postIntervalMs: 1000                # at most one post per channel per interval
  * ```
@@ -59,6 +60,17 @@ export const slackSchema = z
         groups: z.record(z.string(), z.array(z.string().min(1))).default({}),
       })
       .default({ users: {}, byEmail: false, groups: {} }),
+    /**
+     * Who may use `/hoop pending|sessions|show`: Slack user ids or approver ids, and approver
+     * groups. Unset: the configured approvers (`approvers.users` and the ids in `approvers.groups`).
+     * Guests and other organisations' users are refused either way.
+     */
+    viewers: z
+      .strictObject({
+        users: z.array(z.string().min(1)).default([]),
+        groups: z.array(z.string().min(1)).default([]),
+      })
+      .optional(),
     windowMinutes: z
       .number()
       .int()
@@ -93,6 +105,8 @@ export interface SlackSettings {
   /** Channel for no-review session summaries; `undefined`: they are not posted. */
   sessionsChannel: string | undefined;
   approvers: { users: Record<string, string>; byEmail: boolean; groups: Record<string, string[]> };
+  /** Who may read with `/hoop pending|sessions|show`; `undefined`: the configured approvers. */
+  viewers: { users: string[]; groups: string[] } | undefined;
   windowSeconds: number;
   postIntervalMs: number;
   apiUrl: string;
@@ -112,6 +126,7 @@ export function resolveSlack(section: SlackSection | undefined): SlackSettings |
     clusterChannels: section.clusterChannels,
     sessionsChannel: section.sessionsChannel,
     approvers: section.approvers,
+    viewers: section.viewers,
     windowSeconds: section.windowMinutes * 60,
     postIntervalMs: section.postIntervalMs,
     apiUrl: section.apiUrl.endsWith('/') ? section.apiUrl : `${section.apiUrl}/`,

@@ -47,6 +47,8 @@ export async function startBotHarness(
   recording?: { redisUrl: string; storePrefix: string },
 ): Promise<BotHarness> {
   const slack = await startSlackStandIn();
+  slack.users.set('U0BOB', { name: 'bob' });
+  slack.users.set('U0ALICE', { name: 'alice' });
   slack.users.set('U0CAROL', { name: 'carol', email: 'carol@example.com' });
   slack.users.set('U0MALLORY', { name: 'mallory', email: 'mallory@example.com' });
   const base = freshPrefix('bot');

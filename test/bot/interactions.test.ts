@@ -155,15 +155,62 @@ describe('card and buttons over signed HTTP', () => {
     expect(stored?.decisions[0]).toMatchObject({ reason: 'not during the <!here> freeze', via: 'slack' });
   });
 
-  it('a non-approver clicking Reject gets no modal, only the reason why', async () => {
+  it('Reject opens the modal before any user lookup; a non-approver submit is refused', async () => {
     h = await startBotHarness();
     const { review } = await openWithCard(h);
+    // carol is an approver by e-mail: mapping her needs users.info, which must come after views.open.
+    await postSigned(h.eventsUrl, clickBody({ user: 'U0CAROL', actionId: 'hoop_reject', value: review.id }));
+    await h.slack.waitFor('views.open');
+    const methods = h.slack.calls.map((c) => c.method);
+    const opened = methods.indexOf('views.open');
+    const looked = methods.indexOf('users.info');
+    expect(looked === -1 || looked > opened).toBe(true);
+
+    // mallory gets the modal too (nothing is looked up before it opens), but her submit is refused.
     await postSigned(
       h.eventsUrl,
       clickBody({ user: 'U0MALLORY', actionId: 'hoop_reject', value: review.id }),
     );
-    await h.slack.waitFor('chat.postEphemeral', (c) => c.args['user'] === 'U0MALLORY');
-    expect(h.slack.callsTo('views.open')).toHaveLength(0);
+    await h.slack.waitFor('views.open', (c) => c !== h?.slack.callsTo('views.open')[0]);
+    const submit = await postSigned(
+      h.eventsUrl,
+      rejectSubmitBody({ user: 'U0MALLORY', reviewId: review.id, reason: 'because' }),
+    );
+    expect(submit.status).toBe(200);
+    const refused = await h.slack.waitFor('chat.postEphemeral', (c) => c.args['user'] === 'U0MALLORY');
+    expect(String(refused.args['text'])).toContain('mallory@example.com is not an approver');
+    expect(refused.args['channel']).toBe(CHANNEL);
+    const stored = await h.store.get(review.id);
+    expect(stored?.state).toBe('pending');
+    expect(stored?.decisions).toHaveLength(0);
+  });
+
+  it('an e-mail match is refused for deactivated users, guests and other organisations', async () => {
+    h = await startBotHarness();
+    // Each of these has carol's e-mail (an approver via the sre group) on the profile.
+    const email = 'carol@example.com';
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['U0DELETED', { deleted: true }, 'deactivated'],
+      ['U0GUEST', { is_restricted: true }, 'guest'],
+      ['U0SINGLE', { is_ultra_restricted: true }, 'guest'],
+      ['U0STRANGER', { is_stranger: true, team_id: 'T0OTHER' }, 'another organisation'],
+      ['U0OTHERTEAM', { team_id: 'T0OTHER' }, 'another organisation'],
+    ];
+    for (const [id, flags] of cases) h.slack.users.set(id, { name: id.toLowerCase(), email, ...flags });
+    const { review } = await openWithCard(h);
+    for (const [id, , why] of cases) {
+      await postSigned(h.eventsUrl, clickBody({ user: id, actionId: 'hoop_approve', value: review.id }));
+      const told = await h.slack.waitFor('chat.postEphemeral', (c) => c.args['user'] === id);
+      expect(String(told.args['text'])).toContain(why);
+      expect(String(told.args['text'])).toContain('cannot approve');
+      expect(told.args['channel']).toBe(CHANNEL);
+    }
+    expect((await h.store.get(review.id))?.state).toBe('pending');
+    expect((await h.store.get(review.id))?.decisions).toHaveLength(0);
+    // A full member of the workspace with the same e-mail still approves.
+    await postSigned(h.eventsUrl, clickBody({ user: 'U0CAROL', actionId: 'hoop_approve', value: review.id }));
+    await h.slack.waitFor('chat.update');
+    expect((await h.store.get(review.id))?.state).toBe('approved');
   });
 
   it('escapes caller-controlled text: a resource named <!channel> mentions nobody', async () => {

@@ -15,14 +15,19 @@ function fixture(waitMs = 0) {
       delayedTo.push(at);
     },
   } as unknown as Job<NotifyJob>;
+  const updates: Array<[string, string]> = [];
   const pacer = {
     take: async () => waitMs,
+    takeUpdate: async (platform: string, workspace: string) => {
+      updates.push([platform, workspace]);
+      return waitMs;
+    },
     holdOff: async (_platform: string, channel: string, ms: number) => {
       heldOff.push([channel, ms]);
     },
   } as unknown as ChannelPacer;
-  const poster = { platform: 'slack' } as ChatPoster;
-  return { attempt: new NotifyAttempt(job, 'token', pacer), poster, delayedTo, heldOff };
+  const poster = { platform: 'slack', updateWorkspace: async () => 'T0ONE' } as ChatPoster;
+  return { attempt: new NotifyAttempt(job, 'token', pacer), poster, delayedTo, heldOff, updates };
 }
 
 describe('NotifyAttempt', () => {
@@ -35,6 +40,17 @@ describe('NotifyAttempt', () => {
     const before = Date.now();
     await expect(busy.attempt.pace(busy.poster, 'C1')).rejects.toBeInstanceOf(DelayedError);
     expect(busy.delayedTo[0]).toBeGreaterThanOrEqual(before + 800);
+  });
+
+  it('paces updates under the poster workspace key, and waits when the slot is taken', async () => {
+    const free = fixture(0);
+    await free.attempt.paceUpdate(free.poster);
+    expect(free.updates).toEqual([['slack', 'T0ONE']]);
+    expect(free.delayedTo).toEqual([]);
+
+    const busy = fixture(900);
+    await expect(busy.attempt.paceUpdate(busy.poster)).rejects.toBeInstanceOf(DelayedError);
+    expect(busy.updates).toEqual([['slack', 'T0ONE']]);
   });
 
   it('after a 429 holds the channel off and waits, without spending an attempt', async () => {

@@ -11,6 +11,7 @@ import { type BotHarness, blocksText, commandBody, postSigned, startBotHarness }
 let rec: RecordingHarness;
 let h: BotHarness;
 let sessionId: string;
+let identityKey: string;
 
 beforeAll(async () => {
   rec = await recordingHarness('bot-sessions');
@@ -20,6 +21,7 @@ beforeAll(async () => {
   });
   const session = await rec.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
   sessionId = session.id;
+  identityKey = identity.key;
   await rec.store.append(
     session.id,
     identity.key,
@@ -66,5 +68,30 @@ describe('/hoop with the recorder', () => {
     const shown = await hoop(`show ${sessionId}`);
     expect(shown).toContain(sessionId);
     expect(shown).toContain('prod');
+  });
+});
+
+describe('/hoop show with the id a card shows', () => {
+  it('resolves the Kubectl-Session UUID on a card to the recorded s-… session', async () => {
+    const review = await h.open({
+      headers: { command: 'kubectl rollout restart', session: 'aaaaaaaa-bbbb-cccc' },
+    });
+    await rec.store.append(
+      sessionId,
+      identityKey,
+      { type: 'response', rid: 'r-2', status: 200, durationMs: 3 },
+      {
+        set: { [`review:${review.id}`]: JSON.stringify({ state: 'pending', verb: 'patch', target: 'web' }) },
+      },
+    );
+    const card = await h.slack.waitFor('chat.postMessage', (c) => JSON.stringify(c.args).includes(review.id));
+    expect(blocksText(card.args['blocks'])).toContain('aaaaaaaa-bbbb-cccc');
+    const shown = await hoop('show aaaaaaaa-bbbb-cccc');
+    expect(shown).toContain(sessionId);
+    expect(shown).toContain(review.id);
+  });
+
+  it('does not resolve a UUID no review carries', async () => {
+    expect(await hoop('show 00000000-1111-2222')).toContain('No review or session');
   });
 });

@@ -26,6 +26,16 @@ export interface SlackMessage {
   threadTs?: string;
 }
 
+export interface StandInUser {
+  name: string;
+  email?: string;
+  team_id?: string;
+  deleted?: boolean;
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  is_stranger?: boolean;
+}
+
 export type Failure = { status: number; retryAfter?: number } | { error: string };
 
 export interface SlackStandIn {
@@ -38,8 +48,8 @@ export interface SlackStandIn {
   messages: Map<string, SlackMessage>;
   /** Socket Mode: the WebSocket that `apps.connections.open` hands out. */
   socket: SocketModeStandIn;
-  /** Users `users.info` knows. */
-  users: Map<string, { name: string; email?: string }>;
+  /** Users `users.info` knows (team_id defaults to the stand-in's own team, T0STANDIN). */
+  users: Map<string, StandInUser>;
   callsTo(method: string): SlackCall[];
   /** The next `times` calls of `method` (or of any method, `*`) fail as told. */
   failNext(method: string, failure: Failure, times?: number): void;
@@ -56,7 +66,7 @@ const JSON_ARGS = new Set(['blocks', 'view', 'attachments']);
 export async function startSlackStandIn(): Promise<SlackStandIn> {
   const calls: SlackCall[] = [];
   const messages = new Map<string, SlackMessage>();
-  const users = new Map<string, { name: string; email?: string }>();
+  const users = new Map<string, StandInUser>();
   const failures: Array<{ method: string; failure: Failure; left: number }> = [];
   const waiters = new Set<() => void>();
   let isDown = false;
@@ -144,9 +154,15 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
       case 'users.info': {
         const user = users.get(String(args['user']));
         if (!user) return { ok: false, error: 'user_not_found' };
+        const { email, ...flags } = user;
         return {
           ok: true,
-          user: { id: args['user'], name: user.name, profile: { email: user.email, real_name: user.name } },
+          user: {
+            id: args['user'],
+            team_id: 'T0STANDIN',
+            ...flags,
+            profile: { email, real_name: user.name },
+          },
         };
       }
       case 'response_url':
