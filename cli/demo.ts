@@ -5,14 +5,17 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { startSandbox } from '@hoop-gateway/sandbox/server';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { stringify } from 'yaml';
+import { type RunningBot, startBot } from '../bot/main.ts';
 import { startGateway } from '../gateway/main.ts';
-import { loadConfigFile } from '../src/config/load.ts';
+import { loadBotSigner } from '../src/approvals/signing/load-signing.ts';
+import { type GatewayConfig, loadConfigFile } from '../src/config/load.ts';
 import { renderKubeconfig } from '../src/kubeconfig/render.ts';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
 import { execCredentialKubeconfigUser, HOOP_GATEWAY_BIN } from './credentials/exec-credential.ts';
+import { demoBotKey, demoChat } from './demo-chat.ts';
 import { runEksDemo } from './demo-eks.ts';
 import { clearDemoKeys } from './demo-redis.ts';
 import { untilSignal } from './serve.ts';
@@ -82,6 +85,8 @@ export async function run(args: string[]): Promise<number> {
 
   const policyFile = join(dir, 'policy.yaml');
   const policyWritten = await writePolicyIfMissing(policyFile);
+  // Slack and/or Teams when their tokens are in the environment (demo-chat.ts).
+  const chat = demoChat(process.env, APPROVER.id);
   const config = {
     listen: { host: '127.0.0.1', port },
     dataDir: 'data',
@@ -94,9 +99,15 @@ export async function run(args: string[]): Promise<number> {
     clusters: [{ name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } }],
     policyFile: 'policy.yaml',
     // Held calls live in Redis; decisions are signed with a key generated under data/keys.
-    approvals: { redisUrl: redisUrlFromEnv(), keyPrefix: values['key-prefix'] },
+    approvals: {
+      redisUrl: redisUrlFromEnv(),
+      keyPrefix: values['key-prefix'],
+      // The chat bot signs its decisions with a key of its own, which the gateway trusts.
+      ...(chat ? { signing: { botPrivateKey: await demoBotKey(dir) } } : {}),
+    },
     // Every request and exec session is recorded; a session is archived 30 s after it goes idle.
     recording: { redisUrl: redisUrlFromEnv(), idleGap: '30s' },
+    ...chat?.sections,
   };
   const configFile = join(dir, 'hoop.yaml');
   await writeFile(
@@ -107,7 +118,9 @@ export async function run(args: string[]): Promise<number> {
   // Before the gateway starts, so none of its own keys are deleted.
   const redisStart = await clearDemoKeys(config.approvals.redisUrl, values['key-prefix']);
   const logger = pino({ level: 'info' }, pino.destination(join(dir, 'gateway.log')));
-  const gateway = await startGateway(await loadConfigFile(configFile), logger);
+  const loaded = await loadConfigFile(configFile);
+  const gateway = await startGateway(loaded, logger);
+  const bot = chat ? await startDemoBot(loaded, logger) : undefined;
   const caFile = join(dir, 'gateway-ca.pem');
   await writeFile(caFile, gateway.caPem ?? '');
   const kubeconfig = join(dir, 'kubeconfig');
@@ -170,6 +183,9 @@ export async function run(args: string[]): Promise<number> {
           `${redisStart.deleted === 1 ? 'key' : 'keys'} under ${values['key-prefix']}: deleted; nothing ` +
           'else in Redis is touched)'
         : `Redis: not reachable at ${config.approvals.redisUrl} (see the warning above)`,
+      ...(chat?.banner ?? [
+        'Chat: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) or TEAMS_* to post cards there',
+      ]),
       `Configuration: ${configFile}   (hoop-gateway policy explain --policy ${configFile} …)`,
       `Gateway log:   ${join(dir, 'gateway.log')}`,
       'Stop with Ctrl-C.',
@@ -178,10 +194,26 @@ export async function run(args: string[]): Promise<number> {
   );
 
   await untilSignal();
+  await bot?.close();
   await gateway.close();
   await issuer.close();
   await sandbox.close();
   return 0;
+}
+
+/** The approval bot for the platforms the environment configured, signing with the demo's bot key. */
+async function startDemoBot(config: GatewayConfig, logger: Logger): Promise<RunningBot> {
+  const signer = await loadBotSigner(config.approvals.signing);
+  if (!signer) throw new Error('demo: the bot key was not configured');
+  return startBot({
+    slack: config.slack,
+    teams: config.teams,
+    approvals: config.approvals,
+    redis: config.redis,
+    signer,
+    recording: config.recording.enabled ? config.recording : undefined,
+    logger: logger.child({ component: 'bot' }),
+  });
 }
 
 /**
