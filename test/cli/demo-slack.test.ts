@@ -74,7 +74,7 @@ describeWithKubectl(['1.33'], 'the demo with Slack from the environment', () => 
   it('says so in the banner and keeps the tokens out of hoop.yaml', async () => {
     expect(output).toMatch(/Slack: Socket Mode, cards in C0DEMO123; U0BOB approves as demo-approver/);
     const written = await readFile(join(dir, 'hoop.yaml'), 'utf8');
-    expect(written).toContain('${SLACK_BOT_TOKEN}');
+    expect(written).toMatch(/botToken: \$\{SLACK_BOT_TOKEN\}/);
     expect(written).not.toContain(BOT_TOKEN);
     expect(written).not.toContain(APP_TOKEN);
   });
