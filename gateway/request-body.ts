@@ -27,6 +27,17 @@ export interface BodyLimit {
   tooLarge: string;
 }
 
+/**
+ * The most the gateway reads of a request body it must inspect or record: kube-apiserver refuses
+ * bodies over 3 MiB (`--max-request-bytes`), so a larger one is answered 413 before a byte goes
+ * upstream.
+ */
+export const KUBE_REQUEST_BODY_LIMIT: BodyLimit = {
+  maxBytes: 3 * 1024 * 1024,
+  tooLarge:
+    'more than kube-apiserver accepts in one request. Send a smaller object (split the change into several).',
+};
+
 /** The request's body: `ctx.body` when a stage already read it, else read now and left there. */
 export async function readBodyOnce(ctx: RequestContext, limit: BodyLimit): Promise<Buffer> {
   if (ctx.body === undefined) ctx.body = await readBody(ctx.req, limit);

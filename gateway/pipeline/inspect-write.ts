@@ -12,7 +12,7 @@ import {
   patchWriteValues,
   type WriteValues,
 } from '../masking/write-values.ts';
-import { type BodyLimit, hasBody, readBodyOnce } from '../request-body.ts';
+import { hasBody, KUBE_REQUEST_BODY_LIMIT, readBodyOnce } from '../request-body.ts';
 import { callerFrom, infoFrom, type Stage } from '../request-context.ts';
 
 /**
@@ -34,20 +34,13 @@ import { callerFrom, infoFrom, type Stage } from '../request-context.ts';
 
 const WRITE_VERBS: ReadonlySet<string> = new Set(['create', 'update', 'patch']);
 
-/** kube-apiserver refuses bodies over 3 MiB; a larger one is refused before it is read. */
-const WRITE_BODY_LIMIT: BodyLimit = {
-  maxBytes: 3 * 1024 * 1024,
-  tooLarge:
-    'more than kube-apiserver accepts in one request. Send a smaller object (split the change into several).',
-};
-
 export function inspectWrite(masking: CompiledMaskingPolicy): Stage {
   return (next) => async (ctx) => {
     const info = infoFrom(ctx);
     const kind = sensitiveKindOf(info);
     if (kind === undefined || ctx.upgrade || !WRITE_VERBS.has(info.verb) || !hasBody(ctx.req))
       return next(ctx);
-    const body = await readBodyOnce(ctx, WRITE_BODY_LIMIT);
+    const body = await readBodyOnce(ctx, KUBE_REQUEST_BODY_LIMIT);
     const read = readWriteBody(body, ctx.req.headers['content-type']);
     let found: WriteValues | undefined;
     if (read.format === 'unreadable') {

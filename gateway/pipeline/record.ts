@@ -4,7 +4,7 @@ import { RequestRecording } from '../recording/request-recording.ts';
 import { tapResponse } from '../recording/response-tap.ts';
 import type { RecordingRuntime } from '../recording/start.ts';
 import { RecordingUnavailableError, recordingRefusalFor } from '../recording/unavailable-error.ts';
-import { type BodyLimit, hasBody, readBodyOnce } from '../request-body.ts';
+import { hasBody, KUBE_REQUEST_BODY_LIMIT, readBodyOnce } from '../request-body.ts';
 import type { RequestContext, Stage } from '../request-context.ts';
 import { statusFromError } from '../respond/status.ts';
 
@@ -28,16 +28,6 @@ import { statusFromError } from '../respond/status.ts';
  * unrecorded and the failure is logged. A failure writing the response event can only be logged.
  * Requests without a caller (401s) have no session and are left to the request log.
  */
-
-/**
- * The most the gate reads of a request body: kube-apiserver refuses bodies over 3 MiB
- * (`--max-request-bytes`), so a larger one is answered 413 here before a byte goes upstream.
- */
-const RECORDED_BODY_LIMIT: BodyLimit = {
-  maxBytes: 3 * 1024 * 1024,
-  tooLarge:
-    'more than kube-apiserver accepts in one request. Send a smaller object (split the change into several).',
-};
 
 export function record(runtime: RecordingRuntime | undefined): Stage {
   if (!runtime) return (next) => next;
@@ -82,7 +72,7 @@ export function recordGate(): Stage {
     const recording = ctx.recording;
     if (!recording) return next(ctx);
     // A body the review stage already read is reused (request-body.ts reads a request once).
-    if (!ctx.upgrade && hasBody(ctx.req)) await readBodyOnce(ctx, RECORDED_BODY_LIMIT);
+    if (!ctx.upgrade && hasBody(ctx.req)) await readBodyOnce(ctx, KUBE_REQUEST_BODY_LIMIT);
     try {
       await recording.writeRequest({ inflight: true });
     } catch (error) {
