@@ -41,6 +41,14 @@ describe('folder import rules', () => {
     ['bot/workers/probe.ts', '../../gateway/runtime.ts'],
     ['bot/probe.ts', '../cli/serve.ts'],
     ['packages/sandbox/src/probe.ts', '../../../gateway/chain.ts'],
+    ['console/server/probe.ts', '../../gateway/authn/people-authenticator.ts'],
+    ['console/server/api/probe.ts', '../../../bot/main.ts'],
+    ['console/server/probe.ts', '../../cli/serve.ts'],
+    ['console/server/probe.ts', '../web/src/app.tsx'],
+    ['console/server/probe.ts', '@hoop-gateway/sandbox/oidc-issuer'],
+    ['gateway/probe.ts', '../console/server/main.ts'],
+    ['bot/probe.ts', '../console/server/main.ts'],
+    ['src/probe.ts', '../console/server/main.ts'],
   ])('%s may not import %s', (path, specifier) => {
     const result = lint(path, specifier);
     expect(result.restricted, result.output).toBe(true);
@@ -53,6 +61,9 @@ describe('folder import rules', () => {
     ['cli/probe.ts', '../bot/main.ts'],
     ['cli/probe.ts', '@hoop-gateway/sandbox/server'],
     ['packages/sandbox/src/probe.ts', '../../../src/errors.ts'],
+    ['console/server/api/probe.ts', '../../../src/recording/session-index.ts'],
+    ['console/server/probe.ts', '../api.types.ts'],
+    ['cli/probe.ts', '../console/server/main.ts'],
   ])('%s may import %s', (path, specifier) => {
     const result = lint(path, specifier);
     expect(result.restricted, result.output).toBe(false);
