@@ -229,7 +229,7 @@ async function startGatewayStack(
       consoleServer = Object.assign(running, {
         publicUrl: consoleUrl,
         caPem: gateway.caPem ?? '',
-        keyPrefix,
+        keyPrefix: loaded.approvals.queuePrefix,
       });
     } catch (error) {
       await gateway.close();
