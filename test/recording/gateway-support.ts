@@ -44,7 +44,7 @@ export async function startRecordingStack(options: {
   /** Turn approvals on, under the same fresh prefix (reviews, notify queue). */
   approvals?: boolean;
   /** Start the web console too (see startStack). */
-  console?: { viewers?: string[] };
+  console?: { viewers?: string[]; maxLiveViews?: number };
 }): Promise<RecordingStack> {
   const prefix = freshPrefix('gw');
   const approvals = options.approvals ? { approvals: { redisUrl: REDIS_URL, keyPrefix: prefix } } : {};

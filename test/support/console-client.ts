@@ -146,3 +146,113 @@ export async function followIssuer(issuer: string, start: string, accountId: str
   }
   throw new Error('too many redirects at the issuer');
 }
+
+/** One Server-Sent Event as received. */
+export interface ReceivedEvent {
+  event: string;
+  id?: string;
+  data: string;
+}
+
+export interface EventStream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  events: ReceivedEvent[];
+  /** Comment lines (`: ping`) seen so far. */
+  comments: number;
+  ended: boolean;
+  /** Resolves with the first event (already received or to come) that `match` accepts. */
+  next(match: (event: ReceivedEvent) => boolean, timeoutMs?: number): Promise<ReceivedEvent>;
+  close(): void;
+}
+
+/** Opens an SSE stream on the console with the client's cookies, parsing events as they come. */
+export function openEventStream(
+  client: ConsoleClient,
+  target: ConsoleTarget,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<EventStream> {
+  const url = new URL(path, target.publicUrl);
+  const cookie = [...client.jar].map(([name, value]) => `${name}=${value}`).join('; ');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        ca: target.caPem,
+        agent: false,
+        headers: { cookie, accept: 'text/event-stream', ...headers },
+      },
+      (res) => {
+        const waiters: Array<{ match: (e: ReceivedEvent) => boolean; resolve: (e: ReceivedEvent) => void }> =
+          [];
+        const stream: EventStream = {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          events: [],
+          comments: 0,
+          ended: false,
+          next(match, timeoutMs = 15_000) {
+            const seen = stream.events.find(match);
+            if (seen) return Promise.resolve(seen);
+            return new Promise((done, fail) => {
+              const timer = setTimeout(
+                () => fail(new Error(`no matching event in ${timeoutMs} ms`)),
+                timeoutMs,
+              );
+              waiters.push({
+                match,
+                resolve: (event) => {
+                  clearTimeout(timer);
+                  done(event);
+                },
+              });
+            });
+          },
+          close: () => req.destroy(),
+        };
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const event: ReceivedEvent = { event: 'message', data: '' };
+            let isComment = true;
+            for (const line of block.split('\n')) {
+              if (line.startsWith(':')) continue;
+              isComment = false;
+              const at = line.indexOf(':');
+              const field = at === -1 ? line : line.slice(0, at);
+              const value = at === -1 ? '' : line.slice(at + 1).replace(/^ /, '');
+              if (field === 'event') event.event = value;
+              else if (field === 'id') event.id = value;
+              else if (field === 'data') event.data += value;
+            }
+            if (isComment) {
+              stream.comments += 1;
+              continue;
+            }
+            stream.events.push(event);
+            for (const waiter of [...waiters]) {
+              if (waiter.match(event)) {
+                waiters.splice(waiters.indexOf(waiter), 1);
+                waiter.resolve(event);
+              }
+            }
+          }
+        });
+        res.on('end', () => {
+          stream.ended = true;
+        });
+        res.on('error', () => undefined);
+        resolve(stream);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}

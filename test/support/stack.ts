@@ -90,7 +90,7 @@ interface GatewayOptions {
    * Starts the web console too (console/server), signing with its own key the gateway trusts;
    * default viewers `sre` and `platform`. `assets` points at a front-end bundle directory.
    */
-  console?: { viewers?: string[]; assets?: string; sessionMaxAge?: string };
+  console?: { viewers?: string[]; assets?: string; sessionMaxAge?: string; maxLiveViews?: number };
 }
 
 /** A free loopback port, for a listener whose URL must be known before it starts. */
@@ -205,6 +205,7 @@ async function startGatewayStack(
             viewers: options.console.viewers ?? ['sre', 'platform'],
             assets: options.console.assets ?? 'no-console-bundle',
             ...(options.console.sessionMaxAge ? { sessionMaxAge: options.console.sessionMaxAge } : {}),
+            ...(options.console.maxLiveViews ? { maxLiveViews: options.console.maxLiveViews } : {}),
           },
         }
       : {}),
