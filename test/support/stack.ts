@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { startConsoleFor } from '../../cli/serve.ts';
 import type { RunningConsole } from '../../console/server/main.ts';
+import { createPeopleAuthenticator } from '../../gateway/authn/people-authenticator.ts';
 import { type RunningGateway, startGateway } from '../../gateway/main.ts';
 import type { DecisionSigner } from '../../src/approvals/signing/decision-keys.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
@@ -223,9 +224,18 @@ async function startGatewayStack(
   let consoleServer: GatewayStack['console'];
   if (options.console && consoleUrl) {
     try {
+      // The tokens people sign in with join the after-run secret scan.
+      const people = createPeopleAuthenticator(loaded.people!);
+      const verifier = {
+        authenticate: (token: string) => {
+          for (const part of token.split('.')) if (part.length >= MIN_SCANNED_LENGTH * 2) secrets.add(part);
+          return people.authenticate(token);
+        },
+      };
       const running = await startConsoleFor(
         loaded,
         pino({ level: 'info' }, stream).child({ component: 'console' }),
+        { verifier },
       );
       consoleServer = Object.assign(running, {
         publicUrl: consoleUrl,
@@ -271,6 +281,7 @@ async function startGatewayStack(
     close: async () => {
       await consoleServer?.close();
       await gateway.close();
+      for (const token of issuer.issuedRefreshTokens()) secrets.add(token);
       await issuer.close();
       // Reviews, queues and recordings this stack left under its fresh prefix (when it used it):
       // handed to the after-run secret scan with the log and the archive, then deleted.
