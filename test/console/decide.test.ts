@@ -3,6 +3,7 @@ import type { ApiError, ReviewDecision, ReviewDetail, ReviewList } from '../../c
 import { type ApprovalsStack, NAMESPACE_PATH, startApprovalsStack } from '../approvals-e2e/support.ts';
 import { ConsoleClient } from '../support/console-client.ts';
 import { describeWithKubectl, runKubectl } from '../support/kubectl.ts';
+import { signIn } from '../support/people.ts';
 
 /**
  * Deciding in the web console, end to end: the real kubectl is held by a review rule, people sign
@@ -122,6 +123,11 @@ describeWithKubectl(['1.33'], 'deciding a held kubectl in the console', () => {
       ['carol@example.com', 'console', 'not-allowed'],
       ['bob@example.com', 'console', 'applied'],
     ]);
+    // The terminal approver links to the same review in the console.
+    const terminal = await signIn(stack, 'bob');
+    const shown = await terminal.reviews('show', id);
+    expect(shown.out).toContain(`console:   ${target.publicUrl}/reviews/${id}\n`);
+
     const again = await bob.post(`/api/v1/reviews/${id}/reject`, { reason: 'changed my mind' });
     expect(again.status).toBe(409);
     expect(again.json<ApiError>().message).toBe(

@@ -139,6 +139,12 @@ describeWithKubectl(['1.33'], 'sessions in the console', () => {
     expect((await alice.get('/api/v1/sessions/..%2F..%2Fetc')).status).toBe(404);
   });
 
+  it('is linked from `hoop-gateway sessions show`', async () => {
+    const shown = await rs.cli(['sessions', 'show', sessionId]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout.split('\n')[1]).toBe(`console: ${rs.stack.console!.publicUrl}/sessions/${sessionId}`);
+  });
+
   it('replays the exec as asciicast v2 with what was typed and printed', async () => {
     const cast = await alice.get(`/api/v1/sessions/${sessionId}/streams/${streamId}/cast`);
     expect(cast.status).toBe(200);
