@@ -89,7 +89,9 @@ it('streams an exec’s output as the agent types, and the stream’s close with
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let echoed = '';
-  kubectl.stdout.on('data', (chunk: Buffer) => void (echoed += chunk.toString()));
+  kubectl.stdout.on('data', (chunk: Buffer) => {
+    echoed += chunk.toString();
+  });
   try {
     kubectl.stdin.write('first line\n');
     for (const until = Date.now() + 20_000; !echoed.includes('first line'); ) {

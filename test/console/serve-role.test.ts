@@ -73,8 +73,12 @@ function serve(file: string): { child: ChildProcess; output: () => string } {
   const proc = spawn(process.execPath, [BIN, 'serve', '--role', 'console', '--config', file], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  proc.stdout?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  proc.stderr?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  proc.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  proc.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   return { child: proc, output: () => output };
 }
 
