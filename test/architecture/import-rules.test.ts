@@ -41,6 +41,10 @@ describe('folder import rules', () => {
     ['bot/workers/probe.ts', '../../gateway/runtime.ts'],
     ['bot/probe.ts', '../cli/serve.ts'],
     ['packages/sandbox/src/probe.ts', '../../../gateway/chain.ts'],
+    ['console/web/src/probe.ts', '../../../src/errors.ts'],
+    ['console/web/src/pages/probe.ts', '../../../../gateway/chain.ts'],
+    ['console/web/src/probe.ts', '../../server/routes.ts'],
+    ['console/web/src/probe.ts', 'node:fs'],
   ])('%s may not import %s', (path, specifier) => {
     const result = lint(path, specifier);
     expect(result.restricted, result.output).toBe(true);
@@ -53,6 +57,8 @@ describe('folder import rules', () => {
     ['cli/probe.ts', '../bot/main.ts'],
     ['cli/probe.ts', '@hoop-gateway/sandbox/server'],
     ['packages/sandbox/src/probe.ts', '../../../src/errors.ts'],
+    ['console/web/src/pages/probe.ts', '../../../api.types.ts'],
+    ['console/web/src/probe.ts', 'preact/hooks'],
   ])('%s may import %s', (path, specifier) => {
     const result = lint(path, specifier);
     expect(result.restricted, result.output).toBe(false);
