@@ -52,7 +52,10 @@ export interface ConsoleBrowser {
   /** A new tab whose problems are collected into {@link problems}. */
   newPage(): Promise<Page>;
   problems: PageProblems;
-  /** Saves a full-page PNG as test-output/console/<name>.png and returns its path. */
+  /**
+   * Saves test-output/console/<name>.png (the full page) and <name>.jpg (the viewport, small
+   * enough for docs/images) and returns the PNG's path.
+   */
   screenshot(page: Page, name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -124,6 +127,7 @@ export async function openConsoleBrowser(options: {
     async screenshot(page, name) {
       const path = join(SCREENSHOT_DIR, `${name}.png`);
       await page.screenshot({ path, fullPage: true });
+      await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.jpg`), type: 'jpeg', quality: 70 });
       return path;
     },
     async close() {

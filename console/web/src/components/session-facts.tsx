@@ -2,8 +2,11 @@ import type { SessionDetail } from '../../../api.types.ts';
 import { formatDuration, formatTime } from '../format.ts';
 
 /** Who, where, when and how many: the session's summary as a definition list. */
-export function SessionFacts({ detail }: { detail: SessionDetail }) {
+/** `liveCalls`: how many calls the live view has seen the session reach (0: none yet). */
+export function SessionFacts({ detail, liveCalls = 0 }: { detail: SessionDetail; liveCalls?: number }) {
   const s = detail.session;
+  // Calls that arrived live and are not in the snapshot's count yet.
+  const calls = Math.max(s.calls, detail.callCount, liveCalls);
   const end = s.closedAt ?? s.lastAt;
   return (
     <dl class="facts">
@@ -28,7 +31,7 @@ export function SessionFacts({ detail }: { detail: SessionDetail }) {
       </dd>
       <dt>Calls</dt>
       <dd>
-        {s.calls} calls · {s.denials} denied · {s.reviews} reviewed · {s.errors} errors · {s.events} events
+        {calls} calls · {s.denials} denied · {s.reviews} reviewed · {s.errors} errors · {s.events} events
       </dd>
       {s.namespaces?.length ? (
         <>

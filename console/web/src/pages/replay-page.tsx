@@ -7,12 +7,14 @@ import { api, pages } from '../api/paths.ts';
 import { asFailure, useApi } from '../api/use-api.ts';
 import { CastPlayer } from '../components/cast-player.tsx';
 import { castText } from '../live/cast-text.ts';
+import { useTitle } from '../use-title.ts';
 import { ProblemPage } from './problem-page.tsx';
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
 
 /** An exec or attach replayed from its recorded asciicast, with speed and a text copy. */
 export function ReplayPage({ id, stream }: { id: string; stream: string }) {
+  useTitle(`Replay ${stream} of ${id}`);
   const session = useApi<SessionDetail>(api.session(id));
   const [cast, setCast] = useState<string>();
   const [failure, setFailure] = useState<ApiFailure>();

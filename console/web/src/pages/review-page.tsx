@@ -3,10 +3,12 @@ import { api, pages } from '../api/paths.ts';
 import { useApi } from '../api/use-api.ts';
 import { ReviewCard } from '../components/review-card.tsx';
 import { formatTime } from '../format.ts';
+import { useTitle } from '../use-title.ts';
 import { ProblemPage } from './problem-page.tsx';
 
 /** One review (chat cards link here), with its history of refused and forged decisions. */
 export function ReviewPage({ id }: { id: string }) {
+  useTitle(`Review ${id}`);
   const detail = useApi<ReviewDetail>(api.review(id));
   if (detail.state === 'failed') return <ProblemPage error={detail.error} onRetry={detail.reload} />;
   if (!detail.data) return <p role="status">Loading review {id}…</p>;

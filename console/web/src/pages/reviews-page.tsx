@@ -2,10 +2,12 @@ import type { ReviewList } from '../../../api.types.ts';
 import { api } from '../api/paths.ts';
 import { useApi } from '../api/use-api.ts';
 import { ReviewCard } from '../components/review-card.tsx';
+import { useTitle } from '../use-title.ts';
 import { ProblemPage } from './problem-page.tsx';
 
 /** Reviews: pending first (soonest deadline first), then decided ones with who decided and when. */
 export function ReviewsPage() {
+  useTitle('Reviews');
   const list = useApi<ReviewList>(api.reviews());
   if (list.state === 'failed') return <ProblemPage error={list.error} onRetry={list.reload} />;
   if (!list.data) return <p role="status">Loading reviews…</p>;

@@ -8,6 +8,7 @@ import { StreamList } from '../components/stream-list.tsx';
 import { Timeline } from '../components/timeline.tsx';
 import { LiveOutput } from '../live/live-output.tsx';
 import { useLiveSession } from '../live/use-live-session.ts';
+import { useTitle } from '../use-title.ts';
 import { ProblemPage } from './problem-page.tsx';
 
 /**
@@ -15,6 +16,7 @@ import { ProblemPage } from './problem-page.tsx';
  * While the session is open, calls and exec output arrive live (Server-Sent Events).
  */
 export function SessionPage({ id }: { id: string }) {
+  useTitle(`Session ${id}`);
   const loaded = useApi<SessionDetail>(api.session(id));
   const open = loaded.data?.session.state === 'open';
   const live = useLiveSession(id, open);
@@ -33,7 +35,10 @@ export function SessionPage({ id }: { id: string }) {
         Session <code>{id}</code> {following && <LiveMarker />}
       </h1>
       {open && <LiveStatus state={live.state} />}
-      <SessionFacts detail={detail} />
+      <SessionFacts
+        detail={detail}
+        liveCalls={Math.max(0, ...[...live.calls.values()].map((c) => c.index + 1))}
+      />
       <ChainBadge chain={detail.chain} />
       <StreamList sessionId={id} streams={streams} />
       {[...live.output].map(([stream, text]) => (

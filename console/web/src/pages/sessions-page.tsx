@@ -4,12 +4,14 @@ import { api, pages } from '../api/paths.ts';
 import { useApi } from '../api/use-api.ts';
 import { FILTER_KEYS, SessionFilters } from '../components/session-filters.tsx';
 import { SessionTable } from '../components/session-table.tsx';
+import { useTitle } from '../use-title.ts';
 import { ProblemPage } from './problem-page.tsx';
 
 const PAGE_SIZE = 50;
 
 /** Recorded sessions, newest first, filtered and paged by the server's cursor. */
 export function SessionsPage() {
+  useTitle('Sessions');
   const { query } = useLocation();
   const params = new URLSearchParams();
   for (const key of [...FILTER_KEYS, 'cursor']) if (query[key]) params.set(key, query[key]);
