@@ -79,6 +79,8 @@ export interface BotOptions {
   redis?: RedisSecurity | undefined;
   /** Signs every chat decision (config `approvals.signing.botPrivateKey`); required. */
   signer: DecisionSigner;
+  /** The web console's public URL (config `console.publicUrl`): cards and summaries link to it. */
+  consoleUrl?: string | undefined;
   /** The bot's own keys (card locations, pacing). Default `<queuePrefix>:bot`. */
   botPrefix?: string;
   /** Card sync sweep interval. Default 30 s. */
@@ -239,6 +241,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         )
       : reviewSessions(store),
     windowSeconds,
+    consoleUrl: options.consoleUrl,
     logger,
     signerKeyId: options.signer.keyId,
     onCounted: (review) => sync.counted(review),
@@ -250,6 +253,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     locations,
     pacer: new ChannelPacer({ redis: workers, prefix: botPrefix, intervalMs: postIntervalMs }),
     windowSeconds,
+    consoleUrl: options.consoleUrl,
     prefix: approvals.queuePrefix,
     logger,
   });

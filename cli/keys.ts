@@ -5,16 +5,16 @@ import { parseCommandArgs, UsageError } from './args.ts';
 
 /**
  * `hoop-gateway keys generate --name NAME [--out DIR]`: a new Ed25519 key pair for signing
- * decisions, one per deciding component (gateway, bot, break-glass). Writes NAME.key (the private
+ * decisions, one per deciding component (gateway, bot, console, break-glass). Writes NAME.key (the private
  * key, 0600: give it to that component only, e.g. as a Secret) and NAME.pub, and prints the key
  * id and the config lines that trust the public key. Never overwrites a file.
  */
-const USAGE = `usage: hoop-gateway keys generate --name NAME [--out DIR] [--role gateway|bot|break-glass]
+const USAGE = `usage: hoop-gateway keys generate --name NAME [--out DIR] [--role gateway|bot|console|break-glass]
 
 Creates DIR/NAME.key (private, mode 0600) and DIR/NAME.pub for signing approval decisions.
 `;
 
-const ROLES = ['gateway', 'bot', 'break-glass'];
+const ROLES = ['gateway', 'bot', 'console', 'break-glass'];
 
 export async function run(
   args: string[],
@@ -55,7 +55,13 @@ export async function run(
   await writeFile(keyFile, pair.privatePem, { mode: 0o600, flag: 'wx' });
   await writeFile(pubFile, pair.publicPem, { mode: 0o644, flag: 'wx' });
   const field =
-    values.role === 'gateway' ? 'privateKey' : values.role === 'bot' ? 'botPrivateKey' : undefined;
+    values.role === 'gateway'
+      ? 'privateKey'
+      : values.role === 'bot'
+        ? 'botPrivateKey'
+        : values.role === 'console'
+          ? 'consolePrivateKey'
+          : undefined;
   out(
     [
       `key id ${pair.keyId}`,

@@ -1,7 +1,16 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type RunningBot, startBot } from '../bot/main.ts';
+import { type RunningConsole, startConsole } from '../console/server/main.ts';
+import { consoleTls } from '../console/server/tls.ts';
+import { createPeopleAuthenticator } from '../gateway/authn/people-authenticator.ts';
 import { type RunningGateway, startGateway } from '../gateway/main.ts';
-import { loadBotSigner } from '../src/approvals/signing/load-signing.ts';
+import {
+  loadBotSigner,
+  loadConsoleSigner,
+  loadVerifyingKeyring,
+  localKeyFile,
+} from '../src/approvals/signing/load-signing.ts';
+import type { GatewayConfig } from '../src/config/load.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { ConfigError } from '../src/errors.ts';
 import { settledWithin } from '../src/ops/bounded.ts';
@@ -11,22 +20,25 @@ import { watchFiles } from '../src/ops/watch-files.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
 import { createLogger, type Logger } from './log.ts';
 
-const HELP = `usage: hoop-gateway serve --config hoop.yaml [--role all|gateway|bot]
+const HELP = `usage: hoop-gateway serve --config hoop.yaml [--role all|gateway|bot|console]
 
 Runs the gateway from a YAML config file. Secrets can come from the environment: any \${NAME} in
 the file is replaced by the environment variable NAME.
 
 --role all      the gateway and, when the config has a slack: or teams: section, the approval
-                bot for those platforms (default)
+                bot for those platforms, and, with a console: section, the web console (default)
 --role gateway  the gateway only (run the bot elsewhere on the same Redis)
 --role bot      the approval bot only (needs slack: and/or teams:, and the same approvals: Redis
                 as the gateways)
+--role console  the web console only (needs console:, authentication.people and
+                approvals.signing.consolePrivateKey; reads the same Redis and recordings
+                directory as the gateways; see docs/console.md)
 
 Signals: SIGTERM/SIGINT stop within shutdown.gracePeriod (a second one stops at once);
 SIGHUP reloads the policy, the issuers and the TLS certificate (so does editing those files).
 `;
 
-const ROLES = ['all', 'gateway', 'bot'] as const;
+const ROLES = ['all', 'gateway', 'bot', 'console'] as const;
 type Role = (typeof ROLES)[number];
 
 /** Resolves when the process is asked to stop; a second request stops the process at once. */
@@ -102,12 +114,18 @@ export async function run(args: string[]): Promise<number> {
   const config = await loadConfigFile(values.config);
   if (role === 'bot' && !config.slack && !config.teams)
     throw new UsageError('--role bot needs a slack: or teams: section in the config');
+  if (role === 'console' && !config.console)
+    throw new UsageError('--role console needs a console: section in the config (docs/console.md)');
+  // One process: the console signs with a key generated under dataDir, which the gateway trusts.
+  if (role === 'all' && config.console && config.approvals.signing.consolePrivateKey === undefined)
+    config.approvals.signing.consolePrivateKey = await localKeyFile(config.dataDir, 'console');
   const logger = createLogger({ level: config.log.level });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'hoop_' });
   const health = createHealth();
   let gateway: RunningGateway | undefined;
   let bot: RunningBot | undefined;
+  let consoleServer: RunningConsole | undefined;
   let ops: OpsListener | undefined;
   let stopReloading: (() => void) | undefined;
   if (role !== 'bot') {
@@ -115,7 +133,11 @@ export async function run(args: string[]): Promise<number> {
     logger.info({ url: gateway.url, clusters: config.clusters.map((c) => c.name) }, 'gateway listening');
     stopReloading = reloadOnChange(gateway, logger);
   }
-  if (role !== 'gateway' && (config.slack || config.teams)) {
+  if ((role === 'all' || role === 'console') && config.console) {
+    consoleServer = await startConsoleFor(config, logger.child({ component: 'console' }));
+    logger.info({ url: consoleServer.url, publicUrl: config.console.publicUrl }, 'console listening');
+  }
+  if ((role === 'all' || role === 'bot') && (config.slack || config.teams)) {
     const signer = await loadBotSigner(config.approvals.signing);
     if (!signer) {
       throw new ConfigError(
@@ -130,6 +152,7 @@ export async function run(args: string[]): Promise<number> {
       redis: config.redis,
       signer,
       recording: config.recording.enabled ? config.recording : undefined,
+      consoleUrl: config.console?.publicUrl,
       logger: logger.child({ component: 'bot' }),
       registry,
       health,
@@ -154,6 +177,7 @@ export async function run(args: string[]): Promise<number> {
   await Promise.all([
     gateway?.close(Math.max(0, deadline - Date.now() - 200)),
     settledWithin(bot?.close() ?? Promise.resolve(), Math.max(0, deadline - Date.now() - 200)),
+    settledWithin(consoleServer?.close() ?? Promise.resolve(), Math.max(0, deadline - Date.now() - 200)),
   ]);
   await ops?.close();
   logger.info('stopped');
@@ -161,4 +185,32 @@ export async function run(args: string[]): Promise<number> {
   // given up on, which would keep the process alive: everything worth finishing has finished.
   setImmediate(() => process.exit(0));
   return 0;
+}
+
+/** The web console of `config` (which has a console: section), composed with the gateway's people verifier. */
+export async function startConsoleFor(config: GatewayConfig, logger: Logger): Promise<RunningConsole> {
+  const settings = config.console;
+  const people = config.people;
+  if (!settings || !people)
+    throw new ConfigError('console', 'needs a console: section and authentication.people');
+  const signer = await loadConsoleSigner(config.approvals.signing);
+  if (!signer) {
+    throw new ConfigError(
+      'approvals.signing.consolePrivateKey',
+      'the console needs its own signing key (create one with `hoop-gateway keys generate --name console --role console`, and trust its public key in the gateways with role console)',
+    );
+  }
+  const verifier = createPeopleAuthenticator(people);
+  return startConsole({
+    settings,
+    people,
+    recording: config.recording,
+    approvals: config.approvals,
+    redis: config.redis,
+    tls: await consoleTls(settings, config.tls, config.dataDir, config.tlsHosts),
+    signer,
+    keyring: await loadVerifyingKeyring(config.approvals.signing, config.dataDir),
+    verifier,
+    logger,
+  });
 }

@@ -3,10 +3,9 @@ import { whenReady } from '../src/approvals/unavailable-error.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import type { RecordingSettings } from '../src/config/recording.ts';
 import { createRequestConnection } from '../src/queues/connections.ts';
-import { findArchive, readArchiveLines } from '../src/recording/archive.ts';
-import type { RecordedEvent } from '../src/recording/event.types.ts';
 import { recordingKeys } from '../src/recording/scripts.ts';
-import { SessionIndex, type SessionMeta } from '../src/recording/session-index.ts';
+import { SessionIndex } from '../src/recording/session-index.ts';
+import { type LoadedSession, readSession } from '../src/recording/session-reader.ts';
 import { UsageError } from './args.ts';
 
 /**
@@ -24,13 +23,7 @@ export interface SessionSource {
   close(): void;
 }
 
-export interface LoadedSession {
-  meta: SessionMeta | undefined;
-  lines: string[];
-  events: RecordedEvent[];
-  /** `archive` (with its path relative to the recordings dir) or `live`. */
-  from: { kind: 'archive'; path: string } | { kind: 'live' };
-}
+export type { LoadedSession };
 
 /** No such session: the caller named one that does not exist, so a usage error (exit 2). */
 export class SessionNotFoundError extends UsageError {
@@ -65,33 +58,12 @@ export async function openSessionSource(
     settings,
     index,
     load: async (id) => {
-      const meta = await index?.get(id);
-      const path = meta?.archive ?? (await findArchive(settings.dir, id));
-      if (path && (meta === undefined || meta.archivedAt !== undefined)) {
-        const lines = await readArchiveLines(settings.dir, path);
-        return { meta, lines, events: parse(lines), from: { kind: 'archive', path } };
-      }
-      if (meta && index) {
-        const lines = await index.liveLines(id);
-        return { meta, lines, events: parse(lines), from: { kind: 'live' } };
-      }
+      const loaded = await readSession(index, settings.dir, id);
+      if (loaded) return loaded;
       throw new SessionNotFoundError(
         `no recorded session ${id} (not in the index, nor under ${settings.dir})`,
       );
     },
     close: () => redis?.disconnect(),
   };
-}
-
-/** Parses stored lines; a line that is not JSON is skipped here (`verify` reports it). */
-function parse(lines: readonly string[]): RecordedEvent[] {
-  const events: RecordedEvent[] = [];
-  for (const line of lines) {
-    try {
-      events.push(JSON.parse(line) as RecordedEvent);
-    } catch {
-      // Reported by `sessions verify`.
-    }
-  }
-  return events;
 }

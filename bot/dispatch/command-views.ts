@@ -111,7 +111,7 @@ export async function showReply(deps: DispatchDeps, id: string, platform: ChatPl
     return {
       visibility: 'ephemeral',
       lines: hint,
-      card: buildCard(review, { windowSeconds: deps.windowSeconds }),
+      card: buildCard(review, { windowSeconds: deps.windowSeconds, consoleUrl: deps.consoleUrl }),
     };
   }
   const session = /^[A-Za-z0-9_-]{1,100}$/.test(id) ? await deps.sessions.get(id) : undefined;

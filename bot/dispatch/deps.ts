@@ -22,6 +22,8 @@ export interface DispatchDeps {
   viewers?: Partial<Record<ChatPlatform, ViewerPolicy>>;
   /** The window `approve <id> for` offers when no length is given, in seconds. */
   windowSeconds: number;
+  /** The web console's public URL: cards link to the review there. */
+  consoleUrl?: string | undefined;
   /** Where decision audit lines go (src/approvals/decide-audited.ts). */
   logger?: AuditLogger | undefined;
   /** The key id the bot signs decisions with, named in audit lines. */

@@ -1,6 +1,7 @@
 import { impactDetails, impactHeadline } from '../../src/approvals/impact-format.ts';
 import type { Decision, Review, ReviewState } from '../../src/approvals/review.types.ts';
 import { maxWindowSeconds } from '../../src/approvals/review-rule.ts';
+import { consoleReviewUrl } from '../../src/config/console.ts';
 import { type CiContext, ciContextOf } from './ci-context.ts';
 
 /**
@@ -56,11 +57,15 @@ export interface CardModel {
   grant?: { kind: 'once' } | { kind: 'window'; windowSeconds: number; until: number };
   /** Buttons to offer; empty unless pending. */
   actions: CardAction[];
+  /** The review's page in the web console, when one is configured (`console.publicUrl`). */
+  links?: { review: string };
 }
 
 export interface CardOptions {
   /** The window the "approve for a while" action offers (capped by the rule). Default 900. */
   windowSeconds?: number;
+  /** The web console's public URL: the card links to the review there. */
+  consoleUrl?: string | undefined;
 }
 
 /** The card for `review` in its current state. */
@@ -109,6 +114,7 @@ export function buildCard(review: Review, options: CardOptions = {}): CardModel 
     };
   }
   if (review.decidedBy) card.decidedBy = review.decidedBy;
+  if (options.consoleUrl) card.links = { review: consoleReviewUrl(options.consoleUrl, review.id) };
   if (review.grant?.kind === 'window') {
     card.grant = { kind: 'window', windowSeconds: review.grant.windowSeconds, until: review.grant.windowEnd };
   } else if (review.grant) {

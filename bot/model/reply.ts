@@ -11,7 +11,9 @@ export type Span =
   | { bold: string }
   | { code: string }
   /** Epoch ms, shown in the reader's time zone where the platform can. */
-  | { date: number };
+  | { date: number }
+  /** A link: `url` is built by the bot from configuration (the console's URL), never from input. */
+  | { link: string; url: string };
 
 export type Line = Span[];
 
@@ -27,6 +29,7 @@ export const plain = (text: string): Span => ({ text });
 export const bold = (text: string): Span => ({ bold: text });
 export const code = (text: string): Span => ({ code: text });
 export const date = (ms: number): Span => ({ date: ms });
+export const link = (text: string, url: string): Span => ({ link: text, url });
 
 /** An ephemeral reply of the given lines. */
 export function say(...lines: Line[]): Reply {
@@ -40,6 +43,7 @@ export function lineText(line: Line): string {
       if ('text' in span) return span.text;
       if ('bold' in span) return span.bold;
       if ('code' in span) return span.code;
+      if ('link' in span) return `${span.link} (${span.url})`;
       return new Date(span.date).toISOString();
     })
     .join('');

@@ -45,7 +45,11 @@ export async function answerCardAction(
     if ('refused' in interaction) return await currentCard(deps, reviewId, interaction.refused);
     const answer = await decideInteraction(deps, interaction);
     if (answer.outcome === 'applied' && answer.review) {
-      return cardResponse(adaptiveCard(buildCard(answer.review, { windowSeconds: deps.windowSeconds })));
+      return cardResponse(
+        adaptiveCard(
+          buildCard(answer.review, { windowSeconds: deps.windowSeconds, consoleUrl: deps.consoleUrl }),
+        ),
+      );
     }
     return await currentCard(deps, reviewId, answer.reply);
   } catch (error) {
@@ -83,7 +87,7 @@ function interactionOf(
 async function currentCard(deps: DispatchDeps, reviewId: string, notice?: Reply): Promise<InvokeResponse> {
   const review = await deps.store.get(reviewId);
   if (!review) return messageResponse(notFound(reviewId, 'teams'));
-  const card = buildCard(review, { windowSeconds: deps.windowSeconds });
+  const card = buildCard(review, { windowSeconds: deps.windowSeconds, consoleUrl: deps.consoleUrl });
   return cardResponse(adaptiveCard(card, notice ? { notice: notice.lines } : {}));
 }
 

@@ -17,6 +17,8 @@ export interface NotifyJobsOptions {
   locations: CardLocations;
   /** The window the card's "approve for a while" button offers, in seconds. */
   windowSeconds: number;
+  /** The web console's public URL: cards and summaries link to it. */
+  consoleUrl?: string | undefined;
 }
 
 /**
@@ -105,7 +107,7 @@ export class NotifyJobs {
       data.event === 'completed' && data.outcome
         ? outcomeReply(review, data.outcome)
         : data.summary
-          ? summaryReply(data.summary)
+          ? summaryReply(data.summary, this.#options.consoleUrl)
           : undefined;
     if (!message) throw new UnrecoverableError(`${data.event} job without its payload`);
     const location = await this.#options.locations.get(poster.platform, review.id);
@@ -129,7 +131,7 @@ export class NotifyJobs {
       }
       try {
         await attempt.pace(poster, channel);
-        await poster.postMessage(channel, sessionSummaryMessage(data));
+        await poster.postMessage(channel, sessionSummaryMessage(data, this.#options.consoleUrl));
         steps.push(`${poster.platform}:posted`);
       } catch (error) {
         await attempt.fail(error, poster, channel, { sessionId: data.sessionId });
@@ -139,7 +141,10 @@ export class NotifyJobs {
   }
 
   #card(review: Review) {
-    return buildCard(review, { windowSeconds: this.#options.windowSeconds });
+    return buildCard(review, {
+      windowSeconds: this.#options.windowSeconds,
+      consoleUrl: this.#options.consoleUrl,
+    });
   }
 
   /** Records where the card is and which version of the review it shows. */

@@ -44,6 +44,8 @@ export interface NotifyWorkerOptions {
   pacer: ChannelPacer;
   /** The window the card's "approve for a while" button offers, in seconds. */
   windowSeconds: number;
+  /** The web console's public URL: cards and summaries link to it. */
+  consoleUrl?: string | undefined;
   /** BullMQ key prefix; must match the producers'. Default {@link DEFAULT_QUEUE_PREFIX}. */
   prefix?: string;
   /** Default 4. */

@@ -1,7 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Review } from '../../src/approvals/review.types.ts';
+import { consoleSessionUrl } from '../../src/config/console.ts';
 import type { CallOutcome, SessionSummary, SessionSummaryJob } from '../../src/queues/names.ts';
-import { bold, code, type Line, plain, type Reply } from '../model/reply.ts';
+import { bold, code, type Line, link, plain, type Reply } from '../model/reply.ts';
 
 /**
  * The thread replies under a card, as platform-neutral {@link Reply} data: how the held call
@@ -28,12 +29,17 @@ export function outcomeReply(review: Review, outcome: CallOutcome): Reply {
   };
 }
 
-/** The recorder's summary text, line by line, as plain (escaped) text. */
-export function summaryReply(summary: SessionSummary): Reply {
+/**
+ * The recorder's summary text, line by line, as plain (escaped) text; with the console's URL, a
+ * last line links to the session there.
+ */
+export function summaryReply(summary: SessionSummary, consoleUrl?: string): Reply {
   const lines: Line[] = summary.text
     .split(/\r?\n/)
     .slice(0, 60)
     .map((text) => [plain(text)]);
+  if (consoleUrl)
+    lines.push([link('Open session in the console', consoleSessionUrl(consoleUrl, summary.sessionId))]);
   return {
     visibility: 'shared',
     lines: [[bold('Session summary'), plain(' '), code(summary.sessionId)], ...lines],
@@ -44,8 +50,8 @@ export function summaryReply(summary: SessionSummary): Reply {
  * A no-review session's summary as a message of its own (in `slack.sessionsChannel`): the same
  * escaped lines as {@link summaryReply}, headed with the cluster since no card gives it.
  */
-export function sessionSummaryMessage(job: SessionSummaryJob): Reply {
-  const reply = summaryReply(job);
+export function sessionSummaryMessage(job: SessionSummaryJob, consoleUrl?: string): Reply {
+  const reply = summaryReply(job, consoleUrl);
   const [head = [], ...lines] = reply.lines;
   return { ...reply, lines: [[...head, plain(' on '), code(job.cluster)], ...lines] };
 }

@@ -2,13 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { isReviewId } from '../../src/approvals/keys.ts';
 import type { Approver, ReviewState } from '../../src/approvals/review.types.ts';
+import { reviewView } from '../../src/approvals/review-view.ts';
 import type { PeopleIssuerConfig } from '../../src/authn/people-config.ts';
 import { badRequest, StatusError, serviceUnavailable, unauthorized } from '../../src/errors.ts';
 import type { PeopleAuthenticator } from '../authn/people-authenticator.ts';
 import type { ApprovalsRuntime } from '../runtime.ts';
 import { decideForPerson } from './decide.ts';
 import { notFoundError, readJsonObject, writeError, writeJson } from './responses.ts';
-import { reviewView } from './review-view.ts';
 
 /**
  * The approvals API, for people: routed on the gateway's TLS listener before the agent pipeline

@@ -134,7 +134,12 @@ export class RequestRecording {
     if (ctx.review) event.review = { id: ctx.review.id, state: ctx.review.outcome };
     const command = single(ctx.req.headers['kubectl-command']);
     if (command) event.command = command.slice(0, 200);
-    await this.append(event, { incr: { requests: 1, ...(options.inflight ? { inflight: 1 } : {}) } });
+    // `ns:<namespace>` fields in the meta let the console filter sessions by namespace.
+    const namespace = ctx.info?.isResourceRequest ? ctx.info.namespace : undefined;
+    await this.append(event, {
+      incr: { requests: 1, ...(options.inflight ? { inflight: 1 } : {}) },
+      ...(namespace ? { set: { [`ns:${namespace}`]: '1' } } : {}),
+    });
     this.#requestWritten = true;
   }
 

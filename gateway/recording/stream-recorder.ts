@@ -37,12 +37,16 @@ export class StreamRecorder {
 
   /** Writes the `stream-open` event; awaited before the stream starts (it fails closed). */
   async open(details: Omit<StreamOpenEvent, 'type' | 'rid' | 'stream'>): Promise<void> {
-    await this.#recording.append({
-      type: 'stream-open',
-      rid: this.#recording.rid,
-      stream: this.stream,
-      ...details,
-    });
+    await this.#recording.append(
+      {
+        type: 'stream-open',
+        rid: this.#recording.rid,
+        stream: this.stream,
+        ...details,
+      },
+      // The meta says the session had an exec or attach, so the console can filter on it.
+      details.kind === 'portforward' ? {} : { set: { exec: '1' } },
+    );
   }
 
   /** Milliseconds since the stream opened. */

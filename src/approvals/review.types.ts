@@ -21,9 +21,9 @@ export type ReviewState = 'pending' | 'approved' | 'rejected' | 'expired' | 'can
  * Where a decision was made: `api` the gateway's approvals API (a person signed in with the
  * people issuer, e.g. through `hoop-gateway reviews`), `slack`/`teams` the chat bot, `auto` the
  * gateway applying a rule's `autoApprove` groups, `break-glass` an operator writing to Redis with
- * the break-glass key.
+ * the break-glass key, `console` a person signed in to the web console.
  */
-export type DecisionVia = 'api' | 'slack' | 'teams' | 'auto' | 'break-glass';
+export type DecisionVia = 'api' | 'slack' | 'teams' | 'auto' | 'break-glass' | 'console';
 
 /**
  * The signature of a decision (signing/decision-proof.ts) and what it binds the decision to. The

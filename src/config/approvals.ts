@@ -22,6 +22,7 @@ import { keyPrefixField, redisUrlField } from './redis-fields.ts';
  *     privateKey: /var/run/secrets/hoop/gateway.key   # this gateway's key: PEM file or PEM text;
  *                                       # default: generated once under <dataDir>/keys (one replica only)
  *     botPrivateKey: ${HOOP_BOT_SIGNING_KEY}          # the Slack bot's key (serve --role bot|all)
+ *     consolePrivateKey: ${HOOP_CONSOLE_SIGNING_KEY}  # the web console's key (serve --role console|all)
  *     trustedKeys:                      # public keys whose decisions the gateway accepts
  *       - { publicKey: keys/bot.pub, role: bot }
  *       - { publicKey: keys/break-glass.pub, role: break-glass }
@@ -48,11 +49,12 @@ export const approvalsSchema = z.strictObject({
     .strictObject({
       privateKey: z.string().min(1).optional(),
       botPrivateKey: z.string().min(1).optional(),
+      consolePrivateKey: z.string().min(1).optional(),
       trustedKeys: z
         .array(
           z.strictObject({
             publicKey: z.string().min(1),
-            role: z.enum(['gateway', 'bot', 'break-glass']),
+            role: z.enum(['gateway', 'bot', 'break-glass', 'console']),
           }),
         )
         .default([]),
@@ -84,6 +86,11 @@ export interface SigningSettings {
   privateKey: string | undefined;
   /** The chat bot's private key; the bot refuses to start without one. */
   botPrivateKey: string | undefined;
+  /**
+   * The web console's private key; `serve --role console` refuses to start without one, and
+   * `--role all` generates one under dataDir when it is absent (one process only).
+   */
+  consolePrivateKey: string | undefined;
   trustedKeys: Array<{ publicKey: string; role: SignerRole }>;
 }
 
@@ -138,6 +145,8 @@ export function resolveApprovals(
     signing: {
       privateKey: raw.signing.privateKey === undefined ? undefined : source(raw.signing.privateKey),
       botPrivateKey: raw.signing.botPrivateKey === undefined ? undefined : source(raw.signing.botPrivateKey),
+      consolePrivateKey:
+        raw.signing.consolePrivateKey === undefined ? undefined : source(raw.signing.consolePrivateKey),
       trustedKeys: raw.signing.trustedKeys.map((key) => ({
         publicKey: source(key.publicKey),
         role: key.role,

@@ -12,6 +12,7 @@ import type { RedisSecurity } from '../queues/connections.ts';
 import { type ApprovalsSettings, resolveApprovals } from './approvals.ts';
 import type { AwsAuthenticationConfig } from './aws-authentication.ts';
 import { type ConnectionSettings, resolveConnections } from './connections.ts';
+import { type ConsoleSettings, resolveConsole } from './console.ts';
 import type { EksClusterConfig } from './eks-cluster.ts';
 import { expandEnv } from './env-expand.ts';
 import {
@@ -76,6 +77,8 @@ export interface GatewayConfig {
   shutdownGraceMs: number;
   /** The streaming audit webhook, when `audit:` is configured. */
   audit: AuditWebhookSettings | undefined;
+  /** The `console:` section (console.ts); undefined when there is no web console. */
+  console: ConsoleSettings | undefined;
 }
 
 const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
@@ -160,6 +163,12 @@ export async function loadConfigFile(
     throw error instanceof ConfigError ? error.within(`${path}: `) : error;
   }
   if (people?.caFile) people.caFile = resolve(dir, people.caFile);
+  if (raw.console && !people) {
+    throw new ConfigError(
+      'console',
+      'the console signs people in with authentication.people: configure it (docs/console.md)',
+    ).within(`${path}: `);
+  }
 
   // The policy comes from the file as written: `${…}` in a policy is never expanded.
   const policy = await policyOfConfig(path, js as Record<string, unknown>);
@@ -201,5 +210,6 @@ export async function loadConfigFile(
     metrics: resolveMetrics(raw.metrics),
     shutdownGraceMs: durationMs(raw.shutdown.gracePeriod),
     audit: resolveAudit(raw.audit, (file) => resolve(dir, file)),
+    console: resolveConsole(raw.console, dir),
   };
 }

@@ -3,6 +3,7 @@ import { identityValueProblem } from '../authn/identity-value.ts';
 import { approvalsSchema } from './approvals.ts';
 import { awsAuthenticationSchema } from './aws-authentication.ts';
 import { connectionsSchema } from './connections.ts';
+import { consoleSchema } from './console.ts';
 import { eksClusterSchema } from './eks-cluster.ts';
 import { auditSchema, metricsSchema, shutdownSchema } from './operations.ts';
 import { recordingSchema } from './recording.ts';
@@ -120,6 +121,8 @@ export const configSchema = z.strictObject({
   audit: auditSchema.optional(),
   /** The Microsoft Teams approval bot (see teams.ts); absent: no Teams. */
   teams: teamsSchema.optional(),
+  /** The web console for people (see console.ts); absent: no console. */
+  console: consoleSchema.optional(),
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

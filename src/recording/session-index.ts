@@ -45,6 +45,10 @@ export interface SessionMeta {
   archivedAt?: number;
   summary?: string;
   outcomes: string[];
+  /** Namespaces the session's calls named (recorded since the console; absent before). */
+  namespaces: string[];
+  /** Whether an exec or attach was recorded (`exec` field; absent in older recordings). */
+  hasExec: boolean;
 }
 
 export interface SessionQuery {
@@ -59,6 +63,26 @@ export interface SessionQuery {
   limit: number;
 }
 
+/** A page of the sessions list: newest first, continuing after `after` (the previous page's last). */
+export interface SessionPageQuery extends SessionQuery {
+  /** Only sessions that started at or before this epoch ms. */
+  until?: number;
+  /** Exact namespace one of the session's calls named. */
+  namespace?: string;
+  hasExec?: boolean;
+  hadReview?: boolean;
+  after?: { startedAt: number; id: string };
+}
+
+export interface SessionPage {
+  items: SessionMeta[];
+  /** Where the next page starts, when there may be more. */
+  next?: { startedAt: number; id: string };
+}
+
+/** At most this many index entries are read per page, so a rare filter cannot scan everything. */
+const MAX_SCANNED_PER_PAGE = 5000;
+
 const REVIEW_STATES = new Set<string>(['pending', 'approved', 'rejected', 'expired', 'cancelled']);
 
 /** A meta hash (HGETALL) as a {@link SessionMeta}; undefined when the session does not exist. */
@@ -66,7 +90,9 @@ export function parseMeta(fields: Record<string, string>): SessionMeta | undefin
   if (!fields['id'] || !fields['state']) return undefined;
   const num = (name: string): number => Number(fields[name] ?? 0) || 0;
   const reviews: SessionReviewRef[] = [];
+  const namespaces: string[] = [];
   for (const [name, value] of Object.entries(fields)) {
+    if (name.startsWith('ns:')) namespaces.push(name.slice(3));
     if (!name.startsWith('review:')) continue;
     try {
       const parsed = JSON.parse(value) as Omit<SessionReviewRef, 'id' | 'state'> & { state?: string };
@@ -92,6 +118,8 @@ export function parseMeta(fields: Record<string, string>): SessionMeta | undefin
     errors: num('errors'),
     reviews,
     outcomes: (fields['outcomes'] ?? '').split(',').filter(Boolean),
+    namespaces: namespaces.sort(),
+    hasExec: fields['exec'] === '1',
   };
   if (fields['command']) meta.command = fields['command'];
   if (fields['closedAt']) meta.closedAt = num('closedAt');
@@ -163,4 +191,68 @@ export class SessionIndex {
     }
     return out;
   }
+
+  /**
+   * One page, newest first, by the most specific index; a page may come back short (with `next`)
+   * when the filters are rare, since at most {@link MAX_SCANNED_PER_PAGE} entries are read.
+   */
+  async page(query: SessionPageQuery): Promise<SessionPage> {
+    const exactAgent = query.agent && (await this.#redis.exists(this.#keys.byAgent(query.agent)));
+    const key = query.outcome
+      ? this.#keys.byOutcome(query.outcome)
+      : query.cluster
+        ? this.#keys.byCluster(query.cluster)
+        : exactAgent
+          ? this.#keys.byAgent(query.agent ?? '')
+          : this.#keys.byTime;
+    const max = Math.min(
+      query.after?.startedAt ?? Number.POSITIVE_INFINITY,
+      query.until ?? Number.POSITIVE_INFINITY,
+    );
+    const min = query.since ?? 0;
+    const agent = query.agent?.toLowerCase();
+    const items: SessionMeta[] = [];
+    const batch = Math.max(query.limit * 2, 50);
+    let last: { startedAt: number; id: string } | undefined;
+    for (let offset = 0; offset < MAX_SCANNED_PER_PAGE; offset += batch) {
+      const flat = await this.#redis.zrevrangebyscore(
+        key,
+        Number.isFinite(max) ? max : '+inf',
+        min,
+        'WITHSCORES',
+        'LIMIT',
+        offset,
+        batch,
+      );
+      const entries: Array<{ id: string; score: number }> = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ id: flat[i]!, score: Number(flat[i + 1]) });
+      const after = query.after;
+      // Same start time as the cursor: only the ids the previous page had not reached yet.
+      const fresh = after
+        ? entries.filter((e) => e.score < after.startedAt || (e.score === after.startedAt && e.id < after.id))
+        : entries;
+      const pipeline = this.#redis.pipeline();
+      for (const entry of fresh) pipeline.hgetall(this.#keys.meta(entry.id));
+      const replies = fresh.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+      for (const [index, [, fields]] of replies.entries()) {
+        const entry = fresh[index]!;
+        last = { startedAt: entry.score, id: entry.id };
+        const meta = parseMeta((fields ?? {}) as Record<string, string>);
+        if (meta && matches(meta, query, agent)) items.push(meta);
+        if (items.length >= query.limit) return { items, next: last };
+      }
+      if (entries.length < batch) return { items };
+    }
+    return last ? { items, next: last } : { items };
+  }
+}
+
+function matches(meta: SessionMeta, query: SessionPageQuery, agent: string | undefined): boolean {
+  if (agent && !meta.agent.toLowerCase().includes(agent)) return false;
+  if (query.cluster && meta.cluster !== query.cluster) return false;
+  if (query.namespace && !meta.namespaces.includes(query.namespace)) return false;
+  if (query.hasExec !== undefined && meta.hasExec !== query.hasExec) return false;
+  if (query.hadReview !== undefined && meta.reviews.length > 0 !== query.hadReview) return false;
+  if (query.outcome && meta.state === 'closed' && !meta.outcomes.includes(query.outcome)) return false;
+  return true;
 }

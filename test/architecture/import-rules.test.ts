@@ -45,6 +45,14 @@ describe('folder import rules', () => {
     ['console/web/src/pages/probe.ts', '../../../../gateway/chain.ts'],
     ['console/web/src/probe.ts', '../../server/routes.ts'],
     ['console/web/src/probe.ts', 'node:fs'],
+    ['console/server/probe.ts', '../../gateway/authn/people-authenticator.ts'],
+    ['console/server/api/probe.ts', '../../../bot/main.ts'],
+    ['console/server/probe.ts', '../../cli/serve.ts'],
+    ['console/server/probe.ts', '../web/src/app.tsx'],
+    ['console/server/probe.ts', '@hoop-gateway/sandbox/oidc-issuer'],
+    ['gateway/probe.ts', '../console/server/main.ts'],
+    ['bot/probe.ts', '../console/server/main.ts'],
+    ['src/probe.ts', '../console/server/main.ts'],
   ])('%s may not import %s', (path, specifier) => {
     const result = lint(path, specifier);
     expect(result.restricted, result.output).toBe(true);
@@ -59,6 +67,9 @@ describe('folder import rules', () => {
     ['packages/sandbox/src/probe.ts', '../../../src/errors.ts'],
     ['console/web/src/pages/probe.ts', '../../../api.types.ts'],
     ['console/web/src/probe.ts', 'preact/hooks'],
+    ['console/server/api/probe.ts', '../../../src/recording/session-index.ts'],
+    ['console/server/probe.ts', '../api.types.ts'],
+    ['cli/probe.ts', '../console/server/main.ts'],
   ])('%s may import %s', (path, specifier) => {
     const result = lint(path, specifier);
     expect(result.restricted, result.output).toBe(false);

@@ -10,6 +10,7 @@ import {
   neutralise,
   plainText,
   slackDate,
+  slackLink,
   truncate,
 } from './escape.ts';
 import { ACTION_IDS } from './ids.ts';
@@ -73,7 +74,8 @@ export function cardMessage(card: CardModel, options: { withActions?: boolean } 
   });
   if (card.body)
     blocks.push({ type: 'section', text: mrkdwn(`*Request body (masked)*\n${codeBlock(card.body)}`) });
-  blocks.push({ type: 'context', elements: [mrkdwn(statusLine(card))] });
+  const open = card.links ? ` · ${slackLink(card.links.review, 'Open review in the console')}` : '';
+  blocks.push({ type: 'context', elements: [mrkdwn(`${statusLine(card)}${open}`)] });
   // Decisions and the impact preview share one section, so a card stays within ten blocks.
   const tail = [
     ...(card.impact

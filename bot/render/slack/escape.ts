@@ -58,6 +58,15 @@ export function truncate(value: string, max: number): string {
  * Slack date formatting: shown in each reader's own time zone, with an ISO fallback for clients
  * that cannot format it.
  */
+/**
+ * A link `<url|label>`. The URL comes from configuration and ids of a fixed alphabet; `|` and `>`
+ * would end it early, so they are percent-encoded anyway, and the label is escaped text.
+ */
+export function slackLink(url: string, label: string): string {
+  const safeUrl = url.replace(/[|>]/g, (c) => encodeURIComponent(c)).replace(/</g, '%3C');
+  return `<${safeUrl}|${escapeText(label.replace(/[|>]/g, ' '))}>`;
+}
+
 export function slackDate(ms: number, format = '{date_short_pretty} at {time}'): string {
   const seconds = Math.floor(ms / 1000);
   return `<!date^${seconds}^${format}|${new Date(seconds * 1000).toISOString()}>`;

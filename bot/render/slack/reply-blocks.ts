@@ -2,7 +2,16 @@ import type { types } from '@slack/bolt';
 import type { Line, Reply } from '../../model/reply.ts';
 import { lineText } from '../../model/reply.ts';
 import { cardMessage, type SlackMessage } from './card-blocks.ts';
-import { codeSpan, escapeText, LIMITS, mrkdwn, neutralise, slackDate, truncate } from './escape.ts';
+import {
+  codeSpan,
+  escapeText,
+  LIMITS,
+  mrkdwn,
+  neutralise,
+  slackDate,
+  slackLink,
+  truncate,
+} from './escape.ts';
 
 /**
  * A platform-neutral {@link Reply} as a Slack message: lines become mrkdwn (each span escaped for
@@ -45,6 +54,7 @@ export function lineMrkdwn(line: Line): string {
       if ('text' in span) return escapeText(neutralise(span.text));
       if ('bold' in span) return span.bold ? `*${escapeText(span.bold.replace(/\*/g, '∗'))}*` : '';
       if ('code' in span) return codeSpan(span.code);
+      if ('link' in span) return slackLink(span.url, span.link);
       return slackDate(span.date);
     })
     .join('');

@@ -141,6 +141,8 @@ export function adaptiveCard(card: CardModel, options: CardRenderOptions = {}): 
   const actions: unknown[] = [];
   // runUrl is built from shape-checked claims only (ci-context.ts): an https URL of a known shape.
   if (ci?.runUrl) actions.push({ type: 'Action.OpenUrl', title: 'Open the CI run', url: ci.runUrl });
+  // The console URL comes from configuration (an https origin) and the review id's fixed alphabet.
+  if (card.links) actions.push({ type: 'Action.OpenUrl', title: 'Open review', url: card.links.review });
   if (options.withActions !== false && card.state === 'pending' && card.actions.length) {
     for (const action of card.actions) actions.push(actionFor(card, action));
     result.refresh = {

@@ -24,6 +24,8 @@ export interface TextRun {
   fontType?: 'Monospace';
   color?: 'Attention' | 'Good' | 'Warning';
   isSubtle?: true;
+  /** Makes the run a link (Adaptive Cards 1.5 TextRun). */
+  selectAction?: { type: 'Action.OpenUrl'; url: string };
 }
 
 export interface RichTextBlock {
@@ -76,6 +78,8 @@ export function lineRuns(line: Line): TextRun[] {
     if ('text' in span) return run(inline(span.text, 3000));
     if ('bold' in span) return run(inline(span.bold), { weight: 'Bolder' });
     if ('code' in span) return codeRun(span.code);
+    if ('link' in span)
+      return run(inline(span.link), { selectAction: { type: 'Action.OpenUrl', url: span.url } });
     return run(utc(span.date));
   });
 }

@@ -18,7 +18,8 @@ import { memoryAdapterFactory } from './oidc-memory-adapter.ts';
  * account is involved), `aud` (the configured audience, requested as the RFC 8707 `resource`),
  * `exp`, `groups` and any per-client extra claims (a CI context, for example).
  *
- * With `people`, people sign in too: the device authorization grant for a public client, an
+ * With `people`, people sign in too: the device authorization grant for a public client (and the
+ * authorization code grant with PKCE when redirect URIs are given, for the web console), an
  * account picker at `/interaction/…` (oidc-interaction.ts) and a test driver that plays the
  * person over HTTP (oidc-device-driver.ts). Their access tokens are for the people audience and
  * carry `email` and `groups`.
@@ -48,6 +49,11 @@ export interface OidcIssuerPeople {
   clientId: string;
   audience: string;
   accounts: OidcIssuerAccount[];
+  /**
+   * Redirect URIs (the web console's `<publicUrl>/auth/callback`): with any, the same public
+   * client may also sign people in with the authorization code grant (PKCE required: it is public).
+   */
+  redirectUris?: string[];
 }
 
 export interface OidcIssuerOptions {
@@ -154,13 +160,18 @@ export async function startOidcIssuer(options: OidcIssuerOptions): Promise<OidcI
       response_types: [],
       token_endpoint_auth_method: 'client_secret_basic' as const,
     }));
+    const redirects = people?.redirectUris ?? [];
     const peopleClients = people
       ? [
           {
             client_id: people.clientId,
-            grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
-            redirect_uris: [],
-            response_types: [],
+            grant_types: [
+              'urn:ietf:params:oauth:grant-type:device_code',
+              'refresh_token',
+              ...(redirects.length > 0 ? ['authorization_code'] : []),
+            ],
+            redirect_uris: redirects,
+            response_types: redirects.length > 0 ? ['code'] : [],
             token_endpoint_auth_method: 'none' as const,
           },
         ]

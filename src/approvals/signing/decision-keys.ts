@@ -12,8 +12,8 @@ import type { DecisionVia } from '../review.types.ts';
 
 /**
  * The Ed25519 keys decisions are signed with. Each deciding component has its own key pair: the
- * gateway (its approvals API and `autoApprove`), the chat bot, and the operators' break-glass
- * key. Private keys live in files or the environment of that component only, never in Redis;
+ * gateway (its approvals API and `autoApprove`), the chat bot, the web console, and the
+ * operators' break-glass key. Private keys live in files or the environment of that component only, never in Redis;
  * the gateway holds the public keys and accepts a decision only under a key whose role may make
  * it (a bot key cannot sign a break-glass decision, for example).
  *
@@ -22,16 +22,17 @@ import type { DecisionVia } from '../review.types.ts';
  * key, remove the old public key later" (docs/approvals.md).
  */
 
-export type SignerRole = 'gateway' | 'bot' | 'break-glass';
+export type SignerRole = 'gateway' | 'bot' | 'break-glass' | 'console';
 
 /** Which decision sources (`via`) each role may sign. */
 export const ROLE_VIAS: Readonly<Record<SignerRole, readonly DecisionVia[]>> = {
   gateway: ['api', 'auto'],
   bot: ['slack', 'teams'],
   'break-glass': ['break-glass'],
+  console: ['console'],
 };
 
-export const SIGNER_ROLES: readonly SignerRole[] = ['gateway', 'bot', 'break-glass'];
+export const SIGNER_ROLES: readonly SignerRole[] = ['gateway', 'bot', 'break-glass', 'console'];
 
 /** Signs the canonical bytes of decisions; holds the private key in a closure, never in a field. */
 export interface DecisionSigner {

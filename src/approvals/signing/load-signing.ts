@@ -49,6 +49,10 @@ export async function loadGatewaySigning(
     const bot = await readPrivateKey(settings.botPrivateKey, 'approvals.signing.botPrivateKey');
     entries.push({ publicKey: createPublicKey(bot), role: 'bot' });
   }
+  if (settings.consolePrivateKey !== undefined) {
+    const console = await readPrivateKey(settings.consolePrivateKey, 'approvals.signing.consolePrivateKey');
+    entries.push({ publicKey: createPublicKey(console), role: 'console' });
+  }
   for (const [index, trusted] of settings.trustedKeys.entries()) {
     const publicKey = await readPublicKey(
       trusted.publicKey,
@@ -57,6 +61,38 @@ export async function loadGatewaySigning(
     entries.push({ publicKey, role: trusted.role });
   }
   return { signer, keyring: createKeyring(entries), generated };
+}
+
+/**
+ * The public keys a component that shows decisions verifies them with (the web console run on its
+ * own): the public halves of the private keys the config holds (the gateway's, or the one
+ * generated under dataDir), and every `trustedKeys` entry.
+ */
+export async function loadVerifyingKeyring(
+  settings: SigningSettings,
+  dataDir: string,
+): Promise<DecisionKeyring> {
+  const entries: Array<{ publicKey: KeyObject; role: SignerRole }> = [];
+  const gateway =
+    settings.privateKey ??
+    (await readFile(join(dataDir, 'keys', 'gateway.key'), 'utf8').catch(() => undefined));
+  const privates: Array<[string | undefined, SignerRole, string]> = [
+    [gateway, 'gateway', 'approvals.signing.privateKey'],
+    [settings.botPrivateKey, 'bot', 'approvals.signing.botPrivateKey'],
+    [settings.consolePrivateKey, 'console', 'approvals.signing.consolePrivateKey'],
+  ];
+  for (const [source, role, field] of privates) {
+    if (source !== undefined)
+      entries.push({ publicKey: createPublicKey(await readPrivateKey(source, field)), role });
+  }
+  for (const [index, trusted] of settings.trustedKeys.entries()) {
+    const publicKey = await readPublicKey(
+      trusted.publicKey,
+      `approvals.signing.trustedKeys[${index}].publicKey`,
+    );
+    entries.push({ publicKey, role: trusted.role });
+  }
+  return createKeyring(entries);
 }
 
 /** The bot's signer; a bot without a key would record decisions no gateway forwards on. */
@@ -68,9 +104,32 @@ export async function loadBotSigner(settings: SigningSettings): Promise<Decision
   );
 }
 
+/** The web console's signer, when the config holds its private key. */
+export async function loadConsoleSigner(settings: SigningSettings): Promise<DecisionSigner | undefined> {
+  if (settings.consolePrivateKey === undefined) return undefined;
+  return createDecisionSigner(
+    await readPrivateKey(settings.consolePrivateKey, 'approvals.signing.consolePrivateKey'),
+    'console',
+  );
+}
+
+/**
+ * A key generated once under `<dataDir>/keys/<name>.key` (0600) and reused: for components that
+ * run in one process with the gateway that trusts them (`serve --role all`, the demo).
+ */
+export async function localKeyFile(dataDir: string, name: 'gateway' | 'console'): Promise<string> {
+  const file = join(dataDir, 'keys', `${name}.key`);
+  await localKey(dataDir, name);
+  return file;
+}
+
 async function localGatewayKey(dataDir: string): Promise<{ pem: string; created: boolean }> {
+  return localKey(dataDir, 'gateway');
+}
+
+async function localKey(dataDir: string, name: string): Promise<{ pem: string; created: boolean }> {
   const dir = join(dataDir, 'keys');
-  const file = join(dir, 'gateway.key');
+  const file = join(dir, `${name}.key`);
   try {
     return { pem: await readFile(file, 'utf8'), created: false };
   } catch (error) {
@@ -80,7 +139,7 @@ async function localGatewayKey(dataDir: string): Promise<{ pem: string; created:
   const pair = generateDecisionKeyPair();
   try {
     await writeFile(file, pair.privatePem, { mode: 0o600, flag: 'wx' });
-    await writeFile(join(dir, 'gateway.pub'), pair.publicPem, { mode: 0o644 });
+    await writeFile(join(dir, `${name}.pub`), pair.publicPem, { mode: 0o644 });
     return { pem: pair.privatePem, created: true };
   } catch (error) {
     // Another process created it first: use theirs.

@@ -1,9 +1,9 @@
-import type { HistoryEvent, Review } from '../../src/approvals/review.types.ts';
-import type { DecisionKeyring } from '../../src/approvals/signing/decision-keys.ts';
-import { checkProof } from '../../src/approvals/signing/decision-proof.ts';
+import type { HistoryEvent, Review } from './review.types.ts';
+import type { DecisionKeyring } from './signing/decision-keys.ts';
+import { checkProof } from './signing/decision-proof.ts';
 
 /**
- * A review as the approvals API returns it: the record, its history, and for each decision
+ * A review as the approvals API and the web console return it: the record, its history, and for each decision
  * whether its signature verifies under this gateway's keys (a forged decision shows as such in
  * `reviews show`). The proof itself (signature bytes) is left out: clients have no use for it.
  */
