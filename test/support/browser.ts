@@ -36,9 +36,9 @@ export function describeWithChromium(title: string, body: () => void): void {
 export interface PageProblems {
   consoleErrors: string[];
   /**
-   * Chromium logs every API answer of 400 or above as a console error ("Failed to load
-   * resource"); those are kept apart, as `<status> <path>`, so a test can check they are exactly
-   * the refusals it provoked.
+   * Chromium logs every answer of 400 or above as a console error ("Failed to load resource");
+   * the console's are kept apart, as `<status> <path>`, so a test can check they are exactly the
+   * refusals it provoked.
    */
   httpErrors: string[];
   pageErrors: string[];
@@ -118,7 +118,10 @@ export async function openConsoleBrowser(options: {
         const failed = /^Failed to load resource: the server responded with a status of (\d+)/.exec(
           message.text(),
         );
-        if (failed) problems.httpErrors.push(`${failed[1]} ${new URL(message.location().url).pathname}`);
+        const at = new URL(message.location().url || page.url());
+        // The identity provider's own pages (its missing favicon) are not the console's to answer for.
+        if (failed && at.origin !== options.origin) return;
+        if (failed) problems.httpErrors.push(`${failed[1]} ${at.pathname}`);
         else problems.consoleErrors.push(`${page.url()}: ${message.text()}`);
       });
       page.on('pageerror', (error) => problems.pageErrors.push(`${page.url()}: ${error.message}`));

@@ -81,6 +81,8 @@ interface GatewayOptions {
   extraClusters?: Array<Record<string, unknown>>;
   /** More clients for the issuer besides {@link AGENTS} (e.g. ones with hostile group claims). */
   extraAgents?: OidcIssuerClient[];
+  /** Redirect URIs of the people client (the web console's `<publicUrl>/auth/callback`). */
+  peopleRedirectUris?: string[];
 }
 
 /**
@@ -146,7 +148,12 @@ async function startGatewayStack(
   const issuer = await startOidcIssuer({
     audience: AUDIENCE,
     clients: [...Object.values(AGENTS), ...(options.extraAgents ?? [])],
-    people: { clientId: PEOPLE_CLIENT, audience: PEOPLE_AUDIENCE, accounts: Object.values(PEOPLE) },
+    people: {
+      clientId: PEOPLE_CLIENT,
+      audience: PEOPLE_AUDIENCE,
+      accounts: Object.values(PEOPLE),
+      ...(options.peopleRedirectUris ? { redirectUris: options.peopleRedirectUris } : {}),
+    },
   });
   const bot = await writeKeyPair(join(dir, 'keys'), 'bot', 'bot');
   const breakGlass = await writeKeyPair(join(dir, 'keys'), 'break-glass', 'break-glass');

@@ -13,10 +13,16 @@ import { SessionPage } from './pages/session-page.tsx';
 import { SessionsPage } from './pages/sessions-page.tsx';
 import { SignedOutPage, SignInPage } from './pages/sign-in-page.tsx';
 
+/**
+ * Links the router handles in the page; /auth/ (sign-in, the issuer's redirect) and /api/ are real
+ * navigations to the server.
+ */
+const PAGE_LINKS = /^\/(?!auth\/|api\/)/;
+
 /** The console: who is signed in decides what shows; the URL decides which page. */
 export function App() {
   return (
-    <LocationProvider>
+    <LocationProvider scope={PAGE_LINKS}>
       <ErrorBoundary>
         <Shell />
       </ErrorBoundary>
