@@ -2,7 +2,8 @@
  * Deciding in the console, in a real Chromium, for a real held `kubectl delete namespace`: a
  * viewer who is not an approver for the rule is refused with the server's words; an approver
  * approves and kubectl completes; the review then shows who decided and when. Someone in no
- * viewer group sees a page saying so, and signing out ends the session.
+ * viewer group sees a page saying so, and signing out ends the console session (and goes on to
+ * the issuer's end-session page).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ConsoleBrowser, describeWithChromium, openConsoleBrowser } from '../support/browser.ts';
@@ -82,8 +83,9 @@ describeWithChromium('the console in Chromium: reviews', () => {
     await page.getByRole('heading', { name: 'You cannot view this console' }).waitFor();
     await expect(page.locator('.problem').textContent()).resolves.toContain('mallory');
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
-    // The session cookie no longer signs anyone in.
+    // Signing out of the console also ends the sign-in at the issuer (its end-session page).
+    await page.waitForURL((url) => url.origin === stack.issuerUrl);
+    // The console's session is gone: the console asks to sign in again.
     await page.goto(`${stack.consoleUrl}/reviews`);
     await page.getByRole('link', { name: 'Sign in' }).waitFor();
     await page.close();

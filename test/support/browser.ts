@@ -103,7 +103,9 @@ export async function openConsoleBrowser(options: {
   context.on('request', (request) => {
     const url = new URL(request.url());
     if (url.protocol === 'data:' || url.protocol === 'blob:') return;
-    if (!allowed.has(url.origin)) problems.foreignRequests.push(request.url());
+    // What the identity provider's own pages load is the provider's business, not the console's.
+    const from = request.isNavigationRequest() ? options.origin : new URL(request.frame().url()).origin;
+    if (from === options.origin && !allowed.has(url.origin)) problems.foreignRequests.push(request.url());
   });
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
 
@@ -119,8 +121,8 @@ export async function openConsoleBrowser(options: {
           message.text(),
         );
         const at = new URL(message.location().url || page.url());
-        // The identity provider's own pages (its missing favicon) are not the console's to answer for.
-        if (failed && at.origin !== options.origin) return;
+        // The identity provider's own pages (its sign-in and sign-out pages) are not the console's.
+        if (new URL(page.url()).origin !== options.origin || at.origin !== options.origin) return;
         if (failed) problems.httpErrors.push(`${failed[1]} ${at.pathname}`);
         else problems.consoleErrors.push(`${page.url()}: ${message.text()}`);
       });

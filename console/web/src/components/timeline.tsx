@@ -114,7 +114,7 @@ function CallLine(props: { call: CallRow; sessionId: string; expanded: boolean; 
           aria-controls={`call-${call.rid}`}
           onClick={props.onToggle}
         >
-          {describeTarget(call)}
+          {call.resource ? describeTarget(call) : `${call.verb} ${call.path}`}
         </button>
         {call.stream && (
           <a class="tag" href={pages.stream(props.sessionId, call.stream)}>
