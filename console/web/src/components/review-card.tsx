@@ -12,7 +12,8 @@ export function ReviewCard({
   onDecided: (d: ReviewDecision) => void;
 }) {
   const t = review.target;
-  const where = [t.namespace, t.name].filter(Boolean).join('/');
+  // A namespace's own name is its "namespace" too: say it once.
+  const where = [t.resource === 'namespaces' ? undefined : t.namespace, t.name].filter(Boolean).join('/');
   return (
     <article class={`review ${review.state}`} aria-labelledby={`review-${review.id}`} data-review={review.id}>
       <header>

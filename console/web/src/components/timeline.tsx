@@ -122,7 +122,7 @@ function CallLine(props: { call: CallRow; sessionId: string; expanded: boolean; 
           </a>
         )}
       </td>
-      <td>{call.status ?? <span class="muted">pending</span>}</td>
+      <td>{call.status ?? <span class="muted">{call.stream ? 'running' : 'pending'}</span>}</td>
       <td>
         {decision ? (
           <span class={`decision ${decision.action}`} title={`rule ${decision.rule}`}>

@@ -39,7 +39,7 @@ export function SessionPage({ id }: { id: string }) {
         detail={detail}
         liveCalls={Math.max(0, ...[...live.calls.values()].map((c) => c.index + 1))}
       />
-      <ChainBadge chain={detail.chain} />
+      <ChainBadge chain={detail.chain} open={detail.session.state === 'open'} />
       <StreamList sessionId={id} streams={streams} />
       {[...live.output].map(([stream, text]) => (
         <LiveOutput key={stream} stream={stream} text={text} />
