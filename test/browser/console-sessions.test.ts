@@ -132,9 +132,11 @@ describeWithChromium('the console in Chromium: sessions, timeline, replay', () =
     expect(browser.problems.pageErrors).toEqual([]);
     expect(browser.problems.cspViolations).toEqual([]);
     expect(browser.problems.foreignRequests).toEqual([]);
-    // Before sign-in, /api/v1/me answers 401; the unknown session, 404. Nothing else failed.
-    expect(new Set(browser.problems.httpErrors)).toEqual(
-      new Set(['401 /api/v1/me', '404 /api/v1/sessions/s-nosuchthing']),
-    );
+    // Before sign-in, /api/v1/me answers 401; the unknown session (and its calls), 404. Nothing else failed.
+    expect([...new Set(browser.problems.httpErrors)].sort()).toEqual([
+      '401 /api/v1/me',
+      '404 /api/v1/sessions/s-nosuchthing',
+      '404 /api/v1/sessions/s-nosuchthing/calls',
+    ]);
   });
 });

@@ -22,7 +22,18 @@ export function SessionPage({ id }: { id: string }) {
   const live = useLiveSession(id, open);
 
   if (loaded.state === 'failed') return <ProblemPage error={loaded.error} onRetry={loaded.reload} />;
-  if (!loaded.data) return <p role="status">Loading session {id}…</p>;
+  // The timeline loads beside the session, not after it: the calls are what people came for.
+  if (!loaded.data) {
+    return (
+      <>
+        <h1>
+          Session <code>{id}</code>
+        </h1>
+        <p role="status">Loading the session and verifying its recording…</p>
+        <Timeline sessionId={id} />
+      </>
+    );
+  }
   const detail = live.snapshot ?? loaded.data;
   const streams = [
     ...new Map([...detail.streams.map((s) => [s.stream, s] as const), ...live.streams]).values(),
