@@ -88,6 +88,8 @@ export type ShownReview = Omit<Review, 'decisions'> & {
     Review['decisions'][number] & { signature?: { verified: boolean; keyId?: string; problem?: string } }
   >;
   history?: HistoryEvent[];
+  /** The review's page in the web console, when the gateway has one configured. */
+  consoleUrl?: string;
 };
 
 export function formatReview(review: ShownReview, options: FormatReviewOptions = {}): string {
@@ -146,6 +148,7 @@ export function formatReview(review: ShownReview, options: FormatReviewOptions =
       `${new Date(event.at).toISOString()} ${event.kind} by ${event.by}${event.detail ? `: ${event.detail}` : ''}`,
     ]);
   }
+  if (review.consoleUrl) lines.push(['console', review.consoleUrl]);
   if (review.state === 'pending') {
     lines.push([
       'next',

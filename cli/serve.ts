@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type RunningBot, startBot } from '../bot/main.ts';
+import type { PersonVerifier } from '../console/server/auth/sign-in.ts';
 import { type RunningConsole, startConsole } from '../console/server/main.ts';
 import { consoleTls } from '../console/server/tls.ts';
 import { createPeopleAuthenticator } from '../gateway/authn/people-authenticator.ts';
@@ -188,7 +189,11 @@ export async function run(args: string[]): Promise<number> {
 }
 
 /** The web console of `config` (which has a console: section), composed with the gateway's people verifier. */
-export async function startConsoleFor(config: GatewayConfig, logger: Logger): Promise<RunningConsole> {
+export async function startConsoleFor(
+  config: GatewayConfig,
+  logger: Logger,
+  overrides: { verifier?: PersonVerifier } = {},
+): Promise<RunningConsole> {
   const settings = config.console;
   const people = config.people;
   if (!settings || !people)
@@ -200,7 +205,7 @@ export async function startConsoleFor(config: GatewayConfig, logger: Logger): Pr
       'the console needs its own signing key (create one with `hoop-gateway keys generate --name console --role console`, and trust its public key in the gateways with role console)',
     );
   }
-  const verifier = createPeopleAuthenticator(people);
+  const verifier = overrides.verifier ?? createPeopleAuthenticator(people);
   return startConsole({
     settings,
     people,

@@ -17,6 +17,8 @@ import { UsageError } from './args.ts';
  */
 export interface SessionSource {
   settings: RecordingSettings;
+  /** The web console's public URL, when the config has a console. */
+  consoleUrl: string | undefined;
   index: SessionIndex | undefined;
   /** The session's meta (undefined without Redis or when unknown) and its stored lines. */
   load(id: string): Promise<LoadedSession>;
@@ -56,6 +58,7 @@ export async function openSessionSource(
   }
   return {
     settings,
+    consoleUrl: config.console?.publicUrl,
     index,
     load: async (id) => {
       const loaded = await readSession(index, settings.dir, id);

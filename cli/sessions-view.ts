@@ -1,5 +1,6 @@
 import type { RecordedEvent, RequestEvent } from '../src/recording/event.types.ts';
 import type { SessionMeta } from '../src/recording/session-index.ts';
+import { consoleSessionUrl } from '../src/config/console.ts';
 import { sessionFacts, summaryText } from '../src/recording/summary.ts';
 
 /**
@@ -61,12 +62,14 @@ export function renderShow(
   id: string,
   meta: SessionMeta | undefined,
   events: readonly RecordedEvent[],
+  consoleUrl?: string,
 ): string {
   const first = events[0];
   const start = first?.ts ?? meta?.startedAt ?? 0;
   const out: string[] = [];
   const state = meta ? `${meta.state}${meta.archive ? `, archived as ${meta.archive}` : ''}` : 'archive only';
   out.push(`session ${id} (${state})`);
+  if (consoleUrl) out.push(`console: ${consoleSessionUrl(consoleUrl, id)}`);
   out.push('');
   out.push(meta?.summary ?? summaryText(sessionFacts(events)));
   out.push('');

@@ -106,7 +106,7 @@ async function show(args: string[]): Promise<number> {
     const loaded = await source.load(id);
     if (values.output === 'json')
       process.stdout.write(`${JSON.stringify({ meta: loaded.meta, events: loaded.events }, null, 2)}\n`);
-    else process.stdout.write(renderShow(id, loaded.meta, loaded.events));
+    else process.stdout.write(renderShow(id, loaded.meta, loaded.events, source.consoleUrl));
     return 0;
   });
 }

@@ -186,7 +186,7 @@ export type ChainVerification =
 
 /** An exec or attach (or an unrecorded port-forward) in a session. */
 export interface StreamSummary {
-  /** `x1`, `x2`…: names the cast. */
+  /** Stream id within the session (the id of the request that opened it): names the cast. */
   stream: string;
   /** The call that opened it. */
   rid: string;

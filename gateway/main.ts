@@ -249,6 +249,7 @@ export async function startGateway(
     people: people ? { config: people.config, authenticator: people.authenticator } : undefined,
     approvals: runtime.approvals,
     logger,
+    consoleUrl: config.console?.publicUrl,
   });
   const server = createGatewayServer(runtime, tls, { health, connections: config.connections, api });
   await new Promise<void>((resolve, reject) => {

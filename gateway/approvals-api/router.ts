@@ -4,6 +4,7 @@ import { isReviewId } from '../../src/approvals/keys.ts';
 import type { Approver, ReviewState } from '../../src/approvals/review.types.ts';
 import { reviewView } from '../../src/approvals/review-view.ts';
 import type { PeopleIssuerConfig } from '../../src/authn/people-config.ts';
+import { consoleReviewUrl } from '../../src/config/console.ts';
 import { badRequest, StatusError, serviceUnavailable, unauthorized } from '../../src/errors.ts';
 import type { PeopleAuthenticator } from '../authn/people-authenticator.ts';
 import type { ApprovalsRuntime } from '../runtime.ts';
@@ -31,6 +32,8 @@ export interface ApprovalsApiDeps {
   people: { config: PeopleIssuerConfig; authenticator: PeopleAuthenticator } | undefined;
   approvals: ApprovalsRuntime | undefined;
   logger: Logger;
+  /** The web console's public URL (`console.publicUrl`): a review links to its page there. */
+  consoleUrl?: string | undefined;
 }
 
 export const API_PREFIX = '/hoop/';
@@ -116,6 +119,7 @@ async function handle(
     writeJson(res, 200, {
       kind: 'Review',
       ...reviewView(review, await approvals.store.history(id), approvals.keyring),
+      ...(deps.consoleUrl ? { consoleUrl: consoleReviewUrl(deps.consoleUrl, id) } : {}),
     });
     return;
   }

@@ -144,6 +144,27 @@ export class SessionIndex {
     return parseMeta(await this.#redis.hgetall(this.#keys.meta(id)));
   }
 
+  /**
+   * What the live stream holds right now, in one short string (its length and first and last entry
+   * ids): entries cannot be edited in place, so any change to the stream changes it.
+   */
+  async streamMark(id: string): Promise<string> {
+    const key = this.#keys.events(id);
+    const replies =
+      (await this.#redis
+        .pipeline()
+        .xlen(key)
+        .xrange(key, '-', '+', 'COUNT', 1)
+        .xrevrange(key, '+', '-', 'COUNT', 1)
+        .exec()) ?? [];
+    const [length, first, last] = replies.map(([, value]) => value) as [
+      number,
+      Array<[string]>,
+      Array<[string]>,
+    ];
+    return `${length}:${first?.[0]?.[0] ?? ''}:${last?.[0]?.[0] ?? ''}`;
+  }
+
   /** The session's stored event lines, from its live stream (empty once archived). */
   async liveLines(id: string): Promise<string[]> {
     const lines: string[] = [];

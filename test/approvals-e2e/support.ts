@@ -84,6 +84,8 @@ export async function startApprovalsStack(
     security?: RedisSecurity;
     /** The key prefix (default: a fresh one); ACL rules name it. */
     prefix?: string;
+    /** Start the web console too (see startStack). */
+    console?: { viewers?: string[] };
   } = {},
 ): Promise<ApprovalsStack> {
   const prefix = options.prefix ?? freshPrefix('e2e');
@@ -91,6 +93,7 @@ export async function startApprovalsStack(
   const stack = await startStack({
     policy: options.policy ?? reviewPolicy(options.review),
     ...(options.kubeVersion ? { kubeVersion: options.kubeVersion } : {}),
+    ...(options.console ? { console: options.console } : {}),
     config: {
       approvals: {
         keyPrefix: prefix,

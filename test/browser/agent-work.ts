@@ -22,7 +22,7 @@ export async function execTyping(kubeconfig: string, lines: string[]): Promise<s
   return run.stdout;
 }
 
-export interface Proxy {
+export interface KubectlProxy {
   /** GET through the proxy, to a path below the gateway's cluster URL (`/api/v1/namespaces`). */
   get(path: string): Promise<number>;
   stop(): void;
@@ -33,7 +33,7 @@ export interface Proxy {
  * records them as one session until an idle gap. The proxy forwards the request path as it is
  * (the kubeconfig server's path is dropped), so paths get the cluster prefix here.
  */
-export async function startProxy(kubeconfig: string, clusterPath: string): Promise<Proxy> {
+export async function startProxy(kubeconfig: string, clusterPath: string): Promise<KubectlProxy> {
   const child = spawnKubectl({
     kubeconfig,
     version: KUBECTL_VERSION,
@@ -53,7 +53,12 @@ export async function startProxy(kubeconfig: string, clusterPath: string): Promi
 }
 
 /** `count` GETs through the proxy, `parallel` at a time; each is a request and a response event. */
-export async function manyCalls(proxy: Proxy, path: string, count: number, parallel = 8): Promise<void> {
+export async function manyCalls(
+  proxy: KubectlProxy,
+  path: string,
+  count: number,
+  parallel = 8,
+): Promise<void> {
   let started = 0;
   const worker = async (): Promise<void> => {
     while (started < count) {

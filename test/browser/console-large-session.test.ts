@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ConsoleBrowser, describeWithChromium, openConsoleBrowser } from '../support/browser.ts';
-import { manyCalls, type Proxy, startProxy } from './agent-work.ts';
+import { type KubectlProxy, manyCalls, startProxy } from './agent-work.ts';
 import { type ConsoleStack, startConsoleStack } from './console-stack.ts';
 import { signInAs } from './sign-in.ts';
 
@@ -15,7 +15,7 @@ const CALLS = 5000;
 describeWithChromium('the console in Chromium: a session of 10,000 events', () => {
   let stack: ConsoleStack;
   let browser: ConsoleBrowser;
-  let proxy: Proxy | undefined;
+  let proxy: KubectlProxy | undefined;
   let sessionId: string;
 
   beforeAll(async () => {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ConsoleBrowser, describeWithChromium, openConsoleBrowser } from '../support/browser.ts';
-import { openShell, type Proxy, startProxy } from './agent-work.ts';
+import { type KubectlProxy, openShell, startProxy } from './agent-work.ts';
 import { type ConsoleStack, startConsoleStack } from './console-stack.ts';
 import { signInAs } from './sign-in.ts';
 
@@ -15,7 +15,7 @@ describeWithChromium('the console in Chromium: live sessions', () => {
   let stack: ConsoleStack;
   let browser: ConsoleBrowser;
   let kubeconfig: string;
-  let proxy: Proxy | undefined;
+  let proxy: KubectlProxy | undefined;
 
   beforeAll(async () => {
     // Sessions stay open for a minute without calls, so they are still live while the page watches.

@@ -1,33 +1,22 @@
 /**
  * A whole console for the browser tests: the stack from test/support/stack.ts (sandbox cluster,
- * the sandbox's OpenID provider with the PEOPLE accounts, the gateway from a real config file)
- * with recording and approvals on a fresh Redis prefix, and the web console started from the same
- * config file the way `serve` starts it (cli/serve.ts `startConsoleFor`), serving the bundle in
- * dist/console (built first when missing or older than its sources).
+ * the sandbox's OpenID provider with the PEOPLE accounts, the gateway from a real config file,
+ * and the web console started from the same file the way `serve` starts it) with recording on
+ * the stack's fresh Redis prefix, serving the bundle in dist/console (built first when missing or
+ * older than its sources).
  *
  * Viewers are the groups `sre` (alice, bob) and `platform` (carol); namespace deletes are held
  * for review by `sre`, who may grant a window of up to an hour. mallory is in no group.
  */
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { pino } from 'pino';
-import { startConsoleFor } from '../../cli/serve.ts';
-import type { RunningConsole } from '../../console/server/main.ts';
 import { buildConsole, CONSOLE_DIST, consoleBundleStale } from '../../scripts/build-console.ts';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
-import { loadConfigFile } from '../../src/config/load.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
 import { recordingKeys } from '../../src/recording/scripts.ts';
 import { SessionIndex, type SessionMeta } from '../../src/recording/session-index.ts';
-import { freshPrefix } from '../approvals/helpers.ts';
-import { writeKeyPair } from '../support/decision-keys.ts';
-import { deleteKeys, REDIS_URL } from '../support/redis.ts';
+import { REDIS_URL } from '../support/redis.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 
 export const CONSOLE_POLICY = {
@@ -72,14 +61,6 @@ export function ensureConsoleBundle(): Promise<void> {
   return building;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** The certificate a TLS server presents, as PEM (not verified: it is about to be pinned). */
 function servedCertificate(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -105,71 +86,46 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 
 export async function startConsoleStack(options: { idleGap?: string } = {}): Promise<ConsoleStack> {
   await ensureConsoleBundle();
-  const prefix = freshPrefix('console');
-  const keys = await mkdtemp(join(tmpdir(), 'hoop-console-keys-'));
-  const consoleKey = await writeKeyPair(keys, 'console', 'console');
-  const port = await freePort();
-  const consoleUrl = `https://127.0.0.1:${port}`;
   const stack = await startStack({
     policy: CONSOLE_POLICY,
-    peopleRedirectUris: [`${consoleUrl}/auth/callback`],
-    config: {
-      approvals: {
-        keyPrefix: prefix,
-        holdSeconds: 20,
-        retryAfterSeconds: 1,
-        signing: {
-          consolePrivateKey: consoleKey.keyFile,
-          trustedKeys: [{ publicKey: consoleKey.pubFile, role: 'console' }],
-        },
-      },
-      recording: { redisUrl: REDIS_URL, idleGap: options.idleGap ?? '2s' },
-      console: {
-        listen: { host: '127.0.0.1', port },
-        publicUrl: consoleUrl,
-        viewers: ['sre', 'platform'],
-        assets: CONSOLE_DIST,
-      },
-    },
+    console: { assets: CONSOLE_DIST },
+    config: { recording: { redisUrl: REDIS_URL, idleGap: options.idleGap ?? '2s' } },
   });
+  const running = stack.console;
   const redis = createRequestConnection({ url: REDIS_URL, commandTimeoutMs: 5000 });
-  let running: RunningConsole | undefined;
   try {
+    if (!running) throw new Error('the stack started no console');
     await whenReady(redis, 5000);
-    const config = await loadConfigFile(join(stack.dir, 'hoop.yaml'));
-    // The console's log joins the gateway's, so the after-run secret scan reads both.
-    const log = pino({ level: 'info' }, { write: (line: string) => void stack.logLines.push(line) });
-    running = await startConsoleFor(config, log);
+    const prefix = running.keyPrefix;
+    const index = new SessionIndex(redis, recordingKeys(`${prefix}:rec`));
+    const reviews = new ReviewStore({
+      connection: redis,
+      prefix: `${prefix}:approvals`,
+      readyTimeoutMs: 3000,
+    });
+    return {
+      ...stack,
+      consoleUrl: running.publicUrl,
+      consoleCertPem: await servedCertificate(running.port),
+      issuerUrl: stack.issuer.issuer,
+      waitForSession: (match, timeoutMs = 20_000) =>
+        until('a recorded session', timeoutMs, async () => {
+          const sessions = await index.list({ limit: 100 });
+          return sessions.find(match)?.id;
+        }),
+      waitForPendingReview: (timeoutMs = 20_000) =>
+        until('a pending review', timeoutMs, async () => {
+          const pending = await reviews.list({ state: 'pending', limit: 10 });
+          return pending[0]?.id;
+        }),
+      close: async () => {
+        redis.disconnect();
+        await stack.close();
+      },
+    };
   } catch (error) {
-    await stack.close();
     redis.disconnect();
+    await stack.close();
     throw error;
   }
-  const index = new SessionIndex(redis, recordingKeys(`${prefix}:rec`));
-  const reviews = new ReviewStore({ connection: redis, prefix: `${prefix}:approvals`, readyTimeoutMs: 3000 });
-  const consoleServer = running;
-
-  return {
-    ...stack,
-    consoleUrl,
-    consoleCertPem: await servedCertificate(port),
-    issuerUrl: stack.issuer.issuer,
-    waitForSession: (match, timeoutMs = 20_000) =>
-      until('a recorded session', timeoutMs, async () => {
-        const sessions = await index.list({ limit: 100 });
-        return sessions.find(match)?.id;
-      }),
-    waitForPendingReview: (timeoutMs = 20_000) =>
-      until('a pending review', timeoutMs, async () => {
-        const pending = await reviews.list({ state: 'pending', limit: 10 });
-        return pending[0]?.id;
-      }),
-    close: async () => {
-      await consoleServer.close();
-      await stack.close();
-      await deleteKeys(redis, `${prefix}:*`);
-      redis.disconnect();
-      await rm(keys, { recursive: true, force: true });
-    },
-  };
 }

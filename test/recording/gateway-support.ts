@@ -43,12 +43,15 @@ export async function startRecordingStack(options: {
   config?: Record<string, unknown>;
   /** Turn approvals on, under the same fresh prefix (reviews, notify queue). */
   approvals?: boolean;
+  /** Start the web console too (see startStack). */
+  console?: { viewers?: string[]; maxLiveViews?: number };
 }): Promise<RecordingStack> {
   const prefix = freshPrefix('gw');
   const approvals = options.approvals ? { approvals: { redisUrl: REDIS_URL, keyPrefix: prefix } } : {};
   const stack = await startStack({
     policy: options.policy,
     ...(options.kubeVersion ? { kubeVersion: options.kubeVersion } : {}),
+    ...(options.console ? { console: options.console } : {}),
     config: {
       recording: { redisUrl: REDIS_URL, keyPrefix: prefix, idleGap: '1s', ...options.recording },
       ...approvals,

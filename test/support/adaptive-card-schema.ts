@@ -22,6 +22,14 @@ const textRun = z.strictObject({
   isSubtle: z.boolean().optional(),
   italic: z.boolean().optional(),
   size: z.enum(['Default', 'Small', 'Medium', 'Large', 'ExtraLarge']).optional(),
+  // A run that is a link (TextRun.selectAction, Adaptive Cards 1.2+; Action.OpenUrl only here).
+  selectAction: z
+    .strictObject({
+      type: z.literal('Action.OpenUrl'),
+      url: z.url({ protocol: /^https$/ }),
+      title: z.string().optional(),
+    })
+    .optional(),
 });
 
 const common = {

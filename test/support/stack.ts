@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type OidcIssuer, type OidcIssuerClient, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { type Sandbox, startSandbox } from '@hoop-gateway/sandbox/server';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
+import { startConsoleFor } from '../../cli/serve.ts';
+import type { RunningConsole } from '../../console/server/main.ts';
+import { createPeopleAuthenticator } from '../../gateway/authn/people-authenticator.ts';
 import { type RunningGateway, startGateway } from '../../gateway/main.ts';
 import type { DecisionSigner } from '../../src/approvals/signing/decision-keys.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
@@ -55,6 +59,8 @@ export interface GatewayStack {
   logLines: string[];
   /** The `clusters:` entry the upstream is configured as (`sandbox`, `kube`). */
   cluster: string;
+  /** The web console, when started with `console` (same local CA as the gateway). */
+  console?: RunningConsole & { publicUrl: string; caPem: string; keyPrefix: string };
   /** Writes a kubeconfig for an agent pointing at the gateway, with a fresh token from the issuer. */
   kubeconfigFor(clientId: string, cluster?: string): Promise<string>;
   clusterUrl(cluster?: string): string;
@@ -81,8 +87,20 @@ interface GatewayOptions {
   extraClusters?: Array<Record<string, unknown>>;
   /** More clients for the issuer besides {@link AGENTS} (e.g. ones with hostile group claims). */
   extraAgents?: OidcIssuerClient[];
-  /** Redirect URIs of the people client (the web console's `<publicUrl>/auth/callback`). */
-  peopleRedirectUris?: string[];
+  /**
+   * Starts the web console too (console/server), signing with its own key the gateway trusts;
+   * default viewers `sre` and `platform`. `assets` points at a front-end bundle directory.
+   */
+  console?: { viewers?: string[]; assets?: string; sessionMaxAge?: string; maxLiveViews?: number };
+}
+
+/** A free loopback port, for a listener whose URL must be known before it starts. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /**
@@ -145,6 +163,8 @@ async function startGatewayStack(
 ): Promise<GatewayStack> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-stack-'));
   const keyPrefix = `hoop-test-${randomBytes(4).toString('hex')}`;
+  const consolePort = options.console ? await freePort() : undefined;
+  const consoleUrl = consolePort ? `https://127.0.0.1:${consolePort}` : undefined;
   const issuer = await startOidcIssuer({
     audience: AUDIENCE,
     clients: [...Object.values(AGENTS), ...(options.extraAgents ?? [])],
@@ -152,13 +172,15 @@ async function startGatewayStack(
       clientId: PEOPLE_CLIENT,
       audience: PEOPLE_AUDIENCE,
       accounts: Object.values(PEOPLE),
-      ...(options.peopleRedirectUris ? { redirectUris: options.peopleRedirectUris } : {}),
+      ...(consoleUrl ? { redirectUris: [`${consoleUrl}/auth/callback`] } : {}),
     },
   });
   const bot = await writeKeyPair(join(dir, 'keys'), 'bot', 'bot');
   const breakGlass = await writeKeyPair(join(dir, 'keys'), 'break-glass', 'break-glass');
+  if (options.console) await writeKeyPair(join(dir, 'keys'), 'console', 'console');
   const signing = {
     botPrivateKey: 'keys/bot.key',
+    ...(options.console ? { consolePrivateKey: 'keys/console.key' } : {}),
     trustedKeys: [{ publicKey: 'keys/break-glass.pub', role: 'break-glass' }],
   };
   await writeFile(join(dir, 'upstream.kubeconfig'), upstreamKubeconfig, { mode: 0o600 });
@@ -176,6 +198,18 @@ async function startGatewayStack(
     policy: options.policy,
     // A fresh Redis key prefix per stack: test files run in parallel against one Redis server.
     approvals: { keyPrefix },
+    ...(options.console && consoleUrl
+      ? {
+          console: {
+            listen: { host: '127.0.0.1', port: consolePort },
+            publicUrl: consoleUrl,
+            viewers: options.console.viewers ?? ['sre', 'platform'],
+            assets: options.console.assets ?? 'no-console-bundle',
+            ...(options.console.sessionMaxAge ? { sessionMaxAge: options.console.sessionMaxAge } : {}),
+            ...(options.console.maxLiveViews ? { maxLiveViews: options.console.maxLiveViews } : {}),
+          },
+        }
+      : {}),
     ...options.config,
   };
   // Every stack signs and verifies decisions with the same test keys unless a test says otherwise.
@@ -185,10 +219,35 @@ async function startGatewayStack(
   const logLines: string[] = [];
   // Capture what the gateway logs without printing it into the test output.
   const stream = { write: (line: string) => void logLines.push(line) };
-  const gateway = await startGateway(
-    await loadConfigFile(join(dir, 'hoop.yaml')),
-    pino({ level: 'info' }, stream),
-  );
+  const loaded = await loadConfigFile(join(dir, 'hoop.yaml'));
+  const gateway = await startGateway(loaded, pino({ level: 'info' }, stream));
+  let consoleServer: GatewayStack['console'];
+  if (options.console && consoleUrl) {
+    try {
+      // The tokens people sign in with join the after-run secret scan.
+      const people = createPeopleAuthenticator(loaded.people!);
+      const verifier = {
+        authenticate: (token: string) => {
+          for (const part of token.split('.')) if (part.length >= MIN_SCANNED_LENGTH * 2) secrets.add(part);
+          return people.authenticate(token);
+        },
+      };
+      const running = await startConsoleFor(
+        loaded,
+        pino({ level: 'info' }, stream).child({ component: 'console' }),
+        { verifier },
+      );
+      consoleServer = Object.assign(running, {
+        publicUrl: consoleUrl,
+        caPem: gateway.caPem ?? '',
+        keyPrefix: loaded.approvals.queuePrefix,
+      });
+    } catch (error) {
+      await gateway.close();
+      await issuer.close();
+      throw error;
+    }
+  }
 
   const clusterUrl = (cluster = clusterName) => `${gateway.url}/clusters/${cluster}`;
   return {
@@ -199,6 +258,7 @@ async function startGatewayStack(
     breakGlassKeyFile: breakGlass.keyFile,
     logLines,
     cluster: clusterName,
+    ...(consoleServer ? { console: consoleServer } : {}),
     clusterUrl,
     kubeconfigFor: async (clientId, cluster = clusterName) => {
       const token = await issuer.issueToken(clientId);
@@ -219,7 +279,9 @@ async function startGatewayStack(
       return path;
     },
     close: async () => {
+      await consoleServer?.close();
       await gateway.close();
+      for (const token of issuer.issuedRefreshTokens()) secrets.add(token);
       await issuer.close();
       // Reviews, queues and recordings this stack left under its fresh prefix (when it used it):
       // handed to the after-run secret scan with the log and the archive, then deleted.

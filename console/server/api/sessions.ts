@@ -33,6 +33,8 @@ export interface SessionsApiOptions {
 
 interface SessionView {
   loaded: LoadedSession;
+  /** For a live session: the stream's mark when it was read (SessionIndex.streamMark). */
+  mark?: string;
   timeline: Timeline;
   chain: ChainVerification;
 }
@@ -152,19 +154,25 @@ export class SessionsApi {
     if (!isSessionIdText(id))
       throw notFound(`"${id.slice(0, 40)}" is not a session id (they look like s-7k2m9xq4ad)`);
     const cached = this.#cache.get(id);
-    // A live session is reused while nothing was appended (its tail sequence number is unchanged).
+    const index = this.#options.index;
+    // A live session is reused only while its stream is exactly as it was read: nothing appended,
+    // nothing rewritten (a changed event must show as a broken chain at once).
     const fresh =
       cached &&
       (cached.loaded.from.kind === 'archive' ||
-        unchanged(cached, await this.#read(() => this.#options.index.get(id))));
+        (cached.mark === (await this.#read(() => index.streamMark(id))) &&
+          unchanged(cached, await this.#read(() => index.get(id)))));
     if (cached && fresh) {
       this.#cache.delete(id);
       this.#cache.set(id, cached);
       return cached;
     }
-    const loaded = await this.#read(() => readSession(this.#options.index, this.#options.archiveDir, id));
+    const markBefore = await this.#read(() => index.streamMark(id));
+    const loaded = await this.#read(() => readSession(index, this.#options.archiveDir, id));
     if (!loaded) throw notFound(`no recorded session ${id}`);
     const view = viewOf(id, loaded);
+    // Read before the lines: if the stream moved meanwhile, the next request reads it again.
+    if (loaded.from.kind === 'live') view.mark = markBefore;
     this.#cache.set(id, view);
     while (this.#cache.size > (this.#options.cacheSize ?? 16))
       this.#cache.delete(this.#cache.keys().next().value!);

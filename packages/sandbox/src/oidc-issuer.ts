@@ -100,6 +100,8 @@ export interface OidcIssuer {
    * Resolves once the issuer shows its success page; the CLI's polling then gets its tokens.
    */
   approveDevice(userCode: string, accountId: string): Promise<void>;
+  /** Every refresh token issued so far (for tests that check they never leak). */
+  issuedRefreshTokens(): string[];
 }
 
 interface SigningKey {
@@ -273,6 +275,7 @@ export async function startOidcIssuer(options: OidcIssuerOptions): Promise<OidcI
     issuer,
     audience: options.audience,
     jwksHits: () => hits,
+    issuedRefreshTokens: () => adapter.ids('RefreshToken'),
     currentKid: () => keys[0]!.kid,
     async rotateKeys() {
       keys.unshift(await newSigningKey());

@@ -11,7 +11,10 @@ interface Entry {
   expiresAt: number;
 }
 
-export function memoryAdapterFactory(): (model: string) => Adapter {
+export function memoryAdapterFactory(): ((model: string) => Adapter) & {
+  /** The ids stored for `model` (for opaque tokens such as refresh tokens, the token itself). */
+  ids(model: string): string[];
+} {
   const models = new Map<string, Map<string, Entry>>();
   const grants = new Map<string, Set<{ model: string; id: string }>>();
   const table = (model: string): Map<string, Entry> => {
@@ -25,7 +28,7 @@ export function memoryAdapterFactory(): (model: string) => Adapter {
   const live = (entry: Entry | undefined): Record<string, unknown> | undefined =>
     entry && entry.expiresAt > Date.now() ? entry.payload : undefined;
 
-  return (model) => {
+  const factory = (model: string): Adapter => {
     const map = table(model);
     const findBy = (field: string, value: string) => {
       for (const entry of map.values()) if (entry.payload[field] === value) return live(entry);
@@ -58,4 +61,5 @@ export function memoryAdapterFactory(): (model: string) => Adapter {
       },
     };
   };
+  return Object.assign(factory, { ids: (model: string) => [...table(model).keys()] });
 }
