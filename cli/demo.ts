@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
@@ -9,7 +10,7 @@ import { type Logger, pino } from 'pino';
 import { stringify } from 'yaml';
 import { type RunningBot, startBot } from '../bot/main.ts';
 import { startGateway } from '../gateway/main.ts';
-import { loadBotSigner } from '../src/approvals/signing/load-signing.ts';
+import { loadBotSigner, localKeyFile } from '../src/approvals/signing/load-signing.ts';
 import { type GatewayConfig, loadConfigFile } from '../src/config/load.ts';
 import { renderKubeconfig } from '../src/kubeconfig/render.ts';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
@@ -18,16 +19,18 @@ import { execCredentialKubeconfigUser, HOOP_GATEWAY_BIN } from './credentials/ex
 import { demoBotKey, demoChat } from './demo-chat.ts';
 import { runEksDemo } from './demo-eks.ts';
 import { clearDemoKeys } from './demo-redis.ts';
-import { untilSignal } from './serve.ts';
+import { startConsoleFor, untilSignal } from './serve.ts';
 
-const HELP = `usage: hoop-gateway demo [--dir DIR] [--port P] [--kube-version 1.31] [--key-prefix hoop-demo] [--eks]
+const HELP = `usage: hoop-gateway demo [--dir DIR] [--port P] [--console-port P] [--kube-version 1.31] [--key-prefix hoop-demo] [--eks]
 
 Starts, in this process: the sandbox cluster (seeded with namespaces default, payments, scratch),
 a local OpenID issuer, and the gateway with the demo policy. Writes DIR/kubeconfig (an agent in
 group ai-agents) and DIR/hoop.yaml (the effective configuration), and DIR/policy.yaml (the demo
 policy) only when it is missing, so your edits survive a restart. Held calls (namespace deletes)
 and recordings need Redis: REDIS_URL, else redis://127.0.0.1:6379; the demo's keys live under
---key-prefix and are deleted at every start (each run has a new cluster). Stop with Ctrl-C.
+--key-prefix and are deleted at every start (each run has a new cluster). The web console listens
+on --console-port (default 8444; with --port 0, a free port) and shows sessions and reviews to the
+demo's person, demo-approver (docs/console.md). Stop with Ctrl-C.
 
 --eks runs the AWS path instead, all on loopback: an AWS STS/EKS stand-in, the sandbox in EKS
 mode, the gateway authenticating agents by AWS IAM and reaching the cluster with its own IAM
@@ -49,6 +52,7 @@ export async function run(args: string[]): Promise<number> {
     {
       dir: { type: 'string', default: '.hoop-demo' },
       port: { type: 'string', default: '8443' },
+      'console-port': { type: 'string' },
       'kube-version': { type: 'string', default: '1.33' },
       'key-prefix': { type: 'string', default: 'hoop-demo' },
       eks: { type: 'boolean' },
@@ -71,6 +75,9 @@ export async function run(args: string[]): Promise<number> {
     return runEksDemo({ dir, port, kubeVersion: values['kube-version'], policyFile });
   }
 
+  const consolePort = await pickConsolePort(values['console-port'], port);
+  const consoleUrl = `https://127.0.0.1:${consolePort}`;
+
   const sandbox = await startSandbox({ kubeVersion: values['kube-version'], seed: true });
   await writeFile(join(dir, 'upstream.kubeconfig'), sandbox.kubeconfig(), { mode: 0o600 });
 
@@ -80,7 +87,13 @@ export async function run(args: string[]): Promise<number> {
   const issuer = await startOidcIssuer({
     audience: AUDIENCE,
     clients: [{ ...AGENT, clientSecret }],
-    people: { clientId: PEOPLE_CLIENT, audience: PEOPLE_AUDIENCE, accounts: [APPROVER] },
+    people: {
+      clientId: PEOPLE_CLIENT,
+      audience: PEOPLE_AUDIENCE,
+      accounts: [APPROVER],
+      // The web console signs people in with the same public client (authorization code + PKCE).
+      redirectUris: [`${consoleUrl}/auth/callback`],
+    },
   });
 
   const policyFile = join(dir, 'policy.yaml');
@@ -102,8 +115,19 @@ export async function run(args: string[]): Promise<number> {
     approvals: {
       redisUrl: redisUrlFromEnv(),
       keyPrefix: values['key-prefix'],
-      // The chat bot signs its decisions with a key of its own, which the gateway trusts.
-      ...(chat ? { signing: { botPrivateKey: await demoBotKey(dir) } } : {}),
+      // The chat bot and the web console sign their decisions with keys of their own, which the
+      // gateway trusts (both generated under the demo's directory).
+      signing: {
+        consolePrivateKey: await localKeyFile(join(dir, 'data'), 'console'),
+        ...(chat ? { botPrivateKey: await demoBotKey(dir) } : {}),
+      },
+    },
+    // The web console: sessions, replays and reviews in the browser, for the demo's person.
+    console: {
+      listen: { host: '127.0.0.1', port: consolePort },
+      publicUrl: consoleUrl,
+      viewers: APPROVER.groups,
+      assets: CONSOLE_ASSETS,
     },
     // Every request and exec session is recorded; a session is archived 30 s after it goes idle.
     recording: { redisUrl: redisUrlFromEnv(), idleGap: '30s' },
@@ -121,6 +145,7 @@ export async function run(args: string[]): Promise<number> {
   const loaded = await loadConfigFile(configFile);
   const gateway = await startGateway(loaded, logger);
   const bot = chat ? await startDemoBot(loaded, logger) : undefined;
+  const webConsole = await startConsoleFor(loaded, logger.child({ component: 'console' }));
   const caFile = join(dir, 'gateway-ca.pem');
   await writeFile(caFile, gateway.caPem ?? '');
   const kubeconfig = join(dir, 'kubeconfig');
@@ -171,6 +196,9 @@ export async function run(args: string[]): Promise<number> {
       '  hoop-gateway reviews approve r-xxxxxx                 # or: reject r-xxxxxx --reason "…"',
       'kubectl keeps retrying while it waits, so it just finishes once approved.',
       '',
+      `Web console: ${consoleUrl}  (sign in as ${APPROVER.id}; sessions, exec replays, live views, reviews)`,
+      `  it is served with the demo's certificate: trust ${join(dir, 'data', 'tls', 'ca.crt')} in your browser, or proceed past its notice about the certificate`,
+      '',
       'Every kubectl invocation is a recorded session (exec sessions as asciicast):',
       `  hoop-gateway sessions list --config ${configFile}`,
       `  hoop-gateway sessions show s-xxxxxxxxxx --config ${configFile}      # or: replay, verify`,
@@ -194,11 +222,28 @@ export async function run(args: string[]): Promise<number> {
   );
 
   await untilSignal();
+  await webConsole.close();
   await bot?.close();
   await gateway.close();
   await issuer.close();
   await sandbox.close();
   return 0;
+}
+
+/** The built front end (npm run build:console); the console says how to build it when missing. */
+const CONSOLE_ASSETS = fileURLToPath(new URL('../dist/console', import.meta.url));
+
+/** `--console-port`, else 8444, else (with `--port 0`) a free port: its URL must be known up front. */
+async function pickConsolePort(option: string | undefined, gatewayPort: number): Promise<number> {
+  const wanted = option === undefined ? (gatewayPort === 0 ? 0 : 8444) : Number(option);
+  if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535)
+    throw new UsageError(`--console-port: not a port: ${option}`);
+  if (wanted !== 0) return wanted;
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** The approval bot for the platforms the environment configured, signing with the demo's bot key. */

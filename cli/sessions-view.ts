@@ -1,6 +1,6 @@
+import { consoleSessionUrl } from '../src/config/console.ts';
 import type { RecordedEvent, RequestEvent } from '../src/recording/event.types.ts';
 import type { SessionMeta } from '../src/recording/session-index.ts';
-import { consoleSessionUrl } from '../src/config/console.ts';
 import { sessionFacts, summaryText } from '../src/recording/summary.ts';
 
 /**

@@ -13,10 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { driveDeviceApproval } from '@hoop-gateway/sandbox/oidc-device-driver';
+import type { OidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { SessionList } from '../../console/api.types.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
+import { ConsoleClient } from '../support/console-client.ts';
 import { type KubectlResult, runKubectl } from '../support/kubectl.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 
@@ -179,6 +183,24 @@ describe('hoop-gateway demo', () => {
     expect(sessions.stdout).toContain('kubectl delete');
     expect(sessions.stdout).toContain('demo-agent');
     await rm(home, { recursive: true, force: true });
+  });
+
+  it('serves the web console, where the demo’s person signs in and sees the recorded sessions', async () => {
+    const publicUrl = /^Web console: (https:\/\/127\.0\.0\.1:\d+) /m.exec(output)?.[1];
+    expect(publicUrl, output).toBeTruthy();
+    const caPem = await readFile(join(dir, 'data', 'tls', 'ca.crt'), 'utf8');
+    const config = parse(await readFile(join(dir, 'hoop.yaml'), 'utf8')) as {
+      authentication: { people: { issuer: string } };
+    };
+    const person = new ConsoleClient({ publicUrl: publicUrl!, caPem });
+    const { me } = await person.signIn(
+      { issuer: config.authentication.people.issuer } as OidcIssuer,
+      'demo-approver',
+    );
+    expect(me).toMatchObject({ id: 'demo-approver@example.com', viewer: true });
+    const sessions = (await person.get('/api/v1/sessions')).json<SessionList>();
+    expect(sessions.items.length).toBeGreaterThan(0);
+    expect(sessions.items.every((s) => s.agent === 'demo-agent')).toBe(true);
   });
 
   it('stops cleanly on SIGTERM', async () => {
