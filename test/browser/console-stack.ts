@@ -62,7 +62,7 @@ export function ensureConsoleBundle(): Promise<void> {
 }
 
 /** The certificate a TLS server presents, as PEM (not verified: it is about to be pinned). */
-function servedCertificate(port: number): Promise<string> {
+export function servedCertificate(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
       const raw = socket.getPeerCertificate().raw;
