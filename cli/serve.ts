@@ -129,7 +129,7 @@ export async function run(args: string[]): Promise<number> {
   let consoleServer: RunningConsole | undefined;
   let ops: OpsListener | undefined;
   let stopReloading: (() => void) | undefined;
-  if (role !== 'bot') {
+  if (role === 'all' || role === 'gateway') {
     gateway = await startGateway(config, logger, { registry, health });
     logger.info({ url: gateway.url, clusters: config.clusters.map((c) => c.name) }, 'gateway listening');
     stopReloading = reloadOnChange(gateway, logger);

@@ -38,6 +38,36 @@ export function writeError(res: ServerResponse, error: unknown): { code: number;
   return { code: status.code, message: status.message };
 }
 
+/** {@link writeError} as a small HTML page for people, with the way back to sign-in. */
+export function writeErrorPage(res: ServerResponse, error: unknown): { code: number; message: string } {
+  const status =
+    error instanceof StatusError
+      ? error
+      : new StatusError(500, 'InternalError', 'the console failed to answer; the error is in its log');
+  if (res.headersSent) {
+    res.destroy();
+    return { code: status.code, message: status.message };
+  }
+  const body = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>hoop-gateway console: sign-in failed</title></head>
+<body><h1>Sign-in did not complete</h1>
+<p>${escapeHtml(status.message)}</p>
+<p><a href="/auth/login">Sign in again</a></p>
+</body></html>
+`;
+  res.writeHead(status.code, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+  return { code: status.code, message: status.message };
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 export const notFound = (message: string): StatusError => new StatusError(404, 'NotFound', message);
 export const conflict = (message: string): StatusError => new StatusError(409, 'Conflict', message);
 export const gone = (message: string): StatusError => new StatusError(410, 'Gone', message);

@@ -7,7 +7,7 @@ import type { ReviewsApi } from './api/reviews.ts';
 import type { SessionsApi } from './api/sessions.ts';
 import { csrfTokenOf } from './auth/secrets.ts';
 import type { SignedIn, SignIn } from './auth/sign-in.ts';
-import { allowMethod, notFound, readJsonObject, writeError, writeJson } from './http.ts';
+import { allowMethod, notFound, readJsonObject, writeError, writeErrorPage, writeJson } from './http.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 
 /**
@@ -38,7 +38,9 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       return;
     }
     route(deps, req, res, url).catch((error: unknown) => {
-      const { code, message } = writeError(res, error);
+      // A browser navigating through sign-in gets a page; API callers get a Status.
+      const page = url.pathname.startsWith('/auth/') && req.method === 'GET';
+      const { code, message } = page ? writeErrorPage(res, error) : writeError(res, error);
       if (code >= 500)
         deps.logger.error(
           {

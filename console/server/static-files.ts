@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
+import { escapeHtml } from './http.ts';
 
 /**
  * The built front end (console/web, built by Vite into `console.assets`), served as files from
@@ -125,8 +126,4 @@ function notBuilt(res: ServerResponse, dir: string): void {
     'cache-control': 'no-store',
   });
   res.end(body);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -99,10 +99,9 @@ describe('the console key', () => {
   it('is generated with role console, signs console decisions, and is trusted through trustedKeys', async () => {
     let printed = '';
     expect(
-      await keys(
-        ['generate', '--name', 'console', '--role', 'console', '--out', dir],
-        (t) => void (printed += t),
-      ),
+      await keys(['generate', '--name', 'console', '--role', 'console', '--out', dir], (t) => {
+        printed += t;
+      }),
     ).toBe(0);
     expect(printed).toContain(`- { publicKey: ${join(dir, 'console.pub')}, role: console }`);
     expect(printed).toContain(`consolePrivateKey: ${join(dir, 'console.key')}`);

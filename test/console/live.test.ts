@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ApiError, CallRow, SessionDetail } from '../../console/api.types.ts';
+import type { ApiError, CallRow, LiveOutput, SessionDetail, StreamSummary } from '../../console/api.types.ts';
 import { canonicalJson } from '../../src/recording/hash-chain.ts';
 import { recordingKeys } from '../../src/recording/scripts.ts';
 import { gatewayRequest } from '../e2e/helpers.ts';
 import { DEMO_POLICY, type RecordingStack, startRecordingStack } from '../recording/gateway-support.ts';
 import { ConsoleClient, openEventStream } from '../support/console-client.ts';
+import { kubectlPath } from '../support/kubectl.ts';
 
 /**
  * A running session in the web console: its live view (Server-Sent Events read from the session's
@@ -79,11 +81,60 @@ it('streams a new call of a live session to its viewer, and bounds the number of
   }
 });
 
+it('streams an exec’s output as the agent types, and the stream’s close with its exit code', async () => {
+  const kubeconfig = await rs.stack.kubeconfigFor('agent-1');
+  const since = Date.now();
+  const kubectl = spawn(kubectlPath('1.33'), ['exec', '-i', '-n', 'payments', 'ledger-0', '--', 'cat'], {
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', KUBECONFIG: kubeconfig, HOME: rs.stack.dir },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let echoed = '';
+  kubectl.stdout.on('data', (chunk: Buffer) => {
+    echoed += chunk.toString();
+  });
+  try {
+    kubectl.stdin.write('first line\n');
+    for (const until = Date.now() + 20_000; !echoed.includes('first line'); ) {
+      if (Date.now() > until) throw new Error('kubectl exec did not echo');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const session = (await rs.sessionsSince(since)).find((s) => s.kind === 'kubectl');
+    expect(session).toMatchObject({ state: 'open', command: 'kubectl exec' });
+    // The other live view is closed by now; this one is the only one (maxLiveViews: 1).
+    const live = await openEventStream(alice, rs.stack.console!, `/api/v1/sessions/${session!.id}/live`);
+    try {
+      expect(live.status).toBe(200);
+      const snapshot = JSON.parse((await live.next((e) => e.event === 'snapshot')).data) as SessionDetail;
+      const stream = snapshot.streams[0]!;
+      expect(stream).toMatchObject({ kind: 'exec', pod: 'ledger-0', recorded: true });
+      expect(stream.exitCode).toBeUndefined();
+      kubectl.stdin.write('typed while watched\n');
+      const output = await live.next(
+        (e) =>
+          e.event === 'output' &&
+          (JSON.parse(e.data) as LiveOutput).frames.some(
+            ([, code, text]) => code === 'o' && text.includes('typed while watched'),
+          ),
+      );
+      expect(JSON.parse(output.data)).toMatchObject({ stream: stream.stream });
+      kubectl.stdin.end();
+      const closed = await live.next(
+        (e) => e.event === 'stream' && (JSON.parse(e.data) as StreamSummary).exitCode !== undefined,
+      );
+      expect(JSON.parse(closed.data)).toMatchObject({ stream: stream.stream, exitCode: 0 });
+    } finally {
+      live.close();
+    }
+  } finally {
+    if (kubectl.exitCode === null) kubectl.kill('SIGKILL');
+  }
+});
+
 it('reports the chain broken at the event someone changed in Redis', async () => {
-  // The agent's idle session from the test above, still open.
+  // The agent's idle session from the first test, still open.
   const token = await rs.stack.issuer.issueToken('agent-1');
   await agentGet(token, '/api/v1/namespaces/default/configmaps');
-  const [session] = await rs.sessionsSince(0);
+  const session = (await rs.sessionsSince(0)).find((s) => s.kind === 'idle');
   expect(session).toMatchObject({ state: 'open', agent: 'agent-1' });
   const id = session!.id;
   const before = (await alice.get(`/api/v1/sessions/${id}`)).json<SessionDetail>();

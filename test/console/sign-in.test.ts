@@ -80,7 +80,24 @@ describe('console sign-in', () => {
     // A second use of the same callback URL (a replayed code) is refused.
     const again = await bob.get(callback.slice(console_.publicUrl.length));
     expect(again.status).toBe(400);
-    expect(again.json<ApiError>().message).toContain('start again at /auth/login');
+    // A person's browser gets a page that says what happened and links back to sign-in.
+    expect(again.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(again.body).toContain('start again at /auth/login');
+    expect(again.body).toContain('<a href="/auth/login">Sign in again</a>');
+  });
+
+  it('answers an issuer error or a forged callback with a readable page that escapes what it was sent', async () => {
+    const person = new ConsoleClient(console_);
+    const denied = await person.get(
+      '/auth/callback?error=access_denied&error_description=%3Cscript%3Ealert(1)%3C%2Fscript%3E',
+    );
+    expect(denied.status).toBe(403);
+    expect(denied.body).toContain('the issuer refused the sign-in: access_denied');
+    expect(denied.body).not.toContain('<script>');
+    expect(denied.body).toContain('&#60;script&#62;');
+    const forged = await person.get('/auth/callback?code=made-up&state=made-up');
+    expect(forged.status).toBe(400);
+    expect(forged.body).toContain('this sign-in was not started in this browser');
   });
 
   it('lets a signed-in person who is in no viewer group see who they are, and nothing else', async () => {
