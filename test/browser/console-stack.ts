@@ -54,7 +54,11 @@ export interface ConsoleStack extends Stack {
   waitForPendingReview(timeoutMs?: number): Promise<string>;
 }
 
-/** Builds dist/console unless it is up to date: the browser tests serve what `npm run build:console` makes. */
+/**
+ * Builds dist/console unless it is up to date: the browser tests serve what `npm run build:console`
+ * makes. Under vitest the e2e project's global setup (console-bundle.global.ts) has built it
+ * already and this finds it fresh; it matters when the harness is used from a plain script.
+ */
 let building: Promise<void> | undefined;
 export function ensureConsoleBundle(): Promise<void> {
   building ??= consoleBundleStale() ? buildConsole() : Promise.resolve();

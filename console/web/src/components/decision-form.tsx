@@ -19,7 +19,7 @@ export function DecisionForm({
 }) {
   const me = useMe();
   const [reason, setReason] = useState('');
-  const [window, setWindow] = useState(String(review.windowChoices[0] ?? ''));
+  const [windowSeconds, setWindowSeconds] = useState(String(review.windowChoices[0] ?? ''));
   const [busy, setBusy] = useState(false);
   const [refusal, setRefusal] = useState<string>();
   const [note, setNote] = useState<string>();
@@ -63,11 +63,15 @@ export function DecisionForm({
             <button
               type="button"
               disabled={busy}
-              onClick={() => decide(api.approve(review.id), { ...withReason, window: Number(window) })}
+              onClick={() => decide(api.approve(review.id), { ...withReason, window: Number(windowSeconds) })}
             >
               Approve for
             </button>
-            <select aria-label="Window" value={window} onChange={(e) => setWindow(e.currentTarget.value)}>
+            <select
+              aria-label="Window"
+              value={windowSeconds}
+              onChange={(e) => setWindowSeconds(e.currentTarget.value)}
+            >
               {review.windowChoices.map((seconds) => (
                 <option key={seconds} value={String(seconds)}>
                   {formatDuration(seconds * 1000)}
