@@ -5,7 +5,9 @@ FROM node:24-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY packages ./packages
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: `prepare` bundles the console, whose sources are not copied yet; `npm run build`
+# below does it.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY bin ./bin
 COPY cli ./cli
 COPY src ./src
@@ -13,13 +15,15 @@ COPY gateway ./gateway
 COPY bot ./bot
 COPY examples ./examples
 COPY scripts ./scripts
+COPY console ./console
 RUN npm run build
 
 FROM node:24-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# --ignore-scripts: `prepare` builds the console, which the build stage did (dist/console).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist ./dist
 # The data directory, owned by the runtime user so a fresh volume mounted there is writable.
 RUN mkdir -p /var/lib/hoop && chown 10001:10001 /var/lib/hoop

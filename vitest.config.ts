@@ -39,11 +39,12 @@ export default defineConfig({
         extends: true,
         // After the run: every secret value and token the stacks held is looked for in their logs,
         // Redis keys and archives, and in Redis as the run left it (test/support/secret-scan.ts).
+        // Before it: the web console's bundle is built when stale (console-bundle.global.ts).
         test: {
           name: 'e2e',
           include: ALL,
           exclude: UNIT,
-          globalSetup: ['test/support/secret-scan.global.ts'],
+          globalSetup: ['test/support/secret-scan.global.ts', 'test/support/console-bundle.global.ts'],
         },
       },
     ],

@@ -1,6 +1,7 @@
 /**
  * `npm run build`: compiles the product (bin, cli, src, gateway, bot) to JavaScript in dist/, for
- * the published package and the production image. Node does not strip types from files under
+ * the published package and the production image, and bundles the web console into dist/console
+ * (scripts/build-console.ts). Node does not strip types from files under
  * node_modules, so an installed package must ship JavaScript. The files the code reads at run time
  * beside itself (Lua scripts, the demo policy) are copied to the same relative places. The sandbox
  * package and the tests are not part of it.
@@ -8,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, globSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { buildConsole } from './build-console.ts';
 
 const root = new URL('../', import.meta.url).pathname;
 const dist = join(root, 'dist');
@@ -25,4 +27,5 @@ for (const file of ASSETS.flatMap((pattern) => globSync(pattern, { cwd: root }))
   mkdirSync(join(dist, dirname(file)), { recursive: true });
   cpSync(join(root, file), join(dist, file));
 }
+await buildConsole();
 process.stdout.write(`built ${dist}\n`);

@@ -7,6 +7,9 @@ import type { ServerResponse } from 'node:http';
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
+  // asciinema-player (the exec replay) emulates the terminal in WebAssembly, which a CSP allows only
+  // with 'wasm-unsafe-eval': it permits compiling WebAssembly, not JavaScript eval.
+  "script-src 'self' 'wasm-unsafe-eval'",
   "base-uri 'none'",
   "object-src 'none'",
   "form-action 'self'",

@@ -69,6 +69,11 @@ describe('what ships', () => {
     expect(packed).toContain('dist/gateway/chain.js');
     expect(packed).toContain('dist/src/approvals/scripts/create.lua');
     expect(packed).toContain('dist/examples/demo-policy.yaml');
+    // The web console's bundle (npm run build builds it too), without its sources.
+    expect(packed).toContain('dist/console/index.html');
+    expect(
+      packed.filter((path) => path.startsWith('dist/console/assets/') && path.endsWith('.js')).length,
+    ).toBeGreaterThan(0);
     expect(packed.filter((path) => /(^|\/)(packages|test)\//.test(path) || path.endsWith('.ts'))).toEqual([]);
   });
 

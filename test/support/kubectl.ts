@@ -35,8 +35,10 @@ export interface KubectlRun {
   args: string[];
   /** Extra environment (added to a minimal PATH/HOME/KUBECONFIG/KUBECACHEDIR environment). */
   env?: Record<string, string>;
-  /** Written to kubectl's stdin, which is then closed. */
+  /** Written to kubectl's stdin, which is then closed (unless `keepStdinOpen`). */
   stdin?: string;
+  /** spawnKubectl: leave stdin open for the test to write to (`child.stdin.write`), e.g. an exec shell. */
+  keepStdinOpen?: boolean;
   /** Kill after this long (default 20 s); the result then has `timedOut: true`. */
   timeoutMs?: number;
   /** Discovery cache and HOME; default `<kubeconfig dir>/kube-cache`. */
@@ -143,9 +145,10 @@ export function runKubectl(run: KubectlRun): Promise<KubectlResult> {
 export function spawnKubectl(run: KubectlRun): ChildProcess {
   const child = spawn(kubectlPath(run.version), run.args, {
     env: environment(run),
-    stdio: [run.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    stdio: [run.stdin === undefined && !run.keepStdinOpen ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
-  if (run.stdin !== undefined) child.stdin?.end(run.stdin);
+  if (run.keepStdinOpen) child.stdin?.write(run.stdin ?? '');
+  else if (run.stdin !== undefined) child.stdin?.end(run.stdin);
   const timer = setTimeout(() => child.kill('SIGKILL'), run.timeoutMs ?? 20_000);
   child.once('close', () => clearTimeout(timer));
   return child;
