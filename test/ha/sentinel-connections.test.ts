@@ -74,5 +74,28 @@ describe('connections through Sentinel', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       if (!heard.includes('after-failover')) throw new Error('not heard yet');
     });
+    // The killed node comes back as a replica, so the next test has a replica to promote.
+    await redis.restart(old);
+  });
+
+  it('move off a demoted primary that stays up (SENTINEL FAILOVER): no write is lost to READONLY', async () => {
+    const request = createRequestConnection({ redis: redis.settings, name: 'drill-request-2' });
+    open.push(request);
+    await eventually(() => request.set('drill:demoted', 'before'));
+    const old = await redis.primary();
+    const sentinel = createRequestConnection({ url: `redis://127.0.0.1:${redis.sentinels[0]!.port}` });
+    open.push(sentinel);
+    await eventually(() => sentinel.call('SENTINEL', 'FAILOVER', redis.masterName));
+    const promoted = await redis.waitForFailover(old);
+    expect(promoted.port).not.toBe(old.port);
+    // The old primary is alive and now a replica: a write sent to it would get READONLY. The
+    // connection follows the switch (or reconnects on READONLY) and the write lands on the new one.
+    for (let i = 0; i < 20; i++) {
+      await withRedis(request, 1000, () => request.incr('drill:demoted-counter'));
+    }
+    const direct = createRequestConnection({ url: `redis://127.0.0.1:${promoted.port}` });
+    open.push(direct);
+    expect(Number(await eventually(() => direct.get('drill:demoted-counter')))).toBeGreaterThanOrEqual(20);
+    expect(((await request.call('ROLE')) as string[])[0]).toBe('master');
   });
 });

@@ -23,7 +23,7 @@ export interface SentinelRedis {
   killPrimary(): Promise<RedisAddress>;
   /** Resolves once the Sentinels name a primary other than `old` and it accepts writes. */
   waitForFailover(old: RedisAddress, timeoutMs?: number): Promise<RedisAddress>;
-  /** Starts a killed node again (empty: it rejoins as a replica of the new primary). */
+  /** Starts a killed node again; resolves once it replicates from the new primary. */
   restart(address: RedisAddress): Promise<void>;
   /** Kills every process and removes the directory. */
   stop(): Promise<void>;
@@ -125,6 +125,7 @@ export async function startSentinelRedis(): Promise<SentinelRedis> {
         if (node?.running) return;
         // Sentinel turns it into a replica of the new primary once it sees it again.
         await startNode(address.port);
+        await waitForReplicaLink(address.port, 30_000);
       },
       async stop() {
         await killAllRedisProcesses();
@@ -148,6 +149,22 @@ async function waitForReplication(primaryPort: number, timeoutMs: number): Promi
       if (/connected_slaves:1/.test(info) && /state=online/.test(info)) return;
       if (Date.now() > deadline) throw new Error('the replica did not come online');
       await sleep(100);
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function waitForReplicaLink(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  try {
+    for (;;) {
+      const info = await client.info('replication').catch(() => '');
+      if (/role:slave/.test(info) && /master_link_status:up/.test(info)) return;
+      if (Date.now() > deadline) throw new Error(`${port} did not rejoin as a replica`);
+      await sleep(200);
     }
   } finally {
     client.disconnect();
