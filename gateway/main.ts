@@ -168,7 +168,7 @@ export async function startGateway(
         masking: config.masking,
         policy: config.policy,
         logger,
-        security: config.redis,
+        redis: config.redis,
       })
     : undefined;
   if (recording) runtime.recording = recording.runtime;
@@ -184,7 +184,7 @@ export async function startGateway(
   const approvals = config.approvals.enabled
     ? startApprovals(config.approvals, logger, await signingFor(config, logger), {
         observer,
-        security: config.redis,
+        redis: config.redis,
       })
     : undefined;
   if (approvals) runtime.approvals = approvals.runtime;
@@ -214,7 +214,10 @@ export async function startGateway(
   const probes: RedisProbe[] = [];
   if (approvals) probes.push(redisProbe('approvals', approvals.connection));
   if (recording) probes.push(redisProbe('recording', recording.connection));
-  const requiredProbes = probes.filter((p) => p.name === 'approvals' || config.recording.required);
+  // With the recording spool, a Redis outage does not stop recording: not a reason to leave the
+  // load balancer (approvals still is: held calls need Redis).
+  const recordingNeedsRedis = config.recording.required && !config.recording.spool;
+  const requiredProbes = probes.filter((p) => p.name === 'approvals' || recordingNeedsRedis);
   const health = ops.health ?? createHealth();
   health.checks.push(
     { name: 'issuers', ok: () => issuersReady },

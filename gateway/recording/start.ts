@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RecordingSettings } from '../../src/config/recording.ts';
 import type { CompiledMaskingPolicy } from '../../src/masking/policy.ts';
@@ -6,13 +5,15 @@ import type { CompiledPolicy } from '../../src/policy/policy.types.ts';
 import {
   createRequestConnection,
   createWorkerConnection,
-  type RedisSecurity,
-  redactRedisUrl,
+  describeRedis,
+  type RedisConnection,
+  type RedisSettings,
 } from '../../src/queues/connections.ts';
 import { probeWritable } from '../../src/recording/archive.ts';
 import { CloseQueue } from './close-queue.ts';
 import { type CloseWorker, startCloseWorker } from './close-worker.ts';
 import { RecordingStore } from './session-store.ts';
+import { RecordingSpool, type SpoolTarget } from './spool.ts';
 
 /**
  * The gateway's side of recording, started once with the gateway (only when `recording:` is
@@ -39,12 +40,14 @@ export interface RecordingRuntime {
   logger: Logger;
   /** False while the archive directory cannot be written. */
   archiveWritable(): boolean;
+  /** The local spool for events Redis cannot take (`recording.spool`); undefined: none. */
+  spool?: RecordingSpool | undefined;
 }
 
 export interface StartedRecording {
   runtime: RecordingRuntime;
   /** The request-path Redis connection (readiness probes PING it). */
-  connection: Redis;
+  connection: RedisConnection;
   close(): Promise<void>;
 }
 
@@ -57,7 +60,7 @@ export async function startRecording(
     masking: CompiledMaskingPolicy;
     policy: CompiledPolicy;
     logger: Logger;
-    security?: RedisSecurity;
+    redis?: RedisSettings;
   },
 ): Promise<StartedRecording> {
   const logger = deps.logger;
@@ -67,7 +70,7 @@ export async function startRecording(
     if (Date.now() - lastWarned < 30_000) return;
     lastWarned = Date.now();
     logger.warn(
-      { err: error.message, redis: redactRedisUrl(settings.redisUrl) },
+      { err: error.message, redis: describeRedis(settings.redisUrl, deps.redis) },
       settings.required
         ? 'recording: Redis is unreachable; requests get 503 until it is back (recording.required)'
         : 'recording: Redis is unreachable; requests pass unrecorded until it is back',
@@ -77,7 +80,7 @@ export async function startRecording(
     url: settings.redisUrl,
     name: 'hoop-gateway-recording',
     onError,
-    security: deps.security,
+    redis: deps.redis,
   });
   const store = new RecordingStore({
     redis: connection,
@@ -112,7 +115,7 @@ export async function startRecording(
       url: settings.redisUrl,
       name: 'hoop-gateway-session-close',
       onError,
-      security: deps.security,
+      redis: deps.redis,
     });
     worker = startCloseWorker({
       connection: workerConnection,
@@ -133,6 +136,9 @@ export async function startRecording(
     });
   }
 
+  const spool = settings.spool ? new RecordingSpool(settings.spool) : undefined;
+  const flusher = spool ? await startSpoolFlusher(spool, store, closeQueue, connection, logger) : undefined;
+
   const runtime: RecordingRuntime = {
     settings,
     store,
@@ -141,12 +147,14 @@ export async function startRecording(
     policy: deps.policy,
     logger,
     archiveWritable: () => writable,
+    spool,
   };
   return {
     runtime,
     connection,
     close: async () => {
       clearInterval(probe);
+      if (flusher) clearInterval(flusher);
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, CLOSE_GRACE_MS);
@@ -157,4 +165,49 @@ export async function startRecording(
       workerConnection?.disconnect();
     },
   };
+}
+
+/** How often the spool is offered to Redis while it holds events. */
+const SPOOL_FLUSH_MS = 1000;
+
+/**
+ * Flushes the spool into Redis whenever it holds events and the connection is ready: once at
+ * start (what a previous process left) and then every second.
+ */
+async function startSpoolFlusher(
+  spool: RecordingSpool,
+  store: RecordingStore,
+  closeQueue: CloseQueue,
+  connection: RedisConnection,
+  logger: Logger,
+): Promise<NodeJS.Timeout> {
+  await spool.open();
+  const target: SpoolTarget = {
+    resolve: async (entry) => {
+      const { identity, caller, cluster, userAgent } = entry;
+      const { id } = await store.resolve({ identity, caller, cluster, ...(userAgent ? { userAgent } : {}) });
+      await closeQueue.ensureScheduled(id);
+      return id;
+    },
+    append: async (id, entry) =>
+      (await store.append(id, entry.identity.key, entry.body, entry.updates)).kind === 'ok' ? 'ok' : 'closed',
+  };
+  const tick = (): void => {
+    if (!spool.pending || connection.status !== 'ready') return;
+    const bytes = spool.bytes;
+    spool
+      .flush(target, (why, file) =>
+        logger.error({ why, file }, 'recording: the spool does not verify; set aside, not flushed'),
+      )
+      .then(
+        () => {
+          if (!spool.pending) logger.info({ bytes }, 'recording: spooled events flushed to Redis');
+        },
+        (error: unknown) => logger.warn({ err: error }, 'recording: flushing the spool failed; retried'),
+      );
+  };
+  tick();
+  const timer = setInterval(tick, SPOOL_FLUSH_MS);
+  timer.unref();
+  return timer;
 }

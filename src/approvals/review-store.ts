@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queues/connections.ts';
 import type { ScriptReply } from '../redis/script-reply.ts';
 import { authorizeDecision } from './authorize.ts';
 import { DEFAULT_CLAIM_ALLOWLIST } from './caller-snapshot.ts';
@@ -52,7 +52,7 @@ const ID_ATTEMPTS = 5;
 export class ReviewStore {
   readonly keys: ApprovalKeys;
   readonly events: ReviewEvents;
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #scripts: ScriptedRedis;
   readonly #allowlist: readonly string[];
   readonly #lingerMs: number;

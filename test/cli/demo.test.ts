@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { SessionList } from '../../console/api.types.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
-import { createRequestConnection } from '../../src/queues/connections.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import { ConsoleClient } from '../support/console-client.ts';
 import { type KubectlResult, runKubectl } from '../support/kubectl.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
@@ -33,7 +33,7 @@ const NEIGHBOUR_KEY = `${prefix}-neighbour:keep`;
 let dir: string;
 let demo: ChildProcess;
 let output = '';
-let redis: Redis;
+let redis: RedisConnection;
 
 /** Starts the demo in `dir` and resolves with what it printed up to `ready`. */
 async function startDemo(): Promise<string> {

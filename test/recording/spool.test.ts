@@ -1,0 +1,123 @@
+/**
+ * The recording spool (`recording.spool`, gateway/recording/spool.ts), with real kubectl and a
+ * real Redis the test kills: while Redis is gone, allowed calls go through and their events are
+ * fsynced to a local file; what policy sends to review is still refused (no approvals without
+ * Redis); once Redis is back the file is flushed into the sessions in order, every hash chain
+ * verifying. A full spool refuses again. (Trying to get around review, or to slip an edited spool
+ * into the audit trail: test/security/outage-review-bypass.test.ts, spool-tampering.test.ts.)
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { whenReady } from '../../src/approvals/unavailable-error.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
+import { verifyChain } from '../../src/recording/hash-chain.ts';
+import { recordingKeys } from '../../src/recording/scripts.ts';
+import { SessionIndex } from '../../src/recording/session-index.ts';
+import { rawRequest } from '../approvals-e2e/raw-https.ts';
+import { NAMESPACE_PATH } from '../approvals-e2e/support.ts';
+import { describeWithKubectl } from '../support/kubectl.ts';
+import { AGENTS } from '../support/stack.ts';
+import { getNamespace, type SpoolStack, spoolSize, startSpoolStack, until } from './spool-support.ts';
+
+let spooled: SpoolStack | undefined;
+let client: RedisConnection | undefined;
+
+afterEach(async () => {
+  client?.disconnect();
+  await spooled?.close();
+  spooled = undefined;
+  client = undefined;
+});
+
+describeWithKubectl('1.33', 'the recording spool', () => {
+  it('records allowed calls through an outage, refuses reviews, and flushes in order with chains intact', async () => {
+    spooled = await startSpoolStack();
+    const { prefix, kubeconfig, dir, redis, stack } = spooled;
+    expect((await getNamespace(kubeconfig, 'default')).code).toBe(0);
+
+    await redis.stop();
+    for (const name of ['default', 'payments', 'scratch']) {
+      const result = await getNamespace(kubeconfig, name);
+      expect(result, `get ${name} while Redis is down`).toMatchObject({
+        code: 0,
+        stdout: `namespace/${name}\n`,
+      });
+    }
+    // Recording does not make the gateway unready while the spool takes its events.
+    const ready = await rawRequest({
+      url: `${stack.gateway.url}/readyz?verbose`,
+      method: 'GET',
+      token: 'none',
+      caPem: stack.gateway.caPem ?? '',
+    });
+    expect(ready.body).toContain('[-]redis-approvals');
+    expect(ready.body).not.toContain('redis-recording');
+
+    // A call policy sends to review is refused (test/security/outage-review-bypass.test.ts), and
+    // recorded as such in the spool.
+    const review = await rawRequest({
+      url: `${stack.clusterUrl()}${NAMESPACE_PATH}`,
+      method: 'DELETE',
+      token: await stack.issuer.issueToken(AGENTS.agent.clientId),
+      caPem: stack.gateway.caPem ?? '',
+      body: '{"propagationPolicy":"Background"}',
+    });
+    expect(review.status).toBe(503);
+
+    const spoolLines = (await readFile(join(dir, 'events.jsonl'), 'utf8')).trim().split('\n');
+    const paths = spoolLines
+      .map((line) => JSON.parse(line) as { entry: { body: { type: string; path?: string } } })
+      .filter((line) => line.entry.body.type === 'request')
+      .map((line) => line.entry.body.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/api/v1/namespaces/default',
+        '/api/v1/namespaces/payments',
+        '/api/v1/namespaces/scratch',
+        NAMESPACE_PATH,
+      ]),
+    );
+    const at = (path: string) => paths.indexOf(path);
+    expect(at('/api/v1/namespaces/default')).toBeLessThan(at('/api/v1/namespaces/payments'));
+    expect(at('/api/v1/namespaces/payments')).toBeLessThan(at('/api/v1/namespaces/scratch'));
+
+    // Redis is back (empty: the throwaway keeps nothing): the spool drains into it.
+    await redis.start();
+    await until(async () => (await spoolSize(dir)) === 0, 'the spool was not flushed');
+    client = createRequestConnection({ url: redis.url });
+    await whenReady(client, 5000);
+    const index = new SessionIndex(client, recordingKeys(`${prefix}:rec`));
+    const sessions = await index.list({ limit: 100 });
+    const flushedPaths: string[] = [];
+    for (const meta of sessions.reverse()) {
+      const lines = await index.liveLines(meta.id);
+      expect(verifyChain(meta.id, lines, { count: meta.seq, finalHash: meta.hash }), meta.id).toMatchObject({
+        ok: true,
+      });
+      const events = lines.map((line) => JSON.parse(line) as { type: string; rid: string; path?: string });
+      // Within a session, each request's response follows its request.
+      for (const response of events.filter((e) => e.type === 'response')) {
+        const request = events.findIndex((e) => e.type === 'request' && e.rid === response.rid);
+        expect(request).toBeGreaterThanOrEqual(0);
+        expect(request).toBeLessThan(events.indexOf(response));
+      }
+      for (const event of events) if (event.type === 'request' && event.path) flushedPaths.push(event.path);
+    }
+    expect(flushedPaths).toEqual(paths);
+    expect(stack.logLines.some((line) => line.includes('spooled events flushed to Redis'))).toBe(true);
+  });
+
+  it('refuses again once the spool is full', async () => {
+    spooled = await startSpoolStack({ maxBytes: 8192 });
+    const { kubeconfig, dir, redis } = spooled;
+    await redis.stop();
+    let refused: Awaited<ReturnType<typeof getNamespace>> | undefined;
+    for (let i = 0; i < 10 && !refused; i++) {
+      const result = await getNamespace(kubeconfig, 'default');
+      if (result.code !== 0) refused = result;
+    }
+    expect(refused?.stderr).toContain('the local recording spool is full (8192 bytes)');
+    expect(await spoolSize(dir)).toBeLessThanOrEqual(8192);
+  });
+});
