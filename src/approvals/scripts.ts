@@ -12,11 +12,11 @@ import { luaScripts } from '../redis/lua-scripts.ts';
  */
 
 const defineApprovalScripts = luaScripts(new URL('./scripts/', import.meta.url), [
-  { name: 'hoopApprovalsCreate', file: 'create.lua', keys: 4, head: 2 },
-  { name: 'hoopApprovalsDecide', file: 'decide.lua', keys: 2, head: 2 },
-  { name: 'hoopApprovalsConsume', file: 'consume.lua', keys: 1, head: 2 },
-  { name: 'hoopApprovalsExpire', file: 'expire.lua', keys: 2, head: 1 },
-  { name: 'hoopApprovalsCancel', file: 'cancel.lua', keys: 2, head: 1 },
+  { name: 'hoopApprovalsCreate', file: 'create.lua', keys: 5, head: 2 },
+  { name: 'hoopApprovalsDecide', file: 'decide.lua', keys: 4, head: 2 },
+  { name: 'hoopApprovalsConsume', file: 'consume.lua', keys: 2, head: 2 },
+  { name: 'hoopApprovalsExpire', file: 'expire.lua', keys: 3, head: 1 },
+  { name: 'hoopApprovalsCancel', file: 'cancel.lua', keys: 4, head: 1 },
 ]);
 
 /** A connection with the approvals commands defined on it. */
