@@ -12,7 +12,7 @@ import { redisProbe } from '../src/ops/redis-probe.ts';
 import {
   createRequestConnection,
   createWorkerConnection,
-  type RedisSecurity,
+  type RedisSettings,
 } from '../src/queues/connections.ts';
 import { type NotifyJob, QUEUE_NAMES } from '../src/queues/names.ts';
 import { ReviewProducers } from '../src/queues/review-producers.ts';
@@ -76,7 +76,7 @@ export interface BotOptions {
    */
   recording?: { redisUrl: string; storePrefix: string } | undefined;
   /** ACL user, password and TLS for every Redis connection (config `redis:`). */
-  redis?: RedisSecurity | undefined;
+  redis?: RedisSettings | undefined;
   /** Signs every chat decision (config `approvals.signing.botPrivateKey`); required. */
   signer: DecisionSigner;
   /** The bot's own keys (card locations, pacing). Default `<queuePrefix>:bot`. */
@@ -114,9 +114,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const { slack, teams, approvals, logger } = options;
   if (!slack && !teams) throw new Error('the bot needs a slack: or a teams: section (or both)');
   const botPrefix = options.botPrefix ?? `${approvals.queuePrefix}:bot`;
-  const security = options.redis;
-  const requests = createRequestConnection({ url: approvals.redisUrl, name: 'hoop-bot', security });
-  const workers = createWorkerConnection({ url: approvals.redisUrl, name: 'hoop-bot-worker', security });
+  const redis = options.redis;
+  const requests = createRequestConnection({ url: approvals.redisUrl, name: 'hoop-bot', redis });
+  const workers = createWorkerConnection({ url: approvals.redisUrl, name: 'hoop-bot-worker', redis });
   const store = new ReviewStore({
     connection: requests,
     prefix: approvals.storePrefix,
@@ -223,7 +223,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   // The recorder may keep its index on another Redis than the approvals; share the connection if not.
   const sessionsConnection =
     options.recording && options.recording.redisUrl !== approvals.redisUrl
-      ? createRequestConnection({ url: options.recording.redisUrl, name: 'hoop-bot-sessions', security })
+      ? createRequestConnection({ url: options.recording.redisUrl, name: 'hoop-bot-sessions', redis })
       : undefined;
   const deps: DispatchDeps = {
     store,

@@ -4,7 +4,7 @@ import { ReviewStore } from '../src/approvals/review-store.ts';
 import { createDecisionSigner, readPrivateKey } from '../src/approvals/signing/decision-keys.ts';
 import { ApprovalsUnavailableError } from '../src/approvals/unavailable-error.ts';
 import { loadConfigFile } from '../src/config/load.ts';
-import { createRequestConnection, redactRedisUrl } from '../src/queues/connections.ts';
+import { createRequestConnection, describeRedis } from '../src/queues/connections.ts';
 import { UsageError } from './args.ts';
 import { type Out, reportDecided, STATES, type Values, windowSecondsOf } from './reviews.ts';
 import { formatList, formatReview } from './reviews-format.ts';
@@ -31,7 +31,7 @@ export async function runBreakGlass(sub: string, id: string, values: Values, io:
   const redis = createRequestConnection({
     url: settings.redisUrl,
     name: 'hoop-break-glass',
-    security: config.redis,
+    redis: config.redis,
   });
   const store = new ReviewStore({
     connection: redis,
@@ -110,7 +110,7 @@ export async function runBreakGlass(sub: string, id: string, values: Values, io:
     return 1;
   } catch (error) {
     if (!(error instanceof ApprovalsUnavailableError)) throw error;
-    io.err(`error: cannot reach Redis at ${redactRedisUrl(settings.redisUrl)}\n`);
+    io.err(`error: cannot reach Redis at ${describeRedis(settings.redisUrl, config.redis)}\n`);
     return 3;
   } finally {
     await store.close();

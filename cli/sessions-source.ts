@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
 import { whenReady } from '../src/approvals/unavailable-error.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import type { RecordingSettings } from '../src/config/recording.ts';
-import { createRequestConnection } from '../src/queues/connections.ts';
+import { createRequestConnection, type RedisConnection } from '../src/queues/connections.ts';
 import { findArchive, readArchiveLines } from '../src/recording/archive.ts';
 import type { RecordedEvent } from '../src/recording/event.types.ts';
 import { recordingKeys } from '../src/recording/scripts.ts';
@@ -43,13 +42,13 @@ export async function openSessionSource(
 ): Promise<SessionSource> {
   const config = await loadConfigFile(configFile);
   const settings = config.recording;
-  let redis: Redis | undefined;
+  let redis: RedisConnection | undefined;
   let index: SessionIndex | undefined;
   if (options.redis !== false) {
     redis = createRequestConnection({
       url: settings.redisUrl,
       name: 'hoop-gateway-cli',
-      security: config.redis,
+      redis: config.redis,
       commandTimeoutMs: 10_000,
     });
     try {

@@ -168,7 +168,7 @@ export async function startGateway(
         masking: config.masking,
         policy: config.policy,
         logger,
-        security: config.redis,
+        redis: config.redis,
       })
     : undefined;
   if (recording) runtime.recording = recording.runtime;
@@ -184,7 +184,7 @@ export async function startGateway(
   const approvals = config.approvals.enabled
     ? startApprovals(config.approvals, logger, await signingFor(config, logger), {
         observer,
-        security: config.redis,
+        redis: config.redis,
       })
     : undefined;
   if (approvals) runtime.approvals = approvals.runtime;

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Review, ReviewState } from '../../src/approvals/review.types.ts';
 import type { ReviewStore } from '../../src/approvals/review-store.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 import type { SessionIndex } from '../../src/recording/session-index.ts';
 
 /**
@@ -116,7 +116,11 @@ function group(reviews: Review[]): SessionRow[] {
  * for the connection to be ready, so a command right after start-up or a reconnect is answered
  * instead of failing with "stream isn't writeable".
  */
-export function whenConnected(directory: SessionDirectory, redis: Redis, timeoutMs = 1000): SessionDirectory {
+export function whenConnected(
+  directory: SessionDirectory,
+  redis: RedisConnection,
+  timeoutMs = 1000,
+): SessionDirectory {
   return {
     list: async (filter) => {
       await whenReady(redis, timeoutMs);

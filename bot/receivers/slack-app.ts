@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SlackSettings } from '../../src/config/slack.ts';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 import type { ProfileLookup } from '../dispatch/approver-directory.ts';
 import type { DispatchDeps } from '../dispatch/deps.ts';
 import { registerCommand } from './slack-command.ts';
@@ -37,7 +37,7 @@ export function createSlackApp(
   settings: SlackSettings,
   deps: DispatchDeps,
   logger?: Logger,
-  replay?: { redis: Redis; prefix: string },
+  replay?: { redis: RedisConnection; prefix: string },
 ): SlackAppHandle {
   const sdkLogger = slackLogger(logger);
   const clientOptions = { slackApiUrl: settings.apiUrl, retryConfig: { retries: 2 }, timeout: 10_000 };

@@ -1,9 +1,9 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPModuleFunctions, type HTTPReceiver } from '@slack/bolt';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 
 /**
  * What bolt's own check of a signed Slack request leaves open, closed in front of it:
@@ -31,7 +31,7 @@ const BODY_LIMIT = 4 * 1024 * 1024;
 export interface SlackRequestGuardOptions {
   signingSecret: string;
   path: string;
-  redis: Redis;
+  redis: RedisConnection;
   /** Key prefix for seen signatures (`<prefix>:slack:seen:<sha256>`). */
   prefix: string;
   logger?: Logger | undefined;

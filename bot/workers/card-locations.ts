@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { ReviewState } from '../../src/approvals/review.types.ts';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 import type { MessageRef } from './chat-poster.ts';
 
 /**
@@ -23,10 +23,10 @@ export interface CardLocation extends MessageRef {
 const TTL_SECONDS = 8 * 86_400;
 
 export class CardLocations {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #prefix: string;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisConnection, prefix: string) {
     this.#redis = redis;
     this.#prefix = prefix;
   }

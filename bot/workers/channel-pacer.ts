@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 
 /**
  * At most one post per channel per interval, across every bot replica: Slack allows about one
@@ -44,7 +44,7 @@ return nextAt
 `;
 
 export interface ChannelPacerOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** Key prefix, no trailing colon (e.g. `hoop:bot`). */
   prefix: string;
   /** Minimum gap between two posts to one channel. Default 1000 ms. */
@@ -57,7 +57,7 @@ export interface ChannelPacerOptions {
 }
 
 export class ChannelPacer {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #prefix: string;
   readonly intervalMs: number;
   readonly updateIntervalMs: number;

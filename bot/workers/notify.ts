@@ -1,7 +1,7 @@
 import { DelayedError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ReviewStore } from '../../src/approvals/review-store.ts';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 import { DEFAULT_QUEUE_PREFIX, type NotifyJob, QUEUE_NAMES } from '../../src/queues/names.ts';
 import type { CardLocations } from './card-locations.ts';
 import type { ChannelPacer } from './channel-pacer.ts';
@@ -37,7 +37,7 @@ import { NotifyJobs } from './notify-jobs.ts';
  */
 export interface NotifyWorkerOptions {
   /** A worker connection (`maxRetriesPerRequest: null`); not closed here. */
-  connection: Redis;
+  connection: RedisConnection;
   store: Pick<ReviewStore, 'get'>;
   posters: ChatPoster[];
   locations: CardLocations;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 
 /**
  * Conversation references captured when the app is installed: Teams tells the bot, in the
@@ -15,10 +15,10 @@ import type { Redis } from 'ioredis';
 const TTL_SECONDS = 400 * 86_400;
 
 export class TeamsReferences {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #prefix: string;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisConnection, prefix: string) {
     this.#redis = redis;
     this.#prefix = prefix;
   }

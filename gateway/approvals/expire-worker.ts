@@ -1,7 +1,7 @@
 import { DelayedError, type Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Review } from '../../src/approvals/review.types.ts';
 import type { ExpireResult } from '../../src/approvals/review-store.types.ts';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 import { DEFAULT_QUEUE_PREFIX, type ExpireJob, QUEUE_NAMES } from '../../src/queues/names.ts';
 
 /**
@@ -22,7 +22,7 @@ export interface ExpireTarget {
 
 export interface ExpireWorkerOptions {
   /** A worker connection (`maxRetriesPerRequest: null`, queues/connections.ts); not closed here. */
-  connection: Redis;
+  connection: RedisConnection;
   store: ExpireTarget;
   /** BullMQ key prefix. Default {@link DEFAULT_QUEUE_PREFIX}; must match the producers'. */
   prefix?: string;

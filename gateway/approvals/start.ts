@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
 import type { GatewaySigning } from '../../src/approvals/signing/load-signing.ts';
@@ -6,8 +5,9 @@ import type { ApprovalsSettings } from '../../src/config/approvals.ts';
 import {
   createRequestConnection,
   createWorkerConnection,
-  type RedisSecurity,
-  redactRedisUrl,
+  describeRedis,
+  type RedisConnection,
+  type RedisSettings,
 } from '../../src/queues/connections.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
 import type { ApprovalsRuntime, ReviewObserver } from '../runtime.ts';
@@ -27,7 +27,7 @@ import { startExpireWorker } from './expire-worker.ts';
 export interface StartedApprovals {
   runtime: ApprovalsRuntime;
   /** The request-path Redis connection (readiness probes PING it). */
-  connection: Redis;
+  connection: RedisConnection;
   /** Stops the worker and closes every connection; bounded, so a dead Redis cannot hang shutdown. */
   close(): Promise<void>;
 }
@@ -44,11 +44,11 @@ export function startApprovals(
   settings: ApprovalsSettings,
   logger: Logger,
   signing: GatewaySigning,
-  options: { pollMs?: number; observer?: ReviewObserver; security?: RedisSecurity } = {},
+  options: { pollMs?: number; observer?: ReviewObserver; redis?: RedisSettings } = {},
 ): StartedApprovals {
   const onError = throttled((error: Error) =>
     logger.warn(
-      { err: error.message, redis: redactRedisUrl(settings.redisUrl) },
+      { err: error.message, redis: describeRedis(settings.redisUrl, options.redis) },
       'approvals: Redis is unreachable; requests that need review get 503 until it is back',
     ),
   );
@@ -56,7 +56,7 @@ export function startApprovals(
     url: settings.redisUrl,
     name: 'hoop-gateway',
     onError,
-    security: options.security,
+    redis: options.redis,
   });
   const store = new ReviewStore({
     connection,
@@ -74,7 +74,7 @@ export function startApprovals(
     url: settings.redisUrl,
     name: 'hoop-gateway-expire',
     onError,
-    security: options.security,
+    redis: options.redis,
   });
   const worker = startExpireWorker({
     connection: workerConnection,

@@ -1,5 +1,5 @@
 import { type JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 import { QUEUE_NAMES, type SessionCloseJob } from '../../src/queues/names.ts';
 import { RecordingUnavailableError, withRecordingRedis } from './unavailable-error.ts';
 
@@ -14,7 +14,7 @@ import { RecordingUnavailableError, withRecordingRedis } from './unavailable-err
 
 export interface CloseQueueOptions {
   /** The fail-fast request connection; not closed here. */
-  connection: Redis;
+  connection: RedisConnection;
   /** BullMQ key prefix. */
   prefix: string;
   idleGapMs: number;
@@ -32,7 +32,7 @@ const JOB_OPTIONS: JobsOptions = {
 const MAX_REMEMBERED = 10_000;
 
 export class CloseQueue {
-  readonly #connection: Redis;
+  readonly #connection: RedisConnection;
   readonly #prefix: string;
   #queue: Queue<SessionCloseJob> | undefined;
   readonly #idleGapMs: number;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 import { writeArchive } from '../../src/recording/archive.ts';
 import type { RecordedEvent } from '../../src/recording/event.types.ts';
 import { verifyChain } from '../../src/recording/hash-chain.ts';
@@ -24,7 +24,7 @@ import { type SessionFacts, sessionFacts, summaryText } from '../../src/recordin
  */
 
 export interface CloseDeps {
-  redis: Redis;
+  redis: RedisConnection;
   keys: RecordingKeys;
   dir: string;
   idleGapMs: number;
@@ -45,9 +45,9 @@ export type CloseOutcome =
       chainError?: string;
     };
 
-const scripted = new WeakMap<Redis, RecordingRedis>();
+const scripted = new WeakMap<RedisConnection, RecordingRedis>();
 
-function scriptsFor(redis: Redis): RecordingRedis {
+function scriptsFor(redis: RedisConnection): RecordingRedis {
   let scripts = scripted.get(redis);
   if (!scripts) {
     scripts = withRecordingScripts(redis);

@@ -1,6 +1,6 @@
 import { DelayedError, type Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { publishNoReviewSummary, publishSessionSummary } from '../../src/queues/chat-thread.ts';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 import { QUEUE_NAMES, type SessionCloseJob } from '../../src/queues/names.ts';
 import { type CloseDeps, type CloseOutcome, closeSession } from './close-session.ts';
 import { pruneExpired } from './retention.ts';
@@ -20,7 +20,7 @@ import { pruneExpired } from './retention.ts';
 
 export interface CloseWorkerOptions extends CloseDeps {
   /** A worker connection (`maxRetriesPerRequest: null`); not closed here. */
-  connection: Redis;
+  connection: RedisConnection;
   /** BullMQ prefix of the session-close queue. */
   prefix: string;
   /** BullMQ prefix of the bot's notify queue (the approvals prefix). */

@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 import { archivePath, removeArchive } from '../../src/recording/archive.ts';
 import type { RecordingKeys } from '../../src/recording/scripts.ts';
 import { parseMeta } from '../../src/recording/session-index.ts';
@@ -14,7 +14,7 @@ import { parseMeta } from '../../src/recording/session-index.ts';
  */
 
 export interface RetentionDeps {
-  redis: Redis;
+  redis: RedisConnection;
   keys: RecordingKeys;
   dir: string;
   retentionMs: number;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import type { CallerSnapshot } from '../../src/approvals/review.types.ts';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 import type { EventBody } from '../../src/recording/event.types.ts';
 import { genesisHash, sealEvent } from '../../src/recording/hash-chain.ts';
 import {
@@ -30,7 +30,7 @@ import { RecordingUnavailableError, withRecordingRedis } from './unavailable-err
 
 export interface RecordingStoreOptions {
   /** A fail-fast request connection (queues/connections.ts); not closed here. */
-  redis: Redis;
+  redis: RedisConnection;
   /** Key prefix, e.g. `hoop:rec`. */
   prefix: string;
   idleGapMs: number;
@@ -66,7 +66,7 @@ export function nowMs(): number {
 export class RecordingStore {
   readonly keys: RecordingKeys;
   readonly replica: string;
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #scripts: RecordingRedis;
   readonly #idleGapMs: number;
   readonly #readyMs: number;

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RecordingSettings } from '../../src/config/recording.ts';
 import type { CompiledMaskingPolicy } from '../../src/masking/policy.ts';
@@ -6,8 +5,9 @@ import type { CompiledPolicy } from '../../src/policy/policy.types.ts';
 import {
   createRequestConnection,
   createWorkerConnection,
-  type RedisSecurity,
-  redactRedisUrl,
+  describeRedis,
+  type RedisConnection,
+  type RedisSettings,
 } from '../../src/queues/connections.ts';
 import { probeWritable } from '../../src/recording/archive.ts';
 import { CloseQueue } from './close-queue.ts';
@@ -44,7 +44,7 @@ export interface RecordingRuntime {
 export interface StartedRecording {
   runtime: RecordingRuntime;
   /** The request-path Redis connection (readiness probes PING it). */
-  connection: Redis;
+  connection: RedisConnection;
   close(): Promise<void>;
 }
 
@@ -57,7 +57,7 @@ export async function startRecording(
     masking: CompiledMaskingPolicy;
     policy: CompiledPolicy;
     logger: Logger;
-    security?: RedisSecurity;
+    redis?: RedisSettings;
   },
 ): Promise<StartedRecording> {
   const logger = deps.logger;
@@ -67,7 +67,7 @@ export async function startRecording(
     if (Date.now() - lastWarned < 30_000) return;
     lastWarned = Date.now();
     logger.warn(
-      { err: error.message, redis: redactRedisUrl(settings.redisUrl) },
+      { err: error.message, redis: describeRedis(settings.redisUrl, deps.redis) },
       settings.required
         ? 'recording: Redis is unreachable; requests get 503 until it is back (recording.required)'
         : 'recording: Redis is unreachable; requests pass unrecorded until it is back',
@@ -77,7 +77,7 @@ export async function startRecording(
     url: settings.redisUrl,
     name: 'hoop-gateway-recording',
     onError,
-    security: deps.security,
+    redis: deps.redis,
   });
   const store = new RecordingStore({
     redis: connection,
@@ -112,7 +112,7 @@ export async function startRecording(
       url: settings.redisUrl,
       name: 'hoop-gateway-session-close',
       onError,
-      security: deps.security,
+      redis: deps.redis,
     });
     worker = startCloseWorker({
       connection: workerConnection,

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { StatusError } from '../../src/errors.ts';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 
 /**
  * The recording store (Redis, or the archive directory) cannot be written. It is a `StatusError`,
@@ -47,7 +47,7 @@ export function recordingRefusalFor(error: RecordingUnavailableError, resourceRe
  * progress); any failure becomes a {@link RecordingUnavailableError}.
  */
 export async function withRecordingRedis<T>(
-  redis: Redis,
+  redis: RedisConnection,
   readyTimeoutMs: number,
   call: () => Promise<T>,
 ): Promise<T> {

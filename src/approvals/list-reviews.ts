@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queues/connections.ts';
 import type { ApprovalKeys } from './keys.ts';
 import type { Review, ReviewState } from './review.types.ts';
 import { decodeReview } from './review-codec.ts';
@@ -20,7 +20,11 @@ export interface ListOptions {
 const MAX_LIMIT = 200;
 const MAX_SCANNED = 2000;
 
-export async function listReviews(redis: Redis, keys: ApprovalKeys, options: ListOptions): Promise<Review[]> {
+export async function listReviews(
+  redis: RedisConnection,
+  keys: ApprovalKeys,
+  options: ListOptions,
+): Promise<Review[]> {
   const limit = Math.max(1, Math.min(options.limit ?? 20, MAX_LIMIT));
   if (options.state === 'pending') {
     const ids = await redis.zrange(keys.pending, 0, String(limit - 1));
@@ -39,7 +43,7 @@ export async function listReviews(redis: Redis, keys: ApprovalKeys, options: Lis
   return found;
 }
 
-async function load(redis: Redis, keys: ApprovalKeys, ids: string[]): Promise<Review[]> {
+async function load(redis: RedisConnection, keys: ApprovalKeys, ids: string[]): Promise<Review[]> {
   if (ids.length === 0) return [];
   const pipeline = redis.pipeline();
   for (const id of ids) pipeline.hgetall(keys.review(id));

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateConnection, type RedisConnection } from '../queues/connections.ts';
 import type { ReviewEvent, ReviewState } from './review.types.ts';
 import { withRedis } from './unavailable-error.ts';
 
@@ -17,14 +17,14 @@ const STATES: ReadonlySet<string> = new Set(['pending', 'approved', 'rejected', 
 
 export class ReviewEvents {
   readonly channel: string;
-  readonly #connection: Redis;
+  readonly #connection: RedisConnection;
   readonly #readyTimeoutMs: number;
   readonly #listeners = new Set<ReviewEventListener>();
-  #subscriber: Redis | undefined;
+  #subscriber: RedisConnection | undefined;
   #starting: Promise<void> | undefined;
 
   /** `connection` is duplicated (same URL and options) for the subscriber; it is not used itself. */
-  constructor(connection: Redis, channel: string, readyTimeoutMs: number) {
+  constructor(connection: RedisConnection, channel: string, readyTimeoutMs: number) {
     this.#connection = connection;
     this.channel = channel;
     this.#readyTimeoutMs = readyTimeoutMs;
@@ -55,7 +55,7 @@ export class ReviewEvents {
 
   async #start(): Promise<void> {
     if (!this.#subscriber) {
-      const subscriber = this.#connection.duplicate({ connectionName: 'hoop-review-events' });
+      const subscriber = duplicateConnection(this.#connection, 'hoop-review-events');
       subscriber.on('error', () => undefined);
       subscriber.on('message', (channel: string, message: string) => {
         if (channel === this.channel) this.#dispatch(message);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queues/connections.ts';
 import {
   type ReplicationOptions,
   ReplicationTimeoutError,
@@ -65,7 +65,7 @@ interface OwnedKeys {
 export class ReviewStore {
   readonly keys: ApprovalKeys;
   readonly events: ReviewEvents;
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #scripts: ScriptedRedis;
   readonly #allowlist: readonly string[];
   readonly #lingerMs: number;

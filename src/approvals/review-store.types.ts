@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Caller } from '../authn/caller.ts';
+import type { RedisConnection } from '../queues/connections.ts';
 import type { ReplicationOptions } from '../redis/replication.ts';
 import type { RequestInfo } from '../request/request-info.types.ts';
 import type { ImpactPreview } from './impact.types.ts';
@@ -10,7 +10,7 @@ import type { DecisionSigner } from './signing/decision-keys.ts';
 /** Options and inputs of the review store (review-store.ts), apart so the class reads on its own. */
 export interface ReviewStoreOptions {
   /** A fail-fast connection (queues/connections.ts `createRequestConnection`); not closed by the store. */
-  connection: Redis;
+  connection: RedisConnection;
   /** Key prefix, no trailing colon. Default `hoop:approvals`. */
   prefix?: string;
   /** Pub/sub channel for state changes. Default `<prefix>:review-events`. */

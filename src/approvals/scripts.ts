@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queues/connections.ts';
 import { luaScripts } from '../redis/lua-scripts.ts';
 
 /**
@@ -23,6 +23,6 @@ const defineApprovalScripts = luaScripts(new URL('./scripts/', import.meta.url),
 export type ScriptedRedis = ReturnType<typeof defineApprovalScripts>;
 
 /** Defines the approvals commands on `redis` (idempotent) and returns it typed with them. */
-export function withApprovalScripts(redis: Redis): ScriptedRedis {
+export function withApprovalScripts(redis: RedisConnection): ScriptedRedis {
   return defineApprovalScripts(redis);
 }

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { StatusError } from '../errors.ts';
+import type { RedisConnection } from '../queues/connections.ts';
 
 /**
  * Redis — and with it the approvals engine — cannot be reached. It is a `StatusError`, so the
@@ -24,10 +24,10 @@ export class ApprovalsUnavailableError extends StatusError {
 }
 
 /** One pending 'ready' wait per connection, shared by every call that arrives while it connects. */
-const readyWaits = new WeakMap<Redis, Promise<void>>();
+const readyWaits = new WeakMap<RedisConnection, Promise<void>>();
 
 /** Resolves when `redis` is ready, or rejects with {@link ApprovalsUnavailableError} after `timeoutMs`. */
-export async function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+export async function whenReady(redis: RedisConnection, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return;
   if (redis.status === 'end') throw new ApprovalsUnavailableError('the Redis connection was closed');
   if (redis.status === 'wait') redis.connect().catch(() => undefined);
@@ -57,7 +57,11 @@ export async function whenReady(redis: Redis, timeoutMs: number): Promise<void> 
  * The scripts answer every expected condition with a result, never an error reply, so an error
  * here means Redis itself failed (down, timed out, out of memory, loading).
  */
-export async function withRedis<T>(redis: Redis, readyTimeoutMs: number, call: () => Promise<T>): Promise<T> {
+export async function withRedis<T>(
+  redis: RedisConnection,
+  readyTimeoutMs: number,
+  call: () => Promise<T>,
+): Promise<T> {
   await whenReady(redis, readyTimeoutMs);
   try {
     return await call();

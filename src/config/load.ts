@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.ts';
 import { type CompiledMaskingPolicy, compileMaskingPolicy } from '../masking/policy.ts';
 import { policyOfConfig } from '../policy/load-file.ts';
 import type { CompiledPolicy } from '../policy/policy.types.ts';
-import type { RedisSecurity } from '../queues/connections.ts';
+import type { RedisSettings } from '../queues/redis-settings.ts';
 import { type ApprovalsSettings, resolveApprovals } from './approvals.ts';
 import type { AwsAuthenticationConfig } from './aws-authentication.ts';
 import { type ConnectionSettings, resolveConnections } from './connections.ts';
@@ -21,7 +21,7 @@ import {
   resolveMetrics,
 } from './operations.ts';
 import { type RecordingSettings, resolveRecording } from './recording.ts';
-import { resolveRedisSecurity } from './redis-security.ts';
+import { resolveRedisTopology } from './redis-topology.ts';
 import { configSchema, durationMs, type RawConfig } from './schema.ts';
 import { resolveSlack, type SlackSettings } from './slack.ts';
 import { resolveTeams, type TeamsSettings } from './teams.ts';
@@ -64,7 +64,7 @@ export interface GatewayConfig {
   /** The `recording:` section with defaults (recording.ts). */
   recording: RecordingSettings;
   /** The `redis:` section, files read: ACL user, password, TLS for every Redis connection. */
-  redis: RedisSecurity;
+  redis: RedisSettings;
   /** The `slack:` section with defaults (slack.ts); undefined when Slack is not configured. */
   slack: SlackSettings | undefined;
   /** The `teams:` section with defaults (teams.ts); undefined when Teams is not configured. */
@@ -165,11 +165,21 @@ export async function loadConfigFile(
   const policy = await policyOfConfig(path, js as Record<string, unknown>);
   const approvals = resolveApprovals(raw.approvals, policy, env, dir);
   const recording = resolveRecording(raw.recording, resolve(dir, raw.dataDir), dir, approvals);
-  let redis: RedisSecurity;
+  let redis: RedisSettings;
   try {
-    redis = await resolveRedisSecurity(raw.redis, dir, [
-      { field: 'approvals.redisUrl', url: approvals.redisUrl, used: approvals.enabled },
-      { field: 'recording.redisUrl', url: recording.redisUrl, used: recording.enabled },
+    redis = await resolveRedisTopology(raw.redis, dir, [
+      {
+        field: 'approvals.redisUrl',
+        url: approvals.redisUrl,
+        used: approvals.enabled,
+        given: raw.approvals?.redisUrl !== undefined,
+      },
+      {
+        field: 'recording.redisUrl',
+        url: recording.redisUrl,
+        used: recording.enabled,
+        given: raw.recording?.redisUrl !== undefined,
+      },
     ]);
   } catch (error) {
     throw error instanceof ConfigError ? error.within(`${path}: `) : error;

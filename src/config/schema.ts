@@ -6,7 +6,7 @@ import { connectionsSchema } from './connections.ts';
 import { eksClusterSchema } from './eks-cluster.ts';
 import { auditSchema, metricsSchema, shutdownSchema } from './operations.ts';
 import { recordingSchema } from './recording.ts';
-import { redisSecuritySchema } from './redis-security.ts';
+import { redisTopologySchema } from './redis-topology.ts';
 import { slackSchema } from './slack.ts';
 import { teamsSchema } from './teams.ts';
 
@@ -108,8 +108,8 @@ export const configSchema = z.strictObject({
   approvals: approvalsSchema.optional(),
   /** Session recording: Redis, idle gap, body cap, retention, archive dir (see recording.ts). */
   recording: recordingSchema.optional(),
-  /** How every Redis connection authenticates and verifies the server (see redis-security.ts). */
-  redis: redisSecuritySchema.optional(),
+  /** Which Redis topology every connection uses, how it authenticates and verifies (redis-topology.ts). */
+  redis: redisTopologySchema.optional(),
   /** The Slack approval bot (see slack.ts); absent: no Slack. */
   slack: slackSchema.optional(),
   /** The plain-HTTP metrics and health listener (operations.ts); `false` turns it off. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queues/connections.ts';
 import { settledWithin } from './bounded.ts';
 
 /**
@@ -17,7 +17,7 @@ export interface RedisProbe {
 
 export function redisProbe(
   name: string,
-  redis: Redis,
+  redis: RedisConnection,
   options: { timeoutMs?: number; cacheMs?: number } = {},
 ): RedisProbe {
   const timeoutMs = options.timeoutMs ?? 500;

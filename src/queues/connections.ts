@@ -1,13 +1,25 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import {
+  clusterOptions,
+  dataNodeOptions,
+  type RedisSettings,
+  reconnectOnReadonly,
+  sentinelOptions,
+} from './redis-settings.ts';
+
+export type { RedisSettings } from './redis-settings.ts';
+export { describeRedis, redactRedisUrl } from './redis-settings.ts';
 
 /**
- * Redis connections, two kinds for two jobs.
+ * Redis connections, two kinds for two jobs, each for any of the three topologies (one server,
+ * Sentinel, Cluster: see redis-settings.ts). Both return a {@link RedisConnection}: a `Redis`, or a
+ * `Cluster` when `redis.cluster` is configured; the commands are the same.
  *
  * - The **request-path** connection ({@link createRequestConnection}) serves a held HTTP request:
  *   it must fail fast. No offline queue (a command while disconnected errors at once instead of
  *   waiting for a reconnect), one retry per command, a short connect and command timeout, and a
  *   quick reconnect loop, so a dead Redis costs a request about a second and a Redis that comes
- *   back is used again without a restart.
+ *   back (or a new primary after a failover) is used again without a restart.
  * - The **worker** connection ({@link createWorkerConnection}) serves BullMQ workers, which block
  *   on Redis and must wait out outages: `maxRetriesPerRequest: null` (BullMQ requires it for
  *   workers) and the offline queue on.
@@ -15,6 +27,7 @@ import { Redis, type RedisOptions } from 'ioredis';
  * Both get an `error` listener, so a connection refused is reported to `onError` (or dropped)
  * instead of ioredis printing "Unhandled error event" for every reconnect attempt.
  */
+export type RedisConnection = Redis | Cluster;
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -23,24 +36,14 @@ export function redisUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return env['REDIS_URL'] || DEFAULT_REDIS_URL;
 }
 
-/**
- * How to authenticate to Redis and verify it, beyond the URL: an ACL user and password (AUTH),
- * and TLS material for `rediss://` (the CA that signed Redis' certificate, a client certificate
- * when Redis asks for one, the name to verify). From the config's `redis:` section
- * (config/redis-security.ts); given to every connection the gateway, bot and CLI open, and so to
- * BullMQ's, which duplicate them.
- */
-export interface RedisSecurity {
-  username?: string | undefined;
-  password?: string | undefined;
-  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string } | undefined;
-}
-
 export interface ConnectionOptions {
-  /** `redis://[user:password@]host:port[/db]` or `rediss://…`. Default {@link redisUrlFromEnv}. */
+  /**
+   * `redis://[user:password@]host:port[/db]` or `rediss://…`, for the single-server topology
+   * (ignored with `redis.sentinel` or `redis.cluster`). Default {@link redisUrlFromEnv}.
+   */
   url?: string;
-  /** ACL user, password and TLS material (see {@link RedisSecurity}). */
-  security?: RedisSecurity | undefined;
+  /** Topology, ACL user, password and TLS material (see {@link RedisSettings}). */
+  redis?: RedisSettings | undefined;
   /** Shown in `CLIENT LIST`. */
   name?: string;
   /** Called with connection errors (refused, reset, timeouts). Default: ignore; calls report them. */
@@ -57,64 +60,76 @@ export interface RequestConnectionOptions extends ConnectionOptions {
 }
 
 /** A fail-fast connection for the request path (approvals store, queue producers). */
-export function createRequestConnection(options: RequestConnectionOptions = {}): Redis {
+export function createRequestConnection(options: RequestConnectionOptions = {}): RedisConnection {
   const maxDelay = options.maxReconnectDelayMs ?? 500;
-  const redis = new Redis(options.url ?? redisUrlFromEnv(), {
-    ...securityOptions(options.url ?? redisUrlFromEnv(), options.security),
+  const retry = (times: number): number => Math.min(times * 100, maxDelay);
+  const perNode: RedisOptions = {
     connectionName: options.name ?? 'hoop-request',
-    enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: options.connectTimeoutMs ?? 1000,
     commandTimeout: options.commandTimeoutMs ?? 1500,
-    retryStrategy: (times) => Math.min(times * 100, maxDelay),
-  });
-  redis.on('error', options.onError ?? noop);
-  return redis;
+  };
+  return connect(options, perNode, { offlineQueue: false, retry });
 }
 
 /** A patient connection for BullMQ workers (they duplicate it for their blocking commands). */
-export function createWorkerConnection(options: ConnectionOptions = {}): Redis {
-  const redis = new Redis(options.url ?? redisUrlFromEnv(), {
-    ...securityOptions(options.url ?? redisUrlFromEnv(), options.security),
-    connectionName: options.name ?? 'hoop-worker',
-    maxRetriesPerRequest: null,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  });
-  redis.on('error', options.onError ?? noop);
-  return redis;
-}
-
-/** The URL with its password replaced, for log lines and error messages. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable Redis URL)';
-  }
+export function createWorkerConnection(options: ConnectionOptions = {}): RedisConnection {
+  const retry = (times: number): number => Math.min(times * 200, 2000);
+  const perNode: RedisOptions = { connectionName: options.name ?? 'hoop-worker', maxRetriesPerRequest: null };
+  return connect(options, perNode, { offlineQueue: true, retry });
 }
 
 /**
- * ioredis options for `security`: username and password only when given (a URL's own userinfo
- * otherwise stands), TLS options for a `rediss://` URL. ioredis turns TLS on for `rediss://` by
- * itself; the CA here replaces the system store for verifying Redis, never disables verification.
+ * A second connection like `connection` (same topology, credentials and timeouts) under another
+ * client name: for a subscriber, which can run no other commands. ioredis resubscribes it after
+ * every reconnect, also to a new primary or another cluster node.
  */
-function securityOptions(url: string, security: RedisSecurity | undefined): RedisOptions {
-  const options: RedisOptions = {};
-  if (!security) return options;
-  if (security.username) options.username = security.username;
-  if (security.password) options.password = security.password;
-  if (security.tls && url.startsWith('rediss:')) {
-    const { ca, cert, key, servername } = security.tls;
-    options.tls = {
-      ...(ca ? { ca } : {}),
-      ...(cert ? { cert } : {}),
-      ...(key ? { key } : {}),
-      ...(servername ? { servername } : {}),
-    };
+export function duplicateConnection(connection: RedisConnection, name: string): RedisConnection {
+  if (connection instanceof Cluster) {
+    return connection.duplicate(undefined, {
+      redisOptions: { ...connection.options.redisOptions, connectionName: name },
+    });
   }
-  return options;
+  return connection.duplicate({ connectionName: name });
+}
+
+function connect(
+  options: ConnectionOptions,
+  perNode: RedisOptions,
+  behaviour: { offlineQueue: boolean; retry: (times: number) => number },
+): RedisConnection {
+  const url = options.url ?? redisUrlFromEnv();
+  const settings = options.redis;
+  const auth = dataNodeOptions(url, settings);
+  let connection: RedisConnection;
+  if (settings?.cluster) {
+    connection = new Cluster(
+      settings.cluster.nodes.map((node) => ({ host: node.host, port: node.port })),
+      {
+        ...clusterOptions(settings.cluster),
+        enableOfflineQueue: behaviour.offlineQueue,
+        clusterRetryStrategy: behaviour.retry,
+        redisOptions: { ...auth, ...perNode, reconnectOnError: reconnectOnReadonly },
+      },
+    );
+  } else if (settings?.sentinel) {
+    connection = new Redis({
+      ...auth,
+      ...sentinelOptions(settings.sentinel, settings, behaviour.retry),
+      ...perNode,
+      enableOfflineQueue: behaviour.offlineQueue,
+      retryStrategy: behaviour.retry,
+    });
+  } else {
+    connection = new Redis(url, {
+      ...auth,
+      ...perNode,
+      enableOfflineQueue: behaviour.offlineQueue,
+      retryStrategy: behaviour.retry,
+    });
+  }
+  connection.on('error', options.onError ?? noop);
+  return connection;
 }
 
 function noop(): void {}

@@ -1,7 +1,7 @@
 import { type JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Review } from '../approvals/review.types.ts';
 import { ApprovalsUnavailableError, whenReady } from '../approvals/unavailable-error.ts';
+import type { RedisConnection } from './connections.ts';
 import {
   DEFAULT_QUEUE_PREFIX,
   type ExpireJob,
@@ -26,7 +26,7 @@ import {
  */
 export interface ReviewProducersOptions {
   /** The fail-fast request connection (queues/connections.ts); not closed by the producers. */
-  connection: Redis;
+  connection: RedisConnection;
   /** BullMQ key prefix. Default {@link DEFAULT_QUEUE_PREFIX}. */
   prefix?: string;
   /** How long to wait for a (re)connecting Redis. Default 1000 ms. */
@@ -44,7 +44,7 @@ export interface ReviewProducersOptions {
 
 export class ReviewProducers {
   readonly prefix: string;
-  readonly #connection: Redis;
+  readonly #connection: RedisConnection;
   readonly #readyMs: number;
   readonly #notifyOptions: JobsOptions;
   readonly #expireOptions: JobsOptions;

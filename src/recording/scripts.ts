@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queues/connections.ts';
 import { luaScripts } from '../redis/lua-scripts.ts';
 
 /**
@@ -19,7 +19,7 @@ const defineRecordingScripts = luaScripts(new URL('./scripts/', import.meta.url)
 export type RecordingRedis = ReturnType<typeof defineRecordingScripts>;
 
 /** Defines the recording commands on `redis` (idempotent) and returns it typed with them. */
-export function withRecordingScripts(redis: Redis): RecordingRedis {
+export function withRecordingScripts(redis: RedisConnection): RecordingRedis {
   return defineRecordingScripts(redis);
 }
 

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { ReviewState } from '../approvals/review.types.ts';
+import type { RedisConnection } from '../queues/connections.ts';
 import type { RecordingKeys } from './scripts.ts';
 
 /**
@@ -104,10 +104,10 @@ export function parseMeta(fields: Record<string, string>): SessionMeta | undefin
 }
 
 export class SessionIndex {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #keys: RecordingKeys;
 
-  constructor(redis: Redis, keys: RecordingKeys) {
+  constructor(redis: RedisConnection, keys: RecordingKeys) {
     this.#redis = redis;
     this.#keys = keys;
   }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queues/connections.ts';
 import { decodeScriptReply, type ScriptReply } from './script-reply.ts';
 
 /**
@@ -53,7 +53,7 @@ export function readLuaScript(dir: URL, file: string): string {
 export function luaScripts<const Name extends string>(
   dir: URL,
   scripts: ReadonlyArray<LuaScript<Name>>,
-): (redis: Redis) => ScriptedConnection<Name> {
+): (redis: RedisConnection) => ScriptedConnection<Name> {
   let loaded: ReadonlyArray<LuaScript<Name> & { readonly lua: string }> | undefined;
   return (redis) => {
     loaded ??= scripts.map((script) => ({ ...script, lua: readLuaScript(dir, script.file) }));

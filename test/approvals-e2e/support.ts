@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
 import type { Review } from '../../src/approvals/review.types.ts';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
 import {
   createRequestConnection,
-  type RedisSecurity,
+  type RedisConnection,
+  type RedisSettings,
   redisUrlFromEnv,
 } from '../../src/queues/connections.ts';
 import { freshPrefix } from '../approvals/helpers.ts';
@@ -58,7 +58,7 @@ export function reviewPolicy(review: Record<string, unknown> = {}): Record<strin
 export interface ApprovalsStack extends Stack {
   prefix: string;
   configFile: string;
-  redis: Redis;
+  redis: RedisConnection;
   store: ReviewStore;
   /** Resolves with the pending reviews once there are `count` of them. */
   pending(count?: number, timeoutMs?: number): Promise<Review[]>;
@@ -81,7 +81,7 @@ export async function startApprovalsStack(
     kubeVersion?: string;
     /** More top-level config (e.g. `redis:`), and how the test's own connection reaches Redis. */
     config?: Record<string, unknown>;
-    security?: RedisSecurity;
+    redis?: RedisSettings;
     /** The key prefix (default: a fresh one); ACL rules name it. */
     prefix?: string;
   } = {},
@@ -102,7 +102,7 @@ export async function startApprovalsStack(
       ...options.config,
     },
   });
-  const redis = createRequestConnection({ url: redisUrl, security: options.security });
+  const redis = createRequestConnection({ url: redisUrl, redis: options.redis });
   // Decides as the chat bot would: signed with the bot key the gateway trusts.
   const store = new ReviewStore({
     connection: redis,

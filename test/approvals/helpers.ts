@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { fingerprint } from '../../src/approvals/fingerprint.ts';
 import { parseReviewRule, type ReviewRuleInput } from '../../src/approvals/review-rule.ts';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
 import type { OpenReviewInput, ReviewStoreOptions } from '../../src/approvals/review-store.types.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import type { Caller } from '../../src/authn/caller.ts';
-import { createRequestConnection } from '../../src/queues/connections.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 
@@ -76,7 +75,7 @@ export function openInput(overrides: Partial<OpenReviewInput> = {}): OpenReviewI
 
 export interface Harness {
   prefix: string;
-  redis: Redis;
+  redis: RedisConnection;
   store: ReviewStore;
   cleanup(): Promise<void>;
 }

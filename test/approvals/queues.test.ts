@@ -1,9 +1,8 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startExpireWorker } from '../../gateway/approvals/expire-worker.ts';
 import type { Review, ReviewEvent } from '../../src/approvals/review.types.ts';
-import { createWorkerConnection } from '../../src/queues/connections.ts';
+import { createWorkerConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import { expireJobId, notifyJobId, QUEUE_NAMES } from '../../src/queues/names.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
@@ -12,7 +11,7 @@ import { freshPrefix, type Harness, harness, openInput, rule } from './helpers.t
 let h: Harness;
 let producers: ReviewProducers | undefined;
 let worker: Worker | undefined;
-let workerConnection: Redis | undefined;
+let workerConnection: RedisConnection | undefined;
 let queuePrefix = '';
 
 afterEach(async () => {

@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
 import { ApprovalsUnavailableError } from '../../src/approvals/unavailable-error.ts';
-import { createRequestConnection } from '../../src/queues/connections.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
 import { type ThrowawayRedis, throwawayRedis } from '../support/throwaway-redis.ts';
 import { freshPrefix, openInput } from './helpers.ts';
@@ -13,7 +12,7 @@ import { freshPrefix, openInput } from './helpers.ts';
  * free port plays the Redis that comes and goes; it is started and killed by the test.
  */
 let server: ThrowawayRedis | undefined;
-let redis: Redis | undefined;
+let redis: RedisConnection | undefined;
 let store: ReviewStore | undefined;
 let producers: ReviewProducers | undefined;
 

@@ -1,17 +1,16 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startExpireWorker } from '../../gateway/approvals/expire-worker.ts';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
 import { publishCallOutcome, publishSessionSummary } from '../../src/queues/chat-thread.ts';
-import { createWorkerConnection } from '../../src/queues/connections.ts';
+import { createWorkerConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import { rule } from '../approvals/helpers.ts';
 import { REDIS_URL } from '../support/redis.ts';
 import { type BotHarness, blocksText, clickBody, postSigned, startBotHarness } from './harness.ts';
 
 let h: BotHarness | undefined;
 let expireWorker: Worker | undefined;
-let workerConnection: Redis | undefined;
+let workerConnection: RedisConnection | undefined;
 afterEach(async () => {
   await expireWorker?.close();
   workerConnection?.disconnect();

@@ -1,5 +1,4 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { type RunningBot, startBot } from '../../bot/main.ts';
 import type { Review } from '../../src/approvals/review.types.ts';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
@@ -7,7 +6,7 @@ import type { OpenReviewInput } from '../../src/approvals/review-store.types.ts'
 import type { DecisionSigner } from '../../src/approvals/signing/decision-keys.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { resolveSlack, type SlackSettings, slackSchema } from '../../src/config/slack.ts';
-import { createRequestConnection } from '../../src/queues/connections.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
 import { fp, freshPrefix, openInput } from '../approvals/helpers.ts';
 import { testSigner } from '../support/decision-keys.ts';
@@ -33,7 +32,7 @@ export interface BotHarness {
   botSigner: DecisionSigner;
   store: ReviewStore;
   producers: ReviewProducers;
-  redis: Redis;
+  redis: RedisConnection;
   /** `http://127.0.0.1:<port>/slack/events`. */
   eventsUrl: string;
   /** Opens a review as the gateway does (record, then notify + expire jobs). */

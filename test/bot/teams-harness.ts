@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { type RunningBot, startBot } from '../../bot/main.ts';
 import type { Review } from '../../src/approvals/review.types.ts';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
@@ -7,7 +6,7 @@ import type { OpenReviewInput } from '../../src/approvals/review-store.types.ts'
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { resolveSlack, slackSchema } from '../../src/config/slack.ts';
 import { resolveTeams, type TeamsSettings, teamsSchema } from '../../src/config/teams.ts';
-import { createRequestConnection } from '../../src/queues/connections.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
 import { fp, freshPrefix, openInput } from '../approvals/helpers.ts';
 import { testSigner } from '../support/decision-keys.ts';
@@ -46,7 +45,7 @@ export interface TeamsHarness {
   bot: RunningBot;
   settings: TeamsSettings;
   store: ReviewStore;
-  redis: Redis;
+  redis: RedisConnection;
   /** `http://127.0.0.1:<port>/api/messages`. */
   endpoint: string;
   open(overrides?: Partial<OpenReviewInput>): Promise<Review>;

@@ -13,10 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { driveDeviceApproval } from '@hoop-gateway/sandbox/oidc-device-driver';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
-import { createRequestConnection } from '../../src/queues/connections.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import { type KubectlResult, runKubectl } from '../support/kubectl.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 
@@ -29,7 +28,7 @@ const NEIGHBOUR_KEY = `${prefix}-neighbour:keep`;
 let dir: string;
 let demo: ChildProcess;
 let output = '';
-let redis: Redis;
+let redis: RedisConnection;
 
 /** Starts the demo in `dir` and resolves with what it printed up to `ready`. */
 async function startDemo(): Promise<string> {

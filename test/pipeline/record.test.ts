@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { record, recordGate } from '../../gateway/pipeline/record.ts';
 import { type StartedRecording, startRecording } from '../../gateway/recording/start.ts';
@@ -13,7 +12,7 @@ import { recordingSchema, resolveRecording } from '../../src/config/recording.ts
 import { StatusError } from '../../src/errors.ts';
 import { compileMaskingPolicy } from '../../src/masking/policy.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
-import { createRequestConnection } from '../../src/queues/connections.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import { memoryLogger } from '../support/memory-logger.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 import { type ContextFields, OK_BODY, runStage } from '../support/run-stage.ts';
@@ -34,7 +33,7 @@ const prefix = `test:stage-record:${randomBytes(5).toString('hex')}`;
 const log = memoryLogger();
 let dir: string;
 let recording: StartedRecording;
-let redis: Redis;
+let redis: RedisConnection;
 
 async function start(options: { redisUrl: string; required: boolean }): Promise<StartedRecording> {
   const approvals = resolveApprovals(approvalsSchema.parse({ keyPrefix: prefix }), loadPolicy({}), {

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
-import { createRequestConnection } from '../../src/queues/connections.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import { recordingKeys } from '../../src/recording/scripts.ts';
 import { SessionIndex, type SessionMeta } from '../../src/recording/session-index.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
@@ -20,7 +19,7 @@ import { freshPrefix } from './support.ts';
 export interface RecordingStack {
   stack: Stack;
   prefix: string;
-  redis: Redis;
+  redis: RedisConnection;
   index: SessionIndex;
   config: string;
   /** Sessions that started at or after `since`, oldest first. */

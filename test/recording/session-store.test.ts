@@ -6,6 +6,7 @@ import { closeSession } from '../../gateway/recording/close-session.ts';
 import { pruneExpired } from '../../gateway/recording/retention.ts';
 import { sessionIdentity } from '../../gateway/recording/session-identity.ts';
 import { RecordingStore } from '../../gateway/recording/session-store.ts';
+import { duplicateConnection } from '../../src/queues/connections.ts';
 import { readArchiveLines } from '../../src/recording/archive.ts';
 import type { EventBody } from '../../src/recording/event.types.ts';
 import { verifyChain } from '../../src/recording/hash-chain.ts';
@@ -85,7 +86,7 @@ describe('the live recording store', () => {
 
   it('merges two replicas appending to one session into one ordered chain', async () => {
     h = await recordingHarness('replicas');
-    const otherRedis = h.redis.duplicate();
+    const otherRedis = duplicateConnection(h.redis, 'hoop-test-replica-b');
     const other = new RecordingStore({
       redis: otherRedis,
       prefix: `${h.prefix}:rec`,

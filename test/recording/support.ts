@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { RecordingStore } from '../../gateway/recording/session-store.ts';
 import type { CallerSnapshot } from '../../src/approvals/review.types.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
-import { createRequestConnection } from '../../src/queues/connections.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import { recordingKeys } from '../../src/recording/scripts.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 
@@ -27,7 +26,7 @@ export const CALLER: CallerSnapshot = {
 
 export interface RecordingHarness {
   prefix: string;
-  redis: Redis;
+  redis: RedisConnection;
   store: RecordingStore;
   keys: ReturnType<typeof recordingKeys>;
   dir: string;
@@ -57,7 +56,7 @@ export async function recordingHarness(label: string, idleGapMs = 60_000): Promi
 }
 
 /** Every key under `pattern` with its values as text (strings, hashes, streams, sorted sets). */
-export async function dumpKeys(redis: Redis, pattern: string): Promise<string> {
+export async function dumpKeys(redis: RedisConnection, pattern: string): Promise<string> {
   const out: string[] = [];
   let cursor = '0';
   do {

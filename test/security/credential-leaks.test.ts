@@ -13,10 +13,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
-import { createRequestConnection } from '../../src/queues/connections.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import {
   type CaptureUpstream,
   startCaptureUpstream,
@@ -34,7 +33,7 @@ const PODS = '/clusters/sandbox/api/v1/namespaces/payments/pods';
 let stack: Stack;
 let capture: CaptureUpstream;
 let captureDir: string;
-let redis: Redis;
+let redis: RedisConnection;
 let token: string;
 const recordingPrefix = `hoop-test-sec-${randomBytes(4).toString('hex')}`;
 /** A credential that does not look like a JWT, so no JWT-shaped redaction can hide a leak. */

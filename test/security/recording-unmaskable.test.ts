@@ -11,11 +11,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { StatusError } from '../../src/errors.ts';
-import { createRequestConnection } from '../../src/queues/connections.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import { classifyRequest } from '../../src/request/request-info.ts';
 import { listen, upstreamKubeconfig, upstreamTls } from '../e2e/fake-upstreams.ts';
 import { expectStatus, gatewayRequest, sandboxRequestsDuring } from '../e2e/helpers.ts';
@@ -50,7 +49,7 @@ const ALL_VALUES = Object.values(BODIES).flatMap((b) => b.values.flatMap((v) => 
 let stack: Stack;
 let standin: Server;
 let dir: string;
-let redis: Redis;
+let redis: RedisConnection;
 const prefix = freshPrefix('unmaskable');
 
 beforeAll(async () => {

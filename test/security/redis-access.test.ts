@@ -88,7 +88,7 @@ beforeAll(async () => {
     prefix: PREFIX,
     approvals: { redisUrl: redis.url },
     config: { redis: { username: 'hoop-gateway', password: PASSWORDS.gateway, tls } },
-    security: { username: 'admin', password: PASSWORDS.admin, tls: { ca: Buffer.from(ca.certPem) } },
+    redis: { username: 'admin', password: PASSWORDS.admin, tls: { ca: Buffer.from(ca.certPem) } },
   });
   slack = await startSlackStandIn();
 });

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { redisUrlFromEnv } from '../../src/queues/connections.ts';
+import { type RedisConnection, redisUrlFromEnv } from '../../src/queues/connections.ts';
 
 /**
  * The real Redis every Redis-backed test shares ($REDIS_URL, else 127.0.0.1:6379), and the
@@ -9,7 +8,7 @@ import { redisUrlFromEnv } from '../../src/queues/connections.ts';
 export const REDIS_URL = redisUrlFromEnv();
 
 /** Deletes every key matching `pattern` (SCAN, never KEYS). */
-export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+export async function deleteKeys(redis: RedisConnection, pattern: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);

@@ -10,7 +10,7 @@
  */
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../src/queues/connections.ts';
 
 export const MIN_SCANNED_LENGTH = 8;
 
@@ -38,7 +38,7 @@ export function secretValues(object: unknown): string[] {
 }
 
 /** Every value held under `pattern`, one per line, whatever the key's type. */
-export async function dumpRedis(redis: Redis, pattern: string): Promise<string> {
+export async function dumpRedis(redis: RedisConnection, pattern: string): Promise<string> {
   const lines: string[] = [];
   let cursor = '0';
   do {
