@@ -232,7 +232,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     sessions: options.recording
       ? whenConnected(
           recordedSessions(
-            new SessionIndex(sessionsConnection ?? requests, recordingKeys(options.recording.storePrefix)),
+            new SessionIndex(
+              sessionsConnection ?? requests,
+              recordingKeys(options.recording.storePrefix, { hashTag: requests.isCluster }),
+            ),
             store,
           ),
           sessionsConnection ?? requests,
