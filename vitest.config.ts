@@ -21,6 +21,7 @@ const UNIT = [
   'test/tls/*.test.ts',
   'test/approvals/fingerprint.test.ts',
   'test/recording/{body-record,hash-chain,seal-event.property,unrecorded-streams}.test.ts',
+  'test/redis/lua-keys.test.ts',
   'packages/sandbox/test/{api-wire,object-store,patch,seed-wire,selectors,watch-wire}.test.ts',
   'packages/sandbox/test/streams/{shell,spdy-codec,stream-upgrades}.test.ts',
 ];

@@ -11,14 +11,18 @@ import { luaScripts } from '../redis/lua-scripts.ts';
  * is in its KEYS.
  */
 
-const defineRecordingScripts = luaScripts(new URL('./scripts/', import.meta.url), [
+/** Where the scripts live, and each one's command name, file and number of KEYS (tests read these too). */
+export const RECORDING_SCRIPTS_DIR = new URL('./scripts/', import.meta.url);
+export const RECORDING_SCRIPTS = [
   { name: 'hoopRecOpen', file: 'open.lua', keys: 2 },
   { name: 'hoopRecClaimMapping', file: 'claim-mapping.lua', keys: 1 },
   { name: 'hoopRecTouchMapping', file: 'touch-mapping.lua', keys: 1 },
   { name: 'hoopRecReleaseMapping', file: 'release-mapping.lua', keys: 1 },
   { name: 'hoopRecAppend', file: 'append.lua', keys: 2 },
   { name: 'hoopRecClose', file: 'close.lua', keys: 1 },
-]);
+] as const;
+
+const defineRecordingScripts = luaScripts(RECORDING_SCRIPTS_DIR, RECORDING_SCRIPTS);
 
 /** A connection with the recording commands defined on it. */
 export type RecordingRedis = ReturnType<typeof defineRecordingScripts>;

@@ -4,7 +4,8 @@
 
   KEYS[1]  review hash        <p>:review:<id>
   KEYS[2]  pending zset       <p>:pending
-  KEYS[3]  fingerprint index  the record's fpKey      KEYS[4]  window key  the record's windowKey
+  KEYS[3]  fingerprint index  the record's fpKey
+  KEYS[4]  window key         the record's windowKey
 
   ARGV[1]  now (ms)           ARGV[2]  linger (ms)        ARGV[3]  events channel
   ARGV[4]  who cancelled ('' if not said)

@@ -4,7 +4,8 @@
 
   KEYS[1]  review hash        <p>:review:<id>
   KEYS[2]  pending zset       <p>:pending
-  KEYS[3]  fingerprint index  the record's fpKey      KEYS[4]  window key  the record's windowKey
+  KEYS[3]  fingerprint index  the record's fpKey
+  KEYS[4]  window key         the record's windowKey
 
   ARGV[1]  approver id        ARGV[2]  action ('approve' | 'reject')
   ARGV[3]  decision JSON (appended to the record's decisions as is)
