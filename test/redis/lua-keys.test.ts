@@ -83,7 +83,7 @@ function keyLocals(code: string): Set<string> {
 }
 
 /** Every place a key is not KEYS[i] or a name bound to one; empty when the script is clean. */
-export function undeclaredKeyUses(lua: string): string[] {
+function undeclaredKeyUses(lua: string): string[] {
   const { functions, main } = splitFunctions(lua);
   // Which parameter positions of each helper are used as keys (to a fixed point: helpers call helpers).
   const keyParams = new Map<string, Set<number>>(functions.map((f) => [f.name, new Set<number>()]));
