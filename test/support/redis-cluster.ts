@@ -29,6 +29,10 @@ export interface RedisClusterHarness {
   replicaOf(port: number): Promise<number>;
   /** Kills the node on `port` (SIGKILL: a crash, not a shutdown). */
   kill(port: number): Promise<void>;
+  /** Freezes the node on `port` (SIGSTOP): it answers nothing, replicates nothing. */
+  pause(port: number): void;
+  /** Lets a frozen node run again (SIGCONT). */
+  resume(port: number): void;
   /** Resolves once a replica has taken over `key`'s slot from the master on `deadPort`. */
   waitForFailover(key: string, deadPort: number, timeoutMs?: number): Promise<number>;
   /** Kills every node and removes the temporary directory. Safe to call twice. */
@@ -125,6 +129,12 @@ async function startOn(base: number): Promise<RedisClusterHarness> {
       const child = children.get(port);
       children.delete(port);
       if (child) await killChild(child);
+    },
+    pause(port) {
+      children.get(port)?.kill('SIGSTOP');
+    },
+    resume(port) {
+      children.get(port)?.kill('SIGCONT');
     },
     async waitForFailover(key, deadPort, timeoutMs = 30_000) {
       let master = deadPort;
