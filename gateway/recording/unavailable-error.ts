@@ -1,6 +1,7 @@
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { StatusError } from '../../src/errors.ts';
 import type { RedisConnection } from '../../src/queues/connections.ts';
+import { throughOutage } from '../../src/redis/outage-wait.ts';
 
 /**
  * The recording store (Redis, or the archive directory) cannot be written. It is a `StatusError`,
@@ -44,22 +45,27 @@ export function recordingRefusalFor(error: RecordingUnavailableError, resourceRe
 
 /**
  * Runs `call` once `redis` is ready (waiting at most `readyTimeoutMs` for a connection in
- * progress); any failure becomes a {@link RecordingUnavailableError}.
+ * progress); any failure becomes a {@link RecordingUnavailableError}. On a connection with an
+ * outage wait (Sentinel, Cluster: src/redis/outage-wait.ts) the call is first retried through a
+ * failover, so a request is held a few seconds instead of refused.
  */
 export async function withRecordingRedis<T>(
   redis: RedisConnection,
   readyTimeoutMs: number,
   call: () => Promise<T>,
 ): Promise<T> {
-  try {
-    await whenReady(redis, readyTimeoutMs);
-  } catch (error) {
-    throw new RecordingUnavailableError(`Redis is not reachable (${redis.status})`, { cause: error });
-  }
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof RecordingUnavailableError) throw error;
-    throw new RecordingUnavailableError('a Redis command failed', { cause: error });
-  }
+  const attempt = async (): Promise<T> => {
+    try {
+      await whenReady(redis, readyTimeoutMs);
+    } catch (error) {
+      throw new RecordingUnavailableError(`Redis is not reachable (${redis.status})`, { cause: error });
+    }
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof RecordingUnavailableError) throw error;
+      throw new RecordingUnavailableError('a Redis command failed', { cause: error });
+    }
+  };
+  return throughOutage(redis, attempt, (error) => error instanceof RecordingUnavailableError);
 }

@@ -1,5 +1,6 @@
 import { StatusError } from '../errors.ts';
 import type { RedisConnection } from '../queues/connections.ts';
+import { throughOutage } from '../redis/outage-wait.ts';
 
 /**
  * Redis — and with it the approvals engine — cannot be reached. It is a `StatusError`, so the
@@ -55,18 +56,22 @@ export async function whenReady(redis: RedisConnection, timeoutMs: number): Prom
 /**
  * Runs `call` once `redis` is ready; any error from it becomes an {@link ApprovalsUnavailableError}.
  * The scripts answer every expected condition with a result, never an error reply, so an error
- * here means Redis itself failed (down, timed out, out of memory, loading).
+ * here means Redis itself failed (down, timed out, out of memory, loading). On a connection with an
+ * outage wait (Sentinel, Cluster: redis/outage-wait.ts) the call is first retried through a failover.
  */
 export async function withRedis<T>(
   redis: RedisConnection,
   readyTimeoutMs: number,
   call: () => Promise<T>,
 ): Promise<T> {
-  await whenReady(redis, readyTimeoutMs);
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof ApprovalsUnavailableError) throw error;
-    throw new ApprovalsUnavailableError('a Redis command failed', { cause: error });
-  }
+  const attempt = async (): Promise<T> => {
+    await whenReady(redis, readyTimeoutMs);
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof ApprovalsUnavailableError) throw error;
+      throw new ApprovalsUnavailableError('a Redis command failed', { cause: error });
+    }
+  };
+  return throughOutage(redis, attempt, (error) => error instanceof ApprovalsUnavailableError);
 }

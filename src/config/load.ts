@@ -168,20 +168,25 @@ export async function loadConfigFile(
   const recording = resolveRecording(raw.recording, resolve(dir, raw.dataDir), dir, approvals);
   let redis: RedisSettings;
   try {
-    redis = await resolveRedisTopology(raw.redis, dir, [
-      {
-        field: 'approvals.redisUrl',
-        url: approvals.redisUrl,
-        used: approvals.enabled,
-        given: raw.approvals?.redisUrl !== undefined,
-      },
-      {
-        field: 'recording.redisUrl',
-        url: recording.redisUrl,
-        used: recording.enabled,
-        given: raw.recording?.redisUrl !== undefined,
-      },
-    ]);
+    redis = await resolveRedisTopology(
+      raw.redis,
+      dir,
+      [
+        {
+          field: 'approvals.redisUrl',
+          url: approvals.redisUrl,
+          used: approvals.enabled,
+          given: raw.approvals?.redisUrl !== undefined,
+        },
+        {
+          field: 'recording.redisUrl',
+          url: recording.redisUrl,
+          used: recording.enabled,
+          given: raw.recording?.redisUrl !== undefined,
+        },
+      ],
+      durationMs,
+    );
   } catch (error) {
     throw error instanceof ConfigError ? error.within(`${path}: `) : error;
   }

@@ -28,6 +28,8 @@ import type { RedisAddress, RedisSettings, RedisTls } from '../queues/redis-sett
  *     nodes: [redis-cluster-0.redis-cluster:6379, redis-cluster-1.redis-cluster:6379]
  *     natMap: { "10.0.0.5:6379": "redis-0.example.net:6379" }
  *     keepHostnames: true               # connect to names as given (TLS verifies the name)
+ *   failoverWait: 20s                   # calls wait this long for a new primary (default: 20s with
+ *                                       # sentinel or cluster, 0 with one server: fail at once)
  * ```
  *
  * The files are read once at start-up (relative paths against the config file's directory). A
@@ -71,6 +73,10 @@ export const redisTopologySchema = z
     tls: tlsSchema.optional(),
     sentinel: sentinelSchema.optional(),
     cluster: clusterSchema.optional(),
+    failoverWait: z
+      .string()
+      .regex(/^\d+(ms|s|m)$/, 'a duration such as 500ms, 20s or 1m')
+      .optional(),
   })
   .refine((r) => !(r.sentinel && r.cluster), {
     message: 'give sentinel or cluster, not both (a Redis Cluster has its own failover)',
@@ -87,9 +93,11 @@ export async function resolveRedisTopology(
   section: RedisTopologySection | undefined,
   dir: string,
   urls: Array<{ field: string; url: string; used: boolean; given: boolean }>,
+  durationMs: (text: string) => number,
 ): Promise<RedisSettings> {
   if (!section) return {};
   const settings: RedisSettings = {};
+  if (section.failoverWait !== undefined) settings.failoverWaitMs = durationMs(section.failoverWait);
   if (section.username) settings.username = section.username;
   if (section.password) settings.password = section.password;
   const topology = section.sentinel ? 'sentinel' : section.cluster ? 'cluster' : undefined;

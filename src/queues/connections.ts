@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { outageWaitOf, setOutageWait } from '../redis/outage-wait.ts';
 import {
   clusterOptions,
   dataNodeOptions,
@@ -57,7 +58,16 @@ export interface RequestConnectionOptions extends ConnectionOptions {
   commandTimeoutMs?: number;
   /** Longest pause between reconnect attempts. Default 500 ms. */
   maxReconnectDelayMs?: number;
+  /**
+   * How long a call retries through a Redis outage before it fails (redis/outage-wait.ts).
+   * Default `redis.failoverWaitMs`, else {@link DEFAULT_FAILOVER_WAIT_MS} with Sentinel or
+   * Cluster and 0 (fail at once) with one server.
+   */
+  outageWaitMs?: number;
 }
+
+/** How long request-path calls wait for a new primary when the topology has failover. */
+export const DEFAULT_FAILOVER_WAIT_MS = 20_000;
 
 /** A fail-fast connection for the request path (approvals store, queue producers). */
 export function createRequestConnection(options: RequestConnectionOptions = {}): RedisConnection {
@@ -69,7 +79,14 @@ export function createRequestConnection(options: RequestConnectionOptions = {}):
     connectTimeout: options.connectTimeoutMs ?? 1000,
     commandTimeout: options.commandTimeoutMs ?? 1500,
   };
-  return connect(options, perNode, { offlineQueue: false, retry });
+  const connection = connect(options, perNode, { offlineQueue: false, retry });
+  setOutageWait(connection, options.outageWaitMs ?? failoverWaitMs(options.redis));
+  return connection;
+}
+
+function failoverWaitMs(settings: RedisSettings | undefined): number {
+  if (settings?.failoverWaitMs !== undefined) return settings.failoverWaitMs;
+  return settings?.sentinel || settings?.cluster ? DEFAULT_FAILOVER_WAIT_MS : 0;
 }
 
 /** A patient connection for BullMQ workers (they duplicate it for their blocking commands). */
@@ -85,12 +102,16 @@ export function createWorkerConnection(options: ConnectionOptions = {}): RedisCo
  * every reconnect, also to a new primary or another cluster node.
  */
 export function duplicateConnection(connection: RedisConnection, name: string): RedisConnection {
-  if (connection instanceof Cluster) {
-    return connection.duplicate(undefined, {
-      redisOptions: { ...connection.options.redisOptions, connectionName: name },
-    });
-  }
-  return connection.duplicate({ connectionName: name });
+  const duplicate =
+    connection instanceof Cluster
+      ? connection.duplicate(undefined, {
+          redisOptions: { ...connection.options.redisOptions, connectionName: name },
+        })
+      : connection.duplicate({ connectionName: name });
+  // Listeners are not copied; callers that care add their own.
+  duplicate.on('error', noop);
+  setOutageWait(duplicate, outageWaitOf(connection));
+  return duplicate;
 }
 
 function connect(

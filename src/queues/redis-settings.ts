@@ -19,6 +19,12 @@ export interface RedisSettings {
   tls?: RedisTls | undefined;
   sentinel?: RedisSentinelSettings | undefined;
   cluster?: RedisClusterSettings | undefined;
+  /**
+   * How long a request-path call retries while Redis is unreachable before it fails, so a held
+   * or recorded request rides out a failover (`redis.failoverWait`). Default: 20 s with Sentinel
+   * or Cluster, 0 with one server (connections.ts).
+   */
+  failoverWaitMs?: number | undefined;
 }
 
 /** TLS material: the CA that signed the server's certificate, a client certificate, the name to verify. */

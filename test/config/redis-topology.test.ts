@@ -140,6 +140,15 @@ describe('redis.cluster', () => {
   });
 });
 
+describe('redis.failoverWait', () => {
+  it('is parsed into milliseconds, and refuses what is not a duration', async () => {
+    const sentinel = { masterName: 'hoop', sentinels: ['a:26379'] };
+    expect((await load({ redis: { sentinel, failoverWait: '45s' } })).redis.failoverWaitMs).toBe(45_000);
+    expect((await load({ redis: { sentinel } })).redis.failoverWaitMs).toBeUndefined();
+    await expect(load({ redis: { sentinel, failoverWait: 'soon' } })).rejects.toThrow(/redis\.failoverWait/);
+  });
+});
+
 describe('one server', () => {
   it('stays the default: the URL names it, and its password is hidden in descriptions', async () => {
     const config = await load({ approvals: { redisUrl: 'redis://user:hunter2@redis:6379' } });

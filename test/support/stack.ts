@@ -178,10 +178,8 @@ async function startGatewayStack(
   const logLines: string[] = [];
   // Capture what the gateway logs without printing it into the test output.
   const stream = { write: (line: string) => void logLines.push(line) };
-  const gateway = await startGateway(
-    await loadConfigFile(join(dir, 'hoop.yaml')),
-    pino({ level: 'info' }, stream),
-  );
+  const loaded = await loadConfigFile(join(dir, 'hoop.yaml'));
+  const gateway = await startGateway(loaded, pino({ level: 'info' }, stream));
 
   const clusterUrl = (cluster = clusterName) => `${gateway.url}/clusters/${cluster}`;
   return {
@@ -216,7 +214,8 @@ async function startGatewayStack(
       await issuer.close();
       // Reviews, queues and recordings this stack left under its fresh prefix (when it used it):
       // handed to the after-run secret scan with the log and the archive, then deleted.
-      const redis = createRequestConnection({ url: REDIS_URL });
+      // The Redis the gateway used: REDIS_URL, or the topology in the config's `redis:` section.
+      const redis = createRequestConnection({ url: REDIS_URL, redis: loaded.redis });
       try {
         await whenReady(redis, 5000);
         await leaveEvidence(keyPrefix, {

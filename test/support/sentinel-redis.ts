@@ -1,0 +1,195 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { RedisAddress, RedisSettings } from '../../src/queues/redis-settings.ts';
+import { freePort, killAllRedisProcesses, type RedisProcess, startRedisProcess } from './redis-process.ts';
+
+/**
+ * A real Sentinel-managed Redis on loopback: a primary, a replica and three Sentinels (quorum 2),
+ * tuned for a drill: the primary is declared down after 1 s of silence and a failover may take
+ * a few seconds, not minutes. No persistence: what survives a kill is what was replicated.
+ */
+export interface SentinelRedis {
+  masterName: string;
+  sentinels: RedisAddress[];
+  /** The `redis:` settings a gateway, bot or test connection uses to reach this primary. */
+  settings: RedisSettings;
+  /** The same as a `redis:` config section (for hoop.yaml). */
+  configSection: { sentinel: { masterName: string; sentinels: string[] } };
+  /** The primary the Sentinels name right now. */
+  primary(): Promise<RedisAddress>;
+  /** SIGKILLs the current primary's process; resolves to its address. */
+  killPrimary(): Promise<RedisAddress>;
+  /** Resolves once the Sentinels name a primary other than `old` and it accepts writes. */
+  waitForFailover(old: RedisAddress, timeoutMs?: number): Promise<RedisAddress>;
+  /** Starts a killed node again; resolves once it replicates from the new primary. */
+  restart(address: RedisAddress): Promise<void>;
+  /** Kills every process and removes the directory. */
+  stop(): Promise<void>;
+}
+
+const MASTER = 'hoop';
+
+export async function startSentinelRedis(): Promise<SentinelRedis> {
+  const dir = await mkdtemp(join(tmpdir(), 'hoop-sentinel-'));
+  const nodes = new Map<number, RedisProcess>();
+  const startNode = async (port: number, replicaOf?: number): Promise<void> => {
+    nodes.set(
+      port,
+      await startRedisProcess({
+        dir,
+        port,
+        config: [
+          'repl-diskless-sync yes',
+          'repl-diskless-sync-delay 0',
+          ...(replicaOf ? [`replicaof 127.0.0.1 ${replicaOf}`] : []),
+        ],
+      }),
+    );
+  };
+  try {
+    const primaryPort = await freePort();
+    const replicaPort = await freePort();
+    await startNode(primaryPort);
+    await startNode(replicaPort, primaryPort);
+    await waitForReplication(primaryPort, 10_000);
+    const sentinelPorts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const port = await freePort();
+      sentinelPorts.push(port);
+      await startRedisProcess({
+        dir,
+        port,
+        sentinel: true,
+        config: [
+          `sentinel monitor ${MASTER} 127.0.0.1 ${primaryPort} 2`,
+          `sentinel down-after-milliseconds ${MASTER} 1000`,
+          `sentinel failover-timeout ${MASTER} 4000`,
+          `sentinel parallel-syncs ${MASTER} 1`,
+        ],
+      });
+    }
+    const sentinels = sentinelPorts.map((port) => ({ host: '127.0.0.1', port }));
+    const askSentinels = async (): Promise<RedisAddress> => {
+      let lastError: unknown;
+      for (const sentinel of sentinels) {
+        const client = new Redis({
+          ...sentinel,
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          connectTimeout: 500,
+        });
+        client.on('error', () => undefined);
+        try {
+          await client.connect();
+          const [host, port] = (await client.call('SENTINEL', 'get-master-addr-by-name', MASTER)) as [
+            string,
+            string,
+          ];
+          return { host, port: Number(port) };
+        } catch (error) {
+          lastError = error;
+        } finally {
+          client.disconnect();
+        }
+      }
+      throw new Error(`no Sentinel answered: ${String(lastError)}`);
+    };
+    return {
+      masterName: MASTER,
+      sentinels,
+      settings: { sentinel: { masterName: MASTER, sentinels } },
+      configSection: {
+        sentinel: { masterName: MASTER, sentinels: sentinels.map((s) => `${s.host}:${s.port}`) },
+      },
+      primary: askSentinels,
+      async killPrimary() {
+        const address = await askSentinels();
+        const node = nodes.get(address.port);
+        if (!node) throw new Error(`the primary ${address.port} is not one of ours`);
+        await node.kill();
+        return address;
+      },
+      async waitForFailover(old, timeoutMs = 30_000) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const now = await askSentinels().catch(() => old);
+          if (now.port !== old.port && (await acceptsWrites(now.port))) return now;
+          if (Date.now() > deadline) throw new Error(`no failover from ${old.port} within ${timeoutMs} ms`);
+          await sleep(200);
+        }
+      },
+      async restart(address) {
+        const node = nodes.get(address.port);
+        if (node?.running) return;
+        // Sentinel turns it into a replica of the new primary once it sees it again.
+        await startNode(address.port);
+        await waitForReplicaLink(address.port, 30_000);
+      },
+      async stop() {
+        await killAllRedisProcesses();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await killAllRedisProcesses();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function waitForReplication(primaryPort: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const client = new Redis({ host: '127.0.0.1', port: primaryPort, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  try {
+    for (;;) {
+      const info = await client.info('replication');
+      if (/connected_slaves:1/.test(info) && /state=online/.test(info)) return;
+      if (Date.now() > deadline) throw new Error('the replica did not come online');
+      await sleep(100);
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function waitForReplicaLink(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  try {
+    for (;;) {
+      const info = await client.info('replication').catch(() => '');
+      if (/role:slave/.test(info) && /master_link_status:up/.test(info)) return;
+      if (Date.now() > deadline) throw new Error(`${port} did not rejoin as a replica`);
+      await sleep(200);
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function acceptsWrites(port: number): Promise<boolean> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 500,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.call('ROLE').then((role) => (role as string[])[0])) === 'master';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
