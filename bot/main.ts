@@ -18,6 +18,7 @@ import { type NotifyJob, QUEUE_NAMES } from '../src/queues/names.ts';
 import { ReviewProducers } from '../src/queues/review-producers.ts';
 import { recordingKeys } from '../src/recording/scripts.ts';
 import { SessionIndex } from '../src/recording/session-index.ts';
+import { replicationFor } from '../src/redis/replication.ts';
 import {
   type ApproverDirectory,
   createApproverDirectory,
@@ -122,6 +123,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     prefix: approvals.storePrefix,
     claimAllowlist: approvals.claimAllowlist,
     signer: options.signer,
+    replication: replicationFor(redis),
   });
   const producers = new ReviewProducers({ connection: requests, prefix: approvals.queuePrefix });
   const locations = new CardLocations(workers, botPrefix);

@@ -9,7 +9,8 @@ import type { Cluster, Redis } from 'ioredis';
  *
  * On a Redis Cluster the WAIT must reach the master that owns the written key's slot, over the
  * connection that wrote it: it is sent in a pipeline with a read of that key, and ioredis sends a
- * cluster pipeline to the node of its keys, on that node's one connection.
+ * cluster pipeline to the node of its keys, on that node's one connection. `ROLE` rides along, so
+ * the answer also says how many replicas that primary has connected at all.
  *
  * What this does not give: a write acknowledged by the replicas can still be lost if every one of
  * them fails too, and a failover may still promote a replica other than the one that acknowledged
@@ -22,18 +23,31 @@ export interface ReplicationOptions {
   timeoutMs: number;
 }
 
-/** How many replicas acknowledged the writes `connection` made so far (its writes to `key`'s slot). */
+/** What one WAIT learnt: how many replicas acknowledged, and how many the primary has connected. */
+export interface ReplicaAcks {
+  acknowledged: number;
+  connected: number;
+}
+
+/** How many replicas acknowledged the writes `connection` made so far to `key`'s primary. */
 export async function waitForReplicas(
   connection: Redis | Cluster,
   key: string,
   options: ReplicationOptions,
-): Promise<number> {
-  if (options.replicas <= 0) return 0;
-  if (!connection.isCluster) return (connection as Redis).wait(options.replicas, options.timeoutMs);
-  const replies = await connection.pipeline().exists(key).wait(options.replicas, options.timeoutMs).exec();
-  const [error, acknowledged] = replies?.[1] ?? [new Error('no reply to WAIT')];
-  if (error) throw error;
-  return Number(acknowledged);
+): Promise<ReplicaAcks> {
+  if (options.replicas <= 0) return { acknowledged: 0, connected: 0 };
+  const replies = await connection
+    .pipeline()
+    .exists(key)
+    .wait(options.replicas, options.timeoutMs)
+    .role()
+    .exec();
+  const [waitError, acknowledged] = replies?.[1] ?? [new Error('no reply to WAIT')];
+  const [roleError, role] = replies?.[2] ?? [new Error('no reply to ROLE')];
+  if (waitError) throw waitError;
+  if (roleError) throw roleError;
+  const replicas = Array.isArray(role) && Array.isArray(role[2]) ? role[2].length : 0;
+  return { acknowledged: Number(acknowledged), connected: replicas };
 }
 
 /** Raised when fewer replicas than required acknowledged a write within the timeout. */
@@ -49,13 +63,37 @@ export class ReplicationTimeoutError extends Error {
   }
 }
 
-/** Waits for the replicas and throws {@link ReplicationTimeoutError} when too few answered. */
+/**
+ * Waits for the replicas and throws {@link ReplicationTimeoutError} when too few answered. Required
+ * are `options.replicas`, or as many as the primary has connected when that is fewer: a replica
+ * that is connected but does not confirm in time could be promoted without the write, so that
+ * fails; a primary with no replica connected (just after a failover, before the old primary
+ * rejoins) has none that could be promoted, so approvals go on there rather than stopping until a
+ * replica is back.
+ */
 export async function requireReplicas(
   connection: Redis | Cluster,
   key: string,
   options: ReplicationOptions | undefined,
-): Promise<void> {
-  if (!options || options.replicas <= 0) return;
-  const acknowledged = await waitForReplicas(connection, key, options);
-  if (acknowledged < options.replicas) throw new ReplicationTimeoutError(acknowledged, options.replicas);
+): Promise<ReplicaAcks | undefined> {
+  if (!options || options.replicas <= 0) return undefined;
+  const acks = await waitForReplicas(connection, key, options);
+  const required = Math.min(options.replicas, acks.connected);
+  if (acks.acknowledged < required) throw new ReplicationTimeoutError(acks.acknowledged, required);
+  return acks;
+}
+
+/**
+ * The `redis.replicaWait` setting, or its default: one acknowledging replica within 500 ms with
+ * Sentinel or Cluster, none with one server.
+ */
+export function replicationFor(
+  settings:
+    | { sentinel?: unknown; cluster?: unknown; replicaWait?: ReplicationOptions | undefined }
+    | undefined,
+): ReplicationOptions {
+  if (settings?.replicaWait) return settings.replicaWait;
+  return settings?.sentinel || settings?.cluster
+    ? { replicas: 1, timeoutMs: 500 }
+    : { replicas: 0, timeoutMs: 0 };
 }
