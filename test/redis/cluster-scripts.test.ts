@@ -169,7 +169,18 @@ describe('approvals on a Redis Cluster', () => {
           timeout: 15_000,
         })
         .toMatchObject({ outcome: 'already-decided' });
-      expect(await store.consume(fp('wait'))).toMatchObject({ outcome: 'consumed' });
+      // The use of the grant: unconfirmed, the caller is refused (not told to forward), and the
+      // grant is not offered a second time once the replica has it.
+      cluster.pause(replica);
+      let unconfirmed: unknown;
+      try {
+        unconfirmed = await store.consume(fp('wait')).catch((e: unknown) => e);
+      } finally {
+        cluster.resume(replica);
+      }
+      expect(unconfirmed).toBeInstanceOf(ApprovalsUnavailableError);
+      expect(String((unconfirmed as Error).message)).toMatch(/use of the approval was written but 0 of 1/);
+      expect((await store.consume(fp('wait'))).outcome).toBe('none');
     } finally {
       await store.close();
     }
