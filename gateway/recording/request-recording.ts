@@ -19,7 +19,9 @@ import { RecordingUnavailableError } from './unavailable-error.ts';
  * goes upstream; the record stage writes the `response` event when the answer is complete.
  *
  * Appends that find the session closed (its idle gap passed on another replica while this request
- * ran) resolve the identity again and continue in the new session. Session meta counters
+ * ran) resolve the identity again and continue in the new session. With `recording.spool`, events
+ * Redis cannot take (and every event while the spool holds any) go to the local spool instead,
+ * flushed into the sessions in order once Redis answers (spool.ts). Session meta counters
  * (`requests`, `inflight`, `denied`, `errors`) and the review list ride along with the appends.
  */
 export class RequestRecording {
@@ -27,14 +29,15 @@ export class RequestRecording {
   readonly runtime: RecordingRuntime;
   readonly #ctx: RequestContext;
   readonly #identity: SessionIdentity;
-  #sessionId: string;
+  /** Undefined while this request's events go to the spool (Redis unreachable, spool on). */
+  #sessionId: string | undefined;
   #requestWritten = false;
 
   private constructor(
     runtime: RecordingRuntime,
     ctx: RequestContext,
     identity: SessionIdentity,
-    sessionId: string,
+    sessionId: string | undefined,
   ) {
     this.runtime = runtime;
     this.#ctx = ctx;
@@ -46,8 +49,15 @@ export class RequestRecording {
     if (!runtime.archiveWritable())
       throw new RecordingUnavailableError('the recording directory cannot be written');
     const identity = sessionIdentity(callerFrom(ctx), clusterFrom(ctx).name, ctx.req.headers);
-    const id = await RequestRecording.#open(runtime, ctx, identity);
-    return new RequestRecording(runtime, ctx, identity, id);
+    // Events waiting in the spool go first: this request's follow them there.
+    if (runtime.spool?.pending) return new RequestRecording(runtime, ctx, identity, undefined);
+    try {
+      const id = await RequestRecording.#open(runtime, ctx, identity);
+      return new RequestRecording(runtime, ctx, identity, id);
+    } catch (error) {
+      if (!runtime.spool || !(error instanceof RecordingUnavailableError)) throw error;
+      return new RequestRecording(runtime, ctx, identity, undefined);
+    }
   }
 
   static async #open(
@@ -70,8 +80,9 @@ export class RequestRecording {
     return id;
   }
 
+  /** The session's id; `spooled` while the events wait in the local spool for Redis. */
   get sessionId(): string {
-    return this.#sessionId;
+    return this.#sessionId ?? 'spooled';
   }
 
   get requestWritten(): boolean {
@@ -80,14 +91,41 @@ export class RequestRecording {
 
   /** Appends an event to this request's session (re-resolving once if it closed meanwhile). */
   async append(body: EventBody, updates: MetaUpdates = {}): Promise<void> {
+    const spool = this.runtime.spool;
+    if (spool && (this.#sessionId === undefined || spool.pending)) return this.#spool(body, updates);
+    try {
+      await this.#appendLive(body, updates);
+    } catch (error) {
+      if (!spool || !(error instanceof RecordingUnavailableError)) throw error;
+      this.#sessionId = undefined;
+      await this.#spool(body, updates);
+    }
+  }
+
+  async #appendLive(body: EventBody, updates: MetaUpdates): Promise<void> {
     const store = this.runtime.store;
-    let outcome = await store.append(this.#sessionId, this.#identity.key, body, updates);
+    let id = this.#sessionId ?? (await RequestRecording.#open(this.runtime, this.#ctx, this.#identity));
+    let outcome = await store.append(id, this.#identity.key, body, updates);
     if (outcome.kind === 'closed') {
-      this.#sessionId = await RequestRecording.#open(this.runtime, this.#ctx, this.#identity);
-      outcome = await store.append(this.#sessionId, this.#identity.key, body, updates);
+      id = await RequestRecording.#open(this.runtime, this.#ctx, this.#identity);
+      outcome = await store.append(id, this.#identity.key, body, updates);
       if (outcome.kind === 'closed')
         throw new RecordingUnavailableError('the session closed twice while recording');
     }
+    this.#sessionId = id;
+  }
+
+  /** The event, fsynced to the local spool (gateway/recording/spool.ts), flushed to Redis later. */
+  #spool(body: EventBody, updates: MetaUpdates): Promise<void> {
+    const userAgent = this.#ctx.req.headers['user-agent'];
+    return this.runtime.spool!.write({
+      identity: this.#identity,
+      caller: snapshotCaller(callerFrom(this.#ctx), DEFAULT_CLAIM_ALLOWLIST),
+      cluster: clusterFrom(this.#ctx).name,
+      ...(userAgent ? { userAgent } : {}),
+      body,
+      updates,
+    });
   }
 
   /** The masking context for a body of this request: its own (`response` false) or the answer's. */

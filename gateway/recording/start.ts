@@ -13,6 +13,7 @@ import { probeWritable } from '../../src/recording/archive.ts';
 import { CloseQueue } from './close-queue.ts';
 import { type CloseWorker, startCloseWorker } from './close-worker.ts';
 import { RecordingStore } from './session-store.ts';
+import { RecordingSpool, type SpoolTarget } from './spool.ts';
 
 /**
  * The gateway's side of recording, started once with the gateway (only when `recording:` is
@@ -39,6 +40,8 @@ export interface RecordingRuntime {
   logger: Logger;
   /** False while the archive directory cannot be written. */
   archiveWritable(): boolean;
+  /** The local spool for events Redis cannot take (`recording.spool`); undefined: none. */
+  spool?: RecordingSpool | undefined;
 }
 
 export interface StartedRecording {
@@ -133,6 +136,9 @@ export async function startRecording(
     });
   }
 
+  const spool = settings.spool ? new RecordingSpool(settings.spool) : undefined;
+  const flusher = spool ? await startSpoolFlusher(spool, store, closeQueue, connection, logger) : undefined;
+
   const runtime: RecordingRuntime = {
     settings,
     store,
@@ -141,12 +147,14 @@ export async function startRecording(
     policy: deps.policy,
     logger,
     archiveWritable: () => writable,
+    spool,
   };
   return {
     runtime,
     connection,
     close: async () => {
       clearInterval(probe);
+      if (flusher) clearInterval(flusher);
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, CLOSE_GRACE_MS);
@@ -157,4 +165,49 @@ export async function startRecording(
       workerConnection?.disconnect();
     },
   };
+}
+
+/** How often the spool is offered to Redis while it holds events. */
+const SPOOL_FLUSH_MS = 1000;
+
+/**
+ * Flushes the spool into Redis whenever it holds events and the connection is ready: once at
+ * start (what a previous process left) and then every second.
+ */
+async function startSpoolFlusher(
+  spool: RecordingSpool,
+  store: RecordingStore,
+  closeQueue: CloseQueue,
+  connection: RedisConnection,
+  logger: Logger,
+): Promise<NodeJS.Timeout> {
+  await spool.open();
+  const target: SpoolTarget = {
+    resolve: async (entry) => {
+      const { identity, caller, cluster, userAgent } = entry;
+      const { id } = await store.resolve({ identity, caller, cluster, ...(userAgent ? { userAgent } : {}) });
+      await closeQueue.ensureScheduled(id);
+      return id;
+    },
+    append: async (id, entry) =>
+      (await store.append(id, entry.identity.key, entry.body, entry.updates)).kind === 'ok' ? 'ok' : 'closed',
+  };
+  const tick = (): void => {
+    if (!spool.pending || connection.status !== 'ready') return;
+    const bytes = spool.bytes;
+    spool
+      .flush(target, (why, file) =>
+        logger.error({ why, file }, 'recording: the spool does not verify; set aside, not flushed'),
+      )
+      .then(
+        () => {
+          if (!spool.pending) logger.info({ bytes }, 'recording: spooled events flushed to Redis');
+        },
+        (error: unknown) => logger.warn({ err: error }, 'recording: flushing the spool failed; retried'),
+      );
+  };
+  tick();
+  const timer = setInterval(tick, SPOOL_FLUSH_MS);
+  timer.unref();
+  return timer;
 }

@@ -17,6 +17,9 @@ import { keyPrefixField, redisUrlField } from './redis-fields.ts';
  *   retention: 30d          # archives and index entries older than this are deleted
  *   dir: recordings         # relative to the config file; default <dataDir>/recordings
  *   worker: true            # this process archives closed sessions (every replica may)
+ *   spool:                  # off unless given: while Redis is unreachable (past redis.failoverWait),
+ *     dir: recording-spool  #   record to this local file (fsynced) and flush it in order later;
+ *     maxBytes: 67108864    #   default <dataDir>/recording-spool, 64 MiB; full: refuse (503)
  * ```
  *
  * Recording is on when the section is present (unless `enabled: false`): it needs Redis, and a
@@ -41,6 +44,18 @@ export const recordingSchema = z.strictObject({
   retention: durationWithDays.default('30d'),
   dir: z.string().min(1).optional(),
   worker: z.boolean().default(true),
+  /** Off unless given: while Redis is unreachable, record to a local file instead of refusing. */
+  spool: z
+    .strictObject({
+      dir: z.string().min(1).optional(),
+      maxBytes: z
+        .number()
+        .int()
+        .min(4096)
+        .max(1024 * 1024 * 1024)
+        .default(64 * 1024 * 1024),
+    })
+    .optional(),
 });
 
 export type RecordingSection = z.infer<typeof recordingSchema>;
@@ -63,6 +78,11 @@ export interface RecordingSettings {
   /** Where closed sessions are archived: `<dir>/<YYYY-MM-DD>/<id>.jsonl` and `.cast` files. */
   dir: string;
   worker: boolean;
+  /**
+   * The local spool for events Redis cannot take (gateway/recording/spool.ts); undefined: none,
+   * and a Redis outage refuses requests (with `required`).
+   */
+  spool?: { dir: string; maxBytes: number } | undefined;
 }
 
 /** Parses `90s`, `5m`, `12h`, `30d` (and `500ms`) into milliseconds. */
@@ -94,5 +114,11 @@ export function resolveRecording(
     retentionMs: durationWithDaysMs(raw.retention),
     dir: raw.dir ? resolve(baseDir, raw.dir) : resolve(dataDir, 'recordings'),
     worker: raw.worker,
+    spool: raw.spool
+      ? {
+          dir: resolve(raw.spool.dir ? baseDir : dataDir, raw.spool.dir ?? 'recording-spool'),
+          maxBytes: raw.spool.maxBytes,
+        }
+      : undefined,
   };
 }

@@ -12,6 +12,7 @@ import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
+import { topologyOf } from '../../src/queues/redis-settings.ts';
 import { writeKeyPair } from './decision-keys.ts';
 import { gatewayKubeconfig, type KubeApiserver } from './kube-apiserver.ts';
 import { deleteKeys, REDIS_URL } from './redis.ts';
@@ -214,8 +215,9 @@ async function startGatewayStack(
       await issuer.close();
       // Reviews, queues and recordings this stack left under its fresh prefix (when it used it):
       // handed to the after-run secret scan with the log and the archive, then deleted.
-      // The Redis the gateway used: REDIS_URL, or the topology in the config's `redis:` section.
-      const redis = createRequestConnection({ url: REDIS_URL, redis: loaded.redis });
+      // REDIS_URL, where the stack's prefix lives; with a Sentinel or Cluster `redis:` section, that.
+      const topology = topologyOf(loaded.redis) === 'single' ? undefined : loaded.redis;
+      const redis = createRequestConnection({ url: REDIS_URL, redis: topology });
       try {
         await whenReady(redis, 5000);
         await leaveEvidence(keyPrefix, {
