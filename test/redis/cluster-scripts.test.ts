@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startExpireWorker } from '../../gateway/approvals/expire-worker.ts';
 import { closeSession } from '../../gateway/recording/close-session.ts';
 import { pruneExpired } from '../../gateway/recording/retention.ts';
 import { sessionIdentity } from '../../gateway/recording/session-identity.ts';
@@ -11,7 +12,12 @@ import type { ReviewEvent } from '../../src/approvals/review.types.ts';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
 import { withApprovalScripts } from '../../src/approvals/scripts.ts';
 import { ApprovalsUnavailableError, whenReady } from '../../src/approvals/unavailable-error.ts';
-import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
+import {
+  createRequestConnection,
+  createWorkerConnection,
+  type RedisConnection,
+} from '../../src/queues/connections.ts';
+import { ReviewProducers } from '../../src/queues/review-producers.ts';
 import { readArchiveLines } from '../../src/recording/archive.ts';
 import type { EventBody } from '../../src/recording/event.types.ts';
 import { verifyChain } from '../../src/recording/hash-chain.ts';
@@ -246,5 +252,41 @@ describe('recording on a Redis Cluster', () => {
     );
     expect(pruned.sort()).toEqual([...ids].sort());
     expect(await index.list({ limit: 50 })).toEqual([]);
+  });
+});
+
+describe('BullMQ queues on a Redis Cluster', () => {
+  it('run in the {prefix} form (a delayed expire job expires its review); a plain prefix spans slots', async () => {
+    const store = new ReviewStore({ connection: redis, prefix: 'c5:approvals' });
+    const workerConnection = createWorkerConnection({ redis: { cluster: { nodes: [...cluster.nodes] } } });
+    const producers = new ReviewProducers({ connection: redis, prefix: '{c5}' });
+    const expired: string[] = [];
+    const worker = startExpireWorker({
+      connection: workerConnection,
+      store,
+      prefix: '{c5}',
+      onExpired: (review) => {
+        expired.push(review.id);
+      },
+    });
+    try {
+      const { review } = await store.findOrCreate(
+        openInput({ fingerprint: fp('q'), rule: rule({ timeoutSeconds: 1 }) }),
+      );
+      await producers.scheduleExpire(review);
+      await expect.poll(() => expired, { timeout: 15_000 }).toEqual([review.id]);
+      expect((await store.get(review.id))?.state).toBe('expired');
+
+      const plain = new ReviewProducers({ connection: redis, prefix: 'c6' });
+      const error = await plain.scheduleExpire(review).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApprovalsUnavailableError);
+      expect(String((error as Error).cause)).toMatch(/CROSSSLOT/);
+      await plain.close();
+    } finally {
+      await worker.close();
+      await producers.close();
+      await store.close();
+      workerConnection.disconnect();
+    }
   });
 });
