@@ -75,9 +75,10 @@ export class RecordingStore {
   readonly #tails = new Map<string, { seq: number; hash: string }>();
   readonly #queues = new Map<string, SessionQueue>();
   /**
-   * Identity key → session id, with when this process last appended to it. While that is less
-   * than the idle gap ago, the mapping in Redis cannot have expired and the session cannot have
-   * closed (both need a full gap without an append), so resolving skips the round trip.
+   * Identity key → session id, with when this process last set the mapping's TTL in Redis (claimed
+   * or refreshed it). While that is less than the idle gap ago, the mapping cannot have expired
+   * and the session cannot have closed (both need a full gap without it), so resolving skips the
+   * round trip. Appends refresh the mapping only once a quarter of the gap has passed since.
    */
   readonly #recent = new Map<string, { id: string; at: number }>();
 
@@ -109,7 +110,9 @@ export class RecordingStore {
         current &&
         (await this.#redisCall(() => this.#redis.hget(this.keys.meta(current), 'state'))) === 'open'
       ) {
-        this.#touch(input.identity.key, current);
+        // Found, not refreshed: the first append refreshes the mapping, and until then the cache
+        // does not vouch for it.
+        this.#touch(input.identity.key, current, Number.NEGATIVE_INFINITY);
         return { id: current, created: false };
       }
       const opened = await this.#open(input, mapKey, current ?? '');
@@ -260,9 +263,10 @@ export class RecordingStore {
         appended.push({ seq, hash: sealed.hash });
         prev = sealed.hash;
       }
-      // The mapping is refreshed alongside, not inside the script: on a Redis Cluster it lives in
-      // another slot. Both go out at once, so this costs no extra round trip.
-      const [{ head: reply }] = await this.#redisCall(() =>
+      // The mapping is refreshed beside the script, not inside it (on a Redis Cluster it lives in
+      // another slot), sent with it so it costs no round trip, and only every quarter gap.
+      const refresh = this.#mappingDue(identityKey, id);
+      const [{ head: reply }, touched] = await this.#redisCall(() =>
         Promise.all([
           this.#scripts.hoopRecAppend(
             this.keys.meta(id),
@@ -272,12 +276,14 @@ export class RecordingStore {
             updates,
             ...args,
           ),
-          this.#scripts.hoopRecTouchMapping(this.keys.mapping(identityKey), id, this.#idleGapMs),
+          refresh
+            ? this.#scripts.hoopRecTouchMapping(this.keys.mapping(identityKey), id, this.#idleGapMs)
+            : undefined,
         ]),
       );
       if (reply[0] === 'ok') {
         this.#remember(id, appended[appended.length - 1]!);
-        this.#touch(identityKey, id);
+        if (touched?.head[0] === 'ok') this.#touch(identityKey, id);
         return appended.map((a) => ({ kind: 'ok', ...a }));
       }
       if (reply[0] === 'closed') {
@@ -292,9 +298,16 @@ export class RecordingStore {
     throw new RecordingUnavailableError('too many concurrent writers to one session');
   }
 
-  #touch(identityKey: string, id: string): void {
+  /** Whether the mapping's TTL is to be refreshed with this append (a quarter gap since, or never). */
+  #mappingDue(identityKey: string, id: string): boolean {
+    const recent = this.#recent.get(identityKey);
+    return recent?.id !== id || performance.now() - recent.at >= this.#idleGapMs / 4;
+  }
+
+  /** Remembers that the mapping names `id` with a full gap's TTL from `at` (default: now). */
+  #touch(identityKey: string, id: string, at = performance.now()): void {
     this.#recent.delete(identityKey);
-    this.#recent.set(identityKey, { id, at: performance.now() });
+    this.#recent.set(identityKey, { id, at });
     if (this.#recent.size > MAX_CACHED_TAILS) {
       const oldest = this.#recent.keys().next().value;
       if (oldest !== undefined) this.#recent.delete(oldest);
