@@ -52,6 +52,8 @@ export interface DrillFigures {
   reviewsLost: number;
   grantsExecutedTwice: number;
   sessionsChecked: number;
+  /** Of those, how many the close job had archived (the rest were verified in Redis). */
+  sessionsArchived: number;
   brokenChains: number;
   /** kubectl exit code of the call held across the failover, once approved (0: went through). */
   heldCallExit: number | null;
@@ -65,6 +67,10 @@ export interface DrillOptions {
   /** How long agents run before the kill and after the failover. Default 3000 ms each. */
   steadyMs?: number;
   kubectlVersion?: string;
+  /** More `recording:` settings (e.g. `spool: {}`). */
+  recording?: Record<string, unknown>;
+  /** Printed with the figures: which variant of the topology's settings this is. */
+  variant?: string;
 }
 
 /** The namespace whose delete is approved before the kill and claimed after it. */
@@ -87,7 +93,7 @@ export async function runFailoverDrill(
     redis: topology.settings,
     config: {
       redis: topology.configSection,
-      recording: { keyPrefix: prefix, idleGap: '2s' },
+      recording: { keyPrefix: prefix, idleGap: '2s', ...options.recording },
     },
   });
   try {
@@ -191,7 +197,7 @@ export async function runFailoverDrill(
     step('chains checked');
 
     const figures: DrillFigures = {
-      topology: topology.name,
+      topology: options.variant ? `${topology.name} (${options.variant})` : topology.name,
       requests: calls.length,
       failed: calls.filter((c) => !c.ok).length,
       failures: [...new Set(calls.filter((c) => !c.ok).map((c) => c.stderr.split('\n')[0] ?? ''))],
@@ -201,6 +207,7 @@ export async function runFailoverDrill(
       reviewsLost,
       grantsExecutedTwice,
       sessionsChecked: chains.checked,
+      sessionsArchived: chains.archived,
       brokenChains: chains.broken,
       heldCallExit: heldResult.code,
       grantClaimStatus: claim.status,
@@ -217,7 +224,7 @@ export function formatFigures(f: DrillFigures): string {
   return (
     `drill ${f.topology}: ${f.requests} requests, ${f.failed} failed, longest gap ${f.longestGapMs} ms, ` +
     `failover ${f.failoverMs} ms, reviews lost ${f.reviewsLost}, grants executed twice ${f.grantsExecutedTwice}, ` +
-    `broken chains ${f.brokenChains}/${f.sessionsChecked}, held call exit ${f.heldCallExit}, ` +
+    `broken chains ${f.brokenChains}/${f.sessionsChecked} (${f.sessionsArchived} archived), held call exit ${f.heldCallExit}, ` +
     `grant claimed ${f.grantClaimStatus}` +
     (f.failures.length > 0 ? `\n  failures: ${f.failures.join(' | ')}` : '')
   );
@@ -243,13 +250,13 @@ async function checkChains(
   stack: ApprovalsStack,
   prefix: string,
   since: number,
-): Promise<{ checked: number; broken: number }> {
+): Promise<{ checked: number; broken: number; archived: number }> {
   const index = new SessionIndex(
     stack.redis,
     recordingKeys(`${prefix}:rec`, { hashTag: stack.redis.isCluster }),
   );
   const dir = join(stack.dir, 'data', 'recordings');
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 10_000;
   let sessions: SessionMeta[] = [];
   for (;;) {
     sessions = await index.list({ since, limit: 1000 });
@@ -266,7 +273,7 @@ async function checkChains(
       console.info(`drill: session ${meta.id} chain broken at line ${result.line}: ${result.reason}`);
     }
   }
-  return { checked: sessions.length, broken };
+  return { checked: sessions.length, broken, archived: sessions.filter((s) => s.archive).length };
 }
 
 function sleep(ms: number): Promise<void> {
