@@ -1,16 +1,12 @@
 import type { RedisConnection } from '../queues/connections.ts';
-import {
-  type ReplicationOptions,
-  ReplicationTimeoutError,
-  requireReplicas,
-  waitForReplicas,
-} from '../redis/replication.ts';
+import type { ReplicationOptions } from '../redis/replication.ts';
 import type { ScriptReply } from '../redis/script-reply.ts';
 import { authorizeDecision } from './authorize.ts';
 import { DEFAULT_CLAIM_ALLOWLIST } from './caller-snapshot.ts';
 import { windowScope } from './fingerprint.ts';
 import { type ApprovalKeys, approvalKeys, isReviewId, newReviewId } from './keys.ts';
 import { type ListOptions, listReviews } from './list-reviews.ts';
+import { confirmReplicated, replicateQuietly } from './replicated-write.ts';
 import type { DecideInput, DecideOutcome, DecideResult, HistoryEvent, Review } from './review.types.ts';
 import {
   decisionRecord,
@@ -40,7 +36,6 @@ import { type WaitOptions, type WaitResult, waitForDecision } from './wait-for-d
 
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 const ID_ATTEMPTS = 5;
-const NO_REPLICATION: ReplicationOptions = { replicas: 0, timeoutMs: 0 };
 
 /** The keys a review's record names as its own (its fingerprint index and window key). */
 interface OwnedKeys {
@@ -371,27 +366,14 @@ export class ReviewStore {
     return review && fpKey && windowKey ? { review, owned: { fpKey, windowKey } } : undefined;
   }
 
-  /**
-   * Waits until the configured number of replicas has the writes this connection made to `key`'s
-   * slot; fails the call (503, retry) when they do not confirm in time, so nobody acts on a write
-   * a failover could still undo.
-   */
-  async #durable(key: string, what: string): Promise<void> {
-    try {
-      await requireReplicas(this.#redis, key, this.#replication);
-    } catch (error) {
-      throw new ApprovalsUnavailableError(
-        error instanceof ReplicationTimeoutError
-          ? `the ${what} was written but ${error.message.replace(' the write', ' it')}`
-          : `the ${what} could not be confirmed on a Redis replica`,
-        { cause: error },
-      );
-    }
+  /** Decisions, cancellations and grant use: confirmed on the replicas or a 503 (replicated-write.ts). */
+  #durable(key: string, what: string): Promise<void> {
+    return confirmReplicated(this.#redis, key, this.#replication, what);
   }
 
-  /** Best effort for writes whose loss costs a retry, not a second execution (a new review). */
-  async #replicate(key: string): Promise<void> {
-    await waitForReplicas(this.#redis, key, this.#replication ?? NO_REPLICATION).catch(() => 0);
+  /** A new review: replicated within the same bound, nothing failed if not. */
+  #replicate(key: string): Promise<void> {
+    return replicateQuietly(this.#redis, key, this.#replication);
   }
 
   #run<T>(call: () => Promise<T>): Promise<T> {
