@@ -12,7 +12,7 @@ const run = promisify(execFile);
  * A real six-node Redis Cluster on loopback: `redis-server --cluster-enabled yes` six times, then
  * `redis-cli --cluster create --cluster-replicas 1`, so three masters each with one replica. No
  * persistence; each node's `nodes.conf` lives in a temporary directory removed on stop. Ports are
- * a random block in 20000–22999, so the cluster bus ports (port + 10000) stay below the kernel's
+ * a random block in 20000–22705, so the cluster bus ports (port + 10000) stay below the kernel's
  * ephemeral range; a block that is taken is replaced by another.
  *
  * `cluster-node-timeout` is short (1 s) so a killed master's replica is promoted within a few
@@ -56,7 +56,7 @@ export async function startRedisCluster(): Promise<RedisClusterHarness> {
   installExitHook();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOn(20_000 + Math.floor(Math.random() * 2_990));
+      return await startOn(20_000 + Math.floor(Math.random() * 2_700));
     } catch (error) {
       if (attempt === 3 || !String(error).includes('Address already in use')) throw error;
     }
