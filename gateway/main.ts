@@ -214,7 +214,10 @@ export async function startGateway(
   const probes: RedisProbe[] = [];
   if (approvals) probes.push(redisProbe('approvals', approvals.connection));
   if (recording) probes.push(redisProbe('recording', recording.connection));
-  const requiredProbes = probes.filter((p) => p.name === 'approvals' || config.recording.required);
+  // With the recording spool, a Redis outage does not stop recording: not a reason to leave the
+  // load balancer (approvals still is: held calls need Redis).
+  const recordingNeedsRedis = config.recording.required && !config.recording.spool;
+  const requiredProbes = probes.filter((p) => p.name === 'approvals' || recordingNeedsRedis);
   const health = ops.health ?? createHealth();
   health.checks.push(
     { name: 'issuers', ok: () => issuersReady },

@@ -108,6 +108,7 @@ export function duplicateConnection(connection: RedisConnection, name: string): 
           redisOptions: { ...connection.options.redisOptions, connectionName: name },
         })
       : connection.duplicate({ connectionName: name });
+  if (duplicate instanceof Redis && duplicate.options.sentinels) reviveAfterFailoverRace(duplicate);
   // Listeners are not copied; callers that care add their own.
   duplicate.on('error', noop);
   setOutageWait(duplicate, outageWaitOf(connection));
@@ -141,6 +142,7 @@ function connect(
       enableOfflineQueue: behaviour.offlineQueue,
       retryStrategy: behaviour.retry,
     });
+    reviveAfterFailoverRace(connection);
   } else {
     connection = new Redis(url, {
       ...auth,
@@ -151,6 +153,32 @@ function connect(
   }
   connection.on('error', options.onError ?? noop);
   return connection;
+}
+
+/**
+ * ioredis 6.0's failover detector disconnects the connector when `+switch-master` arrives; if a
+ * reconnect is asking the Sentinels at that moment, the connection ends for good (status `end`,
+ * no retry) although nobody closed it. The failover drill hit this. A connection that ends
+ * without our `disconnect`/`quit` is connected again, so it finds the new primary.
+ */
+function reviveAfterFailoverRace(connection: Redis): void {
+  let closing = false;
+  const disconnect = connection.disconnect.bind(connection);
+  const quit = connection.quit.bind(connection);
+  connection.disconnect = (reconnect = false): void => {
+    if (!reconnect) closing = true;
+    disconnect(reconnect);
+  };
+  connection.quit = ((...args: Parameters<typeof quit>) => {
+    closing = true;
+    return quit(...args);
+  }) as typeof quit;
+  connection.on('end', () => {
+    if (closing) return;
+    setTimeout(() => {
+      if (!closing && connection.status === 'end') connection.connect().catch(noop);
+    }, 100).unref();
+  });
 }
 
 function noop(): void {}

@@ -126,10 +126,12 @@ export function dataNodeOptions(url: string, settings: RedisSettings | undefined
 
 /**
  * Options that make a `Redis` connection find its primary through the Sentinels and follow it:
- * `failoverDetector` listens for `+switch-master` so the connection moves within moments of a
- * failover instead of at its next error, and `reconnectOnError` answers a `READONLY` reply (the
- * old primary demoted to a replica while we were still connected to it) with a reconnect that
- * asks the Sentinels again and resends the command, which the replica did not run.
+ * `failoverDetector` listens for `+switch-master` so the connection moves as soon as a failover
+ * ends (without it, writes go on landing on a demoted primary that is still up, and are lost
+ * when it resyncs), every reconnect asks the Sentinels again (retrying while none answers), and
+ * `reconnectOnError` answers a `READONLY` reply (a demoted primary) with a reconnect that asks
+ * again and resends the command, which the replica did not run. ioredis 6.0 can end such a
+ * connection for good when `+switch-master` arrives mid-reconnect: connections.ts revives it.
  */
 export function sentinelOptions(
   sentinel: RedisSentinelSettings,

@@ -44,6 +44,16 @@ describeWithKubectl('1.33', 'the recording spool', () => {
         stdout: `namespace/${name}\n`,
       });
     }
+    // Recording does not make the gateway unready while the spool takes its events.
+    const ready = await rawRequest({
+      url: `${stack.gateway.url}/readyz?verbose`,
+      method: 'GET',
+      token: 'none',
+      caPem: stack.gateway.caPem ?? '',
+    });
+    expect(ready.body).toContain('[-]redis-approvals');
+    expect(ready.body).not.toContain('redis-recording');
+
     // A call policy sends to review is refused (test/security/outage-review-bypass.test.ts), and
     // recorded as such in the spool.
     const review = await rawRequest({
