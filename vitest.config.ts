@@ -22,6 +22,7 @@ const UNIT = [
   'test/approvals/fingerprint.test.ts',
   'test/recording/{body-record,hash-chain,seal-event.property,unrecorded-streams}.test.ts',
   'test/console/unit/*.test.ts',
+  'test/redis/lua-keys.test.ts',
   'packages/sandbox/test/{api-wire,object-store,patch,seed-wire,selectors,watch-wire}.test.ts',
   'packages/sandbox/test/streams/{shell,spdy-codec,stream-upgrades}.test.ts',
 ];

@@ -18,6 +18,7 @@ import { type NotifyJob, QUEUE_NAMES } from '../src/queues/names.ts';
 import { ReviewProducers } from '../src/queues/review-producers.ts';
 import { recordingKeys } from '../src/recording/scripts.ts';
 import { SessionIndex } from '../src/recording/session-index.ts';
+import { replicationFor } from '../src/redis/replication.ts';
 import {
   type ApproverDirectory,
   createApproverDirectory,
@@ -124,6 +125,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     prefix: approvals.storePrefix,
     claimAllowlist: approvals.claimAllowlist,
     signer: options.signer,
+    replication: replicationFor(redis),
   });
   const producers = new ReviewProducers({ connection: requests, prefix: approvals.queuePrefix });
   const locations = new CardLocations(workers, botPrefix);
@@ -234,7 +236,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     sessions: options.recording
       ? whenConnected(
           recordedSessions(
-            new SessionIndex(sessionsConnection ?? requests, recordingKeys(options.recording.storePrefix)),
+            new SessionIndex(
+              sessionsConnection ?? requests,
+              recordingKeys(options.recording.storePrefix, { hashTag: requests.isCluster }),
+            ),
             store,
           ),
           sessionsConnection ?? requests,

@@ -5,6 +5,7 @@ import { createDecisionSigner, readPrivateKey } from '../src/approvals/signing/d
 import { ApprovalsUnavailableError } from '../src/approvals/unavailable-error.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { createRequestConnection, describeRedis } from '../src/queues/connections.ts';
+import { replicationFor } from '../src/redis/replication.ts';
 import { UsageError } from './args.ts';
 import { type Out, reportDecided, STATES, type Values, windowSecondsOf } from './reviews.ts';
 import { formatList, formatReview } from './reviews-format.ts';
@@ -38,6 +39,7 @@ export async function runBreakGlass(sub: string, id: string, values: Values, io:
     prefix: settings.storePrefix,
     readyTimeoutMs: 3000,
     signer,
+    replication: replicationFor(config.redis),
   });
   try {
     if (sub === 'list') {

@@ -48,7 +48,7 @@ export async function openSessionSource(
     });
     try {
       await whenReady(redis, 3000);
-      index = new SessionIndex(redis, recordingKeys(settings.storePrefix));
+      index = new SessionIndex(redis, recordingKeys(settings.storePrefix, { hashTag: redis.isCluster }));
     } catch {
       redis.disconnect();
       redis = undefined;

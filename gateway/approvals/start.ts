@@ -10,6 +10,7 @@ import {
   type RedisSettings,
 } from '../../src/queues/connections.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
+import { replicationFor } from '../../src/redis/replication.ts';
 import type { ApprovalsRuntime, ReviewObserver } from '../runtime.ts';
 import { createDecisionVerifier } from './decision-verifier.ts';
 import { startExpireWorker } from './expire-worker.ts';
@@ -64,6 +65,7 @@ export function startApprovals(
     claimAllowlist: settings.claimAllowlist,
     signer: signing.signer,
     onceGrantSeconds: ONCE_GRANT_SECONDS,
+    replication: replicationFor(options.redis),
   });
   const verifier = createDecisionVerifier({
     keyring: signing.keyring,

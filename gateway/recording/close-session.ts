@@ -16,8 +16,9 @@ import { type SessionFacts, sessionFacts, summaryText } from '../../src/recordin
  * 1. the `close` script ends the session if it has been idle for the idle gap with nothing in
  *    flight — or says when to look again (the job is then re-delayed: that is the debounce);
  * 2. the live stream is read and archived as JSONL plus `.cast` files (atomic renames);
- * 3. the meta gets the final hash, event count, archive path, summary and outcomes, the outcome
- *    indexes get the session, and the live stream is deleted — all in one MULTI.
+ * 3. the outcome indexes get the session; then the meta gets the final hash, event count,
+ *    archive path, summary and outcomes and the live stream is deleted, in one MULTI (the
+ *    session's keys share a slot on a Redis Cluster; the indexes do not, so they go first).
  *
  * A chain that does not verify in Redis is archived all the same (deleting evidence would be
  * worse) and flagged in the meta (`chainError`), and `sessions verify` reports it.
@@ -70,6 +71,9 @@ export async function closeSession(
   if (reply[0] === 'gone') return { kind: 'gone' };
   if (reply[0] === 'archived') return { kind: 'already-archived' };
   if (reply[0] === 'wait') return { kind: 'wait', dueAt: Number(reply[1]) };
+  // Closed: detach the identity's mapping (another slot on a Redis Cluster, so a step of its own;
+  // until it is gone, a request that finds the mapping sees a closed session and opens a new one).
+  if (reply[3]) await scriptsFor(deps.redis).hoopRecReleaseMapping(reply[3], id);
 
   const index = new SessionIndex(deps.redis, deps.keys);
   const meta = await index.get(id);
@@ -83,6 +87,11 @@ export async function closeSession(
   const summary = summaryText(facts);
 
   const finalHash = check.ok ? check.finalHash : meta.hash;
+  // The outcome indexes first, then the session's own keys in one MULTI (one slot): a crash in
+  // between leaves the session unarchived in Redis, and the retried job does it all again.
+  await Promise.all(
+    facts.outcomes.map((outcome) => deps.redis.zadd(deps.keys.byOutcome(outcome), meta.startedAt, id)),
+  );
   const multi = deps.redis.multi();
   multi.hset(deps.keys.meta(id), {
     finalHash,
@@ -94,7 +103,6 @@ export async function closeSession(
     outcomes: facts.outcomes.join(','),
     ...(chainError ? { chainError } : {}),
   });
-  for (const outcome of facts.outcomes) multi.zadd(deps.keys.byOutcome(outcome), meta.startedAt, id);
   multi.del(deps.keys.events(id));
   await multi.exec();
   return { kind: 'archived', path, casts, facts, summary, ...(chainError ? { chainError } : {}) };

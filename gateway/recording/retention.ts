@@ -33,16 +33,19 @@ export async function pruneExpired(
     if (meta) {
       await removeArchive(deps.dir, id, meta.archive ?? archivePath(id, meta.startedAt));
     }
-    const multi = deps.redis.multi();
-    multi.del(deps.keys.meta(id), deps.keys.events(id));
-    multi.zrem(deps.keys.byTime, id);
-    if (meta) {
-      multi.zrem(deps.keys.byAgent(meta.agent), id);
-      multi.zrem(deps.keys.byCluster(meta.cluster), id);
-      for (const outcome of ['clean', 'denied', 'reviewed', 'error'])
-        multi.zrem(deps.keys.byOutcome(outcome), id);
-    }
-    await multi.exec();
+    // Each index is a key of its own on a Redis Cluster, so they are cleared one by one: the ones
+    // that need the meta to be found first, then the session's keys (one slot, one DEL), byTime
+    // last, as it is what finds the session again if this is cut short.
+    const indexes = meta
+      ? [
+          deps.keys.byAgent(meta.agent),
+          deps.keys.byCluster(meta.cluster),
+          ...['clean', 'denied', 'reviewed', 'error'].map((outcome) => deps.keys.byOutcome(outcome)),
+        ]
+      : [];
+    await Promise.all(indexes.map((key) => deps.redis.zrem(key, id)));
+    await deps.redis.del(deps.keys.meta(id), deps.keys.events(id));
+    await deps.redis.zrem(deps.keys.byTime, id);
   }
   await pruneDateFolders(deps.dir, cutoff - 86_400_000);
   return ids;

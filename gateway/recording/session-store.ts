@@ -56,6 +56,7 @@ export interface MetaUpdates {
 export type AppendOutcome = { kind: 'ok'; seq: number; hash: string } | { kind: 'closed' };
 
 const MAX_ATTEMPTS = 32;
+const MAX_RESOLVE_ATTEMPTS = 8;
 const MAX_CACHED_TAILS = 10_000;
 
 /** Epoch ms with sub-millisecond precision, monotonic within this process. */
@@ -74,27 +75,57 @@ export class RecordingStore {
   readonly #tails = new Map<string, { seq: number; hash: string }>();
   readonly #queues = new Map<string, SessionQueue>();
   /**
-   * Identity key → session id, with when this process last appended to it. While that is less
-   * than the idle gap ago, the mapping in Redis cannot have expired and the session cannot have
-   * closed (both need a full gap without an append), so resolving skips the round trip.
+   * Identity key → session id, with when this process last set the mapping's TTL in Redis (claimed
+   * or refreshed it). While that is less than the idle gap ago, the mapping cannot have expired
+   * and the session cannot have closed (both need a full gap without it), so resolving skips the
+   * round trip. Appends refresh the mapping only once a quarter of the gap has passed since.
    */
   readonly #recent = new Map<string, { id: string; at: number }>();
 
   constructor(options: RecordingStoreOptions) {
     this.#redis = options.redis;
     this.#scripts = withRecordingScripts(options.redis);
-    this.keys = recordingKeys(options.prefix);
+    this.keys = recordingKeys(options.prefix, { hashTag: options.redis.isCluster });
     this.#idleGapMs = options.idleGapMs;
     this.#readyMs = options.readyTimeoutMs ?? 1000;
     this.replica = options.replica ?? `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`;
   }
 
-  /** The open session for `input.identity`, opened (with its `session` event) if there is none. */
+  /**
+   * The open session for `input.identity`, opened (with its `session` event) if there is none.
+   *
+   * In steps, because the mapping and the session live in different slots on a Redis Cluster: read
+   * the mapping; if it names an open session, that is the one. Otherwise index a new session, write
+   * it (open.lua) and point the mapping at it only if the mapping still says what was read
+   * (claim-mapping.lua). A replica that loses that race removes the session it wrote and joins the
+   * winner's, so one kubectl invocation still gets one session across replicas.
+   */
   async resolve(input: OpenSessionInput): Promise<{ id: string; created: boolean }> {
     const recent = this.recentSession(input.identity.key);
     if (recent) return { id: recent, created: false };
+    const mapKey = this.keys.mapping(input.identity.key);
+    for (let attempt = 0; attempt < MAX_RESOLVE_ATTEMPTS; attempt++) {
+      const current = await this.#redisCall(() => this.#redis.get(mapKey));
+      if (
+        current &&
+        (await this.#redisCall(() => this.#redis.hget(this.keys.meta(current), 'state'))) === 'open'
+      ) {
+        // Found, not refreshed: the first append refreshes the mapping, and until then the cache
+        // does not vouch for it.
+        this.#touch(input.identity.key, current, Number.NEGATIVE_INFINITY);
+        return { id: current, created: false };
+      }
+      const opened = await this.#open(input, mapKey, current ?? '');
+      if (opened) return { id: opened, created: true };
+    }
+    throw new RecordingUnavailableError('the session could not be resolved');
+  }
+
+  /** Opens a session and claims the mapping for it; undefined when another replica won the mapping. */
+  async #open(input: OpenSessionInput, mapKey: string, expected: string): Promise<string | undefined> {
     const candidate = newSessionId();
     const now = nowMs();
+    const startedAt = Math.floor(now);
     const first: EventBody = {
       type: 'session',
       session: candidate,
@@ -119,26 +150,47 @@ export class RecordingStore {
       cluster: input.cluster,
     };
     if (input.identity.command) fields['command'] = input.identity.command;
-    const { head } = await withRecordingRedis(this.#redis, this.#readyMs, () =>
-      this.#scripts.hoopRecResolve(
-        this.keys.mapping(input.identity.key),
-        this.keys.byTime,
-        this.keys.byAgent(input.caller.subject),
-        this.keys.byCluster(input.cluster),
+    const indexes = [
+      this.keys.byTime,
+      this.keys.byAgent(input.caller.subject),
+      this.keys.byCluster(input.cluster),
+    ];
+    // Indexed first: a session a crash leaves behind unclaimed is still found by retention.
+    await this.#redisCall(() =>
+      Promise.all(indexes.map((key) => this.#redis.zadd(key, startedAt, candidate))),
+    );
+    const { head: opened } = await this.#redisCall(() =>
+      this.#scripts.hoopRecOpen(
+        this.keys.meta(candidate),
+        this.keys.events(candidate),
         candidate,
-        this.keys.metaPrefix,
-        this.#idleGapMs,
-        Math.floor(now),
+        startedAt,
         JSON.stringify(fields),
+        mapKey,
         sealed.line,
         sealed.hash,
       ),
     );
-    const [id, created] = head;
-    if (!id) throw new RecordingUnavailableError('the session could not be resolved');
-    if (created === '1') this.#remember(id, { seq: 1, hash: sealed.hash });
-    this.#touch(input.identity.key, id);
-    return { id, created: created === '1' };
+    if (opened[0] !== 'created') return undefined; // an id collision (50 random bits): draw again
+    const { head: claim } = await this.#redisCall(() =>
+      this.#scripts.hoopRecClaimMapping(mapKey, expected, candidate, this.#idleGapMs),
+    );
+    if (claim[0] !== 'claimed') {
+      await this.#redisCall(() =>
+        Promise.all([
+          this.#redis.del(this.keys.meta(candidate), this.keys.events(candidate)),
+          ...indexes.map((key) => this.#redis.zrem(key, candidate)),
+        ]),
+      );
+      return undefined;
+    }
+    this.#remember(candidate, { seq: 1, hash: sealed.hash });
+    this.#touch(input.identity.key, candidate);
+    return candidate;
+  }
+
+  #redisCall<T>(call: () => Promise<T>): Promise<T> {
+    return withRecordingRedis(this.#redis, this.#readyMs, call);
   }
 
   /**
@@ -211,22 +263,27 @@ export class RecordingStore {
         appended.push({ seq, hash: sealed.hash });
         prev = sealed.hash;
       }
-      const { head: reply } = await withRecordingRedis(this.#redis, this.#readyMs, () =>
-        this.#scripts.hoopRecAppend(
-          this.keys.meta(id),
-          this.keys.events(id),
-          this.keys.mapping(identityKey),
-          tail.seq,
-          Math.floor(ts),
-          this.#idleGapMs,
-          id,
-          updates,
-          ...args,
-        ),
+      // The mapping is refreshed beside the script, not inside it (on a Redis Cluster it lives in
+      // another slot), sent with it so it costs no round trip, and only every quarter gap.
+      const refresh = this.#mappingDue(identityKey, id);
+      const [{ head: reply }, touched] = await this.#redisCall(() =>
+        Promise.all([
+          this.#scripts.hoopRecAppend(
+            this.keys.meta(id),
+            this.keys.events(id),
+            tail.seq,
+            Math.floor(ts),
+            updates,
+            ...args,
+          ),
+          refresh
+            ? this.#scripts.hoopRecTouchMapping(this.keys.mapping(identityKey), id, this.#idleGapMs)
+            : undefined,
+        ]),
       );
       if (reply[0] === 'ok') {
         this.#remember(id, appended[appended.length - 1]!);
-        this.#touch(identityKey, id);
+        if (touched?.head[0] === 'ok') this.#touch(identityKey, id);
         return appended.map((a) => ({ kind: 'ok', ...a }));
       }
       if (reply[0] === 'closed') {
@@ -241,9 +298,16 @@ export class RecordingStore {
     throw new RecordingUnavailableError('too many concurrent writers to one session');
   }
 
-  #touch(identityKey: string, id: string): void {
+  /** Whether the mapping's TTL is to be refreshed with this append (a quarter gap since, or never). */
+  #mappingDue(identityKey: string, id: string): boolean {
+    const recent = this.#recent.get(identityKey);
+    return recent?.id !== id || performance.now() - recent.at >= this.#idleGapMs / 4;
+  }
+
+  /** Remembers that the mapping names `id` with a full gap's TTL from `at` (default: now). */
+  #touch(identityKey: string, id: string, at = performance.now()): void {
     this.#recent.delete(identityKey);
-    this.#recent.set(identityKey, { id, at: performance.now() });
+    this.#recent.set(identityKey, { id, at });
     if (this.#recent.size > MAX_CACHED_TAILS) {
       const oldest = this.#recent.keys().next().value;
       if (oldest !== undefined) this.#recent.delete(oldest);

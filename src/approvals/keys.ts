@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { withHashTag } from '../redis/hash-tag.ts';
 
 /**
  * The Redis key layout of the approvals engine, in one place. Every key starts with the store's
@@ -14,14 +15,19 @@ import { randomInt } from 'node:crypto';
  * | `<p>:review-events`           | pubsub | `{id, state, fingerprint}` on every state change       |
  * | `<p>:history:<id>`            | list   | audit events of a review besides its decisions (JSON)  |
  *
- * The Lua scripts touch a review key they read from the fingerprint index; that is fine on a
- * single Redis. For Redis Cluster, give a prefix with a hash tag (`{hoop}:approvals`) so every
- * key lands in one slot.
+ * Redis Cluster: with `hashTag` the prefix is wrapped in a hash tag (`{hoop:approvals}:review:…`),
+ * so every key of one store lands in one slot and each script and MULTI stays on one node. One
+ * slot per store, not one per review, on purpose: finding or creating the review of a
+ * fingerprint and claiming a `once` grant must be atomic with the fingerprint index, the window
+ * key and the pending index, which are shared between reviews; reviews are a few per minute, so
+ * the slot is never hot. A prefix that already holds a tag (`{hoop}:approvals`) is kept as it is.
+ * Without `hashTag` (one Redis, Sentinel) the names are the same as they always were.
+ *
+ * Every script receives all its keys in `KEYS`: the review a fingerprint points at is read first
+ * and checked again inside the script (compare-and-set), so nothing is derived in Lua.
  */
 export interface ApprovalKeys {
   readonly prefix: string;
-  /** Prefix of review hashes; Lua appends the id it read from an index. */
-  readonly reviewPrefix: string;
   review(id: string): string;
   fingerprint(fp: string): string;
   window(scope: string): string;
@@ -31,18 +37,20 @@ export interface ApprovalKeys {
   readonly events: string;
 }
 
-/** Builds the key names for `prefix` (no trailing colon), e.g. `hoop:approvals`. */
-export function approvalKeys(prefix: string): ApprovalKeys {
-  const reviewPrefix = `${prefix}:review:`;
+/**
+ * Builds the key names for `prefix` (no trailing colon), e.g. `hoop:approvals`; `hashTag` for a
+ * Redis Cluster. The events channel is not a key (PUBLISH reaches every node) and keeps its name.
+ */
+export function approvalKeys(prefix: string, options: { hashTag?: boolean } = {}): ApprovalKeys {
+  const base = options.hashTag ? withHashTag(prefix) : prefix;
   return {
     prefix,
-    reviewPrefix,
-    review: (id) => reviewPrefix + id,
-    fingerprint: (fp) => `${prefix}:fp:${fp}`,
-    window: (scope) => `${prefix}:window:${scope}`,
-    history: (id) => `${prefix}:history:${id}`,
-    pending: `${prefix}:pending`,
-    reviews: `${prefix}:reviews`,
+    review: (id) => `${base}:review:${id}`,
+    fingerprint: (fp) => `${base}:fp:${fp}`,
+    window: (scope) => `${base}:window:${scope}`,
+    history: (id) => `${base}:history:${id}`,
+    pending: `${base}:pending`,
+    reviews: `${base}:reviews`,
     events: `${prefix}:review-events`,
   };
 }

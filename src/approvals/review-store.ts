@@ -1,10 +1,12 @@
 import type { RedisConnection } from '../queues/connections.ts';
+import type { ReplicationOptions } from '../redis/replication.ts';
 import type { ScriptReply } from '../redis/script-reply.ts';
 import { authorizeDecision } from './authorize.ts';
 import { DEFAULT_CLAIM_ALLOWLIST } from './caller-snapshot.ts';
 import { windowScope } from './fingerprint.ts';
 import { type ApprovalKeys, approvalKeys, isReviewId, newReviewId } from './keys.ts';
 import { type ListOptions, listReviews } from './list-reviews.ts';
+import { confirmReplicated, replicateQuietly } from './replicated-write.ts';
 import type { DecideInput, DecideOutcome, DecideResult, HistoryEvent, Review } from './review.types.ts';
 import {
   decisionRecord,
@@ -29,11 +31,17 @@ import type {
 import { type ScriptedRedis, withApprovalScripts } from './scripts.ts';
 import type { DecisionSigner } from './signing/decision-keys.ts';
 import { signDecision } from './signing/decision-proof.ts';
-import { withRedis } from './unavailable-error.ts';
+import { ApprovalsUnavailableError, withRedis } from './unavailable-error.ts';
 import { type WaitOptions, type WaitResult, waitForDecision } from './wait-for-decision.ts';
 
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 const ID_ATTEMPTS = 5;
+
+/** The keys a review's record names as its own (its fingerprint index and window key). */
+interface OwnedKeys {
+  fpKey: string;
+  windowKey: string;
+}
 
 /**
  * The approvals engine: review records in Redis and every transition on them. No HTTP and no
@@ -60,9 +68,10 @@ export class ReviewStore {
   readonly #retentionMs: number;
   readonly #readyMs: number;
   readonly #signer: DecisionSigner | undefined;
+  readonly #replication: ReplicationOptions | undefined;
 
   constructor(options: ReviewStoreOptions) {
-    this.keys = approvalKeys(options.prefix ?? 'hoop:approvals');
+    this.keys = approvalKeys(options.prefix ?? 'hoop:approvals', { hashTag: options.connection.isCluster });
     this.#redis = options.connection;
     this.#scripts = withApprovalScripts(options.connection);
     this.#allowlist = options.claimAllowlist ?? DEFAULT_CLAIM_ALLOWLIST;
@@ -71,6 +80,7 @@ export class ReviewStore {
     this.#retentionMs = (options.retentionSeconds ?? 7 * 86_400) * 1000;
     this.#readyMs = options.readyTimeoutMs ?? 1000;
     this.#signer = options.signer;
+    this.#replication = options.replication;
     this.events = new ReviewEvents(options.connection, options.channel ?? this.keys.events, this.#readyMs);
   }
 
@@ -81,11 +91,14 @@ export class ReviewStore {
     const { caller, cluster, rule } = input;
     const data = encodeData(reviewData(input, this.#allowlist));
     const windowKey = this.keys.window(windowScope(caller, cluster, rule.name));
+    const fpKey = this.keys.fingerprint(input.fingerprint);
+    let indexed = await this.#run(() => this.#redis.get(fpKey));
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
       const id = newReviewId();
       const { head, fields } = await this.#run(() =>
         this.#scripts.hoopApprovalsCreate(
-          this.keys.fingerprint(input.fingerprint),
+          fpKey,
+          this.keys.review(indexed ?? id),
           this.keys.review(id),
           this.keys.pending,
           this.keys.reviews,
@@ -98,12 +111,19 @@ export class ReviewStore {
           this.#lingerMs,
           this.#retentionMs,
           this.events.channel,
-          this.keys.reviewPrefix,
+          indexed ?? '',
           windowKey,
         ),
       );
       if (head[0] === 'collision') continue;
-      return { review: mustDecode(fields), created: head[0] === 'created' };
+      if (head[0] === 'moved') {
+        // Another replica changed the index between our read and the script: go again on its value.
+        indexed = head[1] || null;
+        continue;
+      }
+      const review = mustDecode(fields);
+      if (head[0] === 'created') await this.#replicate(this.keys.review(id));
+      return { review, created: head[0] === 'created' };
     }
     throw new Error(`no free review id after ${ID_ATTEMPTS} attempts`);
   }
@@ -117,8 +137,9 @@ export class ReviewStore {
   async decide(id: string, input: DecideInput, options: { trusted?: boolean } = {}): Promise<DecideResult> {
     if (input.action !== 'approve' && input.action !== 'reject')
       throw new TypeError('action must be approve or reject');
-    const current = await this.get(id);
-    if (!current) return { outcome: 'not-found' };
+    const loaded = await this.#load(id);
+    if (!loaded) return { outcome: 'not-found' };
+    const { review: current, owned } = loaded;
     const auth = options.trusted ? { allowed: true as const } : authorizeDecision(current, input);
     if (!auth.allowed) return { outcome: 'not-allowed', review: current, reason: auth.reason };
     const now = input.now ?? Date.now();
@@ -134,6 +155,8 @@ export class ReviewStore {
       this.#scripts.hoopApprovalsDecide(
         this.keys.review(id),
         this.keys.pending,
+        owned.fpKey,
+        owned.windowKey,
         input.approver.id,
         input.action,
         encodeDecision(decision),
@@ -145,6 +168,8 @@ export class ReviewStore {
         this.events.channel,
       ),
     );
+    if (head[0] === 'moved') return { outcome: 'not-found' };
+    if (head[0] === 'applied' || head[0] === 'counted') await this.#durable(this.keys.review(id), 'decision');
     const result: DecideResult = { outcome: head[0] as DecideOutcome };
     const review = decodeReview(fields);
     if (review) result.review = review;
@@ -158,11 +183,26 @@ export class ReviewStore {
    */
   async consume(fingerprint: string, now: number = Date.now()): Promise<ConsumeResult> {
     if (!FINGERPRINT.test(fingerprint)) return { outcome: 'none' };
-    const { head, fields } = await this.#run(() =>
-      this.#scripts.hoopApprovalsConsume(this.keys.fingerprint(fingerprint), now, this.keys.reviewPrefix),
-    );
-    const review = decodeReview(fields);
-    return { outcome: head[0] as ConsumeOutcome, ...(review ? { review } : {}) };
+    const fpKey = this.keys.fingerprint(fingerprint);
+    let id = await this.#run(() => this.#redis.get(fpKey));
+    for (let attempt = 0; id && attempt < ID_ATTEMPTS; attempt++) {
+      const indexed = id;
+      const { head, fields } = await this.#run(() =>
+        this.#scripts.hoopApprovalsConsume(fpKey, this.keys.review(indexed), now, indexed),
+      );
+      if (head[0] === 'moved') {
+        id = head[1] || null;
+        continue;
+      }
+      // A once grant is used only when a replica has its consumption: after a failover the new
+      // primary must not offer it again (a second execution of an approved request).
+      if (head[0] === 'consumed') await this.#durable(this.keys.review(indexed), 'use of the approval');
+      const review = decodeReview(fields);
+      return { outcome: head[0] as ConsumeOutcome, ...(review ? { review } : {}) };
+    }
+    if (id)
+      throw new ApprovalsUnavailableError('the approval index kept changing; too many concurrent requests');
+    return { outcome: 'none' };
   }
 
   /** The approved review whose window covers this identity, cluster and rule at `now`, if any. */
@@ -241,10 +281,11 @@ export class ReviewStore {
 
   /** Pending → expired once the deadline has passed (`not-due` before it). */
   async expire(id: string, now: number = Date.now()): Promise<ExpireResult> {
-    const script = () =>
+    const script = (owned: OwnedKeys) =>
       this.#scripts.hoopApprovalsExpire(
         this.keys.review(id),
         this.keys.pending,
+        owned.fpKey,
         now,
         this.#lingerMs,
         this.events.channel,
@@ -255,10 +296,12 @@ export class ReviewStore {
   /** Withdraws a pending review or revokes an approved, unused grant. */
   async cancel(id: string, options: { by?: string; now?: number } = {}): Promise<CancelResult> {
     const now = options.now ?? Date.now();
-    const script = () =>
+    const script = (owned: OwnedKeys) =>
       this.#scripts.hoopApprovalsCancel(
         this.keys.review(id),
         this.keys.pending,
+        owned.fpKey,
+        owned.windowKey,
         now,
         this.#lingerMs,
         this.events.channel,
@@ -299,12 +342,38 @@ export class ReviewStore {
 
   async #final<O extends string>(
     id: string,
-    script: () => Promise<ScriptReply>,
+    script: (owned: OwnedKeys) => Promise<ScriptReply>,
   ): Promise<{ outcome: O; review?: Review }> {
     if (!isReviewId(id)) return { outcome: 'not-found' as O };
-    const { head, fields } = await this.#run(script);
+    const loaded = await this.#load(id);
+    if (!loaded) return { outcome: 'not-found' as O };
+    const { head, fields } = await this.#run(() => script(loaded.owned));
+    if (head[0] === 'moved') return { outcome: 'not-found' as O };
+    if (head[0] === 'cancelled') await this.#durable(this.keys.review(id), 'cancellation');
     const review = decodeReview(fields);
     return { outcome: head[0] as O, ...(review ? { review } : {}) };
+  }
+
+  /**
+   * The review and the index and window keys its record owns (fields fpKey and windowKey, fixed
+   * at creation), which the decide, expire and cancel scripts take as KEYS.
+   */
+  async #load(id: string): Promise<{ review: Review; owned: OwnedKeys } | undefined> {
+    if (!isReviewId(id)) return undefined;
+    const fields = await this.#run(() => this.#redis.hgetall(this.keys.review(id)));
+    const review = decodeReview(fields);
+    const { fpKey, windowKey } = fields;
+    return review && fpKey && windowKey ? { review, owned: { fpKey, windowKey } } : undefined;
+  }
+
+  /** Decisions, cancellations and grant use: confirmed on the replicas or a 503 (replicated-write.ts). */
+  #durable(key: string, what: string): Promise<void> {
+    return confirmReplicated(this.#redis, key, this.#replication, what);
+  }
+
+  /** A new review: replicated within the same bound, nothing failed if not. */
+  #replicate(key: string): Promise<void> {
+    return replicateQuietly(this.#redis, key, this.#replication);
   }
 
   #run<T>(call: () => Promise<T>): Promise<T> {

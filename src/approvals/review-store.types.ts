@@ -1,5 +1,6 @@
 import type { Caller } from '../authn/caller.ts';
 import type { RedisConnection } from '../queues/connections.ts';
+import type { ReplicationOptions } from '../redis/replication.ts';
 import type { RequestInfo } from '../request/request-info.types.ts';
 import type { ImpactPreview } from './impact.types.ts';
 import type { Review, SessionHeaders } from './review.types.ts';
@@ -29,6 +30,11 @@ export interface ReviewStoreOptions {
    * component's own key. Without it decisions are recorded unsigned and never forwarded on.
    */
   signer?: DecisionSigner;
+  /**
+   * Replicas that must acknowledge a decision, a cancellation and the use of a `once` grant
+   * before the store reports it (redis/replication.ts); unset or 0: no waiting (one Redis).
+   */
+  replication?: ReplicationOptions;
 }
 
 export interface OpenReviewInput {

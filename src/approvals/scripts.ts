@@ -11,13 +11,17 @@ import { luaScripts } from '../redis/lua-scripts.ts';
  * script to completion before serving any other command.
  */
 
-const defineApprovalScripts = luaScripts(new URL('./scripts/', import.meta.url), [
-  { name: 'hoopApprovalsCreate', file: 'create.lua', keys: 4, head: 2 },
-  { name: 'hoopApprovalsDecide', file: 'decide.lua', keys: 2, head: 2 },
-  { name: 'hoopApprovalsConsume', file: 'consume.lua', keys: 1, head: 2 },
-  { name: 'hoopApprovalsExpire', file: 'expire.lua', keys: 2, head: 1 },
-  { name: 'hoopApprovalsCancel', file: 'cancel.lua', keys: 2, head: 1 },
-]);
+/** Where the scripts live, and each one's command name, file and shape (tests read these too). */
+export const APPROVAL_SCRIPTS_DIR = new URL('./scripts/', import.meta.url);
+export const APPROVAL_SCRIPTS = [
+  { name: 'hoopApprovalsCreate', file: 'create.lua', keys: 5, head: 2 },
+  { name: 'hoopApprovalsDecide', file: 'decide.lua', keys: 4, head: 2 },
+  { name: 'hoopApprovalsConsume', file: 'consume.lua', keys: 2, head: 2 },
+  { name: 'hoopApprovalsExpire', file: 'expire.lua', keys: 3, head: 1 },
+  { name: 'hoopApprovalsCancel', file: 'cancel.lua', keys: 4, head: 1 },
+] as const;
+
+const defineApprovalScripts = luaScripts(APPROVAL_SCRIPTS_DIR, APPROVAL_SCRIPTS);
 
 /** A connection with the approvals commands defined on it. */
 export type ScriptedRedis = ReturnType<typeof defineApprovalScripts>;

@@ -9,6 +9,7 @@ import { type CompiledMaskingPolicy, compileMaskingPolicy } from '../masking/pol
 import { policyOfConfig } from '../policy/load-file.ts';
 import type { CompiledPolicy } from '../policy/policy.types.ts';
 import type { RedisSettings } from '../queues/redis-settings.ts';
+import { withHashTag } from '../redis/hash-tag.ts';
 import { type ApprovalsSettings, resolveApprovals } from './approvals.ts';
 import type { AwsAuthenticationConfig } from './aws-authentication.ts';
 import { type ConnectionSettings, resolveConnections } from './connections.ts';
@@ -197,6 +198,13 @@ export async function loadConfigFile(
     );
   } catch (error) {
     throw error instanceof ConfigError ? error.within(`${path}: `) : error;
+  }
+  if (redis.cluster) {
+    // Every key of one BullMQ queue must share a slot: BullMQ's documented `{prefix}` form. Only
+    // on a cluster, so a single Redis or Sentinel keeps the queue keys it already has.
+    approvals.queuePrefix = withHashTag(approvals.queuePrefix);
+    recording.queuePrefix = withHashTag(recording.queuePrefix);
+    recording.notifyPrefix = approvals.queuePrefix;
   }
   return {
     file: path,

@@ -30,6 +30,9 @@ import type { RedisAddress, RedisSettings, RedisTls } from '../queues/redis-sett
  *     keepHostnames: true               # connect to names as given (TLS verifies the name)
  *   failoverWait: 20s                   # calls wait this long for a new primary (default: 20s with
  *                                       # sentinel or cluster, 0 with one server: fail at once)
+ *   replicaWait:                        # decisions and grant use wait for replicas (WAIT); default
+ *     replicas: 1                       # 1 with sentinel or cluster, 0 (off) with one server
+ *     timeout: 500ms
  * ```
  *
  * The files are read once at start-up (relative paths against the config file's directory). A
@@ -77,6 +80,15 @@ export const redisTopologySchema = z
       .string()
       .regex(/^\d+(ms|s|m)$/, 'a duration such as 500ms, 20s or 1m')
       .optional(),
+    replicaWait: z
+      .strictObject({
+        replicas: z.number().int().min(0).max(16),
+        timeout: z
+          .string()
+          .regex(/^\d+(ms|s)$/, 'a duration such as 250ms or 1s')
+          .default('500ms'),
+      })
+      .optional(),
   })
   .refine((r) => !(r.sentinel && r.cluster), {
     message: 'give sentinel or cluster, not both (a Redis Cluster has its own failover)',
@@ -98,6 +110,16 @@ export async function resolveRedisTopology(
   if (!section) return {};
   const settings: RedisSettings = {};
   if (section.failoverWait !== undefined) settings.failoverWaitMs = durationMs(section.failoverWait);
+  if (section.replicaWait) {
+    const timeoutMs = durationMs(section.replicaWait.timeout);
+    if (section.replicaWait.replicas > 0 && (timeoutMs < 1 || timeoutMs > 1000)) {
+      throw new ConfigError(
+        'redis.replicaWait.timeout',
+        'between 1ms and 1s: the writing connection is blocked while it waits',
+      );
+    }
+    settings.replicaWait = { replicas: section.replicaWait.replicas, timeoutMs };
+  }
   if (section.username) settings.username = section.username;
   if (section.password) settings.password = section.password;
   const topology = section.sentinel ? 'sentinel' : section.cluster ? 'cluster' : undefined;

@@ -25,6 +25,12 @@ export interface RedisSettings {
    * or Cluster, 0 with one server (connections.ts).
    */
   failoverWaitMs?: number | undefined;
+  /**
+   * Replicas that must acknowledge a decision, a cancellation and the use of a grant, and how long
+   * to wait for them (`redis.replicaWait`; redis/replication.ts). Default: 1 replica within 500 ms
+   * with Sentinel or Cluster, none with one server.
+   */
+  replicaWait?: { replicas: number; timeoutMs: number } | undefined;
 }
 
 /** TLS material: the CA that signed the server's certificate, a client certificate, the name to verify. */

@@ -197,11 +197,11 @@ export class SessionIndex {
     for (let offset = 0; out.length < query.limit; offset += page) {
       const ids = await this.#redis.zrevrangebyscore(key, '+inf', since, 'LIMIT', offset, page);
       if (ids.length === 0) break;
-      const pipeline = this.#redis.pipeline();
-      for (const id of ids) pipeline.hgetall(this.#keys.meta(id));
-      const replies = (await pipeline.exec()) ?? [];
-      for (const [, fields] of replies) {
-        const meta = parseMeta((fields ?? {}) as Record<string, string>);
+      // One command per session, sent together: on a Redis Cluster the sessions live on
+      // different nodes, which one pipeline cannot span.
+      const replies = await Promise.all(ids.map((id) => this.#redis.hgetall(this.#keys.meta(id))));
+      for (const fields of replies) {
+        const meta = parseMeta(fields);
         if (!meta) continue;
         if (agent && !meta.agent.toLowerCase().includes(agent)) continue;
         if (query.cluster && meta.cluster !== query.cluster) continue;

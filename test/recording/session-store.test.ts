@@ -211,4 +211,26 @@ describe('the live recording store', () => {
     expect(await h.redis.zscore(h.keys.byTime, id)).toBeNull();
     if (closed.kind === 'archived') await expect(readArchiveLines(h.dir, closed.path)).rejects.toThrow();
   });
+
+  it('keeps one session when only the replica that joined it keeps appending (the mapping stays alive)', async () => {
+    h = await recordingHarness('mapping-alive', 2000);
+    const opener = h.store;
+    const joiner = new RecordingStore({ redis: h.redis, prefix: `${h.prefix}:rec`, idleGapMs: 2000 });
+    const { id } = await opener.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    expect(await joiner.resolve({ identity, caller: CALLER, cluster: 'prod' })).toEqual({
+      id,
+      created: false,
+    });
+    // Two and a half gaps of appends from the joiner alone: the opener's TTL on the mapping is long gone.
+    for (let i = 0; i < 25; i++) {
+      await joiner.append(id, identity.key, request(`r-${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const third = new RecordingStore({ redis: h.redis, prefix: `${h.prefix}:rec`, idleGapMs: 2000 });
+    expect(await third.resolve({ identity, caller: CALLER, cluster: 'prod' })).toEqual({
+      id,
+      created: false,
+    });
+    await joiner.drain();
+  });
 });

@@ -251,7 +251,10 @@ async function checkChains(
   prefix: string,
   since: number,
 ): Promise<{ checked: number; broken: number; archived: number }> {
-  const index = new SessionIndex(stack.redis, recordingKeys(`${prefix}:rec`));
+  const index = new SessionIndex(
+    stack.redis,
+    recordingKeys(`${prefix}:rec`, { hashTag: stack.redis.isCluster }),
+  );
   const dir = join(stack.dir, 'data', 'recordings');
   const deadline = Date.now() + 10_000;
   let sessions: SessionMeta[] = [];

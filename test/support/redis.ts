@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import { type RedisConnection, redisUrlFromEnv } from '../../src/queues/connections.ts';
 
 /**
@@ -9,10 +10,16 @@ export const REDIS_URL = redisUrlFromEnv();
 
 /** Deletes every key matching `pattern` (SCAN, never KEYS). */
 export async function deleteKeys(redis: RedisConnection, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  // A Redis Cluster: every master holds some of the keys, and one DEL may name one slot only.
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      if (keys.length === 0) continue;
+      if (redis instanceof Cluster) await Promise.all(keys.map((key) => node.unlink(key)));
+      else await node.del(...keys);
+    } while (cursor !== '0');
+  }
 }

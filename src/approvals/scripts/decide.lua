@@ -4,6 +4,8 @@
 
   KEYS[1]  review hash        <p>:review:<id>
   KEYS[2]  pending zset       <p>:pending
+  KEYS[3]  fingerprint index  the record's fpKey
+  KEYS[4]  window key         the record's windowKey
 
   ARGV[1]  approver id        ARGV[2]  action ('approve' | 'reject')
   ARGV[3]  decision JSON (appended to the record's decisions as is)
@@ -11,7 +13,9 @@
   ARGV[6]  linger (ms)        ARGV[7]  once-grant lifetime (ms)
   ARGV[8]  retention (ms)     ARGV[9]  events channel
 
-  The record's fields fpKey and windowKey name the fingerprint index and window key it owns.
+  The record's fields fpKey and windowKey name the fingerprint index and window key it owns; the
+  caller reads them (they never change) and passes them as KEYS[3] and KEYS[4], so every key the
+  script touches is declared. A mismatch answers 'moved' and changes nothing.
 
   Result: { outcome, decidedBy ('' if none), field1, value1, ... } with outcome
     'applied'          this decision made the review approved or rejected
@@ -19,8 +23,9 @@
     'already-decided'  the review is approved, rejected or cancelled; decidedBy says by whom
     'expired'          the deadline has passed (the review is expired now if it was not yet)
     'not-found'        no such review (no fields follow)
+    'moved'            KEYS[3] or KEYS[4] is not the record's (no fields follow)
 ]]
-local reviewKey, pendingKey = KEYS[1], KEYS[2]
+local reviewKey, pendingKey, fpKey, windowKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local approver, action, decision = ARGV[1], ARGV[2], ARGV[3]
 local windowSeconds, now, linger = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local onceTtl, retention, channel = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
@@ -33,8 +38,9 @@ if redis.call('EXISTS', reviewKey) == 0 then return { 'not-found', '' } end
 
 local f = redis.call('HMGET', reviewKey, 'state', 'decidedBy', 'deadline', 'fingerprint', 'fpKey',
   'windowKey', 'minApprovals', 'decisions', 'id')
-local state, decidedBy, deadline, fp, fpKey = f[1], f[2], tonumber(f[3]), f[4], f[5]
-local windowKey, minApprovals, decisionsRaw, id = f[6], tonumber(f[7]), f[8], f[9]
+local state, decidedBy, deadline, fp = f[1], f[2], tonumber(f[3]), f[4]
+local minApprovals, decisionsRaw, id = tonumber(f[7]), f[8], f[9]
+if f[5] ~= fpKey or f[6] ~= windowKey then return { 'moved', '' } end
 
 if state == 'expired' then return reply('expired', decidedBy) end
 if state ~= 'pending' then return reply('already-decided', decidedBy) end

@@ -6,13 +6,14 @@
 
   KEYS[1]  session meta       <p>:s:<id>                (hash)
   KEYS[2]  event stream       <p>:s:<id>:events         (stream; field `e` = the event's line)
-  KEYS[3]  mapping key        <p>:map:<identity key>
 
   ARGV[1]  tail seq the first event was sealed on (event i has seq ARGV[1] + i)
-  ARGV[2]  now (ms)                              ARGV[3]  mapping TTL (ms)
-  ARGV[4]  session id
-  ARGV[5]  meta updates for the whole batch: JSON { incr = { field = n }, set = { field = "value" } }
-  ARGV[6], ARGV[7]  the first event's line (canonical JSON) and hash; then the next event's, …
+  ARGV[2]  now (ms)
+  ARGV[3]  meta updates for the whole batch: JSON { incr = { field = n }, set = { field = "value" } }
+  ARGV[4], ARGV[5]  the first event's line (canonical JSON) and hash; then the next event's, …
+
+  The identity's mapping lives in another slot on a Redis Cluster; touch-mapping.lua refreshes it
+  alongside.
 
   Result: { 'ok' } | { 'closed' } (the session is closed or gone: resolve again)
         | { 'conflict', seq, hash } (the tail moved: re-seal on it)
@@ -25,13 +26,13 @@ if current[2] ~= ARGV[1] then
   return { 'conflict', current[2], current[3] }
 end
 local count = 0
-for i = 6, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   redis.call('XADD', KEYS[2], '*', 'e', ARGV[i])
   count = count + 1
 end
 redis.call('HSET', KEYS[1], 'seq', tostring(tonumber(ARGV[1]) + count), 'hash', ARGV[#ARGV], 'lastAt', ARGV[2])
-if ARGV[5] ~= '' then
-  local updates = cjson.decode(ARGV[5])
+if ARGV[3] ~= '' then
+  local updates = cjson.decode(ARGV[3])
   if type(updates.incr) == 'table' then
     for field, delta in pairs(updates.incr) do
       redis.call('HINCRBY', KEYS[1], field, delta)
@@ -42,8 +43,5 @@ if ARGV[5] ~= '' then
       redis.call('HSET', KEYS[1], field, tostring(value))
     end
   end
-end
-if redis.call('GET', KEYS[3]) == ARGV[4] then
-  redis.call('PEXPIRE', KEYS[3], ARGV[3])
 end
 return { 'ok' }
