@@ -38,6 +38,7 @@ import {
   QUOTE,
 } from './json-scanner.ts';
 import { listItemKind, maskDocument, maskTableRow } from './mask-object.ts';
+import { maskSecretBytes } from './secret-bytes.ts';
 import { scrubStatus } from './status-scrub.ts';
 
 export interface DocumentMaskerOptions {
@@ -49,6 +50,11 @@ export interface DocumentMaskerOptions {
   /** Values the request wrote: a Status answer quoting one is withheld (status-scrub.ts). */
   requestValues?: readonly string[];
   emit: Emit;
+  /**
+   * Parse every piece, never take the byte-level path for Secrets (secret-bytes.ts). Only the
+   * tests set it: the parse-based masker is the oracle the byte-level one is checked against.
+   */
+  parseOnly?: boolean;
 }
 
 type Phase = 'start' | 'head' | 'elements' | 'tail' | 'done';
@@ -211,6 +217,7 @@ export class ObjectBodyMasker implements BodyMasker {
       return;
     }
     const isRow = this.#listKind === 'Table';
+    if (!isRow && this.#emitSecretBytes(bytes, false)) return;
     const value = this.#parse(text, isRow ? 'a Table row' : `an item of a ${this.#listKind}`);
     const { rules, tally } = this.#o;
     const before = tally.count;
@@ -229,6 +236,7 @@ export class ObjectBodyMasker implements BodyMasker {
   }
 
   #whole(bytes: Buffer): void {
+    if (this.#emitSecretBytes(bytes, true)) return;
     const value = this.#parse(bytes.toString('utf8'), `a ${this.#o.kindHint} response`);
     const { kindHint, rules, tally } = this.#o;
     const problem = documentShapeProblem(value, kindHint);
@@ -238,6 +246,17 @@ export class ObjectBodyMasker implements BodyMasker {
     if (stringAt(value, 'kind') === 'Status' && scrubStatus(value as JsonObject, this.#o.requestValues ?? []))
       tally.dropped();
     this.#o.emit(tally.count === before ? bytes : Buffer.from(JSON.stringify(value)));
+  }
+
+  /** The byte-level path for a Secret (a list item, or the whole document); false to parse instead. */
+  #emitSecretBytes(bytes: Buffer, wholeDocument: boolean): boolean {
+    const kind = wholeDocument ? this.#o.kindHint : this.#itemKind;
+    if (this.#o.parseOnly || kind !== 'Secret' || !this.#o.rules.secrets) return false;
+    const masked = maskSecretBytes(bytes, wholeDocument, this.#o.tally);
+    if (masked === undefined) return false;
+    this.#scanner.lossyNumbers = false;
+    this.#o.emit(masked);
+    return true;
   }
 
   #emitTrailing(bytes: Buffer): void {
