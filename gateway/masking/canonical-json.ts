@@ -32,6 +32,8 @@ const LOWER_U = 0x75;
 
 /** Containers nested deeper than this are left to the parser (no recursion limit to hit). */
 const MAX_DEPTH = 64;
+/** Beyond this many keys an object's duplicate check uses a Set instead of a linear scan. */
+const LINEAR_KEYS = 32;
 /** The largest array index: keys that are indices below it are ordered first by V8. */
 const MAX_ARRAY_INDEX = 4294967295;
 const FNV_OFFSET = 2166136261 | 0;
@@ -57,23 +59,34 @@ function hexDigit(byte: number): number {
 }
 
 export class CanonicalJsonReader {
-  readonly buf: Buffer;
+  buf: Buffer;
   /** The next byte to read. */
   pos: number;
-  readonly end: number;
+  end: number;
   /** Where the last key's bytes (inside its quotes) start and end. */
   keyStart = 0;
   keyEnd = 0;
   #depth = 0;
-  /** Per open container, innermost at `#depth - 1`: no member read yet. */
-  readonly #first: boolean[] = [];
-  /** Per open object: hashes of the keys read so far (arrays reused across objects). */
-  readonly #keys: number[][] = [];
+  /** Per open container, innermost at `#depth - 1`: 1 while no member has been read. */
+  readonly #first = new Uint8Array(MAX_DEPTH);
+  /** Per open object: how many keys were read, and the hashes of the first `LINEAR_KEYS`. */
+  readonly #keyCount = new Int32Array(MAX_DEPTH);
+  readonly #keyHashes = new Int32Array(MAX_DEPTH * LINEAR_KEYS);
+  /** Per open object with more keys than that: all its hashes (reused, cleared on open). */
+  readonly #keySets: Array<Set<number> | undefined> = [];
 
   constructor(buf: Buffer, start = 0, end = buf.length) {
     this.buf = buf;
     this.pos = start;
     this.end = end;
+  }
+
+  /** Starts over on another piece: readers are reused, one per nesting level of the caller. */
+  reset(buf: Buffer, start = 0, end = buf.length): void {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+    this.#depth = 0;
   }
 
   /** The byte at `pos`, or -1 at the end. */
@@ -106,16 +119,13 @@ export class CanonicalJsonReader {
       this.#depth = depth;
       return false;
     }
-    if (!this.#first[depth]) {
+    if (this.#first[depth] === 0) {
       if (c !== COMMA) throw NOT_CANONICAL;
       this.pos += 1;
       c = this.peek();
     }
-    this.#first[depth] = false;
-    const hash = this.#readKey();
-    const keys = this.#keys[depth]!;
-    if (keys.includes(hash)) throw NOT_CANONICAL;
-    keys.push(hash);
+    this.#first[depth] = 0;
+    this.#addKey(depth, this.#readKey());
     if (this.peek() !== COLON) throw NOT_CANONICAL;
     this.pos += 1;
     return true;
@@ -123,8 +133,15 @@ export class CanonicalJsonReader {
 
   /** True when the last key read is exactly `name`. */
   keyIs(name: Buffer): boolean {
-    const length = this.keyEnd - this.keyStart;
-    return length === name.length && this.buf.compare(name, 0, length, this.keyStart, this.keyEnd) === 0;
+    return this.bytesAre(this.keyStart, this.keyEnd, name);
+  }
+
+  /** True when the bytes [start, end) are exactly `expected` (a loop: cheaper than a native call). */
+  bytesAre(start: number, end: number, expected: Buffer): boolean {
+    if (end - start !== expected.length) return false;
+    const buf = this.buf;
+    for (let i = 0; i < expected.length; i++) if (buf[start + i] !== expected[i]) return false;
+    return true;
   }
 
   /** Reads one value of any type. */
@@ -179,11 +196,30 @@ export class CanonicalJsonReader {
   #open(): void {
     const depth = this.#depth;
     if (depth >= MAX_DEPTH) throw NOT_CANONICAL;
-    this.#first[depth] = true;
-    const keys = this.#keys[depth];
-    if (keys === undefined) this.#keys[depth] = [];
-    else keys.length = 0;
+    this.#first[depth] = 1;
+    this.#keyCount[depth] = 0;
     this.#depth = depth + 1;
+  }
+
+  /** Records a key's hash in the object at `depth`, refusing one seen before. */
+  #addKey(depth: number, hash: number): void {
+    const count = this.#keyCount[depth]!;
+    const base = depth * LINEAR_KEYS;
+    const hashes = this.#keyHashes;
+    for (let i = base, end = base + Math.min(count, LINEAR_KEYS); i < end; i++)
+      if (hashes[i] === hash) throw NOT_CANONICAL;
+    if (count < LINEAR_KEYS) hashes[base + count] = hash;
+    else {
+      let set = this.#keySets[depth];
+      if (set === undefined) {
+        set = new Set();
+        this.#keySets[depth] = set;
+      }
+      if (count === LINEAR_KEYS) set.clear();
+      if (set.has(hash)) throw NOT_CANONICAL;
+      set.add(hash);
+    }
+    this.#keyCount[depth] = count + 1;
   }
 
   /** Reads a key (a string at `pos`), refusing array indices; returns the hash of its bytes. */

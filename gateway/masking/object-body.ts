@@ -38,7 +38,7 @@ import {
   QUOTE,
 } from './json-scanner.ts';
 import { listItemKind, maskDocument, maskTableRow } from './mask-object.ts';
-import { maskSecretBytes } from './secret-bytes.ts';
+import { maskSecretBytes, maskSecretItemAt } from './secret-bytes.ts';
 import { scrubStatus } from './status-scrub.ts';
 
 export interface DocumentMaskerOptions {
@@ -73,6 +73,7 @@ export class ObjectBodyMasker implements BodyMasker {
   #memberKey = '';
   #listKind = '';
   #itemKind = '';
+  #pending: Buffer[] = [];
 
   constructor(options: DocumentMaskerOptions) {
     this.#o = options;
@@ -86,6 +87,29 @@ export class ObjectBodyMasker implements BodyMasker {
   dispose(): void {}
 
   write(chunk: Buffer): void {
+    try {
+      this.#write(chunk);
+    } finally {
+      this.#flush();
+    }
+  }
+
+  /**
+   * Output is gathered per input chunk and passed on once at its end (also when it throws: what
+   * was gathered is complete, masked pieces): one push per chunk instead of two per list item.
+   */
+  #emit(bytes: Buffer): void {
+    this.#pending.push(bytes);
+  }
+
+  #flush(): void {
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    this.#o.emit(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+  }
+
+  #write(chunk: Buffer): void {
     let i = 0;
     if (this.#phase === 'start') {
       i = skipWhitespace(chunk, 0);
@@ -98,9 +122,10 @@ export class ObjectBodyMasker implements BodyMasker {
     for (
       let t = scanner.next(chunk, i, this.#depthLimit());
       t !== -1;
-      t = scanner.next(chunk, t + 1, this.#depthLimit())
+      t = scanner.next(chunk, Math.max(t + 1, start), this.#depthLimit())
     ) {
       start = this.#token(chunk, t, start);
+      if (start === t + 1 && this.#phase === 'elements') start = this.#secretItemsAt(chunk, start);
     }
     if (this.#keyParts !== null) {
       this.#keyParts.push(chunk.subarray(this.#keyStart));
@@ -138,7 +163,7 @@ export class ObjectBodyMasker implements BodyMasker {
       case 'elements':
         if ((token === COMMA && depth === 2) || (token === CLOSE_ARRAY && depth === 1)) {
           this.#element(this.#section.take(chunk.subarray(start, t)));
-          this.#o.emit(chunk.subarray(t, t + 1));
+          this.#emit(chunk.subarray(t, t + 1));
           if (token === CLOSE_ARRAY) this.#phase = 'tail';
           return t + 1;
         }
@@ -201,7 +226,7 @@ export class ObjectBodyMasker implements BodyMasker {
       for (const part of parts) this.#section.push(part);
       return t + 1;
     }
-    for (const part of parts) this.#o.emit(part);
+    for (const part of parts) this.#emit(part);
     this.#listKind = kind;
     this.#itemKind = isRows ? this.#o.kindHint : listItemKind(kind, this.#o.kindHint);
     this.#phase = 'elements';
@@ -211,19 +236,19 @@ export class ObjectBodyMasker implements BodyMasker {
   #element(parts: Buffer[]): void {
     if (parts.length === 0) return;
     const bytes = joinParts(parts);
-    const text = bytes.toString('utf8');
-    if (BLANK.test(text)) {
-      this.#o.emit(bytes);
-      return;
-    }
     const isRow = this.#listKind === 'Table';
     if (!isRow && this.#emitSecretBytes(bytes, false)) return;
+    const text = bytes.toString('utf8');
+    if (BLANK.test(text)) {
+      this.#emit(bytes);
+      return;
+    }
     const value = this.#parse(text, isRow ? 'a Table row' : `an item of a ${this.#listKind}`);
     const { rules, tally } = this.#o;
     const before = tally.count;
     if (isRow) maskTableRow(value, this.#itemKind, rules, tally);
     else maskDocument(value, this.#itemKind, rules, tally);
-    this.#o.emit(tally.count === before ? bytes : Buffer.from(JSON.stringify(value)));
+    this.#emit(tally.count === before ? bytes : Buffer.from(JSON.stringify(value)));
   }
 
   /** What follows the array: emitted as is, after checking it holds nothing to mask. */
@@ -232,7 +257,7 @@ export class ObjectBodyMasker implements BodyMasker {
     const probe = new MaskTally();
     maskDocument({ ...(tail as JsonObject), kind: this.#listKind }, this.#o.kindHint, this.#o.rules, probe);
     if (probe.count > 0) throw unreadable(`a ${this.#listKind}`, 'a second items array');
-    this.#o.emit(bytes);
+    this.#emit(bytes);
   }
 
   #whole(bytes: Buffer): void {
@@ -245,7 +270,29 @@ export class ObjectBodyMasker implements BodyMasker {
     maskDocument(value, kindHint, rules, tally);
     if (stringAt(value, 'kind') === 'Status' && scrubStatus(value as JsonObject, this.#o.requestValues ?? []))
       tally.dropped();
-    this.#o.emit(tally.count === before ? bytes : Buffer.from(JSON.stringify(value)));
+    this.#emit(tally.count === before ? bytes : Buffer.from(JSON.stringify(value)));
+  }
+
+  /**
+   * At the start of a list element (after `[` or `,`): masks the Secret items that lie whole in
+   * this chunk with the byte-level path, which finds their end itself, and returns the index past
+   * the last one — the scanner resumes there, at the separator that follows. Stops at the first
+   * item it cannot take; that one is cut and parsed as usual.
+   */
+  #secretItemsAt(chunk: Buffer, from: number): number {
+    if (
+      this.#o.parseOnly ||
+      this.#itemKind !== 'Secret' ||
+      this.#listKind === 'Table' ||
+      !this.#o.rules.secrets
+    )
+      return from;
+    if (this.#section.bytes > 0 || chunk[from] !== OPEN_OBJECT) return from;
+    const item = maskSecretItemAt(chunk, from, this.#o.tally);
+    if (item === undefined) return from;
+    this.#scanner.lossyNumbers = false;
+    this.#emit(item.bytes);
+    return item.end;
   }
 
   /** The byte-level path for a Secret (a list item, or the whole document); false to parse instead. */
@@ -255,13 +302,13 @@ export class ObjectBodyMasker implements BodyMasker {
     const masked = maskSecretBytes(bytes, wholeDocument, this.#o.tally);
     if (masked === undefined) return false;
     this.#scanner.lossyNumbers = false;
-    this.#o.emit(masked);
+    this.#emit(masked);
     return true;
   }
 
   #emitTrailing(bytes: Buffer): void {
     if (skipWhitespace(bytes, 0) !== bytes.length)
       throw unreadable(`a ${this.#o.kindHint} response`, 'data after its JSON object');
-    if (bytes.length > 0) this.#o.emit(bytes);
+    if (bytes.length > 0) this.#emit(bytes);
   }
 }

@@ -386,6 +386,35 @@ describe('byte-level Secret masking against the parse-based masker', () => {
     );
   });
 
+  it('agrees with the parse-based masker on invalid UTF-8 and on objects of many keys', () => {
+    const many = (dup: boolean) =>
+      `{"metadata":{"name":"s"},"data":{${Array.from({ length: 40 }, (_, i) => `"k${dup && i === 39 ? 35 : i}":"djE="`).join(',')}}}`;
+    const items = [
+      Buffer.from('{"metadata":{"name":"s"},"data":{"k":"djE="}}'),
+      Buffer.concat([
+        Buffer.from('{"metadata":{"name":"'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"},"data":{"k":"djE="}}'),
+      ]),
+      Buffer.from(many(false)),
+      Buffer.from(many(true)),
+    ];
+    expect(maskSecretBytes(items[1]!, false, new MaskTally())).toBeUndefined();
+    expect(maskSecretBytes(items[2]!, false, new MaskTally())).toBeDefined();
+    expect(maskSecretBytes(items[3]!, false, new MaskTally())).toBeUndefined();
+    const list = Buffer.concat([
+      Buffer.from('{"kind":"SecretList","apiVersion":"v1","metadata":{},"items":['),
+      ...items.flatMap((item, i) => (i === 0 ? [item] : [Buffer.from(','), item])),
+      Buffer.from(']}'),
+    ]);
+    for (const cuts of [[], [70], [100, 200, 300]]) {
+      const chunks = splitAt(list, cuts);
+      const shipped = run('list', chunks, false);
+      expect(shipped.error).toBeUndefined();
+      expect(shipped).toEqual(run('list', chunks, true));
+    }
+  });
+
   it('hands every non-canonical form to the parser', () => {
     const secret = (body: string) => maskSecretBytes(Buffer.from(body), false, new MaskTally());
     const ok = '{"metadata":{"name":"s"},"data":{"k":"djE="}}';
