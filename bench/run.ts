@@ -5,7 +5,8 @@
  *
  *   npm run bench                       full run (3 rounds of 4 s per path, 1,000 watches, masking)
  *   npm run bench -- --quick            2 rounds of 2 s per path
- *   npm run bench -- --only proxy       just one part: proxy, watches or masking (repeatable)
+ *   npm run bench -- --only proxy       just one part: proxy, watches, masking, approvals or exec
+ *                                       (repeatable)
  *   npm run bench -- --profile          also write a CPU profile of each gateway (bench/profiles/)
  *                                       and print its top self-time functions
  *   npm run bench -- --compare <rev>    also run both gateways as of git revision <rev>, in the same
@@ -18,6 +19,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchApprovals } from './approvals.ts';
 import { benchMasking } from './masking.ts';
 import { topSelfTime } from './profile-top.ts';
 import { benchProxyOverhead, type PathResult } from './proxy-overhead.ts';
@@ -32,7 +34,7 @@ const { values } = parseArgs({
     compare: { type: 'string' },
   },
 });
-const parts = new Set(values.only ?? ['proxy', 'watches', 'masking']);
+const parts = new Set(values.only ?? ['proxy', 'watches', 'masking', 'approvals']);
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
 const watchCount = Number(process.env['BENCH_WATCHES'] ?? 1000);
 const profileDir = values.profile ? new URL('./profiles/', import.meta.url).pathname : undefined;
@@ -164,6 +166,20 @@ if (parts.has('masking')) {
     // CPU time is what the neighbours' load distorts least: the same target per CPU second.
     target('masking throughput per CPU second', m.mbPerCpuSecond, '>=', 150, 1, ' MB/s'),
     target('masking peak RSS growth / body size', m.streamingRssMb / m.bodyMb, '<=', 2),
+    '',
+  );
+}
+
+if (parts.has('approvals')) {
+  const { latency: l, memory: m } = await benchApprovals({ latency: 100, memory: 1000 });
+  out(
+    `approvals: calls held for review, approved one after another with a signed decision (ReviewStore.decide, as the chat bots do); latency from just before the decision to the held call's response at the client`,
+    `  ${l.held} held: p50 ${fmt(l.p50Ms)} ms, p99 ${fmt(l.p99Ms)} ms, max ${fmt(l.maxMs)} ms${l.failed ? `, ${l.failed} failed` : ''}`,
+    `  ${m.held} held: p50 ${fmt(m.p50Ms)} ms, p99 ${fmt(m.p99Ms)} ms, max ${fmt(m.maxMs)} ms${m.failed ? `, ${m.failed} failed` : ''}`,
+    `  gateway RSS: ${fmt(m.baselineMb)} MB before the ${m.held} calls, ${fmt(m.heldMb)} MB with them held (+${fmt(m.heldMb - m.baselineMb)} MB, ${fmt(((m.heldMb - m.baselineMb) * 1024) / m.held)} KB per call), ${fmt(m.afterMb)} MB after`,
+    target(`decision to forward p50 (${l.held} held)`, l.p50Ms, '<=', 50, 1, ' ms'),
+    target(`decision to forward p99 (${l.held} held)`, l.p99Ms, '<=', 250, 1, ' ms'),
+    target(`gateway RSS with ${m.held} calls held`, m.heldMb, '<=', 200, 0, ' MB'),
     '',
   );
 }
