@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchApprovals } from './approvals.ts';
+import { benchExec } from './exec.ts';
 import { benchMasking } from './masking.ts';
 import { topSelfTime } from './profile-top.ts';
 import { benchProxyOverhead, type PathResult } from './proxy-overhead.ts';
@@ -34,7 +35,7 @@ const { values } = parseArgs({
     compare: { type: 'string' },
   },
 });
-const parts = new Set(values.only ?? ['proxy', 'watches', 'masking', 'approvals']);
+const parts = new Set(values.only ?? ['proxy', 'watches', 'masking', 'approvals', 'exec']);
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
 const watchCount = Number(process.env['BENCH_WATCHES'] ?? 1000);
 const profileDir = values.profile ? new URL('./profiles/', import.meta.url).pathname : undefined;
@@ -182,6 +183,23 @@ if (parts.has('approvals')) {
     target(`gateway RSS with ${m.held} calls held`, m.heldMb, '<=', 200, 0, ' MB'),
     '',
   );
+}
+
+if (parts.has('exec')) {
+  const megabytes = values.quick ? 20 : 50;
+  const rounds = values.quick ? 1 : 2;
+  const e = await benchExec({ megabytes, rounds, ...(profileDir ? { profileDir } : {}) });
+  out(
+    `exec: \`cat\` of ${megabytes} MB over the WebSocket exec protocol (v5.channel.k8s.io), stdin in and stdout back, client in its own process, best of ${rounds} interleaved rounds`,
+    `  straight to the sandbox ${fmt(e.directMbPerSecond)} MB/s (sandbox CPU ${fmt(e.sandboxCpuMsPerMb, 0)} ms per MB)`,
+    `  through the gateway with recording ${fmt(e.gatewayMbPerSecond)} MB/s (gateway CPU ${fmt(e.gatewayCpuMsPerMb, 0)} ms per MB)`,
+    target('exec throughput through the recording gateway / direct', e.ratio, '>=', 0.5),
+    '',
+  );
+  if (profileDir) {
+    const file = join(profileDir, 'exec.cpuprofile');
+    if (existsSync(file)) out(`profile ${file}: top self time`, topSelfTime(file, 25), '');
+  }
 }
 
 out('targets', ...targets);
