@@ -27,6 +27,7 @@ import {
   unreadable,
 } from './body-masker.ts';
 import { documentShapeProblem, isExpectedKind } from './document-shape.ts';
+import { hasDuplicateKeys } from './duplicate-keys.ts';
 import {
   CLOSE_ARRAY,
   CLOSE_OBJECT,
@@ -60,6 +61,8 @@ export interface DocumentMaskerOptions {
 type Phase = 'start' | 'head' | 'elements' | 'tail' | 'done';
 
 const BLANK = /^\s*$/;
+/** Why a piece with a repeated key is refused (duplicate-keys.ts). */
+export const REPEATED_KEY = 'a key repeated within one object';
 
 export class ObjectBodyMasker implements BodyMasker {
   readonly #o: DocumentMaskerOptions;
@@ -243,7 +246,9 @@ export class ObjectBodyMasker implements BodyMasker {
       this.#emit(bytes);
       return;
     }
-    const value = this.#parse(text, isRow ? 'a Table row' : `an item of a ${this.#listKind}`);
+    const what = isRow ? 'a Table row' : `an item of a ${this.#listKind}`;
+    const value = this.#parse(text, what);
+    if (hasDuplicateKeys(bytes)) throw unreadable(what, REPEATED_KEY);
     const { rules, tally } = this.#o;
     const before = tally.count;
     if (isRow) maskTableRow(value, this.#itemKind, rules, tally);
@@ -263,6 +268,7 @@ export class ObjectBodyMasker implements BodyMasker {
   #whole(bytes: Buffer): void {
     if (this.#emitSecretBytes(bytes, true)) return;
     const value = this.#parse(bytes.toString('utf8'), `a ${this.#o.kindHint} response`);
+    if (hasDuplicateKeys(bytes)) throw unreadable(`a ${this.#o.kindHint} response`, REPEATED_KEY);
     const { kindHint, rules, tally } = this.#o;
     const problem = documentShapeProblem(value, kindHint);
     if (problem !== undefined) throw unreadable(`a ${kindHint} response`, problem);

@@ -21,9 +21,10 @@ import {
   unreadable,
 } from './body-masker.ts';
 import { watchEventProblem } from './document-shape.ts';
+import { hasDuplicateKeys } from './duplicate-keys.ts';
 import { CLOSE_OBJECT, JsonScanner, OPEN_OBJECT } from './json-scanner.ts';
 import { maskWatchEvent } from './mask-object.ts';
-import type { DocumentMaskerOptions } from './object-body.ts';
+import { type DocumentMaskerOptions, REPEATED_KEY } from './object-body.ts';
 import { maskSecretEventBytes } from './secret-bytes.ts';
 
 export class WatchBodyMasker implements BodyMasker {
@@ -83,6 +84,7 @@ export class WatchBodyMasker implements BodyMasker {
     }
     const event = parseUpstreamJson(bytes.toString('utf8'), 'a watch event', this.#scanner.lossyNumbers);
     this.#scanner.lossyNumbers = false;
+    if (hasDuplicateKeys(bytes)) throw unreadable('a watch stream', REPEATED_KEY);
     const { kindHint, rules, tally } = this.#o;
     const problem = watchEventProblem(event, kindHint);
     if (problem !== undefined) throw unreadable('a watch stream', problem);
