@@ -93,7 +93,9 @@ export async function startBenchEnv(
     const plain = await startGateway('gateway', {});
     const recordingConfig = { recording: { redisUrl: redisUrlFromEnv(), keyPrefix } };
     const recorded = await startGateway('recording', recordingConfig);
-    const watches = options.watchGateway ? await startGateway('watches', recordingConfig) : undefined;
+    // 1,000 watches come from one address: above the default per-source connection cap (512).
+    const watchConfig = { ...recordingConfig, connections: { maxConnectionsPerSource: 4096 } };
+    const watches = options.watchGateway ? await startGateway('watches', watchConfig) : undefined;
     const tree = options.compareTree;
     const base = tree
       ? {
