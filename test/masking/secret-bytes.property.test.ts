@@ -410,7 +410,8 @@ describe('byte-level Secret masking against the parse-based masker', () => {
     for (const cuts of [[], [70], [100, 200, 300]]) {
       const chunks = splitAt(list, cuts);
       const shipped = run('list', chunks, false);
-      expect(shipped.error).toBeUndefined();
+      // The last item repeats a key: both refuse it, after the same items went out.
+      expect(shipped.error).toContain('a key repeated within one object');
       expect(shipped).toEqual(run('list', chunks, true));
     }
   });
