@@ -55,7 +55,7 @@ export async function benchExec(options: {
 }): Promise<ExecBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-exec-'));
   const keyPrefix = `hoop-bench-${randomBytes(4).toString('hex')}`;
-  const token = randomBytes(18).toString('base64url');
+  const token = randomBytes(18).toString('hex');
   const sandboxPort = await freePort();
   const kubeconfig = join(dir, 'upstream.kubeconfig');
   const sandbox = await startChild(

@@ -45,7 +45,7 @@ export async function startBenchEnv(
   options: { profileDir?: string; compareTree?: string; watchGateway?: boolean } = {},
 ): Promise<BenchEnv> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-'));
-  const token = randomBytes(18).toString('base64url');
+  const token = randomBytes(18).toString('hex');
   const keyPrefix = `hoop-bench-${randomBytes(4).toString('hex')}`;
   const sandboxPort = await freePort();
   const kubeconfig = join(dir, 'upstream.kubeconfig');
