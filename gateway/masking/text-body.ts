@@ -60,6 +60,11 @@ export class TextBodyMasker implements BodyMasker {
     // when the lines' bytes are valid UTF-8 as a whole, each line is.
     const last = chunk.lastIndexOf(NEWLINE);
     const allUtf8 = last >= start && isUtf8(chunk.subarray(start, last + 1));
+    // Most output holds nothing to mask: when none of the lines can change, pass them on at once.
+    if (allUtf8 && !this.#o.lineMasker.mayChange(chunk.toString('utf8', start, last + 1))) {
+      start = last + 1;
+      nl = -1;
+    }
     for (; nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
       let masked: Buffer | undefined;
       if (allUtf8) masked = this.#maskUtf8Line(chunk, start, nl);
