@@ -45,7 +45,7 @@ export async function startBenchEnv(
   options: { profileDir?: string; compareTree?: string; watchGateway?: boolean } = {},
 ): Promise<BenchEnv> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-'));
-  const token = randomBytes(18).toString('base64url');
+  const token = randomBytes(18).toString('hex');
   const keyPrefix = `hoop-bench-${randomBytes(4).toString('hex')}`;
   const sandboxPort = await freePort();
   const kubeconfig = join(dir, 'upstream.kubeconfig');
@@ -93,7 +93,9 @@ export async function startBenchEnv(
     const plain = await startGateway('gateway', {});
     const recordingConfig = { recording: { redisUrl: redisUrlFromEnv(), keyPrefix } };
     const recorded = await startGateway('recording', recordingConfig);
-    const watches = options.watchGateway ? await startGateway('watches', recordingConfig) : undefined;
+    // 1,000 watches come from one address: above the default per-source connection cap (512).
+    const watchConfig = { ...recordingConfig, connections: { maxConnectionsPerSource: 4096 } };
+    const watches = options.watchGateway ? await startGateway('watches', watchConfig) : undefined;
     const tree = options.compareTree;
     const base = tree
       ? {

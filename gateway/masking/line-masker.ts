@@ -13,7 +13,13 @@
  * hiding nothing an observer could not guess.
  */
 import { MASK_MARKER } from '../../src/masking/mask-core.ts';
-import { type DetectorName, LINE_DETECTORS, PEM_BEGIN, PEM_END } from '../../src/masking/text-detectors.ts';
+import {
+  DETECTOR_TRIGGERS,
+  type DetectorName,
+  LINE_DETECTORS,
+  PEM_BEGIN,
+  PEM_END,
+} from '../../src/masking/text-detectors.ts';
 
 export const MIN_LITERAL_LENGTH = 4;
 export const MAX_PEM_LINES = 256;
@@ -78,6 +84,22 @@ export class LineMasker {
       }
     }
     return longest;
+  }
+
+  /**
+   * False when `maskLine` would return every line of `text` (several lines) unchanged and leave
+   * the masker's state as it is: not inside a PEM block, no literal value in it, and none of the
+   * enabled detectors' triggers (`DETECTOR_TRIGGERS`; the PEM state is only entered on a
+   * `PRIVATE KEY` header, the privateKey detector's trigger). True means "mask line by line".
+   */
+  mayChange(text: string): boolean {
+    if (this.#pemLines >= 0) return true;
+    if (this.#literals !== undefined) {
+      this.#literals.lastIndex = 0;
+      if (this.#literals.test(text)) return true;
+    }
+    for (const detector of this.#detectors) if (DETECTOR_TRIGGERS[detector.name](text)) return true;
+    return this.#pem && text.includes('PRIVATE KEY');
   }
 
   /** How many values this masker has replaced so far. */

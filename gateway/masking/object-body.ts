@@ -27,6 +27,7 @@ import {
   unreadable,
 } from './body-masker.ts';
 import { documentShapeProblem, isExpectedKind } from './document-shape.ts';
+import { hasDuplicateKeys } from './duplicate-keys.ts';
 import {
   CLOSE_ARRAY,
   CLOSE_OBJECT,
@@ -38,6 +39,7 @@ import {
   QUOTE,
 } from './json-scanner.ts';
 import { listItemKind, maskDocument, maskTableRow } from './mask-object.ts';
+import { maskSecretBytes, maskSecretItemAt } from './secret-bytes.ts';
 import { scrubStatus } from './status-scrub.ts';
 
 export interface DocumentMaskerOptions {
@@ -49,11 +51,18 @@ export interface DocumentMaskerOptions {
   /** Values the request wrote: a Status answer quoting one is withheld (status-scrub.ts). */
   requestValues?: readonly string[];
   emit: Emit;
+  /**
+   * Parse every piece, never take the byte-level path for Secrets (secret-bytes.ts). Only the
+   * tests set it: the parse-based masker is the oracle the byte-level one is checked against.
+   */
+  parseOnly?: boolean;
 }
 
 type Phase = 'start' | 'head' | 'elements' | 'tail' | 'done';
 
 const BLANK = /^\s*$/;
+/** Why a piece with a repeated key is refused (duplicate-keys.ts). */
+export const REPEATED_KEY = 'a key repeated within one object';
 
 export class ObjectBodyMasker implements BodyMasker {
   readonly #o: DocumentMaskerOptions;
@@ -67,6 +76,7 @@ export class ObjectBodyMasker implements BodyMasker {
   #memberKey = '';
   #listKind = '';
   #itemKind = '';
+  #pending: Buffer[] = [];
 
   constructor(options: DocumentMaskerOptions) {
     this.#o = options;
@@ -80,6 +90,29 @@ export class ObjectBodyMasker implements BodyMasker {
   dispose(): void {}
 
   write(chunk: Buffer): void {
+    try {
+      this.#write(chunk);
+    } finally {
+      this.#flush();
+    }
+  }
+
+  /**
+   * Output is gathered per input chunk and passed on once at its end (also when it throws: what
+   * was gathered is complete, masked pieces): one push per chunk instead of two per list item.
+   */
+  #emit(bytes: Buffer): void {
+    this.#pending.push(bytes);
+  }
+
+  #flush(): void {
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    this.#o.emit(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+  }
+
+  #write(chunk: Buffer): void {
     let i = 0;
     if (this.#phase === 'start') {
       i = skipWhitespace(chunk, 0);
@@ -92,9 +125,10 @@ export class ObjectBodyMasker implements BodyMasker {
     for (
       let t = scanner.next(chunk, i, this.#depthLimit());
       t !== -1;
-      t = scanner.next(chunk, t + 1, this.#depthLimit())
+      t = scanner.next(chunk, Math.max(t + 1, start), this.#depthLimit())
     ) {
       start = this.#token(chunk, t, start);
+      if (start === t + 1 && this.#phase === 'elements') start = this.#secretItemsAt(chunk, start);
     }
     if (this.#keyParts !== null) {
       this.#keyParts.push(chunk.subarray(this.#keyStart));
@@ -132,7 +166,7 @@ export class ObjectBodyMasker implements BodyMasker {
       case 'elements':
         if ((token === COMMA && depth === 2) || (token === CLOSE_ARRAY && depth === 1)) {
           this.#element(this.#section.take(chunk.subarray(start, t)));
-          this.#o.emit(chunk.subarray(t, t + 1));
+          this.#emit(chunk.subarray(t, t + 1));
           if (token === CLOSE_ARRAY) this.#phase = 'tail';
           return t + 1;
         }
@@ -195,7 +229,7 @@ export class ObjectBodyMasker implements BodyMasker {
       for (const part of parts) this.#section.push(part);
       return t + 1;
     }
-    for (const part of parts) this.#o.emit(part);
+    for (const part of parts) this.#emit(part);
     this.#listKind = kind;
     this.#itemKind = isRows ? this.#o.kindHint : listItemKind(kind, this.#o.kindHint);
     this.#phase = 'elements';
@@ -205,18 +239,21 @@ export class ObjectBodyMasker implements BodyMasker {
   #element(parts: Buffer[]): void {
     if (parts.length === 0) return;
     const bytes = joinParts(parts);
+    const isRow = this.#listKind === 'Table';
+    if (!isRow && this.#emitSecretBytes(bytes, false)) return;
     const text = bytes.toString('utf8');
     if (BLANK.test(text)) {
-      this.#o.emit(bytes);
+      this.#emit(bytes);
       return;
     }
-    const isRow = this.#listKind === 'Table';
-    const value = this.#parse(text, isRow ? 'a Table row' : `an item of a ${this.#listKind}`);
+    const what = isRow ? 'a Table row' : `an item of a ${this.#listKind}`;
+    const value = this.#parse(text, what);
+    if (hasDuplicateKeys(bytes)) throw unreadable(what, REPEATED_KEY);
     const { rules, tally } = this.#o;
     const before = tally.count;
     if (isRow) maskTableRow(value, this.#itemKind, rules, tally);
     else maskDocument(value, this.#itemKind, rules, tally);
-    this.#o.emit(tally.count === before ? bytes : Buffer.from(JSON.stringify(value)));
+    this.#emit(tally.count === before ? bytes : Buffer.from(JSON.stringify(value)));
   }
 
   /** What follows the array: emitted as is, after checking it holds nothing to mask. */
@@ -225,11 +262,13 @@ export class ObjectBodyMasker implements BodyMasker {
     const probe = new MaskTally();
     maskDocument({ ...(tail as JsonObject), kind: this.#listKind }, this.#o.kindHint, this.#o.rules, probe);
     if (probe.count > 0) throw unreadable(`a ${this.#listKind}`, 'a second items array');
-    this.#o.emit(bytes);
+    this.#emit(bytes);
   }
 
   #whole(bytes: Buffer): void {
+    if (this.#emitSecretBytes(bytes, true)) return;
     const value = this.#parse(bytes.toString('utf8'), `a ${this.#o.kindHint} response`);
+    if (hasDuplicateKeys(bytes)) throw unreadable(`a ${this.#o.kindHint} response`, REPEATED_KEY);
     const { kindHint, rules, tally } = this.#o;
     const problem = documentShapeProblem(value, kindHint);
     if (problem !== undefined) throw unreadable(`a ${kindHint} response`, problem);
@@ -237,12 +276,45 @@ export class ObjectBodyMasker implements BodyMasker {
     maskDocument(value, kindHint, rules, tally);
     if (stringAt(value, 'kind') === 'Status' && scrubStatus(value as JsonObject, this.#o.requestValues ?? []))
       tally.dropped();
-    this.#o.emit(tally.count === before ? bytes : Buffer.from(JSON.stringify(value)));
+    this.#emit(tally.count === before ? bytes : Buffer.from(JSON.stringify(value)));
+  }
+
+  /**
+   * At the start of a list element (after `[` or `,`): masks the Secret items that lie whole in
+   * this chunk with the byte-level path, which finds their end itself, and returns the index past
+   * the last one — the scanner resumes there, at the separator that follows. Stops at the first
+   * item it cannot take; that one is cut and parsed as usual.
+   */
+  #secretItemsAt(chunk: Buffer, from: number): number {
+    if (
+      this.#o.parseOnly ||
+      this.#itemKind !== 'Secret' ||
+      this.#listKind === 'Table' ||
+      !this.#o.rules.secrets
+    )
+      return from;
+    if (this.#section.bytes > 0 || chunk[from] !== OPEN_OBJECT) return from;
+    const item = maskSecretItemAt(chunk, from, this.#o.tally);
+    if (item === undefined) return from;
+    this.#scanner.lossyNumbers = false;
+    this.#emit(item.bytes);
+    return item.end;
+  }
+
+  /** The byte-level path for a Secret (a list item, or the whole document); false to parse instead. */
+  #emitSecretBytes(bytes: Buffer, wholeDocument: boolean): boolean {
+    const kind = wholeDocument ? this.#o.kindHint : this.#itemKind;
+    if (this.#o.parseOnly || kind !== 'Secret' || !this.#o.rules.secrets) return false;
+    const masked = maskSecretBytes(bytes, wholeDocument, this.#o.tally);
+    if (masked === undefined) return false;
+    this.#scanner.lossyNumbers = false;
+    this.#emit(masked);
+    return true;
   }
 
   #emitTrailing(bytes: Buffer): void {
     if (skipWhitespace(bytes, 0) !== bytes.length)
       throw unreadable(`a ${this.#o.kindHint} response`, 'data after its JSON object');
-    if (bytes.length > 0) this.#o.emit(bytes);
+    if (bytes.length > 0) this.#emit(bytes);
   }
 }

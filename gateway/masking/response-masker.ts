@@ -44,6 +44,8 @@ export interface ResponseMaskerOptions {
   onMaskedValue?: MaskedValueSink;
   /** Values the request wrote into value fields: a Status quoting one is withheld (status-scrub.ts). */
   requestValues?: readonly string[];
+  /** Parse every piece, never take the byte-level path for Secrets: the benchmark's "before". */
+  parseOnly?: boolean;
 }
 
 /** A masking transform; `maskedCount()` is how many values it has replaced so far. */
@@ -203,6 +205,7 @@ function createBodyMasker(plan: MaskPlan, options: ResponseMaskerOptions, emit: 
     tally: new MaskTally(options.onMaskedValue),
     requestValues: options.requestValues ?? [],
     emit,
+    parseOnly: options.parseOnly === true,
   };
   return (options.isWatch ?? plan.watch)
     ? new WatchBodyMasker(documentOptions)

@@ -47,20 +47,65 @@ export class TextBodyMasker implements BodyMasker {
     this.dispose();
     const out: Buffer[] = [];
     let start = 0;
-    for (let nl = chunk.indexOf(NEWLINE, start); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-      out.push(this.#maskLine(this.#takePending(chunk.subarray(start, nl))), chunk.subarray(nl, nl + 1));
+    // Lines that come out unchanged are passed on as one slice per run, not one per line.
+    let run = 0;
+    let nl = chunk.indexOf(NEWLINE, start);
+    if (nl !== -1 && this.#pending.length > 0) {
+      out.push(this.#maskLine(this.#takePending(chunk.subarray(0, nl))), chunk.subarray(nl, nl + 1));
+      start = nl + 1;
+      run = start;
+      nl = chunk.indexOf(NEWLINE, start);
+    }
+    // From here every line starts in this chunk; a newline never ends inside a UTF-8 sequence, so
+    // when the lines' bytes are valid UTF-8 as a whole, each line is.
+    const last = chunk.lastIndexOf(NEWLINE);
+    const allUtf8 = last >= start && isUtf8(chunk.subarray(start, last + 1));
+    // Most output holds nothing to mask: when none of the lines can change, pass them on at once.
+    if (allUtf8 && !this.#o.lineMasker.mayChange(chunk.toString('utf8', start, last + 1))) {
+      start = last + 1;
+      nl = -1;
+    }
+    for (; nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
+      let masked: Buffer | undefined;
+      if (allUtf8) masked = this.#maskUtf8Line(chunk, start, nl);
+      else {
+        const line = chunk.subarray(start, nl);
+        const result = this.#maskLine(line);
+        masked = result === line ? undefined : result;
+      }
+      if (masked !== undefined) {
+        if (start > run) out.push(chunk.subarray(run, start));
+        out.push(masked);
+        run = nl;
+      }
       start = nl + 1;
     }
+    if (start > run) out.push(chunk.subarray(run, start));
     if (start < chunk.length) {
       this.#pending.push(chunk.subarray(start));
       this.#pendingBytes += chunk.length - start;
     }
     while (this.#pendingBytes > this.#o.maxLineBytes) out.push(this.#cutLongLine());
-    if (out.length > 0) this.#o.emit(Buffer.concat(out));
+    if (out.length > 0) this.#o.emit(out.length === 1 ? out[0]! : Buffer.concat(out));
     if (this.#pendingBytes > 0 && this.#o.partialLineFlushMs > 0) {
       this.#timer = setTimeout(() => this.#flushPartial(), this.#o.partialLineFlushMs);
       this.#timer.unref();
     }
+  }
+
+  /**
+   * Masks the line [start, end) of `chunk`, known to be valid UTF-8; returns undefined when it
+   * comes out unchanged, else its masked bytes (a trailing CR of a CRLF stays outside the masked
+   * text, as in `#maskLine`).
+   */
+  #maskUtf8Line(chunk: Buffer, start: number, end: number): Buffer | undefined {
+    const hasCr = end > start && chunk[end - 1] === CR;
+    const bodyEnd = hasCr ? end - 1 : end;
+    const text = chunk.toString('utf8', start, bodyEnd);
+    const masked = this.#o.lineMasker.maskLine(text);
+    if (masked === text) return undefined;
+    const out = Buffer.from(masked, 'utf8');
+    return hasCr ? Buffer.concat([out, chunk.subarray(end - 1, end)]) : out;
   }
 
   end(): void {

@@ -21,9 +21,11 @@ import {
   unreadable,
 } from './body-masker.ts';
 import { watchEventProblem } from './document-shape.ts';
+import { hasDuplicateKeys } from './duplicate-keys.ts';
 import { CLOSE_OBJECT, JsonScanner, OPEN_OBJECT } from './json-scanner.ts';
 import { maskWatchEvent } from './mask-object.ts';
-import type { DocumentMaskerOptions } from './object-body.ts';
+import { type DocumentMaskerOptions, REPEATED_KEY } from './object-body.ts';
+import { maskSecretEventBytes } from './secret-bytes.ts';
 
 export class WatchBodyMasker implements BodyMasker {
   readonly #o: DocumentMaskerOptions;
@@ -72,8 +74,17 @@ export class WatchBodyMasker implements BodyMasker {
   }
 
   #event(bytes: Buffer): void {
+    if (this.#o.kindHint === 'Secret' && this.#o.rules.secrets && !this.#o.parseOnly) {
+      const masked = maskSecretEventBytes(bytes, this.#o.tally);
+      if (masked !== undefined) {
+        this.#scanner.lossyNumbers = false;
+        this.#o.emit(masked);
+        return;
+      }
+    }
     const event = parseUpstreamJson(bytes.toString('utf8'), 'a watch event', this.#scanner.lossyNumbers);
     this.#scanner.lossyNumbers = false;
+    if (hasDuplicateKeys(bytes)) throw unreadable('a watch stream', REPEATED_KEY);
     const { kindHint, rules, tally } = this.#o;
     const problem = watchEventProblem(event, kindHint);
     if (problem !== undefined) throw unreadable('a watch stream', problem);

@@ -63,6 +63,11 @@ export class MaskTally {
     if (sink !== undefined) this.#sinks.push(sink);
   }
 
+  /** Whether anyone receives the replaced values (so they are worth decoding). */
+  get listening(): boolean {
+    return this.#sinks.length > 0;
+  }
+
   /** Records one replaced value; `encoding` says how `asWritten` encodes the plain value. */
   replaced(asWritten: JsonValue, encoding: 'base64' | 'text'): void {
     this.count += 1;

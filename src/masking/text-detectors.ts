@@ -117,6 +117,18 @@ function maskOneLinePem(line: string): { text: string; count: number } {
   return count === 0 ? { text: line, count } : { text: out + line.slice(last), count };
 }
 
+/**
+ * Per detector, a test that is true for any text in which the detector could change a line:
+ * each detector only acts on lines that contain these (a line is part of the text, so a text
+ * without them has no line with them). Lets a masker pass a run of lines untouched at once.
+ */
+export const DETECTOR_TRIGGERS: Readonly<Record<DetectorName, (text: string) => boolean>> = {
+  privateKey: (text) => text.includes('PRIVATE KEY'),
+  jwt: (text) => text.includes('eyJ'),
+  awsAccessKey: (text) => /AKIA|ASIA|ABIA|ACCA/.test(text),
+  assignment: (text) => CREDENTIAL_KEY.test(text),
+};
+
 /** All single-line detectors, in the order they run. */
 export const LINE_DETECTORS: readonly LineDetector[] = [
   { name: 'privateKey', mask: maskOneLinePem },

@@ -1,0 +1,166 @@
+/**
+ * Exec benchmark: a 50 MB `cat` over the WebSocket exec protocol, straight to the sandbox and
+ * through the gateway with recording on (the shipped setting: every frame masked and appended to
+ * the session's asciicast recording in Redis), in interleaved rounds, best of each. The client
+ * (bench/exec-client.ts) runs in its own process and sends the bytes to `cat`'s stdin and reads
+ * them back from its stdout, so both directions go through the relay.
+ *
+ * The pod is the sandbox's payments/ledger-0, which references Secrets: the gateway masks its
+ * exec output against their values (gateway/masking/exec-output.ts), as it would in production.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
+import { Redis } from 'ioredis';
+import { parse, stringify } from 'yaml';
+import { redisUrlFromEnv } from '../src/queues/connections.ts';
+import { processCpuMs } from './loadgen.ts';
+import { freePort, startChild, stopChild } from './processes.ts';
+
+const AUDIENCE = 'https://hoop-gateway.bench';
+const EXEC_PATH =
+  '/api/v1/namespaces/payments/pods/ledger-0/exec?command=cat&stdin=true&stdout=true&stderr=true';
+const CLIENT = fileURLToPath(new URL('./exec-client.ts', import.meta.url));
+
+export interface ExecBenchResult {
+  megabytes: number;
+  directMbPerSecond: number;
+  gatewayMbPerSecond: number;
+  /** Through the recording gateway / straight to the sandbox. */
+  ratio: number;
+  /** CPU time per MB relayed: the sandbox's when direct, the gateway's when through it. */
+  sandboxCpuMsPerMb: number;
+  gatewayCpuMsPerMb: number;
+}
+
+async function runClient(url: string, ca: string, headers: Record<string, string>, bytes: number) {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [CLIENT, JSON.stringify({ url, ca, headers, bytes })],
+    { maxBuffer: 1024 * 1024, timeout: 300_000 },
+  );
+  return JSON.parse(stdout) as { seconds: number; stdoutBytes: number };
+}
+
+export async function benchExec(options: {
+  megabytes: number;
+  rounds: number;
+  /** Write a CPU profile of the gateway there (exec.cpuprofile). */
+  profileDir?: string;
+}): Promise<ExecBenchResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-exec-'));
+  const keyPrefix = `hoop-bench-${randomBytes(4).toString('hex')}`;
+  const token = randomBytes(18).toString('hex');
+  const sandboxPort = await freePort();
+  const kubeconfig = join(dir, 'upstream.kubeconfig');
+  const sandbox = await startChild(
+    ['sandbox', '--port', String(sandboxPort), '--seed', '--token', token, '--kubeconfig-out', kubeconfig],
+    /kubeconfig written/,
+  );
+  const issuer = await startOidcIssuer({
+    audience: AUDIENCE,
+    clients: [{ clientId: 'bench-agent', clientSecret: 'bench-secret', groups: ['ai-agents'] }],
+    accessTokenTtlSeconds: 3600,
+  });
+  const port = await freePort();
+  await writeFile(
+    join(dir, 'hoop.yaml'),
+    stringify({
+      listen: { host: '127.0.0.1', port },
+      dataDir: 'data',
+      authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
+      clusters: [{ name: 'sandbox', kubeconfig: { path: kubeconfig } }],
+      policy: {
+        default: 'deny',
+        rules: [
+          { name: 'read', action: 'allow', match: { verbs: ['get', 'list', 'watch'] } },
+          { name: 'exec', action: 'allow', match: { resources: ['pods/exec'], verbs: ['create', 'get'] } },
+        ],
+      },
+      recording: { redisUrl: redisUrlFromEnv(), keyPrefix },
+      log: { level: 'info' },
+    }),
+  );
+  const nodeArgs = options.profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, '--cpu-prof-name=exec.cpuprofile']
+    : [];
+  const gateway = await startChild(['serve', '--config', join(dir, 'hoop.yaml')], /gateway listening/, {
+    nodeArgs,
+  });
+  try {
+    const upstream = parse(await readFile(kubeconfig, 'utf8')) as {
+      clusters: Array<{ cluster: { 'certificate-authority-data': string } }>;
+    };
+    const sandboxCa = Buffer.from(
+      upstream.clusters[0]!.cluster['certificate-authority-data'],
+      'base64',
+    ).toString();
+    const gatewayCa = await readFile(join(dir, 'data', 'tls', 'ca.crt'), 'utf8');
+    const agentToken = await issuer.issueToken('bench-agent');
+    const bytes = options.megabytes * 1024 * 1024;
+    let direct = Number.POSITIVE_INFINITY;
+    let through = Number.POSITIVE_INFINITY;
+    let sandboxCpu = Number.POSITIVE_INFINITY;
+    let gatewayCpu = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < options.rounds; round++) {
+      const sandboxBefore = processCpuMs(sandbox.pid!);
+      const d = await runClient(
+        `wss://127.0.0.1:${sandboxPort}${EXEC_PATH}`,
+        sandboxCa,
+        { authorization: `Bearer ${token}` },
+        bytes,
+      );
+      direct = Math.min(direct, d.seconds);
+      sandboxCpu = Math.min(sandboxCpu, processCpuMs(sandbox.pid!) - sandboxBefore);
+      const gatewayBefore = processCpuMs(gateway.pid!);
+      const g = await runClient(
+        `wss://127.0.0.1:${port}/clusters/sandbox${EXEC_PATH}`,
+        gatewayCa,
+        { authorization: `Bearer ${agentToken}` },
+        bytes,
+      );
+      through = Math.min(through, g.seconds);
+      gatewayCpu = Math.min(gatewayCpu, processCpuMs(gateway.pid!) - gatewayBefore);
+    }
+    return {
+      megabytes: options.megabytes,
+      directMbPerSecond: options.megabytes / direct,
+      gatewayMbPerSecond: options.megabytes / through,
+      ratio: direct / through,
+      sandboxCpuMsPerMb: sandboxCpu / options.megabytes,
+      gatewayCpuMsPerMb: gatewayCpu / options.megabytes,
+    };
+  } finally {
+    await stopChild(gateway);
+    await stopChild(sandbox);
+    await issuer.close();
+    await deleteKeys(`${keyPrefix}:*`);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function deleteKeys(pattern: string): Promise<void> {
+  const redis = new Redis(redisUrlFromEnv(), { maxRetriesPerRequest: 2 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+if (import.meta.main) {
+  const megabytes = Number(process.argv[2] ?? 50);
+  const profileDir = process.argv[3];
+  const result = await benchExec({ megabytes, rounds: 2, ...(profileDir ? { profileDir } : {}) });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
