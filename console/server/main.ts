@@ -11,7 +11,7 @@ import type { RecordingSettings } from '../../src/config/recording.ts';
 import {
   createRequestConnection,
   createWorkerConnection,
-  type RedisSecurity,
+  type RedisSettings,
 } from '../../src/queues/connections.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
 import { recordingKeys } from '../../src/recording/scripts.ts';
@@ -36,7 +36,7 @@ export interface ConsoleOptions {
   people: PeopleIssuerConfig;
   recording: RecordingSettings;
   approvals: ApprovalsSettings;
-  redis: RedisSecurity;
+  redis: RedisSettings;
   tls: { certPem: string; keyPem: string };
   /** Signs the console's decisions (role `console`). */
   signer: DecisionSigner;
@@ -55,12 +55,12 @@ export interface RunningConsole {
 
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
   const { settings, people, recording, approvals, logger } = options;
-  const security = options.redis;
-  const approvalsRedis = createRequestConnection({ url: approvals.redisUrl, name: 'hoop-console', security });
+  const redis = options.redis;
+  const approvalsRedis = createRequestConnection({ url: approvals.redisUrl, name: 'hoop-console', redis });
   const recordingRedis = createRequestConnection({
     url: recording.redisUrl,
     name: 'hoop-console-recordings',
-    security,
+    redis,
     // Reading a long session's stream takes longer than an approvals call.
     commandTimeoutMs: 10_000,
   });
@@ -85,14 +85,14 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     sessionMaxAgeMs: settings.sessionMaxAgeMs,
     logger,
   });
-  const keys = recordingKeys(recording.storePrefix);
+  const keys = recordingKeys(recording.storePrefix, { hashTag: recordingRedis.isCluster });
   const index = new SessionIndex(recordingRedis, keys);
   const sessions = recording.enabled ? new SessionsApi({ index, archiveDir: recording.dir }) : undefined;
   const live = sessions
     ? new LiveViews({
         redis: recordingRedis,
         openReader: () =>
-          createWorkerConnection({ url: recording.redisUrl, name: 'hoop-console-live', security }),
+          createWorkerConnection({ url: recording.redisUrl, name: 'hoop-console-live', redis }),
         keys,
         index,
         sessions,

@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { driveDeviceApproval } from '@hoop-gateway/sandbox/oidc-device-driver';
 import type { OidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { SessionList } from '../../console/api.types.ts';

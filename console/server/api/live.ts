@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
-import type { Redis } from 'ioredis';
 import { StatusError } from '../../../src/errors.ts';
+import type { RedisConnection } from '../../../src/queues/connections.ts';
 import { CHANNEL } from '../../../src/recording/asciicast.ts';
 import type { RecordedEvent } from '../../../src/recording/event.types.ts';
 import type { RecordingKeys } from '../../../src/recording/scripts.ts';
@@ -21,9 +21,9 @@ import { applyEvent, type Timeline } from './timeline.ts';
  * reconnects with Last-Event-ID gets only what it missed.
  */
 export interface LiveViewsOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** A new connection without a command timeout, for one viewer's blocking reads. */
-  openReader: () => Redis;
+  openReader: () => RedisConnection;
   keys: RecordingKeys;
   index: SessionIndex;
   sessions: SessionsApi;
@@ -208,7 +208,7 @@ class LiveFeed {
   }
 }
 
-async function readAll(redis: Redis, key: string): Promise<Entry[]> {
+async function readAll(redis: RedisConnection, key: string): Promise<Entry[]> {
   const entries: Entry[] = [];
   let start = '-';
   for (;;) {

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Approver } from '../../../src/approvals/review.types.ts';
+import type { RedisConnection } from '../../../src/queues/connections.ts';
 import { open, seal, secretDigest } from './secrets.ts';
 
 /**
@@ -33,10 +33,10 @@ export interface PendingLogin {
 const LOGIN_TTL_SECONDS = 600;
 
 export class ConsoleSessionStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #prefix: string;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisConnection, prefix: string) {
     this.#redis = redis;
     this.#prefix = prefix;
   }
