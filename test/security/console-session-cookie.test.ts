@@ -53,6 +53,17 @@ it('gives nothing to a guessed, altered or Redis-derived cookie', async () => {
   expect((await withCookie(cookie).get('/api/v1/me')).status).toBe(200);
 });
 
+it('ends the earlier sign-in of a browser that signs in again', async () => {
+  const alice = new ConsoleClient(stack.console!);
+  await alice.signIn(stack.issuer, 'alice');
+  const first = alice.jar.get('__Host-hoop-console')!;
+  await alice.signIn(stack.issuer, 'alice');
+  const second = alice.jar.get('__Host-hoop-console')!;
+  expect(second).not.toBe(first);
+  expect((await withCookie(first).get('/api/v1/me')).status).toBe(401);
+  expect((await withCookie(second).get('/api/v1/me')).status).toBe(200);
+});
+
 it('keeps no token in Redis in plain form: the refresh token opens only with the cookie', async () => {
   const bob = new ConsoleClient(stack.console!);
   await bob.signIn(stack.issuer, 'bob');

@@ -120,6 +120,9 @@ export class SignIn {
       throw unauthorized('the sign-in could not be completed with the issuer; start again at /auth/login');
     }
     const approver = await this.#options.verifier.authenticate(tokens.accessToken);
+    // Signing in again replaces the browser's earlier sign-in, which ends here.
+    const earlier = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+    if (isSecretShaped(earlier)) await store.remove(earlier);
     const secret = newSecret();
     const now = Date.now();
     const session: ConsoleSession = {
