@@ -88,6 +88,14 @@ describe('connections through Sentinel', () => {
     await eventually(() => sentinel.call('SENTINEL', 'FAILOVER', redis.masterName));
     const promoted = await redis.waitForFailover(old);
     expect(promoted.port).not.toBe(old.port);
+    // Sentinel names the new primary before it has reconfigured the old one; until then the old
+    // one still takes writes (Redis' documented window, not this test's subject). Wait it out.
+    const demoted = createRequestConnection({ url: `redis://127.0.0.1:${old.port}` });
+    open.push(demoted);
+    await eventually(async () => {
+      const role = (await demoted.call('ROLE')) as string[];
+      if (role[0] !== 'slave') throw new Error(`old primary is still ${role[0]}`);
+    });
     // The old primary is alive and now a replica: a write sent to it would get READONLY. The
     // connection follows the switch (or reconnects on READONLY) and the write lands on the new one.
     for (let i = 0; i < 20; i++) {
