@@ -7,7 +7,7 @@ import { LiveMarker } from '../components/session-table.tsx';
 import { StreamList } from '../components/stream-list.tsx';
 import { Timeline } from '../components/timeline.tsx';
 import { LiveOutput } from '../live/live-output.tsx';
-import { useLiveSession } from '../live/use-live-session.ts';
+import { type LiveSession, useLiveSession } from '../live/use-live-session.ts';
 import { useTitle } from '../use-title.ts';
 import { ProblemPage } from './problem-page.tsx';
 
@@ -22,29 +22,34 @@ export function SessionPage({ id }: { id: string }) {
   const live = useLiveSession(id, open);
 
   if (loaded.state === 'failed') return <ProblemPage error={loaded.error} onRetry={loaded.reload} />;
-  // The timeline loads beside the session, not after it: the calls are what people came for.
-  if (!loaded.data) {
-    return (
-      <>
-        <h1>
-          Session <code>{id}</code>
-        </h1>
-        <p role="status">Loading the session and verifying its recording…</p>
-        <Timeline sessionId={id} />
-      </>
-    );
-  }
   const detail = live.snapshot ?? loaded.data;
-  const streams = [
-    ...new Map([...detail.streams.map((s) => [s.stream, s] as const), ...live.streams]).values(),
-  ];
   const following = open && (live.state === 'live' || live.state === 'connecting');
 
+  // The timeline loads beside the session, not after it (the calls are what people came for), and
+  // keeps its place in the page when the session arrives, so it is not loaded twice.
   return (
     <>
       <h1>
         Session <code>{id}</code> {following && <LiveMarker />}
       </h1>
+      {detail ? (
+        <SessionHeader id={id} detail={detail} live={live} open={open} />
+      ) : (
+        <p role="status">Loading the session and verifying its recording…</p>
+      )}
+      <Timeline sessionId={id} liveCalls={live.calls} />
+    </>
+  );
+}
+
+/** Everything above the timeline: live status, facts, the chain's verdict, streams and live output. */
+function SessionHeader(props: { id: string; detail: SessionDetail; live: LiveSession; open: boolean }) {
+  const { id, detail, live, open } = props;
+  const streams = [
+    ...new Map([...detail.streams.map((s) => [s.stream, s] as const), ...live.streams]).values(),
+  ];
+  return (
+    <>
       {open && <LiveStatus state={live.state} />}
       <SessionFacts
         detail={detail}
@@ -55,7 +60,6 @@ export function SessionPage({ id }: { id: string }) {
       {[...live.output].map(([stream, text]) => (
         <LiveOutput key={stream} stream={stream} text={text} />
       ))}
-      <Timeline sessionId={id} liveCalls={live.calls} />
     </>
   );
 }
