@@ -44,6 +44,7 @@ const MAX_CALLS_PAGE = 500;
 export class SessionsApi {
   readonly #options: SessionsApiOptions;
   readonly #cache = new Map<string, SessionView>();
+  readonly #loading = new Map<string, Promise<SessionView>>();
 
   constructor(options: SessionsApiOptions) {
     this.#options = options;
@@ -167,6 +168,16 @@ export class SessionsApi {
       this.#cache.set(id, cached);
       return cached;
     }
+    // A page asks for a session's detail and its first calls at once: one read serves both.
+    const inFlight = this.#loading.get(id);
+    if (inFlight) return inFlight;
+    const loading = this.#load(id).finally(() => this.#loading.delete(id));
+    this.#loading.set(id, loading);
+    return loading;
+  }
+
+  async #load(id: string): Promise<SessionView> {
+    const index = this.#options.index;
     const markBefore = await this.#read(() => index.streamMark(id));
     const loaded = await this.#read(() => readSession(index, this.#options.archiveDir, id));
     if (!loaded) throw notFound(`no recorded session ${id}`);
