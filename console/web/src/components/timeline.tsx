@@ -25,14 +25,17 @@ export function Timeline({ sessionId, liveCalls }: TimelineProps) {
   if (page.state === 'failed') return <p role="alert">Could not load the calls: {page.error.message}</p>;
   if (!page.data) return <p role="status">Loading calls…</p>;
 
-  const rows = merge(page.data, liveCalls, offset);
-  const total = Math.max(page.data.total, offset + rows.length);
-  const last = offset + rows.length;
+  // The page on screen may still be the previous one while the next loads: label and rows
+  // both follow the page shown, never the offset asked for.
+  const shown = page.data.offset;
+  const rows = merge(page.data, liveCalls, shown);
+  const total = Math.max(page.data.total, shown + rows.length);
+  const last = shown + rows.length;
   return (
     <section aria-labelledby="timeline-title">
       <h2 id="timeline-title">Timeline</h2>
       <p class="muted" data-testid="timeline-range">
-        {total === 0 ? 'No calls yet.' : `Calls ${offset + 1}–${last} of ${total}`}
+        {total === 0 ? 'No calls yet.' : `Calls ${shown + 1}–${last} of ${total}`}
       </p>
       <div class="table-scroll">
         <table class="timeline">
