@@ -105,11 +105,12 @@ function environment(run: KubectlRun): NodeJS.ProcessEnv {
 }
 
 /**
- * client-go's WebSocket exec client can read the server's first message (an empty one on the
- * lowest output channel, which kube-apiserver sends right after the handshake) before it has
- * registered its streams, and then logs `Unknown stream id 1, discarding message` on stderr. It
- * happens against a real cluster too and loses no data (the tests compare stdout byte for byte),
- * so that one log line is taken out of stderr; anything else kubectl prints stays.
+ * client-go's WebSocket exec client (up to 1.33) starts reading before it has registered its
+ * streams, so a message that arrives in that window is discarded with `Unknown stream id 1,
+ * discarding message` on stderr. The first message is kube-apiserver's empty "stream established"
+ * one, whose loss costs nothing; the sandbox starts its commands 50 ms later, as a kubelet does,
+ * so real output does not land in the window (the tests compare stdout byte for byte and would
+ * see it). That one log line is taken out of stderr; anything else kubectl prints stays.
  */
 function withoutStreamRaceNoise(stderr: string): string {
   return stderr.replace(

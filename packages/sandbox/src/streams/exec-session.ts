@@ -8,7 +8,12 @@
  *   so, then echoes stdin; with stdin it ends (Success) when the client closes stdin, without
  *   stdin it stays attached until the client goes away, as attaching to a quiet process does;
  * - with `tty`, input goes through {@link ./tty.ts} and stderr is merged into stdout;
- * - when the client disconnects first, the command is aborted and nothing more is written.
+ * - when the client disconnects first, the command is aborted and nothing more is written;
+ * - the command starts {@link PROCESS_START_MS} after the handshake, as a kubelet's does (a
+ *   container runtime takes tens of milliseconds to start a process). client-go up to 1.33 starts
+ *   reading the WebSocket before it has registered its streams and discards what arrives for an
+ *   unregistered one (fixed upstream in 1.34, kubernetes/kubernetes#131203); an instant command's
+ *   output could land in that window on a loaded machine, which a real cluster never shows.
  */
 import type WebSocket from 'ws';
 import { trackActive } from './active.ts';
@@ -23,6 +28,9 @@ import type { ExecTarget } from './exec-target.ts';
 import { InputQueue } from './input-queue.ts';
 import { ABORTED_STATUS, runCommand, type ShellIo } from './shell.ts';
 import { LineDiscipline, toTerminal } from './tty.ts';
+
+/** How long after the handshake the command starts. */
+export const PROCESS_START_MS = 50;
 
 /** Runs the session to its end; the WebSocket is closed when this returns. */
 export async function runExecSession(ws: WebSocket, target: ExecTarget): Promise<void> {
@@ -87,6 +95,7 @@ export async function runExecSession(ws: WebSocket, target: ExecTarget): Promise
   };
 
   try {
+    await abortableDelay(PROCESS_START_MS, aborted.signal);
     let code: number;
     if (target.kind === 'exec') {
       code = await runCommand(target.command, io, target.env);
@@ -110,4 +119,18 @@ export async function runExecSession(ws: WebSocket, target: ExecTarget): Promise
     stop();
     release();
   }
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }
