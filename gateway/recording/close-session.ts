@@ -17,8 +17,11 @@ import { type SessionFacts, sessionFacts, summaryText } from '../../src/recordin
  *    flight — or says when to look again (the job is then re-delayed: that is the debounce);
  * 2. the live stream is read and archived as JSONL plus `.cast` files (atomic renames);
  * 3. the outcome indexes get the session; then the meta gets the final hash, event count,
- *    archive path, summary and outcomes and the live stream is deleted, in one MULTI (the
- *    session's keys share a slot on a Redis Cluster; the indexes do not, so they go first).
+ *    archive path, summary and outcomes and the live stream is deleted, in one script
+ *    (finalize.lua; the session's keys share a slot on a Redis Cluster, the indexes do not, so
+ *    they go first) — only if the session is still closed at the sequence number archived: a
+ *    failover that lost the close leaves it open on the new primary, and the job fails and runs
+ *    again rather than delete events the archive lacks.
  *
  * A chain that does not verify in Redis is archived all the same (deleting evidence would be
  * worse) and flagged in the meta (`chainError`), and `sessions verify` reports it.
@@ -87,23 +90,30 @@ export async function closeSession(
   const summary = summaryText(facts);
 
   const finalHash = check.ok ? check.finalHash : meta.hash;
-  // The outcome indexes first, then the session's own keys in one MULTI (one slot): a crash in
+  // The outcome indexes first, then the session's own keys in one script (one slot): a crash in
   // between leaves the session unarchived in Redis, and the retried job does it all again.
   await Promise.all(
     facts.outcomes.map((outcome) => deps.redis.zadd(deps.keys.byOutcome(outcome), meta.startedAt, id)),
   );
-  const multi = deps.redis.multi();
-  multi.hset(deps.keys.meta(id), {
-    finalHash,
-    count: String(lines.length),
-    archive: path,
-    casts: casts.join(','),
-    archivedAt: String(Date.now()),
-    summary,
-    outcomes: facts.outcomes.join(','),
-    ...(chainError ? { chainError } : {}),
-  });
-  multi.del(deps.keys.events(id));
-  await multi.exec();
+  const { head: finalized } = await scriptsFor(deps.redis).hoopRecFinalize(
+    deps.keys.meta(id),
+    deps.keys.events(id),
+    String(meta.seq),
+    ...Object.entries({
+      finalHash,
+      count: String(lines.length),
+      archive: path,
+      casts: casts.join(','),
+      archivedAt: String(Date.now()),
+      summary,
+      outcomes: facts.outcomes.join(','),
+      ...(chainError ? { chainError } : {}),
+    }).flat(),
+  );
+  if (finalized[0] !== 'ok') {
+    throw new Error(
+      `session ${id} changed while it was archived (now ${finalized[1] || 'gone'} at seq ${finalized[2] || '-'}): closing again`,
+    );
+  }
   return { kind: 'archived', path, casts, facts, summary, ...(chainError ? { chainError } : {}) };
 }

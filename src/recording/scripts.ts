@@ -20,6 +20,7 @@ export const RECORDING_SCRIPTS = [
   { name: 'hoopRecReleaseMapping', file: 'release-mapping.lua', keys: 1 },
   { name: 'hoopRecAppend', file: 'append.lua', keys: 2 },
   { name: 'hoopRecClose', file: 'close.lua', keys: 1 },
+  { name: 'hoopRecFinalize', file: 'finalize.lua', keys: 2 },
 ] as const;
 
 const defineRecordingScripts = luaScripts(RECORDING_SCRIPTS_DIR, RECORDING_SCRIPTS);

@@ -140,6 +140,41 @@ describe('the live recording store', () => {
     expect(next.id).not.toBe(id);
   });
 
+  it('does not finalize an archive when a failover lost the close and the session grew meanwhile', async () => {
+    h = await recordingHarness('close-lost', 50);
+    const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    await h.store.append(id, identity.key, request('r-1'));
+    // The archive is written from the stream as it was; then, before the job finalizes, the new
+    // primary (whose copy never saw the close) has the session open and an agent appends to it.
+    const redis = h.redis;
+    const reopenFirst = new Proxy(redis, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (name !== 'hoopRecFinalize' || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          await redis.hset(h.keys.meta(id), 'state', 'open');
+          await h.store.append(id, identity.key, request('r-2'));
+          return value.apply(target, args);
+        };
+      },
+    });
+    const deps = { redis: reopenFirst, keys: h.keys, dir: h.dir, idleGapMs: 50 };
+    await expect(closeSession(deps, id, Date.now() + 1000)).rejects.toThrow(/changed while it was archived/);
+    const index = new SessionIndex(h.redis, h.keys);
+    expect((await index.liveLines(id)).length).toBe(3);
+    expect((await index.get(id))?.archive).toBeUndefined();
+    // The job runs again once the session is idle: the archive then holds every event.
+    const closed = await closeSession({ ...deps, redis: h.redis }, id, Date.now() + 1000);
+    expect(closed).toMatchObject({ kind: 'archived' });
+    if (closed.kind !== 'archived') return;
+    const meta = await index.get(id);
+    const lines = await readArchiveLines(h.dir, closed.path);
+    expect(lines).toHaveLength(3);
+    expect(verifyChain(id, lines, { count: meta?.count, finalHash: meta?.finalHash })).toMatchObject({
+      ok: true,
+    });
+  });
+
   it('writes one asciicast file per recorded exec stream', async () => {
     h = await recordingHarness('cast', 10);
     const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
