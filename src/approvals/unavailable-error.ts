@@ -1,5 +1,6 @@
 import { StatusError } from '../errors.ts';
 import type { RedisConnection } from '../queues/connections.ts';
+import { endedForGood } from '../redis/ended.ts';
 import { throughOutage } from '../redis/outage-wait.ts';
 
 /**
@@ -30,7 +31,7 @@ const readyWaits = new WeakMap<RedisConnection, Promise<void>>();
 /** Resolves when `redis` is ready, or rejects with {@link ApprovalsUnavailableError} after `timeoutMs`. */
 export async function whenReady(redis: RedisConnection, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return;
-  if (redis.status === 'end') throw new ApprovalsUnavailableError('the Redis connection was closed');
+  if (endedForGood(redis)) throw new ApprovalsUnavailableError('the Redis connection was closed');
   if (redis.status === 'wait') redis.connect().catch(() => undefined);
   let ready = readyWaits.get(redis);
   if (!ready) {

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { registerRevival } from '../redis/ended.ts';
 import { outageWaitOf, setOutageWait } from '../redis/outage-wait.ts';
 import {
   clusterOptions,
@@ -162,21 +163,21 @@ function connect(
  * without our `disconnect`/`quit` is connected again, so it finds the new primary.
  */
 function reviveAfterFailoverRace(connection: Redis): void {
-  let closing = false;
+  const revival = registerRevival(connection);
   const disconnect = connection.disconnect.bind(connection);
   const quit = connection.quit.bind(connection);
   connection.disconnect = (reconnect = false): void => {
-    if (!reconnect) closing = true;
+    if (!reconnect) revival.closing = true;
     disconnect(reconnect);
   };
   connection.quit = ((...args: Parameters<typeof quit>) => {
-    closing = true;
+    revival.closing = true;
     return quit(...args);
   }) as typeof quit;
   connection.on('end', () => {
-    if (closing) return;
+    if (revival.closing) return;
     setTimeout(() => {
-      if (!closing && connection.status === 'end') connection.connect().catch(noop);
+      if (!revival.closing && connection.status === 'end') connection.connect().catch(noop);
     }, 100).unref();
   });
 }

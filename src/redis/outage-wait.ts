@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { endedForGood } from './ended.ts';
 
 /**
  * Riding out a failover. With Sentinel or Cluster, losing the primary is an interruption of
@@ -47,7 +48,7 @@ export async function throughOutage<T>(
     try {
       return await attempt();
     } catch (error) {
-      if (!retryable(error) || connection.status === 'end') throw error;
+      if (!retryable(error) || endedForGood(connection)) throw error;
       firstFailure ??= Date.now();
       if (Date.now() - firstFailure >= waitMs) throw error;
       await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withRedis } from '../../src/approvals/unavailable-error.ts';
 import {
@@ -76,6 +77,26 @@ describe('connections through Sentinel', () => {
     });
     // The killed node comes back as a replica, so the next test has a replica to promote.
     await redis.restart(old);
+  });
+
+  it('a connection ioredis ends by itself is waited for, one closed on purpose fails at once', async () => {
+    const request = createRequestConnection({ redis: redis.settings, name: 'drill-revived' });
+    open.push(request);
+    await eventually(() => request.ping());
+    // What ioredis does when +switch-master arrives mid-reconnect: it ends the connection without
+    // anyone closing it (the prototype's disconnect, not the factory's wrapper that marks a close).
+    const ended = new Promise((resolve) => request.once('end', resolve));
+    Redis.prototype.disconnect.call(request);
+    await ended;
+    expect(request.status).toBe('end');
+    // A call arriving in that moment waits for the revival instead of answering 503.
+    expect(await withRedis(request, 5000, () => request.incr('drill:revived'))).toBeGreaterThanOrEqual(1);
+    expect(request.status).toBe('ready');
+
+    request.disconnect();
+    await expect(withRedis(request, 5000, () => request.incr('drill:revived'))).rejects.toThrow(
+      /connection was closed/,
+    );
   });
 
   it('move off a demoted primary that stays up (SENTINEL FAILOVER): no write is lost to READONLY', async () => {
