@@ -1,9 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { type RunningBot, startBot } from '../bot/main.ts';
+import type { RunningBot } from '../bot/main.ts';
 import type { PersonVerifier } from '../console/server/auth/sign-in.ts';
-import { type RunningConsole, startConsole } from '../console/server/main.ts';
-import { consoleTls } from '../console/server/tls.ts';
-import { createPeopleAuthenticator } from '../gateway/authn/people-authenticator.ts';
+import type { RunningConsole } from '../console/server/main.ts';
 import { type RunningGateway, startGateway } from '../gateway/main.ts';
 import {
   loadBotSigner,
@@ -146,6 +144,8 @@ export async function run(args: string[]): Promise<number> {
         'the approval bot needs its own signing key (create one with `hoop-gateway keys generate --name bot --role bot`); without it no gateway would act on its decisions',
       );
     }
+    // Loaded only where it runs: the chat SDKs cost a gateway-only process ~30 MB of memory.
+    const { startBot } = await import('../bot/main.ts');
     bot = await startBot({
       slack: config.slack,
       teams: config.teams,
@@ -205,6 +205,12 @@ export async function startConsoleFor(
       'the console needs its own signing key (create one with `hoop-gateway keys generate --name console --role console`, and trust its public key in the gateways with role console)',
     );
   }
+  // Loaded only where it runs, like the bot.
+  const [{ startConsole }, { consoleTls }, { createPeopleAuthenticator }] = await Promise.all([
+    import('../console/server/main.ts'),
+    import('../console/server/tls.ts'),
+    import('../gateway/authn/people-authenticator.ts'),
+  ]);
   const verifier = overrides.verifier ?? createPeopleAuthenticator(people);
   return startConsole({
     settings,
