@@ -1,4 +1,3 @@
-import { Agent } from 'node:https';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import type { Caller } from '../../../src/authn/caller.ts';
 import type { EksClusterConfig } from '../../../src/config/eks-cluster.ts';
@@ -10,6 +9,7 @@ import {
   awsTagValue,
   defaultAwsCredentials,
 } from './aws-credentials.ts';
+import { clusterConnectionPool } from './connection-pool.ts';
 import { createEksTokenSource } from './eks-token-source.ts';
 import type { UpstreamTarget } from './types.ts';
 
@@ -88,7 +88,7 @@ export async function eksTarget(
         caPem: Buffer.from(settings.certificateAuthorityData ?? '', 'base64'),
       }
     : await describeCluster(name, settings, roleSession(''));
-  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, ca: caPem });
+  const agent = clusterConnectionPool({ ca: caPem });
   return {
     baseUrl: new URL(endpoint),
     agent,

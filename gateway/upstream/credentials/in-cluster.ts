@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { Agent } from 'node:https';
 import { ConfigError } from '../../../src/errors.ts';
+import { clusterConnectionPool } from './connection-pool.ts';
 import { fileTokenSource } from './token-source.ts';
 import type { UpstreamTarget } from './types.ts';
 
@@ -30,7 +30,7 @@ export async function inClusterTarget(
   }
   const token = fileTokenSource(`${dir}/token`);
   await token(); // fail at start-up, not on the first request
-  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, ca });
+  const agent = clusterConnectionPool({ ca });
   const hostPart = host.includes(':') ? `[${host}]` : host;
   return {
     baseUrl: new URL(`https://${hostPart}:${port}`),

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { Agent } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../src/errors.ts';
+import { clusterConnectionPool } from './connection-pool.ts';
 import { execConfigSchema, execCredentialSource } from './exec-credential.ts';
 import { fileTokenSource } from './token-source.ts';
 import type { UpstreamTarget } from './types.ts';
@@ -72,9 +72,7 @@ export async function kubeconfigTarget(
   const ca = await fileOrData(cluster['certificate-authority'], cluster['certificate-authority-data']);
   const cert = await fileOrData(user['client-certificate'], user['client-certificate-data']);
   const key = await fileOrData(user['client-key'], user['client-key-data']);
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: Number.POSITIVE_INFINITY, // every open watch or `logs -f` holds a socket: no cap
+  const agent = clusterConnectionPool({
     ...(ca ? { ca } : {}),
     ...(cert && key ? { cert, key } : {}),
     ...(cluster['tls-server-name'] ? { servername: cluster['tls-server-name'] } : {}),
