@@ -118,33 +118,7 @@ function maskOneLinePem(line: string): { text: string; count: number } {
 }
 
 const AWS_PREFIX = /AKIA|ASIA|ABIA|ACCA/g;
-const CREDENTIAL_KEY_HERE = new RegExp(CREDENTIAL_KEY.source, 'iy');
-/** The first two letters of every alternative of `CREDENTIAL_KEY`, lower case, as a lookup table. */
-const CREDENTIAL_KEY_STARTS = new Uint8Array(1 << 16);
-for (const start of ['pa', 'pw', 'se', 'to', 'ap', 'ac', 'pr', 'cr', 'au']) {
-  CREDENTIAL_KEY_STARTS[(start.charCodeAt(0) << 8) | start.charCodeAt(1)] = 1;
-}
-
-/**
- * The index of the first match of `CREDENTIAL_KEY` in `text` at or after `from`, or -1. Every
- * match starts with two ASCII letters of the table (`/i` without `u` matches ASCII letters only to
- * ASCII letters, and `| 0x20` lower-cases exactly those), so only where two such letters meet is
- * the expression tried: 1.4–2.4× faster than the expression alone on text full of those letters
- * (random base64 lines, where the expression alone read ~200 MB per CPU second). Other characters may pass the table (a false
- * candidate), never the expression.
- */
-function credentialKeyAt(text: string, from: number): number {
-  let prev = text.charCodeAt(from) | 0x20;
-  for (let i = from + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i) | 0x20;
-    if (CREDENTIAL_KEY_STARTS[((prev & 0xff) << 8) | (c & 0xff)] === 1) {
-      CREDENTIAL_KEY_HERE.lastIndex = i - 1;
-      if (CREDENTIAL_KEY_HERE.test(text)) return i - 1;
-    }
-    prev = c;
-  }
-  return -1;
-}
+const CREDENTIAL_KEY_ALL = new RegExp(CREDENTIAL_KEY.source, 'gi');
 
 /** The index of the first match of the global `pattern` in `text` at or after `from`, or -1. */
 function matchAt(pattern: RegExp, text: string, from: number): number {
@@ -162,7 +136,7 @@ export const DETECTOR_TRIGGER_AT: Readonly<Record<DetectorName, (text: string, f
   privateKey: (text, from) => text.indexOf('PRIVATE KEY', from),
   jwt: (text, from) => text.indexOf('eyJ', from),
   awsAccessKey: (text, from) => matchAt(AWS_PREFIX, text, from),
-  assignment: credentialKeyAt,
+  assignment: (text, from) => matchAt(CREDENTIAL_KEY_ALL, text, from),
 };
 
 /** All single-line detectors, in the order they run. */

@@ -1,8 +1,8 @@
 /**
  * Where each detector's trigger is found (DETECTOR_TRIGGER_AT) must be where a plain search finds
  * it: the text masker passes every line before that index on untouched, so a trigger found late
- * would let a credential through. The assignment trigger scans with a table of the key words'
- * first letters before trying its expression; the oracle is the expression alone.
+ * would let a credential through. Searches resume at `from`, so a search that kept its state from
+ * an earlier text or start, or a trigger of another case, shows here.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
