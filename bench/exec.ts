@@ -36,6 +36,8 @@ export interface ExecBenchResult {
   /** CPU time per MB relayed: the sandbox's when direct, the gateway's when through it. */
   sandboxCpuMsPerMb: number;
   gatewayCpuMsPerMb: number;
+  /** With `compareTree`: the same gateway as of that tree (an earlier commit), in the same rounds. */
+  base?: { gatewayMbPerSecond: number; ratio: number; gatewayCpuMsPerMb: number };
 }
 
 async function runClient(url: string, ca: string, headers: Record<string, string>, bytes: number) {
@@ -52,6 +54,8 @@ export async function benchExec(options: {
   rounds: number;
   /** Write a CPU profile of the gateway there (exec.cpuprofile). */
   profileDir?: string;
+  /** Also run the gateway from this tree (an earlier commit), interleaved in the same rounds. */
+  compareTree?: string;
 }): Promise<ExecBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-exec-'));
   const keyPrefix = `hoop-bench-${randomBytes(4).toString('hex')}`;
@@ -92,6 +96,22 @@ export async function benchExec(options: {
   const gateway = await startChild(['serve', '--config', join(dir, 'hoop.yaml')], /gateway listening/, {
     nodeArgs,
   });
+  const basePort = await freePort();
+  const baseConfig = join(dir, 'base.yaml');
+  await writeFile(
+    baseConfig,
+    stringify({
+      ...(parse(await readFile(join(dir, 'hoop.yaml'), 'utf8')) as object),
+      listen: { host: '127.0.0.1', port: basePort },
+      // Sessions of its own: two gateways appending to one session would race for its tail.
+      recording: { redisUrl: redisUrlFromEnv(), keyPrefix: `${keyPrefix}:base` },
+    }),
+  );
+  const baseGateway = options.compareTree
+    ? await startChild(['serve', '--config', baseConfig], /gateway listening/, {
+        script: join(options.compareTree, 'bin', 'hoop-gateway.ts'),
+      })
+    : undefined;
   try {
     const upstream = parse(await readFile(kubeconfig, 'utf8')) as {
       clusters: Array<{ cluster: { 'certificate-authority-data': string } }>;
@@ -104,9 +124,11 @@ export async function benchExec(options: {
     const agentToken = await issuer.issueToken('bench-agent');
     const bytes = options.megabytes * 1024 * 1024;
     let direct = Number.POSITIVE_INFINITY;
-    let through = Number.POSITIVE_INFINITY;
+    let throughSeconds = Number.POSITIVE_INFINITY;
     let sandboxCpu = Number.POSITIVE_INFINITY;
     let gatewayCpu = Number.POSITIVE_INFINITY;
+    let baseThrough = Number.POSITIVE_INFINITY;
+    let baseCpu = Number.POSITIVE_INFINITY;
     for (let round = 0; round < options.rounds; round++) {
       const sandboxBefore = processCpuMs(sandbox.pid!);
       const d = await runClient(
@@ -117,25 +139,48 @@ export async function benchExec(options: {
       );
       direct = Math.min(direct, d.seconds);
       sandboxCpu = Math.min(sandboxCpu, processCpuMs(sandbox.pid!) - sandboxBefore);
-      const gatewayBefore = processCpuMs(gateway.pid!);
-      const g = await runClient(
-        `wss://127.0.0.1:${port}/clusters/sandbox${EXEC_PATH}`,
-        gatewayCa,
-        { authorization: `Bearer ${agentToken}` },
-        bytes,
-      );
-      through = Math.min(through, g.seconds);
-      gatewayCpu = Math.min(gatewayCpu, processCpuMs(gateway.pid!) - gatewayBefore);
+      /** One `cat` through a gateway: its seconds and the gateway's CPU ms. */
+      const through = async (pid: number, gatewayPort: number) => {
+        const before = processCpuMs(pid);
+        const { seconds } = await runClient(
+          `wss://127.0.0.1:${gatewayPort}/clusters/sandbox${EXEC_PATH}`,
+          gatewayCa,
+          { authorization: `Bearer ${agentToken}` },
+          bytes,
+        );
+        return { seconds, cpu: processCpuMs(pid) - before };
+      };
+      // With a base gateway, the two take turns going first, so neither always meets the same load.
+      const baseFirst = baseGateway !== undefined && round % 2 === 1;
+      const b0 = baseFirst ? await through(baseGateway.pid!, basePort) : undefined;
+      const g = await through(gateway.pid!, port);
+      const b = baseGateway && !baseFirst ? await through(baseGateway.pid!, basePort) : b0;
+      throughSeconds = Math.min(throughSeconds, g.seconds);
+      gatewayCpu = Math.min(gatewayCpu, g.cpu);
+      if (b) {
+        baseThrough = Math.min(baseThrough, b.seconds);
+        baseCpu = Math.min(baseCpu, b.cpu);
+      }
     }
     return {
       megabytes: options.megabytes,
       directMbPerSecond: options.megabytes / direct,
-      gatewayMbPerSecond: options.megabytes / through,
-      ratio: direct / through,
+      gatewayMbPerSecond: options.megabytes / throughSeconds,
+      ratio: direct / throughSeconds,
       sandboxCpuMsPerMb: sandboxCpu / options.megabytes,
       gatewayCpuMsPerMb: gatewayCpu / options.megabytes,
+      ...(baseGateway
+        ? {
+            base: {
+              gatewayMbPerSecond: options.megabytes / baseThrough,
+              ratio: direct / baseThrough,
+              gatewayCpuMsPerMb: baseCpu / options.megabytes,
+            },
+          }
+        : {}),
     };
   } finally {
+    if (baseGateway) await stopChild(baseGateway);
     await stopChild(gateway);
     await stopChild(sandbox);
     await issuer.close();

@@ -188,12 +188,25 @@ if (parts.has('approvals')) {
 if (parts.has('exec')) {
   const megabytes = values.quick ? 20 : 50;
   const rounds = values.quick ? 1 : 2;
-  const e = await benchExec({ megabytes, rounds, ...(profileDir ? { profileDir } : {}) });
+  const compareTree = values.compare ? checkout(values.compare) : undefined;
+  const e = await benchExec({
+    megabytes,
+    rounds,
+    ...(profileDir ? { profileDir } : {}),
+    ...(compareTree ? { compareTree } : {}),
+  }).finally(() => {
+    if (compareTree) rmSync(compareTree, { recursive: true, force: true });
+  });
   out(
     `exec: \`cat\` of ${megabytes} MB over the WebSocket exec protocol (v5.channel.k8s.io), stdin in and stdout back, client in its own process, best of ${rounds} interleaved rounds`,
     `  straight to the sandbox ${fmt(e.directMbPerSecond)} MB/s (sandbox CPU ${fmt(e.sandboxCpuMsPerMb, 0)} ms per MB)`,
     `  through the gateway with recording ${fmt(e.gatewayMbPerSecond)} MB/s (gateway CPU ${fmt(e.gatewayCpuMsPerMb, 0)} ms per MB)`,
     target('exec throughput through the recording gateway / direct', e.ratio, '>=', 0.5),
+    ...(e.base
+      ? [
+          `  compared with ${values.compare} (same run, same rounds): ${fmt(e.base.gatewayMbPerSecond)} MB/s, ${fmt(e.base.ratio, 2)} of direct, gateway CPU ${fmt(e.base.gatewayCpuMsPerMb, 0)} ms per MB`,
+        ]
+      : []),
     '',
   );
   if (profileDir) {

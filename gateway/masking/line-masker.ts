@@ -14,7 +14,7 @@
  */
 import { MASK_MARKER } from '../../src/masking/mask-core.ts';
 import {
-  DETECTOR_TRIGGERS,
+  DETECTOR_TRIGGER_AT,
   type DetectorName,
   LINE_DETECTORS,
   PEM_BEGIN,
@@ -88,18 +88,50 @@ export class LineMasker {
 
   /**
    * False when `maskLine` would return every line of `text` (several lines) unchanged and leave
-   * the masker's state as it is: not inside a PEM block, no literal value in it, and none of the
-   * enabled detectors' triggers (`DETECTOR_TRIGGERS`; the PEM state is only entered on a
-   * `PRIVATE KEY` header, the privateKey detector's trigger). True means "mask line by line".
+   * the masker's state as it is. True means "mask line by line".
    */
   mayChange(text: string): boolean {
-    if (this.#pemLines >= 0) return true;
-    if (this.#literals !== undefined) {
-      this.#literals.lastIndex = 0;
-      if (this.#literals.test(text)) return true;
+    return this.changeFinder(text)(0) !== -1;
+  }
+
+  /**
+   * A search of `text` (several lines) for what `maskLine` could act on: the function returned
+   * gives the index of the first literal value or enabled detector trigger (`DETECTOR_TRIGGER_AT`;
+   * the PEM state is only entered on a `PRIVATE KEY` header, the privateKey detector's trigger)
+   * at or after `from`, `from` itself while inside a PEM block, and -1 when there is none. A line
+   * holding no such index comes out of `maskLine` unchanged and leaves the state as it is (none
+   * spans a line break), so the caller masks only the lines that hold one. `from` must not
+   * decrease from call to call: each search resumes at its last find, so the text is read once
+   * per search however many lines are masked in between.
+   */
+  changeFinder(text: string): (from: number) => number {
+    const searches: Array<(from: number) => number> = [];
+    const literals = this.#literals;
+    if (literals !== undefined) {
+      searches.push((from) => {
+        literals.lastIndex = from;
+        return literals.exec(text)?.index ?? -1;
+      });
     }
-    for (const detector of this.#detectors) if (DETECTOR_TRIGGERS[detector.name](text)) return true;
-    return this.#pem && text.includes('PRIVATE KEY');
+    for (const detector of this.#detectors) {
+      const at = DETECTOR_TRIGGER_AT[detector.name];
+      searches.push((from) => at(text, from));
+    }
+    // Each search's last find; -2: not searched yet.
+    const found = searches.map(() => -2);
+    return (from) => {
+      if (this.#pemLines >= 0) return from;
+      let first = -1;
+      for (let i = 0; i < searches.length; i++) {
+        let at = found[i]!;
+        if (at === -2 || (at !== -1 && at < from)) {
+          at = searches[i]!(from);
+          found[i] = at;
+        }
+        if (at !== -1 && (first === -1 || at < first)) first = at;
+      }
+      return first;
+    };
   }
 
   /** How many values this masker has replaced so far. */

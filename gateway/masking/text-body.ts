@@ -14,7 +14,7 @@
  * whole. Lines that are not valid UTF-8 are read as Latin-1,
  * which keeps every byte; the detectors look for ASCII, so they still apply.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { BodyMasker, Emit } from './body-masker.ts';
 import type { LineMasker } from './line-masker.ts';
 
@@ -59,9 +59,29 @@ export class TextBodyMasker implements BodyMasker {
     // From here every line starts in this chunk; a newline never ends inside a UTF-8 sequence, so
     // when the lines' bytes are valid UTF-8 as a whole, each line is.
     const last = chunk.lastIndexOf(NEWLINE);
-    const allUtf8 = last >= start && isUtf8(chunk.subarray(start, last + 1));
-    // Most output holds nothing to mask: when none of the lines can change, pass them on at once.
-    if (allUtf8 && !this.#o.lineMasker.mayChange(chunk.toString('utf8', start, last + 1))) {
+    const allAscii = last >= start && isAscii(chunk.subarray(start, last + 1));
+    const allUtf8 = allAscii || (last >= start && isUtf8(chunk.subarray(start, last + 1)));
+    if (allAscii) {
+      // Most output holds nothing to mask: only the lines holding something the masker could act
+      // on are masked, the runs between them pass as they are. ASCII text's indexes are its bytes'.
+      const base = start;
+      const next = this.#o.lineMasker.changeFinder(chunk.toString('latin1', start, last + 1));
+      for (let at = next(0); at !== -1; at = start > last ? -1 : next(start - base)) {
+        // `start` begins a line and no trigger spans a line break: the line is within [start, last].
+        const lineStart = base + at > start ? chunk.lastIndexOf(NEWLINE, base + at - 1) + 1 : start;
+        const lineEnd = chunk.indexOf(NEWLINE, base + at);
+        const masked = this.#maskUtf8Line(chunk, lineStart, lineEnd);
+        if (masked !== undefined) {
+          if (lineStart > run) out.push(chunk.subarray(run, lineStart));
+          out.push(masked);
+          run = lineEnd;
+        }
+        start = lineEnd + 1;
+      }
+      start = last + 1;
+      nl = -1;
+    } else if (allUtf8 && !this.#o.lineMasker.mayChange(chunk.toString('utf8', start, last + 1))) {
+      // Likewise for other UTF-8 text, only as a whole: its indexes are not its bytes'.
       start = last + 1;
       nl = -1;
     }

@@ -117,16 +117,26 @@ function maskOneLinePem(line: string): { text: string; count: number } {
   return count === 0 ? { text: line, count } : { text: out + line.slice(last), count };
 }
 
+const AWS_PREFIX = /AKIA|ASIA|ABIA|ACCA/g;
+const CREDENTIAL_KEY_ALL = new RegExp(CREDENTIAL_KEY.source, 'gi');
+
+/** The index of the first match of the global `pattern` in `text` at or after `from`, or -1. */
+function matchAt(pattern: RegExp, text: string, from: number): number {
+  pattern.lastIndex = from;
+  return pattern.exec(text)?.index ?? -1;
+}
+
 /**
- * Per detector, a test that is true for any text in which the detector could change a line:
- * each detector only acts on lines that contain these (a line is part of the text, so a text
- * without them has no line with them). Lets a masker pass a run of lines untouched at once.
+ * Per detector, where in a text (at or after `from`) the first thing it could act on starts, or
+ * -1: each detector only acts on lines that contain one of these (none spans a line break), so a
+ * masker can pass the lines before the first one untouched at once and mask only the lines that
+ * hold one.
  */
-export const DETECTOR_TRIGGERS: Readonly<Record<DetectorName, (text: string) => boolean>> = {
-  privateKey: (text) => text.includes('PRIVATE KEY'),
-  jwt: (text) => text.includes('eyJ'),
-  awsAccessKey: (text) => /AKIA|ASIA|ABIA|ACCA/.test(text),
-  assignment: (text) => CREDENTIAL_KEY.test(text),
+export const DETECTOR_TRIGGER_AT: Readonly<Record<DetectorName, (text: string, from: number) => number>> = {
+  privateKey: (text, from) => text.indexOf('PRIVATE KEY', from),
+  jwt: (text, from) => text.indexOf('eyJ', from),
+  awsAccessKey: (text, from) => matchAt(AWS_PREFIX, text, from),
+  assignment: (text, from) => matchAt(CREDENTIAL_KEY_ALL, text, from),
 };
 
 /** All single-line detectors, in the order they run. */

@@ -19,7 +19,7 @@ import { decodeScriptReply, type ScriptReply } from './script-reply.ts';
  * script to completion before serving any other command.
  */
 
-export type ScriptArg = string | number;
+export type ScriptArg = string | number | Buffer;
 export type ScriptFn = (...args: ScriptArg[]) => Promise<ScriptReply>;
 
 /** One script: the command it is defined as, its file, and the shape of its arguments and reply. */

@@ -84,6 +84,33 @@ describe('the live recording store', () => {
     expect(meta).toMatchObject({ requests: '15', inflight: '0', 'review:x': 'seven', seq: '31' });
   });
 
+  it('stores large events (sent to Redis as bytes) as sealed, non-ASCII text included', async () => {
+    h = await recordingHarness('large');
+    const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    const frames: Array<[number, number, string]> = [
+      [1.5, 1, Buffer.alloc(40 * 1024, 'a').toString('base64')],
+      [2.25, 0, Buffer.from('ä€😀'.repeat(8 * 1024)).toString('base64')],
+    ];
+    const large: EventBody = { type: 'stream-data', stream: 'r-9', frames };
+    const wide: EventBody = {
+      type: 'request',
+      rid: 'r-10',
+      method: 'GET',
+      path: '/api/v1/pods',
+      headers: { 'x-note': 'ünïcödé 😀 '.repeat(4 * 1024) },
+    };
+    await Promise.all([
+      h.store.append(id, identity.key, large),
+      h.store.append(id, identity.key, request('r-9')),
+      h.store.append(id, identity.key, wide),
+    ]);
+    const lines = await new SessionIndex(h.redis, h.keys).liveLines(id);
+    expect(lines[1]!.length).toBeGreaterThan(16 * 1024);
+    expect(verifyChain(id, lines)).toMatchObject({ ok: true, count: 4 });
+    expect(JSON.parse(lines[1]!)).toMatchObject(large);
+    expect(JSON.parse(lines[3]!)).toMatchObject(wide);
+  });
+
   it('merges two replicas appending to one session into one ordered chain', async () => {
     h = await recordingHarness('replicas');
     const otherRedis = duplicateConnection(h.redis, 'hoop-test-replica-b');
