@@ -22,13 +22,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { Redis } from 'ioredis';
-import { stringify } from 'yaml';
 import { ReviewStore } from '../src/approvals/review-store.ts';
 import { createDecisionSigner, generateDecisionKeyPair } from '../src/approvals/signing/decision-keys.ts';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
+import { BENCH_AUDIENCE, benchGatewayConfig } from './gateway-config.ts';
 import { freePort, rssKb, startChild, stopChild } from './processes.ts';
 
-const AUDIENCE = 'https://hoop-gateway.bench';
 const APPROVER = 'bench-approver';
 
 export interface ApprovalsBenchResult {
@@ -95,7 +94,7 @@ export async function benchApprovals(counts: { latency: number; memory: number }
     /kubeconfig written/,
   );
   const issuer = await startOidcIssuer({
-    audience: AUDIENCE,
+    audience: BENCH_AUDIENCE,
     clients: [{ clientId: 'bench-agent', clientSecret: 'bench-secret', groups: ['ai-agents'] }],
     accessTokenTtlSeconds: 3600,
   });
@@ -106,31 +105,29 @@ export async function benchApprovals(counts: { latency: number; memory: number }
   const maxHeld = Math.max(counts.latency, counts.memory);
   await writeFile(
     join(dir, 'hoop.yaml'),
-    stringify({
-      listen: { host: '127.0.0.1', port },
-      dataDir: 'data',
-      authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
-      clusters: [{ name: 'sandbox', kubeconfig: { path: kubeconfig } }],
-      connections: { maxConnectionsPerSource: maxHeld + 64 },
-      policy: {
-        default: 'deny',
-        rules: [
-          {
-            name: 'held-reads',
-            action: 'review',
-            match: { resources: ['configmaps'], namespaces: ['held'], verbs: ['get'] },
-            review: { approvers: { users: [APPROVER] } },
-          },
-        ],
+    benchGatewayConfig(
+      { port, issuer: issuer.issuer, kubeconfig },
+      {
+        connections: { maxConnectionsPerSource: maxHeld + 64 },
+        policy: {
+          default: 'deny',
+          rules: [
+            {
+              name: 'held-reads',
+              action: 'review',
+              match: { resources: ['configmaps'], namespaces: ['held'], verbs: ['get'] },
+              review: { approvers: { users: [APPROVER] } },
+            },
+          ],
+        },
+        approvals: {
+          keyPrefix,
+          holdSeconds: 55,
+          redisUrl: redisUrlFromEnv(),
+          signing: { botPrivateKey: 'keys/bot.key' },
+        },
       },
-      approvals: {
-        keyPrefix,
-        holdSeconds: 55,
-        redisUrl: redisUrlFromEnv(),
-        signing: { botPrivateKey: 'keys/bot.key' },
-      },
-      log: { level: 'info' },
-    }),
+    ),
   );
   const gateway = await startChild(['serve', '--config', join(dir, 'hoop.yaml')], /gateway listening/);
   const redis = new Redis(redisUrlFromEnv(), { maxRetriesPerRequest: 2 });

@@ -19,10 +19,10 @@ import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
+import { BENCH_AUDIENCE, benchGatewayConfig } from './gateway-config.ts';
 import { processCpuMs } from './loadgen.ts';
 import { freePort, startChild, stopChild } from './processes.ts';
 
-const AUDIENCE = 'https://hoop-gateway.bench';
 const EXEC_PATH =
   '/api/v1/namespaces/payments/pods/ledger-0/exec?command=cat&stdin=true&stdout=true&stderr=true';
 const CLIENT = fileURLToPath(new URL('./exec-client.ts', import.meta.url));
@@ -67,28 +67,26 @@ export async function benchExec(options: {
     /kubeconfig written/,
   );
   const issuer = await startOidcIssuer({
-    audience: AUDIENCE,
+    audience: BENCH_AUDIENCE,
     clients: [{ clientId: 'bench-agent', clientSecret: 'bench-secret', groups: ['ai-agents'] }],
     accessTokenTtlSeconds: 3600,
   });
   const port = await freePort();
   await writeFile(
     join(dir, 'hoop.yaml'),
-    stringify({
-      listen: { host: '127.0.0.1', port },
-      dataDir: 'data',
-      authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
-      clusters: [{ name: 'sandbox', kubeconfig: { path: kubeconfig } }],
-      policy: {
-        default: 'deny',
-        rules: [
-          { name: 'read', action: 'allow', match: { verbs: ['get', 'list', 'watch'] } },
-          { name: 'exec', action: 'allow', match: { resources: ['pods/exec'], verbs: ['create', 'get'] } },
-        ],
+    benchGatewayConfig(
+      { port, issuer: issuer.issuer, kubeconfig },
+      {
+        policy: {
+          default: 'deny',
+          rules: [
+            { name: 'read', action: 'allow', match: { verbs: ['get', 'list', 'watch'] } },
+            { name: 'exec', action: 'allow', match: { resources: ['pods/exec'], verbs: ['create', 'get'] } },
+          ],
+        },
+        recording: { redisUrl: redisUrlFromEnv(), keyPrefix },
       },
-      recording: { redisUrl: redisUrlFromEnv(), keyPrefix },
-      log: { level: 'info' },
-    }),
+    ),
   );
   const nodeArgs = options.profileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, '--cpu-prof-name=exec.cpuprofile']

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { Redis } from 'ioredis';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
+import { BENCH_AUDIENCE, benchGatewayConfig } from './gateway-config.ts';
 import { freePort, startChild, stopChild } from './processes.ts';
 
 /** One process under test: where it listens, its pid (for CPU and RSS), how to reach it. */
@@ -32,7 +33,6 @@ export interface BenchEnv {
   close(): Promise<void>;
 }
 
-const AUDIENCE = 'https://hoop-gateway.bench';
 const BARE_PROXY = new URL('./bare-proxy.ts', import.meta.url).pathname;
 
 /**
@@ -56,7 +56,7 @@ export async function startBenchEnv(
   );
   children.push(sandbox);
   const issuer = await startOidcIssuer({
-    audience: AUDIENCE,
+    audience: BENCH_AUDIENCE,
     clients: [{ clientId: 'bench-agent', clientSecret: 'bench-secret', groups: ['ai-agents'] }],
     accessTokenTtlSeconds: 3600,
   });
@@ -66,18 +66,16 @@ export async function startBenchEnv(
     const file = join(dir, `${name}.yaml`);
     await writeFile(
       file,
-      stringify({
-        listen: { host: '127.0.0.1', port },
-        dataDir: 'data',
-        authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
-        clusters: [{ name: 'sandbox', kubeconfig: { path: kubeconfig } }],
-        policy: {
-          default: 'deny',
-          rules: [{ name: 'read', action: 'allow', match: { verbs: ['get', 'list', 'watch'] } }],
+      benchGatewayConfig(
+        { port, issuer: issuer.issuer, kubeconfig },
+        {
+          policy: {
+            default: 'deny',
+            rules: [{ name: 'read', action: 'allow', match: { verbs: ['get', 'list', 'watch'] } }],
+          },
+          ...extra,
         },
-        log: { level: 'info' }, // one JSON line per request, as deployed
-        ...extra,
-      }),
+      ),
     );
     const nodeArgs = options.profileDir
       ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
