@@ -25,7 +25,7 @@ import { Redis } from 'ioredis';
 import { ReviewStore } from '../src/approvals/review-store.ts';
 import { createDecisionSigner, generateDecisionKeyPair } from '../src/approvals/signing/decision-keys.ts';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
-import { BENCH_AUDIENCE, benchGatewayConfig } from './gateway-config.ts';
+import { BENCH_AUDIENCE, benchGatewayConfig, GATEWAY_NODE_FLAGS } from './gateway-config.ts';
 import { freePort, rssKb, startChild, stopChild } from './processes.ts';
 
 const APPROVER = 'bench-approver';
@@ -129,7 +129,9 @@ export async function benchApprovals(counts: { latency: number; memory: number }
       },
     ),
   );
-  const gateway = await startChild(['serve', '--config', join(dir, 'hoop.yaml')], /gateway listening/);
+  const gateway = await startChild(['serve', '--config', join(dir, 'hoop.yaml')], /gateway listening/, {
+    nodeArgs: GATEWAY_NODE_FLAGS,
+  });
   const redis = new Redis(redisUrlFromEnv(), { maxRetriesPerRequest: 2 });
   const { createPrivateKey } = await import('node:crypto');
   const store = new ReviewStore({

@@ -19,7 +19,7 @@ import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
-import { BENCH_AUDIENCE, benchGatewayConfig } from './gateway-config.ts';
+import { BENCH_AUDIENCE, benchGatewayConfig, GATEWAY_NODE_FLAGS } from './gateway-config.ts';
 import { processCpuMs } from './loadgen.ts';
 import { freePort, startChild, stopChild } from './processes.ts';
 
@@ -92,7 +92,7 @@ export async function benchExec(options: {
     ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, '--cpu-prof-name=exec.cpuprofile']
     : [];
   const gateway = await startChild(['serve', '--config', join(dir, 'hoop.yaml')], /gateway listening/, {
-    nodeArgs,
+    nodeArgs: [...GATEWAY_NODE_FLAGS, ...nodeArgs],
   });
   const basePort = await freePort();
   const baseConfig = join(dir, 'base.yaml');
@@ -108,6 +108,7 @@ export async function benchExec(options: {
   const baseGateway = options.compareTree
     ? await startChild(['serve', '--config', baseConfig], /gateway listening/, {
         script: join(options.compareTree, 'bin', 'hoop-gateway.ts'),
+        nodeArgs: GATEWAY_NODE_FLAGS,
       })
     : undefined;
   try {

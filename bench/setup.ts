@@ -7,7 +7,7 @@ import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
-import { BENCH_AUDIENCE, benchGatewayConfig } from './gateway-config.ts';
+import { BENCH_AUDIENCE, benchGatewayConfig, GATEWAY_NODE_FLAGS } from './gateway-config.ts';
 import { freePort, startChild, stopChild } from './processes.ts';
 
 /** One process under test: where it listens, its pid (for CPU and RSS), how to reach it. */
@@ -77,9 +77,12 @@ export async function startBenchEnv(
         },
       ),
     );
-    const nodeArgs = options.profileDir
-      ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
-      : [];
+    const nodeArgs = [
+      ...GATEWAY_NODE_FLAGS,
+      ...(options.profileDir
+        ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+        : []),
+    ];
     const child = await startChild(['serve', '--config', file], /gateway listening/, {
       nodeArgs,
       ...(tree ? { script: join(tree, 'bin', 'hoop-gateway.ts') } : {}),

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_NODE_FLAGS } from '../../bench/gateway-config.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const manifest = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
@@ -116,5 +117,12 @@ describe('what ships', () => {
       'COPY --from=build /src/dist ./dist',
     ]);
     expect(final).toMatch(/^USER 10001$/m);
+  });
+
+  it('the image runs node with the flags the benchmark measures the gateway with', () => {
+    const dockerfile = readFileSync(`${ROOT}Dockerfile`, 'utf8');
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(entrypoint).toBeDefined();
+    expect(JSON.parse(entrypoint!)).toEqual(['node', ...GATEWAY_NODE_FLAGS, 'dist/bin/hoop-gateway.js']);
   });
 });
