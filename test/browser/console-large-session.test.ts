@@ -5,7 +5,7 @@
  * is shared; speed is the benchmark's business).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type ConsoleBrowser, describeWithChromium, openConsoleBrowser } from '../support/browser.ts';
+import { type ConsoleBrowser, describeWithChromium, openStackBrowser } from '../support/browser.ts';
 import { type KubectlProxy, manyCalls, startProxy } from './agent-work.ts';
 import { type ConsoleStack, startConsoleStack } from './console-stack.ts';
 import { signInAs } from './sign-in.ts';
@@ -23,11 +23,7 @@ describeWithChromium('the console in Chromium: a session of 10,000 events', () =
     proxy = await startProxy(await stack.kubeconfigFor('agent-1'), '/clusters/sandbox');
     await manyCalls(proxy, '/api/v1/namespaces/default/configmaps', CALLS);
     sessionId = await stack.waitForSession((s) => s.kind === 'idle' && s.requests >= CALLS);
-    browser = await openConsoleBrowser({
-      origin: stack.consoleUrl,
-      certificatePem: stack.consoleCertPem,
-      allowedOrigins: [stack.issuerUrl],
-    });
+    browser = await openStackBrowser(stack);
   }, 240_000);
   afterAll(async () => {
     proxy?.stop();

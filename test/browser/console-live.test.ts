@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type ConsoleBrowser, describeWithChromium, openConsoleBrowser } from '../support/browser.ts';
+import { type ConsoleBrowser, describeWithChromium, openStackBrowser } from '../support/browser.ts';
 import { type KubectlProxy, openShell, startProxy } from './agent-work.ts';
 import { type ConsoleStack, startConsoleStack } from './console-stack.ts';
 import { signInAs } from './sign-in.ts';
@@ -21,11 +21,7 @@ describeWithChromium('the console in Chromium: live sessions', () => {
     // Sessions stay open for a minute without calls, so they are still live while the page watches.
     stack = await startConsoleStack({ idleGap: '60s' });
     kubeconfig = await stack.kubeconfigFor('agent-1');
-    browser = await openConsoleBrowser({
-      origin: stack.consoleUrl,
-      certificatePem: stack.consoleCertPem,
-      allowedOrigins: [stack.issuerUrl],
-    });
+    browser = await openStackBrowser(stack);
     const page = await browser.newPage();
     await signInAs(page, stack.consoleUrl, 'bob');
     await page.close();

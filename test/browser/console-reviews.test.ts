@@ -6,7 +6,7 @@
  * the issuer's end-session page).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type ConsoleBrowser, describeWithChromium, openConsoleBrowser } from '../support/browser.ts';
+import { type ConsoleBrowser, describeWithChromium, openStackBrowser } from '../support/browser.ts';
 import { runKubectl } from '../support/kubectl.ts';
 import { KUBECTL_VERSION } from './agent-work.ts';
 import { type ConsoleStack, startConsoleStack } from './console-stack.ts';
@@ -19,11 +19,7 @@ describeWithChromium('the console in Chromium: reviews', () => {
 
   beforeAll(async () => {
     stack = await startConsoleStack();
-    browser = await openConsoleBrowser({
-      origin: stack.consoleUrl,
-      certificatePem: stack.consoleCertPem,
-      allowedOrigins: [stack.issuerUrl],
-    });
+    browser = await openStackBrowser(stack);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type ConsoleBrowser, describeWithChromium, openConsoleBrowser } from '../support/browser.ts';
+import { type ConsoleBrowser, describeWithChromium, openStackBrowser } from '../support/browser.ts';
 import { execTyping } from './agent-work.ts';
 import { type ConsoleStack, startConsoleStack } from './console-stack.ts';
 import { signInAs } from './sign-in.ts';
@@ -25,11 +25,7 @@ describeWithChromium('the console in Chromium: sessions, timeline, replay', () =
     const printed = await execTyping(kubeconfig, [`echo ${TYPED}`]);
     expect(printed).toContain(TYPED);
     sessionId = await stack.waitForSession((s) => s.command === 'kubectl exec' && s.state === 'closed');
-    browser = await openConsoleBrowser({
-      origin: stack.consoleUrl,
-      certificatePem: stack.consoleCertPem,
-      allowedOrigins: [stack.issuerUrl],
-    });
+    browser = await openStackBrowser(stack);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { execTyping, KUBECTL_VERSION } from '../browser/agent-work.ts';
 import { type ConsoleStack, startConsoleStack } from '../browser/console-stack.ts';
 import { signInAs } from '../browser/sign-in.ts';
-import { type ConsoleBrowser, describeWithChromium, openConsoleBrowser } from '../support/browser.ts';
+import { type ConsoleBrowser, describeWithChromium, openStackBrowser } from '../support/browser.ts';
 import { runKubectl } from '../support/kubectl.ts';
 
 /** Would set `document.title` if it ever ran; the marker class would exist if it were ever parsed as HTML. */
@@ -45,11 +45,7 @@ describeWithChromium('stored markup in recordings is shown as text in the consol
     });
     expect(read.stdout).toContain('onerror');
     readSession = await stack.waitForSession((s) => s.command === 'kubectl get' && s.state === 'closed');
-    browser = await openConsoleBrowser({
-      origin: stack.consoleUrl,
-      certificatePem: stack.consoleCertPem,
-      allowedOrigins: [stack.issuerUrl],
-    });
+    browser = await openStackBrowser(stack);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

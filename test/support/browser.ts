@@ -141,3 +141,16 @@ export async function openConsoleBrowser(options: {
     },
   };
 }
+
+/** The browser for a test stack's console, which may also visit the stack's identity provider. */
+export function openStackBrowser(stack: {
+  consoleUrl: string;
+  consoleCertPem: string;
+  issuerUrl: string;
+}): Promise<ConsoleBrowser> {
+  return openConsoleBrowser({
+    origin: stack.consoleUrl,
+    certificatePem: stack.consoleCertPem,
+    allowedOrigins: [stack.issuerUrl],
+  });
+}

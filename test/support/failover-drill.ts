@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { RedisSettings } from '../../src/queues/connections.ts';
 import { readArchiveLines } from '../../src/recording/archive.ts';
 import { verifyChain } from '../../src/recording/hash-chain.ts';
@@ -300,4 +301,18 @@ async function sessionChain(index: SessionIndex, dir: string, id: string) {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * What every drill must show, whatever the topology and settings: no review lost, no grant
+ * executed twice, every recorded chain intact (and some checked), the grant claimed after the
+ * failover and the agents' requests going through again.
+ */
+export function expectNothingLost(figures: DrillFigures): void {
+  expect(figures.reviewsLost).toBe(0);
+  expect(figures.grantsExecutedTwice).toBe(0);
+  expect(figures.brokenChains).toBe(0);
+  expect(figures.sessionsChecked).toBeGreaterThan(0);
+  expect(figures.grantClaimStatus).toBe(200);
+  expect(figures.succeededAfterFailover).toBeGreaterThan(0);
 }
