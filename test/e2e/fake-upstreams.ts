@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { renderKubeconfig } from '@hoop-gateway/sandbox/kubeconfig';
 import { WebSocketServer } from 'ws';
-import { createCertificateAuthority, issueServingCertificate } from '../../src/tls/local-ca.ts';
+import { createCertificateAuthority, issueServingCertificate } from '../../src/tls/certificate-issuer.ts';
 
 export interface UpstreamTls {
   caPem: string;

@@ -7,7 +7,7 @@ import { type RunningBot, startBot } from '../../bot/main.ts';
 import { run as reviews } from '../../cli/reviews.ts';
 import { loadBotSigner } from '../../src/approvals/signing/load-signing.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
-import { createCertificateAuthority, issueServingCertificate } from '../../src/tls/local-ca.ts';
+import { createCertificateAuthority, issueServingCertificate } from '../../src/tls/certificate-issuer.ts';
 import { rawRequest } from '../approvals-e2e/raw-https.ts';
 import { type ApprovalsStack, startApprovalsStack } from '../approvals-e2e/support.ts';
 import { CHANNEL, clickBody, postSigned, SIGNING_SECRET } from '../bot/harness.ts';

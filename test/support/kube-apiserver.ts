@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { seedObjects } from '@hoop-gateway/sandbox/seed';
 import { describe } from 'vitest';
 import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
-import { createCertificateAuthority, issueServingCertificate } from '../../src/tls/local-ca.ts';
+import { createCertificateAuthority, issueServingCertificate } from '../../src/tls/certificate-issuer.ts';
 import { missingKubectl, runKubectl } from './kubectl.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));

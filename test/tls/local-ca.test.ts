@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
@@ -6,11 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createCertificateAuthority,
-  issueServingCertificate,
-  loadOrCreateLocalTls,
-} from '../../src/tls/local-ca.ts';
+import { createCertificateAuthority, issueServingCertificate } from '../../src/tls/certificate-issuer.ts';
+import { loadOrCreateLocalTls, servingStillGood } from '../../src/tls/local-ca.ts';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -84,5 +82,49 @@ describe('local CA', () => {
     const repaired = await loadOrCreateLocalTls(dir, ['127.0.0.1', 'gateway.local']);
     expect(repaired.serving.certPem).toContain('BEGIN CERTIFICATE');
     expect(repaired.ca).toEqual(first.ca);
+  });
+
+  it('checks certificates on disk without loading the certificate library, and issues with it only when needed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'local-ca-'));
+    dirs.push(dir);
+    const hosts = ['127.0.0.1', '::1', 'localhost'];
+    await loadOrCreateLocalTls(dir, hosts);
+    // A fresh process, as a gateway restarting on the same data directory, listing every module it loads.
+    const loads = (wanted: string[]) =>
+      execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { registerHooks } from 'node:module';
+           const urls = [];
+           registerHooks({ load(url, context, next) { urls.push(url); return next(url, context); } });
+           const { loadOrCreateLocalTls } = await import(${JSON.stringify(new URL('../../src/tls/local-ca.ts', import.meta.url).href)});
+           await loadOrCreateLocalTls(${JSON.stringify(dir)}, ${JSON.stringify(wanted)});
+           console.log(urls.some((url) => url.includes('/@peculiar/x509/')));`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    expect(loads(hosts)).toBe('false');
+    expect(loads([...hosts, 'gateway.local'])).toBe('true'); // a new host: reissued, with the library
+  });
+});
+
+describe('servingStillGood', () => {
+  it('holds for the CA that issued it and exactly its hosts, IPv6 in any spelling', async () => {
+    const ca = await createCertificateAuthority('test CA');
+    const serving = await issueServingCertificate(ca, ['127.0.0.1', '::1', 'localhost']);
+    expect(servingStillGood(serving, ca, ['localhost', '::1', '127.0.0.1'])).toBe(true);
+    expect(servingStillGood(serving, ca, ['localhost', '0:0:0:0:0:0:0:1', '127.0.0.1'])).toBe(true);
+    expect(servingStillGood(serving, ca, ['localhost', '127.0.0.1'])).toBe(false);
+    expect(servingStillGood(serving, ca, ['localhost', '::1', '127.0.0.1', 'gateway.local'])).toBe(false);
+    expect(
+      servingStillGood(serving, await createCertificateAuthority('other CA'), [
+        'localhost',
+        '::1',
+        '127.0.0.1',
+      ]),
+    ).toBe(false);
+    expect(servingStillGood({ ...serving, certPem: 'not a certificate' }, ca, ['localhost'])).toBe(false);
   });
 });

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createCertificateAuthority, issueServingCertificate } from '../../../src/tls/local-ca.ts';
+import { createCertificateAuthority, issueServingCertificate } from '../../../src/tls/certificate-issuer.ts';
 import { createEksAuthenticator, type EksModeOptions } from './aws/eks-authenticator.ts';
 import { bootstrapCluster } from './bootstrap.ts';
 import { startControllers } from './controllers/run.ts';
