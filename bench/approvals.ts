@@ -16,7 +16,7 @@
  * of `memory` held calls; the gateway's RSS (from /proc) before, with all of them held, and after.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,8 +25,8 @@ import { Redis } from 'ioredis';
 import { ReviewStore } from '../src/approvals/review-store.ts';
 import { createDecisionSigner, generateDecisionKeyPair } from '../src/approvals/signing/decision-keys.ts';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
-import { BENCH_AUDIENCE, benchGatewayConfig, GATEWAY_NODE_FLAGS } from './gateway-config.ts';
-import { freePort, rssKb, startChild, stopChild } from './processes.ts';
+import { BENCH_AUDIENCE, benchGatewayConfig, GATEWAY_NODE_FLAGS, issueGatewayTls } from './gateway-config.ts';
+import { freePort, rssKb, shippedGateway, startChild, stopChild } from './processes.ts';
 
 const APPROVER = 'bench-approver';
 
@@ -102,11 +102,12 @@ export async function benchApprovals(counts: { latency: number; memory: number }
   await mkdir(join(dir, 'keys'), { recursive: true, mode: 0o700 });
   await writeFile(join(dir, 'keys', 'bot.key'), bot.privatePem, { mode: 0o600 });
   const port = await freePort();
+  const { tlsDir, caPem: ca } = await issueGatewayTls(dir);
   const maxHeld = Math.max(counts.latency, counts.memory);
   await writeFile(
     join(dir, 'hoop.yaml'),
     benchGatewayConfig(
-      { port, issuer: issuer.issuer, kubeconfig },
+      { port, issuer: issuer.issuer, kubeconfig, tlsDir },
       {
         connections: { maxConnectionsPerSource: maxHeld + 64 },
         policy: {
@@ -131,6 +132,7 @@ export async function benchApprovals(counts: { latency: number; memory: number }
   );
   const gateway = await startChild(['serve', '--config', join(dir, 'hoop.yaml')], /gateway listening/, {
     nodeArgs: GATEWAY_NODE_FLAGS,
+    script: shippedGateway(),
   });
   const redis = new Redis(redisUrlFromEnv(), { maxRetriesPerRequest: 2 });
   const { createPrivateKey } = await import('node:crypto');
@@ -140,7 +142,6 @@ export async function benchApprovals(counts: { latency: number; memory: number }
     readyTimeoutMs: 3000,
     signer: createDecisionSigner(createPrivateKey(bot.privatePem), 'bot'),
   });
-  const ca = await readFile(join(dir, 'data', 'tls', 'ca.crt'), 'utf8');
   const token = await issuer.issueToken('bench-agent');
 
   /** Three rounds of the same size as one: percentiles over all their decisions. */

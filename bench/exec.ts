@@ -19,9 +19,9 @@ import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
-import { BENCH_AUDIENCE, benchGatewayConfig, GATEWAY_NODE_FLAGS } from './gateway-config.ts';
+import { BENCH_AUDIENCE, benchGatewayConfig, GATEWAY_NODE_FLAGS, issueGatewayTls } from './gateway-config.ts';
 import { processCpuMs } from './loadgen.ts';
-import { freePort, startChild, stopChild } from './processes.ts';
+import { freePort, shippedGateway, startChild, stopChild } from './processes.ts';
 
 const EXEC_PATH =
   '/api/v1/namespaces/payments/pods/ledger-0/exec?command=cat&stdin=true&stdout=true&stderr=true';
@@ -72,10 +72,11 @@ export async function benchExec(options: {
     accessTokenTtlSeconds: 3600,
   });
   const port = await freePort();
+  const { tlsDir, caPem: gatewayCa } = await issueGatewayTls(dir);
   await writeFile(
     join(dir, 'hoop.yaml'),
     benchGatewayConfig(
-      { port, issuer: issuer.issuer, kubeconfig },
+      { port, issuer: issuer.issuer, kubeconfig, tlsDir },
       {
         policy: {
           default: 'deny',
@@ -93,6 +94,7 @@ export async function benchExec(options: {
     : [];
   const gateway = await startChild(['serve', '--config', join(dir, 'hoop.yaml')], /gateway listening/, {
     nodeArgs: [...GATEWAY_NODE_FLAGS, ...nodeArgs],
+    script: shippedGateway(),
   });
   const basePort = await freePort();
   const baseConfig = join(dir, 'base.yaml');
@@ -107,7 +109,7 @@ export async function benchExec(options: {
   );
   const baseGateway = options.compareTree
     ? await startChild(['serve', '--config', baseConfig], /gateway listening/, {
-        script: join(options.compareTree, 'bin', 'hoop-gateway.ts'),
+        script: shippedGateway(options.compareTree),
         nodeArgs: GATEWAY_NODE_FLAGS,
       })
     : undefined;
@@ -119,7 +121,6 @@ export async function benchExec(options: {
       upstream.clusters[0]!.cluster['certificate-authority-data'],
       'base64',
     ).toString();
-    const gatewayCa = await readFile(join(dir, 'data', 'tls', 'ca.crt'), 'utf8');
     const agentToken = await issuer.issueToken('bench-agent');
     const bytes = options.megabytes * 1024 * 1024;
     let direct = Number.POSITIVE_INFINITY;

@@ -1,4 +1,7 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { createCertificateAuthority, issueServingCertificate } from '../src/tls/certificate-issuer.ts';
 
 /** The audience of the bench issuer's tokens, which every benchmarked gateway accepts. */
 export const BENCH_AUDIENCE = 'https://hoop-gateway.bench';
@@ -12,16 +15,34 @@ export const BENCH_AUDIENCE = 'https://hoop-gateway.bench';
 export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 /**
- * The hoop.yaml every benchmarked gateway starts from: its port, the bench issuer's tokens, the
- * sandbox as its one cluster, and one JSON log line per request as deployed. Each part adds its
- * policy and sections (`extra` wins over the base).
+ * The gateway's serving certificate, issued by the bench as cert-manager issues it for the
+ * manifests (`tls.certFile`/`keyFile`), into `<dir>/tls`: `tls.crt`, `tls.key` and the CA that
+ * clients trust, `ca.crt`.
+ */
+export async function issueGatewayTls(dir: string): Promise<{ tlsDir: string; caPem: string }> {
+  const tlsDir = join(dir, 'tls');
+  await mkdir(tlsDir, { recursive: true });
+  const ca = await createCertificateAuthority('hoop-gateway bench CA');
+  const serving = await issueServingCertificate(ca, ['127.0.0.1', 'localhost']);
+  await writeFile(join(tlsDir, 'ca.crt'), ca.certPem);
+  await writeFile(join(tlsDir, 'tls.crt'), serving.certPem);
+  await writeFile(join(tlsDir, 'tls.key'), serving.keyPem, { mode: 0o600 });
+  return { tlsDir, caPem: ca.certPem };
+}
+
+/**
+ * The hoop.yaml every benchmarked gateway starts from: its port, its certificate
+ * ({@link issueGatewayTls}), the bench issuer's tokens, the sandbox as its one cluster, and one
+ * JSON log line per request as deployed. Each part adds its policy and sections (`extra` wins
+ * over the base).
  */
 export function benchGatewayConfig(
-  base: { port: number; issuer: string; kubeconfig: string },
+  base: { port: number; issuer: string; kubeconfig: string; tlsDir: string },
   extra: Record<string, unknown>,
 ): string {
   return stringify({
     listen: { host: '127.0.0.1', port: base.port },
+    tls: { certFile: join(base.tlsDir, 'tls.crt'), keyFile: join(base.tlsDir, 'tls.key') },
     dataDir: 'data',
     authentication: { issuers: [{ issuer: base.issuer, audience: BENCH_AUDIENCE }] },
     clusters: [{ name: 'sandbox', kubeconfig: { path: base.kubeconfig } }],

@@ -7,8 +7,8 @@ import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
-import { BENCH_AUDIENCE, benchGatewayConfig, GATEWAY_NODE_FLAGS } from './gateway-config.ts';
-import { freePort, startChild, stopChild } from './processes.ts';
+import { BENCH_AUDIENCE, benchGatewayConfig, GATEWAY_NODE_FLAGS, issueGatewayTls } from './gateway-config.ts';
+import { freePort, shippedGateway, startChild, stopChild } from './processes.ts';
 
 /** One process under test: where it listens, its pid (for CPU and RSS), how to reach it. */
 export interface Endpoint {
@@ -61,13 +61,14 @@ export async function startBenchEnv(
     accessTokenTtlSeconds: 3600,
   });
   if (options.profileDir) await mkdir(options.profileDir, { recursive: true });
+  const { tlsDir, caPem: gatewayCa } = await issueGatewayTls(dir);
   const startGateway = async (name: string, extra: Record<string, unknown>, tree?: string) => {
     const port = await freePort();
     const file = join(dir, `${name}.yaml`);
     await writeFile(
       file,
       benchGatewayConfig(
-        { port, issuer: issuer.issuer, kubeconfig },
+        { port, issuer: issuer.issuer, kubeconfig, tlsDir },
         {
           policy: {
             default: 'deny',
@@ -85,7 +86,7 @@ export async function startBenchEnv(
     ];
     const child = await startChild(['serve', '--config', file], /gateway listening/, {
       nodeArgs,
-      ...(tree ? { script: join(tree, 'bin', 'hoop-gateway.ts') } : {}),
+      script: shippedGateway(tree),
     });
     children.push(child);
     return { port, pid: child.pid! };
@@ -113,8 +114,6 @@ export async function startBenchEnv(
     ).toString();
     const caFile = join(dir, 'sandbox-ca.crt');
     await writeFile(caFile, sandboxCa);
-    const tlsDir = join(dir, 'data', 'tls');
-    const gatewayCa = await readFile(join(tlsDir, 'ca.crt'), 'utf8');
     const barePort = await freePort();
     const bare = await startChild([String(barePort), String(sandboxPort), tlsDir, caFile], /listening/, {
       script: BARE_PROXY,
