@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every figure is a ratio against a baseline measured in the same run on the same
  * machine, because the machines are shared and absolute numbers drift with the neighbours' load.
- * Each target is printed beside its measured value, met or not.
+ * Each target is printed beside its measured value, met or not. The gateways are the compiled
+ * build (`npm run build`, run first), as the production image runs them.
  *
  *   npm run bench                       full run (3 rounds of 4 s per path, 1,000 watches, masking)
  *   npm run bench -- --quick            2 rounds of 2 s per path
