@@ -10,7 +10,7 @@ const built = new Set<string>();
 /**
  * The gateway as the production image runs it: JavaScript compiled by `npm run build` into
  * `<tree>/dist` (once per tree and bench run). Run from its TypeScript sources instead, Node loads
- * its type stripper too, which costs a gateway about 20 MB of RSS the image never pays.
+ * its type stripper too, which costs a gateway 20–40 MB of RSS the image never pays.
  */
 export function shippedGateway(tree = ROOT): string {
   if (!built.has(tree)) {
