@@ -11,7 +11,8 @@ export const BENCH_AUDIENCE = 'https://hoop-gateway.bench';
  * the package-contents test checks the two agree): a young generation of at most 2 × 2 MB, which
  * V8 otherwise grows to tens of MB under a burst of requests and keeps (1,000 held calls: 348 →
  * 237 MB of RSS in the same benchmark, decision latency unchanged). Its effect on CPU per request
- * is not settled: within the noise in one round, up to 1.8× in another (docs/performance.md).
+ * is not settled: within the noise in one round; in another, the capped gateway used 1.28× and
+ * 1.81× the CPU of an uncapped copy in the same rounds (docs/performance.md).
  */
 export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
 
