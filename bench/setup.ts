@@ -35,11 +35,17 @@ export interface BenchEnv {
 
 const BARE_PROXY = new URL('./bare-proxy.ts', import.meta.url).pathname;
 
+/** Node flags that make a process write `<dir>/<name>.cpuprofile` when it stops. */
+function profileArgs(dir: string, name: string): string[] {
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`];
+}
+
 /**
  * Starts everything the benchmark measures, each in its own process: the sandbox API server
  * (direct), a bare Node TLS proxy in front of it, the gateway without recording and the gateway
  * with recording (the shipped setting), both with one JSON log line per request as deployed.
- * With `profileDir`, each gateway writes a CPU profile there when it stops (`--cpu-prof`).
+ * With `profileDir`, each gateway and the bare proxy write a CPU profile there when they stop
+ * (`--cpu-prof`).
  */
 export async function startBenchEnv(
   options: { profileDir?: string; compareTree?: string; watchGateway?: boolean } = {},
@@ -80,9 +86,7 @@ export async function startBenchEnv(
     );
     const nodeArgs = [
       ...GATEWAY_NODE_FLAGS,
-      ...(options.profileDir
-        ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
-        : []),
+      ...(options.profileDir ? profileArgs(options.profileDir, name) : []),
     ];
     const child = await startChild(['serve', '--config', file], /gateway listening/, {
       nodeArgs,
@@ -117,6 +121,7 @@ export async function startBenchEnv(
     const barePort = await freePort();
     const bare = await startChild([String(barePort), String(sandboxPort), tlsDir, caFile], /listening/, {
       script: BARE_PROXY,
+      ...(options.profileDir ? { nodeArgs: profileArgs(options.profileDir, 'bare-proxy') } : {}),
     });
     children.push(bare);
     const sandboxAuth = { authorization: `Bearer ${token}` };

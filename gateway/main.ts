@@ -77,15 +77,21 @@ async function tlsFor(config: GatewayConfig): Promise<{ tls: TlsMaterial; caPem:
 async function clustersFor(config: GatewayConfig): Promise<Map<string, GatewayCluster>> {
   const clusters = new Map<string, GatewayCluster>();
   for (const settings of config.clusters) {
+    const pools = { connectTimeoutMs: settings.upstreamTimeoutMs };
     const target =
       settings.upstream.kind === 'kubeconfig'
         ? await kubeconfigTarget(settings.upstream.path, settings.upstream.context, {
             execTimeoutMs: settings.upstream.execTimeoutMs,
+            ...pools,
           })
         : settings.upstream.kind === 'eks'
           ? // Loaded only when used: the AWS SDK is large, and most gateways reach no EKS cluster.
-            await (await import('./upstream/credentials/eks.ts')).eksTarget(settings.name, settings.upstream)
-          : await inClusterTarget();
+            await (await import('./upstream/credentials/eks.ts')).eksTarget(
+              settings.name,
+              settings.upstream,
+              pools,
+            )
+          : await inClusterTarget(process.env, undefined, pools);
     clusters.set(settings.name, {
       name: settings.name,
       target,

@@ -6,6 +6,7 @@ import type { ReviewSpec } from '../src/policy/policy.types.ts';
 import type { RequestInfo } from '../src/request/request-info.types.ts';
 import type { RequestRecording } from './recording/request-recording.ts';
 import type { GatewayCluster } from './runtime.ts';
+import type { UpstreamBody } from './upstream/upstream-exchange.ts';
 
 /** The policy outcome the authorize stage leaves behind, for the log line and later stages. */
 export interface DecisionSummary {
@@ -33,8 +34,8 @@ export interface RequestContext {
   id: string;
   /** Upstream time to response headers, in milliseconds (forward.ts), for the log and metrics. */
   upstreamMs?: number;
-  /** The upstream response being relayed (forward.ts), so shutdown can end a watch cleanly. */
-  upstreamResponse?: IncomingMessage;
+  /** The upstream exchange being relayed (forward.ts), so shutdown can end a watch cleanly. */
+  upstream?: UpstreamBody;
   /** The client's WebSocket, when the gateway terminated it (shutdown sends it a 1001 close). */
   clientWebSocket?: WebSocket;
   cluster?: GatewayCluster;

@@ -88,7 +88,7 @@ export async function auditEventOf(
     requestURI: req.url ?? '/',
     verb: info?.verb ?? (req.method ?? 'GET').toLowerCase(),
     user: { username: caller?.subject ?? 'system:anonymous', groups: caller?.groups ?? [] },
-    sourceIPs: req.socket.remoteAddress ? [req.socket.remoteAddress] : [],
+    sourceIPs: req.socket?.remoteAddress ? [req.socket.remoteAddress] : [], // no socket once destroyed mid-body
     responseStatus: { metadata: {}, code: status },
     requestReceivedTimestamp: micro(endedAtMs - durationMs),
     stageTimestamp: micro(endedAtMs),

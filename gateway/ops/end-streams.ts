@@ -30,14 +30,12 @@ export function endStreams(open: OpenRequests, reason = 'hoop-gateway is shuttin
 
 function endChunkedWatch(ctx: RequestContext): void {
   const { res } = ctx;
-  const upstream = ctx.upstreamResponse;
+  const upstream = ctx.upstream;
   // Whatever still writes to the response after it ends must not crash the process.
   res.on('error', () => undefined);
   if (upstream) {
-    upstream.unpipe();
-    upstream.removeAllListeners('error');
-    upstream.on('error', () => undefined);
-    res.once('finish', () => upstream.destroy());
+    upstream.detach();
+    res.once('finish', () => upstream.abort(new Error('the gateway is shutting down')));
   }
   if (!res.headersSent) res.writeHead(200, { 'content-type': 'application/json' });
   res.end();

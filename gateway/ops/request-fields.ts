@@ -15,7 +15,7 @@ export function requestFields(ctx: RequestContext): {
   return {
     requestId: ctx.id,
     session: ctx.recording?.sessionId,
-    client: ctx.req.socket.remoteAddress,
+    client: ctx.req.socket?.remoteAddress, // none once a request was destroyed mid-body
     agent: ctx.caller?.subject,
   };
 }

@@ -26,6 +26,8 @@ export function requestLog(logger: Logger, observers: RequestObservers = {}): St
   const { open, metrics, audit } = observers;
   return (next) => async (ctx) => {
     open?.add(ctx);
+    // Read now: a request destroyed mid-body (a client gone, a body stream given up) has no socket later.
+    const client = ctx.req.socket?.remoteAddress;
     const done = new Promise<void>((resolve) => {
       const finish = () => resolve();
       ctx.res.once('close', finish);
@@ -38,10 +40,7 @@ export function requestLog(logger: Logger, observers: RequestObservers = {}): St
       ctx.status = status.code;
       ctx.refusal ??= status.reason;
       if (status.code >= 500 && status.reason === 'InternalError')
-        logger.error(
-          { requestId: ctx.id, client: ctx.req.socket.remoteAddress, err: errorText(error) },
-          'request failed',
-        );
+        logger.error({ requestId: ctx.id, client, err: errorText(error) }, 'request failed');
       writeStatus(ctx.res, status, headers, plainText);
     }
     await done;
@@ -53,7 +52,7 @@ export function requestLog(logger: Logger, observers: RequestObservers = {}): St
       {
         requestId: ctx.id,
         session: ctx.recording?.sessionId,
-        client: ctx.req.socket.remoteAddress,
+        client,
         cluster: ctx.cluster?.name,
         subject: ctx.caller?.subject,
         groups: ctx.caller?.groups,

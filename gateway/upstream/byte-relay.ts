@@ -6,6 +6,7 @@ import type { Handler } from '../request-context.ts';
 import type { IdentityMapping } from '../runtime.ts';
 import { UpstreamTimeoutError, upstreamFailure } from './errors.ts';
 import { prepareMasking, relayResponse } from './relay-response.ts';
+import { messageAnswer } from './upstream-exchange.ts';
 import { openUpstreamRequest, upstreamTarget } from './upstream-request.ts';
 
 /**
@@ -64,7 +65,7 @@ export function relayUpgrade(
     }
 
     if (result.kind === 'response') {
-      await relayResponse(ctx, result.res, plan);
+      await relayResponse(ctx, messageAnswer(result.res), plan);
       return;
     }
     if (plan) {

@@ -14,7 +14,7 @@ import { dialUpstreamWebSocket } from './dial-websocket.ts';
 
 export type UpstreamAnswer =
   | { kind: 'open'; ws: WebSocket }
-  | { kind: 'refused'; status: number; rawHeaders: string[]; body: Buffer }
+  | { kind: 'refused'; status: number; headers: NodeJS.Dict<string[]>; body: Buffer }
   | { kind: 'failed'; error: Error };
 
 const MAX_REFUSAL_BODY = 64 * 1024;
@@ -39,7 +39,7 @@ export async function openUpstreamExec(
       resolve({
         kind: 'refused',
         status: res.statusCode ?? 502,
-        rawHeaders: res.rawHeaders,
+        headers: res.headersDistinct,
         body: Buffer.concat(chunks),
       });
     };

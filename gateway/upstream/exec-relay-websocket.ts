@@ -99,7 +99,7 @@ export async function relayChannelStream(
     await closeAll({});
     if (answer.kind === 'failed') throw upstreamFailure(answer.error, ctx.cluster?.name ?? '');
     ctx.status = answer.status;
-    ctx.res.writeHead(answer.status, clientResponseHeaders(answer.rawHeaders));
+    ctx.res.writeHead(answer.status, clientResponseHeaders(answer.headers));
     ctx.res.end(answer.body);
     return;
   }

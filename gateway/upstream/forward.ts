@@ -1,11 +1,13 @@
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { PassThrough } from 'node:stream';
 import type { CompiledMaskingPolicy } from '../masking/index.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import type { GatewayCluster, IdentityMapping } from '../runtime.ts';
 import { renewAfterRefusal } from './credential-refusal.ts';
 import { UpstreamTimeoutError, upstreamFailure } from './errors.ts';
 import { prepareMasking, relayResponse } from './relay-response.ts';
-import { openUpstreamRequest, upstreamTarget } from './upstream-request.ts';
+import { type UpstreamAnswer, UpstreamExchange } from './upstream-exchange.ts';
+import { upstreamTarget } from './upstream-request.ts';
 
 /**
  * Terminal handler for ordinary requests: sends the request to the cluster as the agent
@@ -24,59 +26,72 @@ export function forward(identity: IdentityMapping, masking: CompiledMaskingPolic
     const plan = prepareMasking(ctx, masking, headers);
     headers['audit-id'] = ctx.id; // kube-apiserver's audit log then carries the gateway's request id
     const sentAt = process.hrtime.bigint();
-    let upstreamRes = await send(ctx, cluster, path, headers);
+    let answer = await send(ctx, cluster, path, headers);
     // A cached upstream credential the cluster no longer takes (revoked, rotated early): renewed
     // and the request sent once more, when its body can be sent again (credential-refusal.ts).
-    if (await renewAfterRefusal(ctx, cluster, headers, upstreamRes.statusCode)) {
-      upstreamRes.resume();
-      upstreamRes = await send(ctx, cluster, path, headers);
+    if (await renewAfterRefusal(ctx, cluster, headers, answer.head.statusCode)) {
+      answer.body.sendBodyTo(DISCARD);
+      answer = await send(ctx, cluster, path, headers);
     }
 
     ctx.upstreamMs = Number(process.hrtime.bigint() - sentAt) / 1e6;
-    ctx.upstreamResponse = upstreamRes;
-    await relayResponse(ctx, upstreamRes, plan);
+    ctx.upstream = answer.body;
+    await relayResponse(ctx, answer, plan);
   };
 }
 
-/** Sends the request once and waits for the response headers (or a timeout, or the client going away). */
+/** A refused answer's body, read to its end and dropped, so its connection can be reused. */
+const DISCARD = { write: () => true, end: () => undefined, fail: () => undefined };
+
+/**
+ * Sends the request once and waits for the response headers (or the cluster's upstream timeout,
+ * or the client going away, which also ends the exchange later on).
+ */
 async function send(
   ctx: RequestContext,
   cluster: GatewayCluster,
   path: string,
   headers: OutgoingHttpHeaders,
-): Promise<IncomingMessage> {
-  const { req, res } = ctx;
-  const upstream = openUpstreamRequest(cluster, req.method ?? 'GET', path, headers);
-
-  let timer: NodeJS.Timeout | undefined;
-  // Raced, not left to destroy(): a request still queued for a pooled socket (all of the agent's
-  // maxSockets busy with watches) emits no 'error' when destroyed, so it would wait forever.
-  const timedOut = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new UpstreamTimeoutError()), cluster.upstreamTimeoutMs);
-  });
+): Promise<UpstreamAnswer> {
+  const { res } = ctx;
+  const exchange = new UpstreamExchange();
+  // Covers connecting too: a request waiting for a new connection has no controller to time out yet.
+  const timer = setTimeout(() => exchange.abort(new UpstreamTimeoutError()), cluster.upstreamTimeoutMs);
   const clientGone = () => {
-    if (!res.writableFinished) upstream.destroy();
+    if (!res.writableFinished) exchange.abort(new Error('the client went away'));
   };
   res.once('close', clientGone);
-
-  const response = new Promise<IncomingMessage>((resolve, reject) => {
-    upstream.once('response', resolve);
-    upstream.once('error', reject);
-  });
-  // The request body streams through; its failure surfaces as the upstream request's error.
-  // A stage that had to read it (review) left the bytes in ctx.body: send exactly those.
-  if (ctx.body) upstream.end(ctx.body);
-  else if (req.readableEnded)
-    upstream.end(); // sent again after a 401: a bodiless request
-  else req.pipe(upstream);
-
+  cluster.target.requests.dispatch(
+    {
+      path,
+      method: ctx.req.method ?? 'GET',
+      headers: headers as Record<string, string | string[]>,
+      body: requestBody(ctx),
+    },
+    exchange,
+  );
   try {
-    return await Promise.race([response, timedOut]);
+    return { body: exchange, head: await exchange.head };
   } catch (error) {
     res.off('close', clientGone);
-    upstream.destroy();
     throw upstreamFailure(error, cluster.name);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * What to send as the request body. A stage that had to read it (review) left the bytes in
+ * ctx.body: exactly those. A bodiless request (no Content-Length, not chunked) or one sent again
+ * after a 401: none. Else the client's body streams through a PassThrough: undici destroys a body
+ * stream it gives up on (a timeout mid-upload), and the client's request must outlive that, with
+ * its socket, until the 504 is written and logged.
+ */
+function requestBody(ctx: RequestContext): Buffer | PassThrough | null {
+  const { req } = ctx;
+  if (ctx.body) return ctx.body;
+  if (req.readableEnded) return null;
+  const length = req.headers['content-length'];
+  if (length === '0' || (length === undefined && req.headers['transfer-encoding'] === undefined)) return null;
+  return req.pipe(new PassThrough());
 }

@@ -96,20 +96,20 @@ export function readsTheSameUpstream(value: string): boolean {
   return /^[^\x00-\x20\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f])?$/.test(value);
 }
 
-/** Response headers to copy back to the client: everything but hop-by-hop headers. */
+/**
+ * Response headers to copy back to the client: everything but hop-by-hop headers. `answer` has
+ * lower-cased names with repeated headers as arrays (undici's parsed headers, Node's
+ * `headersDistinct`), so each repeat goes back as its own line.
+ */
 export function clientResponseHeaders(
-  rawHeaders: string[],
-  drop: Set<string> = new Set(),
+  answer: Readonly<Record<string, string | string[] | undefined>>,
+  drop?: Set<string>,
 ): OutgoingHttpHeaders {
-  const headers: Record<string, string | string[]> = {};
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || drop.has(name)) continue;
-    const value = rawHeaders[i + 1]!;
-    const existing = headers[name];
-    if (existing === undefined) headers[name] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else headers[name] = [existing, value];
+  const headers: OutgoingHttpHeaders = {};
+  for (const name in answer) {
+    const value = answer[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || drop?.has(name)) continue;
+    headers[name] = value;
   }
   return headers;
 }

@@ -5,6 +5,7 @@ import type { RequestContext } from '../request-context.ts';
 import type { IdentityMapping } from '../runtime.ts';
 import { relayMessageStream } from './message-relay-websocket.ts';
 import { relayResponse } from './relay-response.ts';
+import { messageAnswer } from './upstream-exchange.ts';
 
 /**
  * The terminal handler for an upgrade request whose answer must be masked (planMasking gave a
@@ -66,7 +67,7 @@ export function relayMaskedUpgrade(
       },
       maxPayload: plan.mode === 'object' ? plan.limits.maxObjectBytes + 1 : MAX_LOG_MESSAGE,
       filterFor: (protocol, emit) => messageMaskerFor(plan, protocol, { follow })(emit),
-      answer: (res) => relayResponse(ctx, res, plan),
+      answer: (res) => relayResponse(ctx, messageAnswer(res), plan),
     });
   };
 }

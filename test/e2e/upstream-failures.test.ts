@@ -5,9 +5,11 @@
  * bytes that are not HTTP (502), and one that dies in the middle of a response (the client's
  * response is cut, not ended cleanly). Ordinary requests and upgrade requests alike; every
  * answer is a Kubernetes Status, and the healthy cluster behind the same gateway is unaffected.
+ * One more upstream is odd rather than failing: an informational 103 before its answer, and a
+ * header repeated on two lines.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -79,6 +81,18 @@ beforeAll(async () => {
     }),
   );
 
+  // Sends an informational 103 first, then a 200 with a header repeated on two lines.
+  const informational = tlsServer('informational', (socket) =>
+    socket.once('data', () => {
+      const body = '{"kind":"PodList","apiVersion":"v1","items":[]}';
+      socket.end(
+        'HTTP/1.1 103 Early Hints\r\nLink: </hint>\r\n\r\n' +
+          'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nWarning: 299 - "first"\r\n' +
+          `Warning: 299 - "second"\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }),
+  );
+
   const cluster = async (name: string, port: number, upstreamTimeout?: string) => ({
     name,
     kubeconfig: { path: await upstreamKubeconfig(kubeconfigDir, name, port, material.caPem) },
@@ -93,6 +107,7 @@ beforeAll(async () => {
       await cluster('silent-tls', await serve(silentTls), '1s'),
       await cluster('garbage', await serve(garbage)),
       await cluster('dies', await serve(dies)),
+      await cluster('informational', await serve(informational)),
       // The healthy sandbox again, under a second name with its own connection pool.
       { name: 'sandbox-short', kubeconfig: { path: 'upstream.kubeconfig' }, upstreamTimeout: '1s' },
     ],
@@ -143,10 +158,15 @@ describe.each([
       // upstreamTimeout is 1s: the gateway gave up on its own, not after the 30s default.
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
       expect(Date.now() - started).toBeLessThan(10_000);
-      // The gateway closed the connection it gave up on rather than leaving it to linger.
+      // The gateway closed the connection it gave up on rather than leaving it to linger: within a
+      // few seconds of the timeout, not after a connect timeout of its own (10 s).
       const mine = accepted.filter((a) => a.cluster === name);
       expect(mine.length).toBeGreaterThan(0);
-      await eventually(() => mine.every((a) => a.closed), `the gateway to close its ${name} connections`);
+      await eventually(
+        () => mine.every((a) => a.closed),
+        `the gateway to close its ${name} connections`,
+        5_000,
+      );
     },
   );
 
@@ -154,6 +174,53 @@ describe.each([
     const status = expectStatus(await gatewayRequest(stack, { path: path('garbage'), token, headers }), 502);
     expect(status.message).toContain('cluster "garbage"');
   });
+});
+
+it('a request still sending its body when the upstream times out → 504 on the same connection', async () => {
+  // A Lease create goes straight upstream (no stage reads it: a Lease holds no secret values).
+  // The client sends the start of its body and waits: the body stream the gateway gives up on must not take the
+  // client's connection with it, or the Status could not be written.
+  const url = new URL(stack.gateway.url);
+  const body = JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' } });
+  const response = await new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>(
+    (resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: '/clusters/silent-tls/apis/coordination.k8s.io/v1/namespaces/default/leases',
+          ca: stack.gateway.caPem,
+          agent: false,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('end', () => {
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text });
+            req.destroy(); // the rest of the body is never sent
+          });
+        },
+      );
+      req.on('error', (error) => reject(new Error(`no answer, the connection broke: ${error.message}`)));
+      req.write(body.slice(0, 20)); // chunked: the gateway cannot know when it ends
+
+    },
+  );
+  const status = expectStatus(response, 504, 'Timeout');
+  expect(status.message).toContain('cluster "silent-tls" did not answer in time');
+});
+
+it('an informational answer is skipped and a repeated header reaches the client with both values', async () => {
+  const response = await gatewayRequest(stack, { path: PODS('informational'), token });
+  expect(response.status).toBe(200);
+  expect(JSON.parse(response.body)).toEqual({ kind: 'PodList', apiVersion: 'v1', items: [] });
+  expect(response.headers.warning).toBe('299 - "first", 299 - "second"');
+  expect(response.headers.link).toBeUndefined();
 });
 
 it('the healthy cluster behind the same gateway still answers', async () => {

@@ -1,4 +1,5 @@
 import { Agent } from 'node:https';
+import { Pool } from 'undici';
 import type { GatewayCluster } from '../../gateway/runtime.ts';
 import type { Caller } from '../../src/authn/caller.ts';
 import { classifyRequest } from '../../src/request/request-info.ts';
@@ -16,6 +17,7 @@ export function cluster(name: string): GatewayCluster {
     target: {
       baseUrl: new URL(`https://${name}.cluster.test`),
       agent: new Agent(),
+      requests: new Pool(`https://${name}.cluster.test`),
       authorization: async () => undefined,
       close: () => undefined,
     },

@@ -1,23 +1,70 @@
 import { Agent, type AgentOptions } from 'node:https';
+import { Pool } from 'undici';
 
 /**
- * The connection pool to one cluster. Kept-alive connections are reused, and closed by the gateway
- * after {@link IDLE_SOCKET_MS} unused, or 1 s before the server's announced `Keep-Alive: timeout`
- * (Node's agent reads the hint, but only when the agent has a timeout of its own). A pooled
- * connection the server closes at the moment the gateway reuses it fails the request with a reset
- * (502) — and a write such as a held DELETE cannot be resent blindly — so the gateway closes idle
- * connections first: kube-apiserver closes them after 90 s, cloud load balancers after 60 s or
- * more, a Node server after 5 s with the hint.
+ * The connection pools to one cluster. Kept-alive connections are reused, and closed by the gateway
+ * after {@link IDLE_SOCKET_MS} unused, or 1 s before the server's announced `Keep-Alive: timeout`.
+ * A pooled connection the server closes at the moment the gateway reuses it fails the request
+ * with a reset (502) — and a write such as a held DELETE cannot be resent blindly — so the gateway
+ * closes idle connections first: kube-apiserver closes them after 90 s, cloud load balancers after
+ * 60 s or more, a Node server after 5 s with the hint.
  */
 export const IDLE_SOCKET_MS = 30_000;
 
-export function clusterConnectionPool(
-  tls: Pick<AgentOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized'>,
-): Agent {
-  return new Agent({
+export type ClusterTls = Pick<AgentOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized'>;
+
+export interface PoolOptions {
+  /**
+   * Longest wait for a new connection (TCP and TLS), in ms: the cluster's upstreamTimeout, so a
+   * request that gave up on a cluster that does not answer leaves no connection attempt behind.
+   * Default 10 s.
+   */
+  connectTimeoutMs?: number;
+}
+
+export interface ClusterConnectionPools {
+  /**
+   * Ordinary requests, the forwarding hot path (forward.ts): an undici pool, whose handler
+   * callbacks let the answer go straight to the client without a stream in between (half the CPU
+   * per small request of Node's `https.request` and a piped `IncomingMessage`, docs/performance.md).
+   */
+  requests: Pool;
+  /** Upgrades (exec, attach, port-forward) and the gateway's own questions: Node's TLS agent. */
+  agent: Agent;
+}
+
+/** Both pools to one cluster, with the same TLS trust, client certificate and server name. */
+export function clusterConnectionPools(
+  baseUrl: URL,
+  tls: ClusterTls,
+  options: PoolOptions = {},
+): ClusterConnectionPools {
+  const agent = new Agent({
     keepAlive: true,
+    // Node's agent reads the server's Keep-Alive hint only when it has a timeout of its own.
     timeout: IDLE_SOCKET_MS,
     maxSockets: Number.POSITIVE_INFINITY, // every open watch or `logs -f` holds a socket: no cap
     ...tls,
   });
+  const requests = new Pool(baseUrl.origin, {
+    connections: null, // no cap, as above
+    pipelining: 1, // never two requests in flight on one connection: a write is not resent blindly
+    keepAliveTimeout: IDLE_SOCKET_MS,
+    keepAliveTimeoutThreshold: 1000,
+    // The forwarding path sets the header timeout per request (the cluster's upstreamTimeout);
+    // a body may be silent for as long as a watch is open.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    connect: { ...tls },
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    // HTTP/1.1 only, as through the agent: HTTP/2 upstream is a change of its own (docs/performance.md).
+    allowH2: false,
+  });
+  return { requests, agent };
+}
+
+/** Closes both pools' connections, open requests included (the gateway is stopping). */
+export function closeConnectionPools(pools: ClusterConnectionPools): void {
+  pools.agent.destroy();
+  void pools.requests.destroy().catch(() => undefined);
 }

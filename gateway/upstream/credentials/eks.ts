@@ -9,14 +9,14 @@ import {
   awsTagValue,
   defaultAwsCredentials,
 } from './aws-credentials.ts';
-import { clusterConnectionPool } from './connection-pool.ts';
+import { closeConnectionPools, clusterConnectionPools, type PoolOptions } from './connection-pool.ts';
 import { createEksTokenSource } from './eks-token-source.ts';
 import type { UpstreamTarget } from './types.ts';
 
 /** The session tag that carries the agent's name with `sessionTags` (CloudTrail shows it). */
 export const AGENT_SESSION_TAG = 'hoop-agent';
 
-export interface EksTargetOptions {
+export interface EksTargetOptions extends PoolOptions {
   /** The gateway's base AWS credentials; default the SDK's default chain (IRSA, Pod Identity…). */
   credentials?: AwsCredentialProvider;
   now?: () => number;
@@ -88,15 +88,16 @@ export async function eksTarget(
         caPem: Buffer.from(settings.certificateAuthorityData ?? '', 'base64'),
       }
     : await describeCluster(name, settings, roleSession(''));
-  const agent = clusterConnectionPool({ ca: caPem });
+  const baseUrl = new URL(endpoint);
+  const pools = clusterConnectionPools(baseUrl, { ca: caPem }, options);
   return {
-    baseUrl: new URL(endpoint),
-    agent,
+    baseUrl,
+    ...pools,
     authorization: (caller) => bearer(keyOf(caller)),
     rejected: (authorization, caller) => {
       if (authorization.startsWith('Bearer ')) tokens.invalidate(keyOf(caller), authorization.slice(7));
     },
-    close: () => agent.destroy(),
+    close: () => closeConnectionPools(pools),
   };
 }
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../../../src/errors.ts';
-import { clusterConnectionPool } from './connection-pool.ts';
+import { closeConnectionPools, clusterConnectionPools, type PoolOptions } from './connection-pool.ts';
 import { fileTokenSource } from './token-source.ts';
 import type { UpstreamTarget } from './types.ts';
 
@@ -13,6 +13,7 @@ const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export async function inClusterTarget(
   env: NodeJS.ProcessEnv = process.env,
   dir = SERVICE_ACCOUNT_DIR,
+  options: PoolOptions = {},
 ): Promise<UpstreamTarget> {
   const host = env['KUBERNETES_SERVICE_HOST'];
   const port = env['KUBERNETES_SERVICE_PORT'];
@@ -30,12 +31,13 @@ export async function inClusterTarget(
   }
   const token = fileTokenSource(`${dir}/token`);
   await token(); // fail at start-up, not on the first request
-  const agent = clusterConnectionPool({ ca });
   const hostPart = host.includes(':') ? `[${host}]` : host;
+  const baseUrl = new URL(`https://${hostPart}:${port}`);
+  const pools = clusterConnectionPools(baseUrl, { ca }, options);
   return {
-    baseUrl: new URL(`https://${hostPart}:${port}`),
-    agent,
+    baseUrl,
+    ...pools,
     authorization: async () => `Bearer ${await token()}`,
-    close: () => agent.destroy(),
+    close: () => closeConnectionPools(pools),
   };
 }

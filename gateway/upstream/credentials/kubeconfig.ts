@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../src/errors.ts';
-import { clusterConnectionPool } from './connection-pool.ts';
+import { closeConnectionPools, clusterConnectionPools, type PoolOptions } from './connection-pool.ts';
 import { execConfigSchema, execCredentialSource } from './exec-credential.ts';
 import { fileTokenSource } from './token-source.ts';
 import type { UpstreamTarget } from './types.ts';
@@ -42,7 +42,7 @@ const kubeconfigSchema = z.object({
 export async function kubeconfigTarget(
   path: string,
   contextName?: string,
-  options: { execTimeoutMs?: number } = {},
+  options: { execTimeoutMs?: number } & PoolOptions = {},
 ): Promise<UpstreamTarget> {
   const base = dirname(path);
   const field = `kubeconfig ${path}`;
@@ -72,12 +72,17 @@ export async function kubeconfigTarget(
   const ca = await fileOrData(cluster['certificate-authority'], cluster['certificate-authority-data']);
   const cert = await fileOrData(user['client-certificate'], user['client-certificate-data']);
   const key = await fileOrData(user['client-key'], user['client-key-data']);
-  const agent = clusterConnectionPool({
-    ...(ca ? { ca } : {}),
-    ...(cert && key ? { cert, key } : {}),
-    ...(cluster['tls-server-name'] ? { servername: cluster['tls-server-name'] } : {}),
-    rejectUnauthorized: !cluster['insecure-skip-tls-verify'],
-  });
+  const baseUrl = new URL(cluster.server);
+  const pools = clusterConnectionPools(
+    baseUrl,
+    {
+      ...(ca ? { ca } : {}),
+      ...(cert && key ? { cert, key } : {}),
+      ...(cluster['tls-server-name'] ? { servername: cluster['tls-server-name'] } : {}),
+      rejectUnauthorized: !cluster['insecure-skip-tls-verify'],
+    },
+    options,
+  );
 
   const staticToken = user.token;
   const tokenFromFile = user.tokenFile ? fileTokenSource(resolve(base, user.tokenFile)) : undefined;
@@ -94,8 +99,8 @@ export async function kubeconfigTarget(
         })
       : undefined;
   return {
-    baseUrl: new URL(cluster.server),
-    agent,
+    baseUrl,
+    ...pools,
     authorization: async () => {
       if (staticToken) return `Bearer ${staticToken}`;
       if (tokenFromFile) return `Bearer ${await tokenFromFile()}`;
@@ -105,6 +110,6 @@ export async function kubeconfigTarget(
     rejected: (authorization) => {
       if (exec && authorization.startsWith('Bearer ')) exec.invalidate(authorization.slice('Bearer '.length));
     },
-    close: () => agent.destroy(),
+    close: () => closeConnectionPools(pools),
   };
 }

@@ -1,19 +1,17 @@
-import type { Agent } from 'node:https';
 import type { Caller } from '../../../src/authn/caller.ts';
+import type { ClusterConnectionPools } from './connection-pool.ts';
 
 /**
- * How the gateway reaches one cluster: where it is, the TLS agent that trusts it (and carries a
+ * How the gateway reaches one cluster: where it is, the connection pools that trust it (and carry a
  * client certificate if any), and the Authorization header to send. Credentials stay in memory.
  *
  * This is the seam for every credential source: kubeconfig (static, file, exec plugin), in-cluster
  * service account, and EKS (eks.ts), whose token is presigned for AWS STS and renewed before it
  * expires.
  */
-export interface UpstreamTarget {
+export interface UpstreamTarget extends ClusterConnectionPools {
   /** The API server's base URL; may carry a path prefix (client-go supports that). */
   baseUrl: URL;
-  /** Keep-alive agent with the cluster's CA, client certificate and server name. */
-  agent: Agent;
   /**
    * The `Authorization` header value for the next request, or undefined (client-certificate
    * auth). `caller` is the agent the request is for: a source with per-agent sessions (EKS with
