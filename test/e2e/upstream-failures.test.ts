@@ -181,7 +181,11 @@ it('a request still sending its body when the upstream times out → 504 on the 
   // The client sends the start of its body and waits: the body stream the gateway gives up on must not take the
   // client's connection with it, or the Status could not be written.
   const url = new URL(stack.gateway.url);
-  const body = JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' } });
+  const body = JSON.stringify({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'l' },
+  });
   const response = await new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>(
     (resolve, reject) => {
       const req = request(
@@ -208,7 +212,6 @@ it('a request still sending its body when the upstream times out → 504 on the 
       );
       req.on('error', (error) => reject(new Error(`no answer, the connection broke: ${error.message}`)));
       req.write(body.slice(0, 20)); // chunked: the gateway cannot know when it ends
-
     },
   );
   const status = expectStatus(response, 504, 'Timeout');
