@@ -1,7 +1,7 @@
 /**
  * What ships: `npm pack` builds the product to JavaScript (prepack → npm run build) and packs only
  * dist/, without the sandbox package or the tests; installed globally from that tarball, the
- * `hoop-gateway` bin works on Node 24 and on Node 22.18+, and on an older Node it prints one line
+ * `hoop-gateway` bin works on Node 24 and on Node 22.19+, and on an older Node it prints one line
  * naming the version it needs. The production image copies no sandbox either.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -94,11 +94,11 @@ describe('what ships', () => {
     expect(demo.stderr).toMatch(/needs the sandbox package/);
   });
 
-  it('on a Node older than 22.18 the bin prints the version it needs and exits 2', () => {
+  it('on a Node older than 22.19 the bin prints the version it needs and exits 2', () => {
     const node = nodeOfMajor(20);
     const run = spawnSync(node, [installedBin(), '--help'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/^hoop-gateway: needs Node\.js 22\.18 or later .*; this is 20\./);
+    expect(run.stderr).toMatch(/^hoop-gateway: needs Node\.js 22\.19 or later .*; this is 20\./);
   });
 
   it('the demo issuer and the sandbox are development dependencies only', () => {
