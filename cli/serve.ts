@@ -130,6 +130,7 @@ export async function run(args: string[]): Promise<number> {
   if (role === 'all' || role === 'gateway') {
     gateway = await startGateway(config, logger, { registry, health });
     logger.info({ url: gateway.url, clusters: config.clusters.map((c) => c.name) }, 'gateway listening');
+    logger.flush(); // at once: whoever started the gateway waits for this line
     stopReloading = reloadOnChange(gateway, logger);
   }
   if ((role === 'all' || role === 'console') && config.console) {
