@@ -1,12 +1,13 @@
 import { type Logger, pino } from 'pino';
+import { redactLogObject } from './log-redaction.ts';
 
 /** Lines are written to stdout once this many bytes wait, at the latest after {@link FLUSH_MS}. */
 export const LOG_BATCH_BYTES = 4096;
 export const FLUSH_MS = 100;
 
 /**
- * The process logger: pino JSON on stdout. Redaction is a second line of defence; the first is that
- * no code path logs headers or tokens at all.
+ * The process logger: pino JSON on stdout. Redaction (log-redaction.ts) is a second line of
+ * defence; the first is that no code path logs headers or tokens at all.
  *
  * Lines are written in batches: one request is one line, and one write(2) per line cost the
  * gateway ~6 % of its CPU per small request (docs/performance.md). A line waits at most
@@ -34,18 +35,8 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
       // Errors are logged as their message (and their cause's), never as a stack trace: log lines are
       // read by operators, and a stack says nothing to them that the message does not.
       serializers: { err: errorLine },
-      redact: {
-        paths: [
-          'authorization',
-          '*.authorization',
-          '*.headers.authorization',
-          'token',
-          '*.token',
-          'req.headers.authorization',
-          'req.headers.cookie',
-        ],
-        censor: '[redacted]',
-      },
+      // The second line of defence against a credential in a line (log-redaction.ts).
+      formatters: { log: redactLogObject },
     },
     stdout,
   );
