@@ -127,42 +127,54 @@ export async function run(args: string[]): Promise<number> {
   let consoleServer: RunningConsole | undefined;
   let ops: OpsListener | undefined;
   let stopReloading: (() => void) | undefined;
-  if (role === 'all' || role === 'gateway') {
-    gateway = await startGateway(config, logger, { registry, health });
-    logger.info({ url: gateway.url, clusters: config.clusters.map((c) => c.name) }, 'gateway listening');
-    logger.flush(); // at once: whoever started the gateway waits for this line
-    stopReloading = reloadOnChange(gateway, logger);
-  }
-  if ((role === 'all' || role === 'console') && config.console) {
-    consoleServer = await startConsoleFor(config, logger.child({ component: 'console' }));
-    logger.info({ url: consoleServer.url, publicUrl: config.console.publicUrl }, 'console listening');
-  }
-  if ((role === 'all' || role === 'bot') && (config.slack || config.teams)) {
-    const signer = await loadBotSigner(config.approvals.signing);
-    if (!signer) {
-      throw new ConfigError(
-        'approvals.signing.botPrivateKey',
-        'the approval bot needs its own signing key (create one with `hoop-gateway keys generate --name bot --role bot`); without it no gateway would act on its decisions',
-      );
+  try {
+    if (role === 'all' || role === 'gateway') {
+      gateway = await startGateway(config, logger, { registry, health });
+      logger.info({ url: gateway.url, clusters: config.clusters.map((c) => c.name) }, 'gateway listening');
+      logger.flush(); // at once: whoever started the gateway waits for this line
+      stopReloading = reloadOnChange(gateway, logger);
     }
-    // Loaded only where it runs: the chat SDKs cost a gateway-only process ~30 MB of memory.
-    const { startBot } = await import('../bot/main.ts');
-    bot = await startBot({
-      slack: config.slack,
-      teams: config.teams,
-      approvals: config.approvals,
-      redis: config.redis,
-      signer,
-      recording: config.recording.enabled ? config.recording : undefined,
-      consoleUrl: config.console?.publicUrl,
-      logger: logger.child({ component: 'bot' }),
-      registry,
-      health,
-    });
-  }
-  if (config.metrics) {
-    ops = await startOpsListener(config.metrics, registry, health);
-    logger.info({ url: `http://${config.metrics.host}:${ops.port}/metrics` }, 'metrics listening');
+    if ((role === 'all' || role === 'console') && config.console) {
+      consoleServer = await startConsoleFor(config, logger.child({ component: 'console' }));
+      logger.info({ url: consoleServer.url, publicUrl: config.console.publicUrl }, 'console listening');
+    }
+    if ((role === 'all' || role === 'bot') && (config.slack || config.teams)) {
+      const signer = await loadBotSigner(config.approvals.signing);
+      if (!signer) {
+        throw new ConfigError(
+          'approvals.signing.botPrivateKey',
+          'the approval bot needs its own signing key (create one with `hoop-gateway keys generate --name bot --role bot`); without it no gateway would act on its decisions',
+        );
+      }
+      // Loaded only where it runs: the chat SDKs cost a gateway-only process ~30 MB of memory.
+      const { startBot } = await import('../bot/main.ts');
+      bot = await startBot({
+        slack: config.slack,
+        teams: config.teams,
+        approvals: config.approvals,
+        redis: config.redis,
+        signer,
+        recording: config.recording.enabled ? config.recording : undefined,
+        consoleUrl: config.console?.publicUrl,
+        logger: logger.child({ component: 'bot' }),
+        registry,
+        health,
+      });
+    }
+    if (config.metrics) {
+      ops = await startOpsListener(config.metrics, registry, health);
+      logger.info({ url: `http://${config.metrics.host}:${ops.port}/metrics` }, 'metrics listening');
+    }
+  } catch (error) {
+    // A part that started (a listener, Redis connections) would keep the process up, serving with
+    // no signal handler: stop what started, and exit once the error is reported.
+    stopReloading?.();
+    await settledWithin(
+      Promise.allSettled([gateway?.close(0), bot?.close(), consoleServer?.close(), ops?.close()]),
+      2_000,
+    );
+    setImmediate(() => process.exit());
+    throw error;
   }
   const signal = await untilSignal();
   const graceMs = config.shutdownGraceMs;

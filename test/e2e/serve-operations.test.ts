@@ -11,6 +11,7 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { type Sandbox, startSandbox } from '@hoop-gateway/sandbox/server';
@@ -226,6 +227,28 @@ describe('serve, operated', () => {
     );
     await redis.start();
     await until(async () => (await readyStatus()) === 200, 10_000);
+  }, 30_000);
+
+  it('a part that cannot start after the gateway did (metrics port taken) stops the process: exit 1, one line', async () => {
+    // The same configuration again: the gateway listens (port 0), then the metrics port is the
+    // first process's. Without stopping what started, the gateway would keep serving, unmanaged.
+    const second = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'hoop.yaml')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let said = '';
+    second.stdout?.on('data', (c: Buffer) => {
+      said += c.toString();
+    });
+    second.stderr?.on('data', (c: Buffer) => {
+      said += c.toString();
+    });
+    const exit = once(second, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const outcome = await Promise.race([exit, sleep(20_000).then(() => 'still running' as const)]);
+    if (outcome === 'still running') second.kill('SIGKILL');
+    expect(outcome).toEqual([1, null]);
+    expect(said).toContain('"msg":"gateway listening"');
+    expect(said).toMatch(/^hoop-gateway: .*EADDRINUSE/m);
+    expect(said).not.toMatch(/\n\s+at /);
   }, 30_000);
 
   it('SIGTERM with a watch and an exec open and Redis down: clean ends, exit within the grace period', async () => {
