@@ -107,7 +107,7 @@ export async function benchApprovals(counts: { latency: number; memory: number }
   await writeFile(
     join(dir, 'hoop.yaml'),
     benchGatewayConfig(
-      { port, issuer: issuer.issuer, kubeconfig, tlsDir },
+      { port, metricsPort: await freePort(), issuer: issuer.issuer, kubeconfig, tlsDir },
       {
         connections: { maxConnectionsPerSource: maxHeld + 64 },
         policy: {

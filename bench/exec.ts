@@ -76,7 +76,7 @@ export async function benchExec(options: {
   await writeFile(
     join(dir, 'hoop.yaml'),
     benchGatewayConfig(
-      { port, issuer: issuer.issuer, kubeconfig, tlsDir },
+      { port, metricsPort: await freePort(), issuer: issuer.issuer, kubeconfig, tlsDir },
       {
         policy: {
           default: 'deny',

@@ -34,12 +34,12 @@ export async function issueGatewayTls(dir: string): Promise<{ tlsDir: string; ca
 
 /**
  * The hoop.yaml every benchmarked gateway starts from: its port, its certificate
- * ({@link issueGatewayTls}), the bench issuer's tokens, the sandbox as its one cluster, and one
- * JSON log line per request as deployed. Each part adds its policy and sections (`extra` wins
- * over the base).
+ * ({@link issueGatewayTls}), the bench issuer's tokens, the sandbox as its one cluster, one JSON
+ * log line per request and the metrics listener (on a port of its own: several gateways run at
+ * once), as deployed. Each part adds its policy and sections (`extra` wins over the base).
  */
 export function benchGatewayConfig(
-  base: { port: number; issuer: string; kubeconfig: string; tlsDir: string },
+  base: { port: number; metricsPort: number; issuer: string; kubeconfig: string; tlsDir: string },
   extra: Record<string, unknown>,
 ): string {
   return stringify({
@@ -49,6 +49,7 @@ export function benchGatewayConfig(
     authentication: { issuers: [{ issuer: base.issuer, audience: BENCH_AUDIENCE }] },
     clusters: [{ name: 'sandbox', kubeconfig: { path: base.kubeconfig } }],
     log: { level: 'info' },
+    metrics: { listen: { host: '127.0.0.1', port: base.metricsPort } },
     ...extra,
   });
 }

@@ -74,7 +74,7 @@ export async function startBenchEnv(
     await writeFile(
       file,
       benchGatewayConfig(
-        { port, issuer: issuer.issuer, kubeconfig, tlsDir },
+        { port, metricsPort: await freePort(), issuer: issuer.issuer, kubeconfig, tlsDir },
         {
           policy: {
             default: 'deny',
