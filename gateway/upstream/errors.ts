@@ -1,6 +1,8 @@
 import { StatusError } from '../../src/errors.ts';
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** Timeouts of the connection itself (undici's pool connects within the cluster's upstreamTimeout too). */
+const TIMED_OUT = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
 
 /** Thrown when upstream sends no response headers in time. */
 export class UpstreamTimeoutError extends Error {
@@ -14,7 +16,7 @@ export class UpstreamTimeoutError extends Error {
  */
 export function upstreamFailure(error: unknown, cluster: string): StatusError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
-  if (error instanceof UpstreamTimeoutError || code === 'ETIMEDOUT') {
+  if (error instanceof UpstreamTimeoutError || TIMED_OUT.has(code)) {
     return new StatusError(
       504,
       'Timeout',

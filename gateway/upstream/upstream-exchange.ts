@@ -9,7 +9,7 @@ export interface UpstreamHead {
 
 /** Where an upstream answer's body goes, chunk by chunk. */
 export interface BodySink {
-  /** Takes a chunk; false asks for no more until the sink calls the `resume` it was given. */
+  /** Takes a chunk; false asks for no more until the sink calls the body's `resume`. */
   write(chunk: Buffer): boolean;
   end(): void;
   /** The upstream failed mid-body: the sink must not pass on as complete what it got so far. */
