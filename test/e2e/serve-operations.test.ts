@@ -191,7 +191,8 @@ describe('serve, operated', () => {
     // Bounded labels: no names, no users, no tokens.
     expect(text).not.toContain('agent-1');
     expect(text).not.toContain('resource="pods/nope"');
-    expect(output).toContain('"requestId"');
+    // Log lines are written in batches, each at most 100 ms after the request (cli/log.ts).
+    await until(async () => output.includes('"requestId"'), 5_000);
     expect(output).not.toContain(token);
   });
 
