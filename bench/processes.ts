@@ -43,11 +43,12 @@ export function freePort(): Promise<number> {
 export function startChild(
   args: string[],
   ready: RegExp,
-  options: { nodeArgs?: string[]; script?: string } = {},
+  options: { nodeArgs?: string[]; script?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script ?? BIN, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     });
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`timed out starting ${args[0]}: ${seen}`)), 30_000);

@@ -9,6 +9,7 @@
  *   npm run bench -- --only proxy       just one part: proxy, watches, masking, approvals or exec
  *                                       (repeatable)
  *   npm run bench -- --profile          also write a CPU profile of each gateway (bench/profiles/)
+ *   npm run bench -- --alloc-profile    also an allocation profile of each gateway, freed objects included
  *                                       and print its top self-time functions
  *   npm run bench -- --compare <rev>    also run both gateways as of git revision <rev>, in the same
  *                                       interleaved rounds: before/after ratios from one run
@@ -23,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { benchApprovals } from './approvals.ts';
 import { benchExec } from './exec.ts';
 import { benchMasking } from './masking.ts';
-import { topSelfTime } from './profile-top.ts';
+import { topAllocations, topSelfTime } from './profile-top.ts';
 import { benchProxyOverhead, type PathResult } from './proxy-overhead.ts';
 import { startBenchEnv } from './setup.ts';
 import { benchWatches } from './watches.ts';
@@ -32,6 +33,7 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'alloc-profile': { type: 'boolean', default: false },
     only: { type: 'string', multiple: true },
     compare: { type: 'string' },
   },
@@ -40,6 +42,9 @@ const parts = new Set(values.only ?? ['proxy', 'watches', 'masking', 'approvals'
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
 const watchCount = Number(process.env['BENCH_WATCHES'] ?? 1000);
 const profileDir = values.profile ? new URL('./profiles/', import.meta.url).pathname : undefined;
+const allocProfileDir = values['alloc-profile']
+  ? new URL('./profiles/', import.meta.url).pathname
+  : undefined;
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 const out = (...lines: string[]) => process.stdout.write(`${lines.join('\n')}\n`);
@@ -65,6 +70,7 @@ if (parts.has('proxy') || parts.has('watches')) {
   const compareTree = values.compare ? checkout(values.compare) : undefined;
   const env = await startBenchEnv({
     ...(profileDir ? { profileDir } : {}),
+    ...(allocProfileDir ? { allocProfileDir } : {}),
     ...(compareTree ? { compareTree } : {}),
     watchGateway: parts.has('watches'),
   });
@@ -151,6 +157,13 @@ if (parts.has('proxy') || parts.has('watches')) {
     for (const name of ['gateway', 'recording']) {
       const file = join(profileDir, `${name}.cpuprofile`);
       if (existsSync(file)) out(`profile ${file}: top self time`, topSelfTime(file, 25), '');
+    }
+  }
+  if (allocProfileDir) {
+    for (const name of ['gateway', 'recording']) {
+      const file = join(allocProfileDir, `${name}.heapprofile`);
+      if (existsSync(file))
+        out(`allocation profile ${file}: top allocation sites`, topAllocations(file, 25), '');
     }
   }
 }

@@ -35,6 +35,8 @@ export interface BenchEnv {
 
 const BARE_PROXY = new URL('./bare-proxy.ts', import.meta.url).pathname;
 
+const ALLOCATION_SAMPLING = new URL('./allocation-sampling.ts', import.meta.url).pathname;
+
 /** Node flags that make a process write `<dir>/<name>.cpuprofile` when it stops. */
 function profileArgs(dir: string, name: string): string[] {
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`];
@@ -45,10 +47,15 @@ function profileArgs(dir: string, name: string): string[] {
  * (direct), a bare Node TLS proxy in front of it, the gateway without recording and the gateway
  * with recording (the shipped setting), both with one JSON log line per request as deployed.
  * With `profileDir`, each gateway and the bare proxy write a CPU profile there when they stop
- * (`--cpu-prof`).
+ * (`--cpu-prof`); with `allocProfileDir`, each gateway an allocation profile (allocation-sampling.ts).
  */
 export async function startBenchEnv(
-  options: { profileDir?: string; compareTree?: string; watchGateway?: boolean } = {},
+  options: {
+    profileDir?: string;
+    allocProfileDir?: string;
+    compareTree?: string;
+    watchGateway?: boolean;
+  } = {},
 ): Promise<BenchEnv> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-'));
   const token = randomBytes(18).toString('hex');
@@ -67,6 +74,7 @@ export async function startBenchEnv(
     accessTokenTtlSeconds: 3600,
   });
   if (options.profileDir) await mkdir(options.profileDir, { recursive: true });
+  if (options.allocProfileDir) await mkdir(options.allocProfileDir, { recursive: true });
   const { tlsDir, caPem: gatewayCa } = await issueGatewayTls(dir);
   const startGateway = async (name: string, extra: Record<string, unknown>, tree?: string) => {
     const port = await freePort();
@@ -87,10 +95,14 @@ export async function startBenchEnv(
     const nodeArgs = [
       ...GATEWAY_NODE_FLAGS,
       ...(options.profileDir ? profileArgs(options.profileDir, name) : []),
+      ...(options.allocProfileDir ? ['--import', ALLOCATION_SAMPLING] : []),
     ];
     const child = await startChild(['serve', '--config', file], /gateway listening/, {
       nodeArgs,
       script: shippedGateway(tree),
+      ...(options.allocProfileDir
+        ? { env: { HOOP_BENCH_ALLOC_PROFILE: join(options.allocProfileDir, `${name}.heapprofile`) } }
+        : {}),
     });
     children.push(child);
     return { port, pid: child.pid! };
