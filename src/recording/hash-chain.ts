@@ -18,6 +18,27 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** Objects with at most this many keys have them sorted in place (sortedKeys). */
+const SMALL_OBJECT = 16;
+
+/**
+ * An object's own keys in `Array.prototype.sort`'s default order (UTF-16 code units, as `<`).
+ * Events are mostly small objects: their keys are sorted in place by insertion, because the
+ * built-in sort copies the array first, which was 7 % of the recording gateway's allocations.
+ * Larger objects (a ConfigMap body with many keys) use the built-in sort.
+ */
+function sortedKeys(object: object): string[] {
+  const keys = Object.keys(object);
+  if (keys.length > SMALL_OBJECT) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
 /**
  * JSON with object keys sorted at every level and no whitespace: one text per value. Keys sort by
  * UTF-16 code units (`Array.prototype.sort`'s default order, the same as `<` on strings); members
@@ -39,7 +60,7 @@ export function canonicalJson(value: unknown): string {
     return `${out}]`;
   }
   const object = value as Record<string, unknown>;
-  const keys = Object.keys(object).sort();
+  const keys = sortedKeys(object);
   let out = '{';
   for (const key of keys) {
     const item = object[key];
@@ -61,7 +82,7 @@ export function genesisHash(sessionId: string): string {
  * body is not walked twice (this ran on every recorded request and showed in the profile).
  */
 export function sealEvent(event: Record<string, unknown>): { hash: string; line: string } {
-  const keys = Object.keys(event).sort();
+  const keys = sortedKeys(event);
   let before = ''; // members sorting before `hash`
   let after = ''; // and after it
   for (const key of keys) {

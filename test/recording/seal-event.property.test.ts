@@ -39,4 +39,24 @@ describe('sealEvent', () => {
       { numRuns: 1000 },
     );
   });
+
+  it('sorts keys the same on both sides of the small-object path, any UTF-16 included', () => {
+    // Up to 16 keys are sorted in place, more by the built-in sort: both must give the same order.
+    const reference = (object: Record<string, unknown>): string =>
+      `{${Object.keys(object)
+        .sort()
+        .map((key) => `${JSON.stringify(key)}:${JSON.stringify(object[key])}`)
+        .join(',')}}`;
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string({ unit: 'binary', maxLength: 4 }), fc.integer(), { maxKeys: 40 }),
+        (object) => {
+          expect(canonicalJson(object)).toBe(reference(object));
+          const sealed = sealEvent(object);
+          expect(sealed.line).toBe(canonicalJson({ ...object, hash: sealed.hash }));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
 });
