@@ -41,7 +41,10 @@ export function upstreamPath(cluster: GatewayCluster, clusterPath: string, rawQu
   return `${base}${clusterPath}${rawQuery ? `?${rawQuery}` : ''}`;
 }
 
-/** Opens a request to the cluster with its pooled, credentialed TLS agent. */
+/**
+ * Opens a request to the cluster with its credentialed Node TLS agent: for upgrades and the
+ * gateway's own questions to the cluster. Ordinary requests go through its undici pool (forward.ts).
+ */
 export function openUpstreamRequest(
   cluster: GatewayCluster,
   method: string,
