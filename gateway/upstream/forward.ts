@@ -6,7 +6,7 @@ import type { GatewayCluster, IdentityMapping } from '../runtime.ts';
 import { renewAfterRefusal } from './credential-refusal.ts';
 import { UpstreamTimeoutError, upstreamFailure } from './errors.ts';
 import { prepareMasking, relayResponse } from './relay-response.ts';
-import { type UpstreamAnswer, UpstreamExchange } from './upstream-exchange.ts';
+import { NOWHERE, type UpstreamAnswer, UpstreamExchange } from './upstream-exchange.ts';
 import { upstreamTarget } from './upstream-request.ts';
 
 /**
@@ -30,7 +30,7 @@ export function forward(identity: IdentityMapping, masking: CompiledMaskingPolic
     // A cached upstream credential the cluster no longer takes (revoked, rotated early): renewed
     // and the request sent once more, when its body can be sent again (credential-refusal.ts).
     if (await renewAfterRefusal(ctx, cluster, headers, answer.head.statusCode)) {
-      answer.body.sendBodyTo(DISCARD);
+      answer.body.sendBodyTo(NOWHERE); // read to its end, so its connection is reused
       answer = await send(ctx, cluster, path, headers);
     }
 
@@ -39,9 +39,6 @@ export function forward(identity: IdentityMapping, masking: CompiledMaskingPolic
     await relayResponse(ctx, answer, plan);
   };
 }
-
-/** A refused answer's body, read to its end and dropped, so its connection can be reused. */
-const DISCARD = { write: () => true, end: () => undefined, fail: () => undefined };
 
 /**
  * Sends the request once and waits for the response headers (or the cluster's upstream timeout,

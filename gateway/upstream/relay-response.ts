@@ -11,7 +11,7 @@ import {
 import { callerFrom, infoFrom, type RequestContext } from '../request-context.ts';
 import { statusFromError, writeStatus } from '../respond/status.ts';
 import { clientResponseHeaders } from './headers.ts';
-import type { UpstreamAnswer, UpstreamBody } from './upstream-exchange.ts';
+import { type UpstreamAnswer, type UpstreamBody, writeInto } from './upstream-exchange.ts';
 
 /** The response's body is re-encoded by the masker: plain bytes of unknown length. */
 const MASKED_DROPS = new Set(['content-encoding', 'content-length']);
@@ -63,15 +63,8 @@ export function relayResponse(
 
   if (!plan) {
     writeHead();
-    exchange.sendBodyTo({
-      write: (chunk) => {
-        if (res.write(chunk)) return true;
-        res.once('drain', exchange.resume);
-        return false;
-      },
-      end: () => res.end(),
-      fail: () => res.destroy(), // mid-stream: the client must not take a cut body as whole
-    });
+    // Failing mid-stream, the connection is cut: the client must not take a cut body as whole.
+    exchange.sendBodyTo(writeInto(res, exchange, () => res.destroy()));
     return closed;
   }
 
@@ -123,13 +116,5 @@ function pipeMasked(
     ctx.refusal = 'unmaskable response';
     writeStatus(res, status, headers);
   });
-  exchange.sendBodyTo({
-    write: (chunk) => {
-      if (masker.write(chunk)) return true;
-      masker.once('drain', exchange.resume);
-      return false;
-    },
-    end: () => masker.end(),
-    fail: (error) => masker.destroy(error),
-  });
+  exchange.sendBodyTo(writeInto(masker, exchange, (error) => masker.destroy(error)));
 }

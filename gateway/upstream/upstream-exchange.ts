@@ -60,7 +60,28 @@ export function messageAnswer(message: IncomingMessage): UpstreamAnswer {
   return { body, head: { statusCode: message.statusCode ?? 502, headers: message.headersDistinct } };
 }
 
-const NOWHERE: BodySink = { write: () => true, end: () => undefined, fail: () => undefined };
+/** Takes every chunk and drops it: a body read to its end for nothing (its connection is reused). */
+export const NOWHERE: BodySink = { write: () => true, end: () => undefined, fail: () => undefined };
+
+/**
+ * A sink that writes into `target` (the client response, a masker), pausing `body` while the
+ * target is full and resuming it on the target's drain.
+ */
+export function writeInto(
+  target: Pick<NodeJS.WritableStream, 'write' | 'end' | 'once'>,
+  body: UpstreamBody,
+  fail: (error: Error) => void,
+): BodySink {
+  return {
+    write: (chunk) => {
+      if (target.write(chunk)) return true;
+      target.once('drain', body.resume);
+      return false;
+    },
+    end: () => void target.end(),
+    fail,
+  };
+}
 
 /**
  * One request to the cluster, as an undici dispatch handler: {@link head} settles with the status
