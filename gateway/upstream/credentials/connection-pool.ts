@@ -1,5 +1,13 @@
 import { Agent, type AgentOptions } from 'node:https';
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool as UndiciPool } from 'undici';
+
+/**
+ * undici's Pool alone: its package index also loads fetch, WebSocket, caches and the other
+ * dispatchers, which the gateway never uses (RSS at rest: see docs/performance.md). undici
+ * has no exports map, so the file is reachable; the tests exercise every call through it.
+ */
+const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
 
 /**
  * The connection pools to one cluster. Kept-alive connections are reused, and closed by the gateway
@@ -28,7 +36,7 @@ export interface ClusterConnectionPools {
    * callbacks let the answer go straight to the client without a stream in between (half the CPU
    * per small request of Node's `https.request` and a piped `IncomingMessage`, docs/performance.md).
    */
-  requests: Pool;
+  requests: UndiciPool;
   /** Upgrades (exec, attach, port-forward) and the gateway's own questions: Node's TLS agent. */
   agent: Agent;
 }
