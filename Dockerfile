@@ -21,6 +21,17 @@ RUN npm run build
 FROM node:24-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# jemalloc instead of glibc's malloc: glibc keeps a fragmented heap at its peak after a burst of
+# connections; jemalloc's background thread gives idle pages back within about a second
+# (docs/performance.md: RSS after 1,000 watches closed 2.8× → 1.6× the RSS before; 1,000 held
+# calls 214 → 197 MB). The link under /usr/local/lib names it the same on amd64 and arm64.
+# Setting LD_PRELOAD to an empty value when running the image turns it off.
+RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 \
+  && rm -rf /var/lib/apt/lists/* \
+  && ln -s "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" /usr/local/lib/libjemalloc.so.2 \
+  && test -e /usr/local/lib/libjemalloc.so.2
+ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 \
+  MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` builds the console, which the build stage did (dist/console).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force

@@ -25,8 +25,8 @@ import { Redis } from 'ioredis';
 import { ReviewStore } from '../src/approvals/review-store.ts';
 import { createDecisionSigner, generateDecisionKeyPair } from '../src/approvals/signing/decision-keys.ts';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
-import { BENCH_AUDIENCE, benchGatewayConfig, GATEWAY_NODE_FLAGS, issueGatewayTls } from './gateway-config.ts';
-import { freePort, rssKb, shippedGateway, startChild, stopChild } from './processes.ts';
+import { BENCH_AUDIENCE, benchGatewayConfig, gatewayProcess, issueGatewayTls } from './gateway-config.ts';
+import { freePort, rssKb, shippedGateway, startChild, stopChild, v8HeapMb } from './processes.ts';
 
 const APPROVER = 'bench-approver';
 
@@ -43,6 +43,8 @@ export interface ApprovalsBenchResult {
   baselineMb: number;
   heldMb: number;
   afterMb: number;
+  /** V8's committed heap (MB) before and with the calls held: the JS part of the RSS. */
+  heapMb: { baseline: number; held: number };
   /** Calls that did not come back 404 (the sandbox's answer: these ConfigMaps do not exist). */
   failed: number;
 }
@@ -102,12 +104,13 @@ export async function benchApprovals(counts: { latency: number; memory: number }
   await mkdir(join(dir, 'keys'), { recursive: true, mode: 0o700 });
   await writeFile(join(dir, 'keys', 'bot.key'), bot.privatePem, { mode: 0o600 });
   const port = await freePort();
+  const metricsPort = await freePort();
   const { tlsDir, caPem: ca } = await issueGatewayTls(dir);
   const maxHeld = Math.max(counts.latency, counts.memory);
   await writeFile(
     join(dir, 'hoop.yaml'),
     benchGatewayConfig(
-      { port, metricsPort: await freePort(), issuer: issuer.issuer, kubeconfig, tlsDir },
+      { port, metricsPort, issuer: issuer.issuer, kubeconfig, tlsDir },
       {
         connections: { maxConnectionsPerSource: maxHeld + 64 },
         policy: {
@@ -131,7 +134,7 @@ export async function benchApprovals(counts: { latency: number; memory: number }
     ),
   );
   const gateway = await startChild(['serve', '--config', join(dir, 'hoop.yaml')], /gateway listening/, {
-    nodeArgs: GATEWAY_NODE_FLAGS,
+    ...gatewayProcess(),
     script: shippedGateway(),
   });
   const redis = new Redis(redisUrlFromEnv(), { maxRetriesPerRequest: 2 });
@@ -156,6 +159,7 @@ export async function benchApprovals(counts: { latency: number; memory: number }
       baselineMb: rounds[0]!.baselineMb,
       heldMb: Math.max(...rounds.map((r) => r.heldMb)),
       afterMb: rounds.at(-1)!.afterMb,
+      heapMb: { baseline: rounds[0]!.heapMb.baseline, held: Math.max(...rounds.map((r) => r.heapMb.held)) },
       failed: rounds.reduce((sum, r) => sum + r.failed, 0),
     };
   };
@@ -167,6 +171,7 @@ export async function benchApprovals(counts: { latency: number; memory: number }
   ): Promise<ApprovalsBenchResult & { latencies: number[] }> => {
     const agent = new Agent({ keepAlive: false, maxSockets: count + 8 });
     const baselineMb = (await rssKb(gateway.pid!)) / 1024;
+    const baselineHeapMb = await v8HeapMb(metricsPort);
     const names = Array.from({ length: count }, (_, i) => `${tag}-${i}`);
     const calls = new Map(names.map((name) => [name, heldCall(port, ca, token, name, agent)]));
     const pendingKey = store.keys.pending;
@@ -177,6 +182,7 @@ export async function benchApprovals(counts: { latency: number; memory: number }
     }
     await sleep(1000); // let the gateway settle with every call held
     const heldMb = (await rssKb(gateway.pid!)) / 1024;
+    const heldHeapMb = await v8HeapMb(metricsPort);
     const ids = await redis.zrange(pendingKey, '0', '-1');
     const latencies: number[] = [];
     let failed = 0;
@@ -209,6 +215,7 @@ export async function benchApprovals(counts: { latency: number; memory: number }
       baselineMb,
       heldMb,
       afterMb,
+      heapMb: { baseline: baselineHeapMb, held: heldHeapMb },
       failed,
     };
   };

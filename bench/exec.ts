@@ -19,7 +19,7 @@ import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
-import { BENCH_AUDIENCE, benchGatewayConfig, GATEWAY_NODE_FLAGS, issueGatewayTls } from './gateway-config.ts';
+import { BENCH_AUDIENCE, benchGatewayConfig, gatewayProcess, issueGatewayTls } from './gateway-config.ts';
 import { processCpuMs } from './loadgen.ts';
 import { freePort, shippedGateway, startChild, stopChild } from './processes.ts';
 
@@ -93,7 +93,7 @@ export async function benchExec(options: {
     ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, '--cpu-prof-name=exec.cpuprofile']
     : [];
   const gateway = await startChild(['serve', '--config', join(dir, 'hoop.yaml')], /gateway listening/, {
-    nodeArgs: [...GATEWAY_NODE_FLAGS, ...nodeArgs],
+    ...gatewayProcess({ nodeArgs }),
     script: shippedGateway(),
   });
   const basePort = await freePort();
@@ -110,7 +110,7 @@ export async function benchExec(options: {
   const baseGateway = options.compareTree
     ? await startChild(['serve', '--config', baseConfig], /gateway listening/, {
         script: shippedGateway(options.compareTree),
-        nodeArgs: GATEWAY_NODE_FLAGS,
+        ...gatewayProcess(),
       })
     : undefined;
   try {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -15,6 +16,46 @@ export const BENCH_AUDIENCE = 'https://hoop-gateway.bench';
  * 1.81× the CPU of an uncapped copy in the same rounds (docs/performance.md).
  */
 export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
+
+/**
+ * The image's `MALLOC_CONF` (the package-contents test checks the Dockerfile agrees): jemalloc's
+ * background thread gives freed pages back about a second after they fall idle, instead of
+ * glibc's malloc keeping a fragmented heap at its peak (docs/performance.md: 1,000 watches closed,
+ * 2.8× → 1.6× the RSS before them).
+ */
+export const GATEWAY_MALLOC_CONF = 'background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0';
+
+/** Debian's libjemalloc2 on this machine, where the image has it (`apt-get install libjemalloc2`). */
+function jemallocLibrary(): string | undefined {
+  const triplet = ({ x64: 'x86_64', arm64: 'aarch64' } as Record<string, string>)[process.arch];
+  const path = `/usr/lib/${triplet}-linux-gnu/libjemalloc.so.2`;
+  return triplet && existsSync(path) ? path : undefined;
+}
+
+const JEMALLOC = jemallocLibrary();
+
+/**
+ * The allocator the measured Node processes run on: jemalloc preloaded as in the image when this
+ * machine has it, glibc's malloc otherwise (the bench says which). The bare proxy gets the same
+ * allocator, so the gateway's ratios to it are about code, not malloc.
+ */
+export const BENCH_ALLOCATOR = JEMALLOC
+  ? {
+      name: 'jemalloc, preloaded as in the image',
+      env: { LD_PRELOAD: JEMALLOC, MALLOC_CONF: GATEWAY_MALLOC_CONF },
+    }
+  : { name: "glibc's malloc: libjemalloc2 is not installed here, the image preloads jemalloc", env: {} };
+
+/** How the bench starts a gateway process: the image's node flags and allocator, plus `extra`. */
+export function gatewayProcess(extra: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): {
+  nodeArgs: string[];
+  env: NodeJS.ProcessEnv;
+} {
+  return {
+    nodeArgs: [...GATEWAY_NODE_FLAGS, ...(extra.nodeArgs ?? [])],
+    env: { ...BENCH_ALLOCATOR.env, ...extra.env },
+  };
+}
 
 /**
  * The gateway's serving certificate, issued by the bench as cert-manager issues it for the

@@ -88,3 +88,11 @@ export async function rssKb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
+
+/** V8's committed heap in MB, read from a gateway's default metrics. */
+export async function v8HeapMb(metricsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const line = /^hoop_nodejs_heap_size_total_bytes (\S+)$/m.exec(text);
+  if (!line) throw new Error('bench: no hoop_nodejs_heap_size_total_bytes in the metrics');
+  return Number(line[1]) / 2 ** 20;
+}

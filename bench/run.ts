@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchApprovals } from './approvals.ts';
 import { benchExec } from './exec.ts';
+import { BENCH_ALLOCATOR } from './gateway-config.ts';
 import { benchMasking } from './masking.ts';
 import { topAllocations, topSelfTime } from './profile-top.ts';
 import { benchProxyOverhead, type PathResult } from './proxy-overhead.ts';
@@ -65,6 +66,8 @@ function checkout(rev: string): string {
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }
+
+out(`allocator of the gateways and the bare proxy: ${BENCH_ALLOCATOR.name}`);
 
 if (parts.has('proxy') || parts.has('watches')) {
   const compareTree = values.compare ? checkout(values.compare) : undefined;
@@ -139,6 +142,11 @@ if (parts.has('proxy') || parts.has('watches')) {
       out(
         `watches: ${w.watches} idle watches through the gateway with recording (client in its own process)`,
         `  gateway RSS: ${fmt(w.baselineMb)} MB before, ${fmt(w.openMb)} MB with the watches open, ${fmt(w.closedMb)} MB after they closed`,
+        ...(w.heapMb
+          ? [
+              `  of which V8 heap: ${fmt(w.heapMb.baseline)} MB, ${fmt(w.heapMb.open)} MB, ${fmt(w.heapMb.closed)} MB`,
+            ]
+          : []),
         ...(floor
           ? [
               `  bare proxy, same watches: ${fmt(floor.kbPerWatch)} KB per watch, after close ${fmt(floor.closedRatio, 2)}x its RSS before`,
@@ -192,6 +200,7 @@ if (parts.has('approvals')) {
     `  ${l.held} held (${l.decisions} decisions in 3 rounds): p50 ${fmt(l.p50Ms)} ms, p99 ${fmt(l.p99Ms)} ms, max ${fmt(l.maxMs)} ms${l.failed ? `, ${l.failed} failed` : ''}`,
     `  ${m.held} held: p50 ${fmt(m.p50Ms)} ms, p99 ${fmt(m.p99Ms)} ms, max ${fmt(m.maxMs)} ms${m.failed ? `, ${m.failed} failed` : ''}`,
     `  gateway RSS: ${fmt(m.baselineMb)} MB before the ${m.held} calls, ${fmt(m.heldMb)} MB with them held (+${fmt(m.heldMb - m.baselineMb)} MB, ${fmt(((m.heldMb - m.baselineMb) * 1024) / m.held)} KB per call), ${fmt(m.afterMb)} MB after`,
+    `  of which V8 heap: ${fmt(m.heapMb.baseline)} MB before, ${fmt(m.heapMb.held)} MB with them held`,
     target(`decision to forward p50 (${l.held} held)`, l.p50Ms, '<=', 50, 1, ' ms'),
     target(`decision to forward p99 (${l.held} held)`, l.p99Ms, '<=', 250, 1, ' ms'),
     target(`gateway RSS with ${m.held} calls held`, m.heldMb, '<=', 200, 0, ' MB'),

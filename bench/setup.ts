@@ -7,7 +7,13 @@ import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
-import { BENCH_AUDIENCE, benchGatewayConfig, GATEWAY_NODE_FLAGS, issueGatewayTls } from './gateway-config.ts';
+import {
+  BENCH_ALLOCATOR,
+  BENCH_AUDIENCE,
+  benchGatewayConfig,
+  gatewayProcess,
+  issueGatewayTls,
+} from './gateway-config.ts';
 import { freePort, shippedGateway, startChild, stopChild } from './processes.ts';
 
 /** One process under test: where it listens, its pid (for CPU and RSS), how to reach it. */
@@ -18,6 +24,8 @@ export interface Endpoint {
   ca: string;
   /** Path prefix before the Kubernetes path (`/clusters/sandbox` on the gateway). */
   prefix: string;
+  /** A gateway's metrics listener (plain HTTP): its V8 heap figures split RSS. */
+  metricsPort?: number;
   headers: Record<string, string>;
 }
 
@@ -78,11 +86,12 @@ export async function startBenchEnv(
   const { tlsDir, caPem: gatewayCa } = await issueGatewayTls(dir);
   const startGateway = async (name: string, extra: Record<string, unknown>, tree?: string) => {
     const port = await freePort();
+    const metricsPort = await freePort();
     const file = join(dir, `${name}.yaml`);
     await writeFile(
       file,
       benchGatewayConfig(
-        { port, metricsPort: await freePort(), issuer: issuer.issuer, kubeconfig, tlsDir },
+        { port, metricsPort, issuer: issuer.issuer, kubeconfig, tlsDir },
         {
           policy: {
             default: 'deny',
@@ -92,20 +101,20 @@ export async function startBenchEnv(
         },
       ),
     );
-    const nodeArgs = [
-      ...GATEWAY_NODE_FLAGS,
-      ...(options.profileDir ? profileArgs(options.profileDir, name) : []),
-      ...(options.allocProfileDir ? ['--import', ALLOCATION_SAMPLING] : []),
-    ];
     const child = await startChild(['serve', '--config', file], /gateway listening/, {
-      nodeArgs,
+      ...gatewayProcess({
+        nodeArgs: [
+          ...(options.profileDir ? profileArgs(options.profileDir, name) : []),
+          ...(options.allocProfileDir ? ['--import', ALLOCATION_SAMPLING] : []),
+        ],
+        ...(options.allocProfileDir
+          ? { env: { HOOP_BENCH_ALLOC_PROFILE: join(options.allocProfileDir, `${name}.heapprofile`) } }
+          : {}),
+      }),
       script: shippedGateway(tree),
-      ...(options.allocProfileDir
-        ? { env: { HOOP_BENCH_ALLOC_PROFILE: join(options.allocProfileDir, `${name}.heapprofile`) } }
-        : {}),
     });
     children.push(child);
-    return { port, pid: child.pid! };
+    return { port, pid: child.pid!, metricsPort };
   };
   try {
     const plain = await startGateway('gateway', {});
@@ -133,12 +142,13 @@ export async function startBenchEnv(
     const barePort = await freePort();
     const bare = await startChild([String(barePort), String(sandboxPort), tlsDir, caFile], /listening/, {
       script: BARE_PROXY,
+      env: BENCH_ALLOCATOR.env,
       ...(options.profileDir ? { nodeArgs: profileArgs(options.profileDir, 'bare-proxy') } : {}),
     });
     children.push(bare);
     const sandboxAuth = { authorization: `Bearer ${token}` };
     const agent = { authorization: `Bearer ${await issuer.issueToken('bench-agent')}` };
-    const gw = (name: string, g: { port: number; pid: number }): Endpoint => ({
+    const gw = (name: string, g: { port: number; pid: number; metricsPort: number }): Endpoint => ({
       name,
       ...g,
       ca: gatewayCa,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { rssKb } from './processes.ts';
+import { rssKb, v8HeapMb } from './processes.ts';
 import type { Endpoint } from './setup.ts';
 
 const CLIENT = new URL('./watch-client.ts', import.meta.url).pathname;
@@ -16,6 +16,8 @@ export interface WatchMemory {
   kbPerWatch: number;
   /** RSS after the watches closed, as a fraction of the baseline (1.0 = all given back). */
   closedRatio: number;
+  /** V8's committed heap (MB) before, open and closed, where the process reports it. */
+  heapMb?: { baseline: number; open: number; closed: number };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,7 +38,9 @@ async function settledRss(pid: number, ms: number): Promise<number> {
  * are closed again.
  */
 export async function benchWatches(endpoint: Endpoint, count: number): Promise<WatchMemory> {
+  const heap = endpoint.metricsPort === undefined ? undefined : () => v8HeapMb(endpoint.metricsPort!);
   const baseline = await settledRss(endpoint.pid, 3000);
+  const heapBaseline = await heap?.();
   const child = spawn(
     process.execPath,
     [
@@ -58,10 +62,12 @@ export async function benchWatches(endpoint: Endpoint, count: number): Promise<W
   const open = Number(opened.split(' ')[1]);
   if (open !== count) throw new Error(`watch bench: only ${open} of ${count} watches opened`);
   const withWatches = await settledRss(endpoint.pid, 3000);
+  const heapOpen = await heap?.();
   child.stdin!.write('close\n');
   await lines.next();
   await once(child, 'exit');
   const closed = await settledRss(endpoint.pid, 8000);
+  const heapClosed = await heap?.();
   return {
     watches: count,
     baselineMb: baseline / 1024,
@@ -69,5 +75,6 @@ export async function benchWatches(endpoint: Endpoint, count: number): Promise<W
     closedMb: closed / 1024,
     kbPerWatch: (withWatches - baseline) / count,
     closedRatio: closed / baseline,
+    ...(heap ? { heapMb: { baseline: heapBaseline!, open: heapOpen!, closed: heapClosed! } } : {}),
   };
 }

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GATEWAY_NODE_FLAGS } from '../../bench/gateway-config.ts';
+import { GATEWAY_MALLOC_CONF, GATEWAY_NODE_FLAGS } from '../../bench/gateway-config.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const manifest = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
@@ -124,5 +124,22 @@ describe('what ships', () => {
     const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
     expect(entrypoint).toBeDefined();
     expect(JSON.parse(entrypoint!)).toEqual(['node', ...GATEWAY_NODE_FLAGS, 'dist/bin/hoop-gateway.js']);
+  });
+
+  it('the image preloads jemalloc with the settings the benchmark measures the gateway with', () => {
+    const dockerfile = readFileSync(`${ROOT}Dockerfile`, 'utf8');
+    const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM ')).replace(/\\\n\s*/g, '');
+    expect(final).toMatch(/^RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 /m);
+    const env = /^ENV (LD_PRELOAD=.*)$/m.exec(final)?.[1] ?? '';
+    const settings = Object.fromEntries(
+      env.split(/\s+/).map((pair) => pair.split('=', 2) as [string, string]),
+    );
+    expect(settings).toEqual({
+      LD_PRELOAD: '/usr/local/lib/libjemalloc.so.2',
+      MALLOC_CONF: GATEWAY_MALLOC_CONF,
+    });
+    expect(final).toMatch(
+      /ln -s "\/usr\/lib\/\$\(uname -m\)-linux-gnu\/libjemalloc\.so\.2" \/usr\/local\/lib\/libjemalloc\.so\.2/,
+    );
   });
 });

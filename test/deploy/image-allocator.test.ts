@@ -1,0 +1,140 @@
+/**
+ * The production image runs the gateway on jemalloc (the Dockerfile preloads Debian's libjemalloc2
+ * with the bench's MALLOC_CONF). Here the same library and settings run `hoop-gateway serve` from
+ * its sources: jemalloc is what the process maps, it accepts every setting (it ignores an unknown
+ * one with a warning on stderr, which this test shows it would catch), and the gateway forwards,
+ * watches and shuts down as usual on it. Needs Linux with libjemalloc2 installed (.ci/run
+ * installs it); elsewhere the suite is skipped and says why.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
+import { type Sandbox, SEED_VALUES, startSandbox } from '@hoop-gateway/sandbox/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { GATEWAY_MALLOC_CONF } from '../../bench/gateway-config.ts';
+
+const AUDIENCE = 'https://hoop-gateway.test';
+const BIN = fileURLToPath(new URL('../../bin/hoop-gateway.ts', import.meta.url));
+const TRIPLET = ({ x64: 'x86_64', arm64: 'aarch64' } as Record<string, string>)[process.arch];
+const LIBRARY = `/usr/lib/${TRIPLET}-linux-gnu/libjemalloc.so.2`;
+const available = process.platform === 'linux' && TRIPLET !== undefined && existsSync(LIBRARY);
+if (!available)
+  console.warn(`image-allocator: skipped, ${LIBRARY} is missing (apt-get install libjemalloc2)`);
+
+const allocatorEnv = (conf: string) => ({ ...process.env, LD_PRELOAD: LIBRARY, MALLOC_CONF: conf });
+
+/** What jemalloc says on stderr when `node -e 0` starts with `conf`. */
+function jemallocComplaints(conf: string): string {
+  const run = spawnSync(process.execPath, ['-e', '0'], { env: allocatorEnv(conf), encoding: 'utf8' });
+  expect(run.status).toBe(0);
+  return run.stderr;
+}
+
+function get(url: string, token: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { authorization: `Bearer ${token}` }, rejectUnauthorized: false });
+    req.once('response', (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+describe.skipIf(!available)('the image allocator (jemalloc, preloaded)', () => {
+  let dir: string;
+  let sandbox: Sandbox;
+  let issuer: OidcIssuer;
+  let child: ChildProcess;
+  let output = '';
+  let gatewayUrl = '';
+  let token = '';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hoop-allocator-'));
+    sandbox = await startSandbox({ kubeVersion: '1.33', seed: true });
+    issuer = await startOidcIssuer({
+      audience: AUDIENCE,
+      clients: [{ clientId: 'agent-1', clientSecret: 'agent-1-secret-value', groups: ['ai-agents'] }],
+    });
+    await writeFile(join(dir, 'upstream.kubeconfig'), sandbox.kubeconfig(), { mode: 0o600 });
+    await writeFile(
+      join(dir, 'hoop.yaml'),
+      stringify({
+        listen: { host: '127.0.0.1', port: 0 },
+        dataDir: 'data',
+        authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
+        clusters: [{ name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } }],
+        policy: {
+          default: 'deny',
+          rules: [{ name: 'agents', action: 'allow', match: { groups: ['ai-agents'] } }],
+        },
+        metrics: false,
+        shutdown: { gracePeriod: '3s' },
+      }),
+    );
+    child = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'hoop.yaml')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: allocatorEnv(GATEWAY_MALLOC_CONF),
+    });
+    const collect = (c: Buffer) => {
+      output += c.toString();
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    const started = Date.now();
+    while (!/"url":"https:[^"]+"/.test(output)) {
+      if (Date.now() - started > 20_000 || child.exitCode !== null)
+        throw new Error(`serve did not start: ${output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    gatewayUrl = /"url":"(https:[^"]+)"/.exec(output)?.[1] ?? '';
+    token = await issuer.issueToken('agent-1');
+  }, 60_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await issuer?.close();
+    await sandbox?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('accepts the image settings, and would say so on stderr if one were wrong', () => {
+    expect(jemallocComplaints(GATEWAY_MALLOC_CONF)).toBe('');
+    expect(jemallocComplaints(`${GATEWAY_MALLOC_CONF},dirty_decay_msec:1000`)).toMatch(
+      /<jemalloc>.*dirty_decay_msec/,
+    );
+  });
+
+  it('is the allocator the gateway process maps', async () => {
+    const maps = await readFile(`/proc/${child.pid}/maps`, 'utf8');
+    expect(maps).toContain('libjemalloc.so.2');
+  });
+
+  it('forwards and masks 200 requests on it, then stops cleanly with nothing from jemalloc in its output', async () => {
+    for (let i = 0; i < 100; i++) {
+      const list = await get(`${gatewayUrl}/clusters/sandbox/api/v1/namespaces/default/configmaps`, token);
+      expect(list.status).toBe(200);
+      expect(JSON.parse(list.body).kind).toBe('ConfigMapList');
+      const secrets = await get(`${gatewayUrl}/clusters/sandbox/api/v1/namespaces/payments/secrets`, token);
+      expect(secrets.status).toBe(200);
+      expect(JSON.parse(secrets.body).kind).toBe('SecretList');
+      expect(secrets.body).not.toContain(Buffer.from(SEED_VALUES.ledgerDbPassword).toString('base64'));
+    }
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(output).not.toContain('<jemalloc>');
+  }, 60_000);
+});
