@@ -23,8 +23,8 @@ WORKDIR /app
 ENV NODE_ENV=production
 # jemalloc instead of glibc's malloc: glibc keeps a fragmented heap at its peak after a burst of
 # connections; jemalloc's background thread gives idle pages back within about a second
-# (docs/performance.md: RSS after 1,000 watches closed 2.8× → 1.6× the RSS before; 1,000 held
-# calls 214 → 197 MB). The link under /usr/local/lib names it the same on amd64 and arm64.
+# (docs/performance.md: RSS after 1,000 watches closed 2.8× → 1.7× the RSS before; 1,000 held
+# calls 214–216 → 195–199 MB). The link under /usr/local/lib names it the same on amd64 and arm64.
 # Setting LD_PRELOAD to an empty value when running the image turns it off.
 RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 \
   && rm -rf /var/lib/apt/lists/* \

@@ -21,7 +21,7 @@ export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
  * The image's `MALLOC_CONF` (the package-contents test checks the Dockerfile agrees): jemalloc's
  * background thread gives freed pages back about a second after they fall idle, instead of
  * glibc's malloc keeping a fragmented heap at its peak (docs/performance.md: 1,000 watches closed,
- * 2.8× → 1.6× the RSS before them).
+ * 2.8× → 1.7× the RSS before them).
  */
 export const GATEWAY_MALLOC_CONF = 'background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0';
 
