@@ -103,6 +103,8 @@ export async function benchExec(options: {
     stringify({
       ...(parse(await readFile(join(dir, 'hoop.yaml'), 'utf8')) as object),
       listen: { host: '127.0.0.1', port: basePort },
+      // A metrics port of its own too: serve exits when it cannot listen on its metrics port.
+      metrics: { listen: { host: '127.0.0.1', port: await freePort() } },
       // Sessions of its own: two gateways appending to one session would race for its tail.
       recording: { redisUrl: redisUrlFromEnv(), keyPrefix: `${keyPrefix}:base` },
     }),
