@@ -9,13 +9,13 @@ export const BENCH_AUDIENCE = 'https://hoop-gateway.bench';
 
 /**
  * Node flags of the gateway process, as the production image runs it (the Dockerfile's ENTRYPOINT;
- * the package-contents test checks the two agree): a young generation of at most 2 × 2 MB, which
- * V8 otherwise grows to tens of MB under a burst of requests and keeps (1,000 held calls: 348 →
- * 237 MB of RSS in the same benchmark, decision latency unchanged). Its effect on CPU per request
- * is not settled: within the noise in one round; in another, the capped gateway used 1.28× and
- * 1.81× the CPU of an uncapped copy in the same rounds (docs/performance.md).
+ * the package-contents test checks the two agree): semi-spaces of at most 4 MB, which V8 otherwise
+ * grows to tens of MB under a burst of requests and keeps (1,000 held calls: ~310 MB uncapped,
+ * ~200 MB at 2 or 4, in the same benchmark, decision latency unchanged). 4 rather than 2: in seven
+ * runs each, exec's recording gateway spent a median 32 instead of 37 ms of CPU per MB at 4, with
+ * 1,000 held calls at a median 202 and 203 MB (docs/performance.md).
  */
-export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
+export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=4'];
 
 /**
  * The image's `MALLOC_CONF` (the package-contents test checks the Dockerfile agrees): jemalloc's
