@@ -32,7 +32,8 @@ function jemallocLibrary(): string | undefined {
   return triplet && existsSync(path) ? path : undefined;
 }
 
-const JEMALLOC = jemallocLibrary();
+/** Where this machine has jemalloc, undefined where it has none (the image-allocator test uses it too). */
+export const JEMALLOC = jemallocLibrary();
 
 /**
  * The allocator the measured Node processes run on: jemalloc preloaded as in the image when this

@@ -8,7 +8,6 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -18,15 +17,14 @@ import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-iss
 import { type Sandbox, SEED_VALUES, startSandbox } from '@hoop-gateway/sandbox/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { GATEWAY_MALLOC_CONF } from '../../bench/gateway-config.ts';
+import { GATEWAY_MALLOC_CONF, JEMALLOC } from '../../bench/gateway-config.ts';
 
 const AUDIENCE = 'https://hoop-gateway.test';
 const BIN = fileURLToPath(new URL('../../bin/hoop-gateway.ts', import.meta.url));
-const TRIPLET = ({ x64: 'x86_64', arm64: 'aarch64' } as Record<string, string>)[process.arch];
-const LIBRARY = `/usr/lib/${TRIPLET}-linux-gnu/libjemalloc.so.2`;
-const available = process.platform === 'linux' && TRIPLET !== undefined && existsSync(LIBRARY);
+const LIBRARY = JEMALLOC ?? '';
+const available = process.platform === 'linux' && JEMALLOC !== undefined;
 if (!available)
-  console.warn(`image-allocator: skipped, ${LIBRARY} is missing (apt-get install libjemalloc2)`);
+  console.warn('image-allocator: skipped, libjemalloc.so.2 is missing (apt-get install libjemalloc2)');
 
 const allocatorEnv = (conf: string) => ({ ...process.env, LD_PRELOAD: LIBRARY, MALLOC_CONF: conf });
 
