@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -12,13 +11,13 @@ import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
 import { ConsoleClient } from '../support/console-client.ts';
 import { writeKeyPair } from '../support/decision-keys.ts';
 import { REDIS_URL } from '../support/redis.ts';
+import { type ServeProcess, spawnServe } from '../support/serve-process.ts';
 
 /**
  * `hoop-gateway serve --role console` as operators run it: a child process with a config file,
  * the console alone on its port (no gateway listener), people signing in with the real issuer;
  * and the same command refused with a readable message when the console has no signing key.
  */
-const BIN = fileURLToPath(new URL('../../bin/hoop-gateway.ts', import.meta.url));
 const AUDIENCE = 'https://hoop-gateway.test';
 
 async function freePort(): Promise<number> {
@@ -68,18 +67,8 @@ function config(signing: Record<string, unknown>) {
   });
 }
 
-function serve(file: string): { child: ChildProcess; output: () => string } {
-  let output = '';
-  const proc = spawn(process.execPath, [BIN, 'serve', '--role', 'console', '--config', file], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  proc.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  proc.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return { child: proc, output: () => output };
+function serve(file: string): ServeProcess {
+  return spawnServe(['--role', 'console', '--config', file]);
 }
 
 beforeAll(async () => {

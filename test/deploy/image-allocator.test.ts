@@ -6,31 +6,33 @@
  * watches and shuts down as usual on it. Needs Linux with libjemalloc2 installed (.ci/run
  * installs it); elsewhere the suite is skipped and says why.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { type Sandbox, SEED_VALUES, startSandbox } from '@hoop-gateway/sandbox/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { GATEWAY_MALLOC_CONF, JEMALLOC } from '../../bench/gateway-config.ts';
+import { listeningUrl, type ServeProcess, spawnServe } from '../support/serve-process.ts';
 
 const AUDIENCE = 'https://hoop-gateway.test';
-const BIN = fileURLToPath(new URL('../../bin/hoop-gateway.ts', import.meta.url));
 const LIBRARY = JEMALLOC ?? '';
 const available = process.platform === 'linux' && JEMALLOC !== undefined;
 if (!available)
   console.warn('image-allocator: skipped, libjemalloc.so.2 is missing (apt-get install libjemalloc2)');
 
-const allocatorEnv = (conf: string) => ({ ...process.env, LD_PRELOAD: LIBRARY, MALLOC_CONF: conf });
+const allocatorEnv = (conf: string) => ({ LD_PRELOAD: LIBRARY, MALLOC_CONF: conf });
 
 /** What jemalloc says on stderr when `node -e 0` starts with `conf`. */
 function jemallocComplaints(conf: string): string {
-  const run = spawnSync(process.execPath, ['-e', '0'], { env: allocatorEnv(conf), encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['-e', '0'], {
+    env: { ...process.env, ...allocatorEnv(conf) },
+    encoding: 'utf8',
+  });
   expect(run.status).toBe(0);
   return run.stderr;
 }
@@ -54,8 +56,7 @@ describe.skipIf(!available)('the image allocator (jemalloc, preloaded)', () => {
   let dir: string;
   let sandbox: Sandbox;
   let issuer: OidcIssuer;
-  let child: ChildProcess;
-  let output = '';
+  let gateway: ServeProcess;
   let gatewayUrl = '';
   let token = '';
 
@@ -82,26 +83,13 @@ describe.skipIf(!available)('the image allocator (jemalloc, preloaded)', () => {
         shutdown: { gracePeriod: '3s' },
       }),
     );
-    child = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'hoop.yaml')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: allocatorEnv(GATEWAY_MALLOC_CONF),
-    });
-    const collect = (c: Buffer) => {
-      output += c.toString();
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    const started = Date.now();
-    while (!/"url":"https:[^"]+"/.test(output)) {
-      if (Date.now() - started > 20_000 || child.exitCode !== null)
-        throw new Error(`serve did not start: ${output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    gatewayUrl = /"url":"(https:[^"]+)"/.exec(output)?.[1] ?? '';
+    gateway = spawnServe(['--config', join(dir, 'hoop.yaml')], allocatorEnv(GATEWAY_MALLOC_CONF));
+    gatewayUrl = await listeningUrl(gateway);
     token = await issuer.issueToken('agent-1');
   }, 60_000);
 
   afterAll(async () => {
+    const child = gateway?.child;
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await issuer?.close();
     await sandbox?.close();
@@ -116,7 +104,7 @@ describe.skipIf(!available)('the image allocator (jemalloc, preloaded)', () => {
   });
 
   it('is the allocator the gateway process maps', async () => {
-    const maps = await readFile(`/proc/${child.pid}/maps`, 'utf8');
+    const maps = await readFile(`/proc/${gateway.child.pid}/maps`, 'utf8');
     expect(maps).toContain('libjemalloc.so.2');
   });
 
@@ -130,9 +118,9 @@ describe.skipIf(!available)('the image allocator (jemalloc, preloaded)', () => {
       expect(JSON.parse(secrets.body).kind).toBe('SecretList');
       expect(secrets.body).not.toContain(Buffer.from(SEED_VALUES.ledgerDbPassword).toString('base64'));
     }
-    child.kill('SIGTERM');
-    const [code] = await once(child, 'exit');
+    gateway.child.kill('SIGTERM');
+    const [code] = await once(gateway.child, 'exit');
     expect(code).toBe(0);
-    expect(output).not.toContain('<jemalloc>');
+    expect(gateway.output()).not.toContain('<jemalloc>');
   }, 60_000);
 });

@@ -4,7 +4,6 @@
  * metrics listener, readiness following Redis, a policy reload that keeps an open watch, and a
  * SIGTERM with a watch and an exec open and Redis down that exits within the grace period.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
@@ -12,16 +11,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { type Sandbox, startSandbox } from '@hoop-gateway/sandbox/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { stringify } from 'yaml';
+import { listeningUrl, type ServeProcess, spawnServe } from '../support/serve-process.ts';
 import { type ThrowawayRedis, throwawayRedis } from '../support/throwaway-redis.ts';
 
 const AUDIENCE = 'https://hoop-gateway.test';
-const BIN = fileURLToPath(new URL('../../bin/hoop-gateway.ts', import.meta.url));
 const GRACE_MS = 4000;
 
 async function freePort(): Promise<number> {
@@ -46,11 +44,10 @@ let dir: string;
 let sandbox: Sandbox;
 let issuer: OidcIssuer;
 let redis: ThrowawayRedis;
-let child: ChildProcess;
 let gatewayUrl: string;
 let metricsUrl: string;
 let token: string;
-let output = '';
+let gateway: ServeProcess;
 
 function get(path: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -131,22 +128,14 @@ beforeAll(async () => {
       shutdown: { gracePeriod: `${GRACE_MS / 1000}s` },
     }),
   );
-  child = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'hoop.yaml')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  await until(async () => /"url":"(https:[^"]+)"/.test(output), 20_000);
-  gatewayUrl = /"url":"(https:[^"]+)"/.exec(output)?.[1] ?? '';
+  gateway = spawnServe(['--config', join(dir, 'hoop.yaml')]);
+  gatewayUrl = await listeningUrl(gateway);
   token = await issuer.issueToken('agent-1');
   await until(async () => (await readyStatus()) === 200, 20_000);
 }, 60_000);
 
 afterAll(async () => {
+  const child = gateway?.child;
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await redis?.stop();
   await issuer?.close();
@@ -192,8 +181,8 @@ describe('serve, operated', () => {
     expect(text).not.toContain('agent-1');
     expect(text).not.toContain('resource="pods/nope"');
     // Log lines are written in batches, each at most 100 ms after the request (cli/log.ts).
-    await until(async () => output.includes('"requestId"'), 5_000);
-    expect(output).not.toContain(token);
+    await until(async () => gateway.output().includes('"requestId"'), 5_000);
+    expect(gateway.output()).not.toContain(token);
   });
 
   it('takes a policy edit without a restart and without dropping an open watch', async () => {
@@ -207,7 +196,7 @@ describe('serve, operated', () => {
     );
     // A broken file is refused and the running policy stays.
     await writeFile(join(dir, 'policy.yaml'), 'rules: [ {');
-    await until(async () => output.includes('configuration reload refused'), 10_000);
+    await until(async () => gateway.output().includes('configuration reload refused'), 10_000);
     expect((await get('/clusters/sandbox/api/v1/namespaces/default/configmaps/web-config')).status).toBe(403);
     const settled = await Promise.race([watch.ended, new Promise((r) => setTimeout(() => r('open'), 300))]);
     expect(settled).toBe('open');
@@ -233,23 +222,14 @@ describe('serve, operated', () => {
   it('a part that cannot start after the gateway did (metrics port taken) stops the process: exit 1, one line', async () => {
     // The same configuration again: the gateway listens (port 0), then the metrics port is the
     // first process's. Without stopping what started, the gateway would keep serving, unmanaged.
-    const second = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'hoop.yaml')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let said = '';
-    second.stdout?.on('data', (c: Buffer) => {
-      said += c.toString();
-    });
-    second.stderr?.on('data', (c: Buffer) => {
-      said += c.toString();
-    });
-    const exit = once(second, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const second = spawnServe(['--config', join(dir, 'hoop.yaml')]);
+    const exit = once(second.child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     const outcome = await Promise.race([exit, sleep(20_000).then(() => 'still running' as const)]);
-    if (outcome === 'still running') second.kill('SIGKILL');
+    if (outcome === 'still running') second.child.kill('SIGKILL');
     expect(outcome).toEqual([1, null]);
-    expect(said).toContain('"msg":"gateway listening"');
-    expect(said).toMatch(/^hoop-gateway: .*EADDRINUSE/m);
-    expect(said).not.toMatch(/\n\s+at /);
+    expect(second.output()).toContain('"msg":"gateway listening"');
+    expect(second.output()).toMatch(/^hoop-gateway: .*EADDRINUSE/m);
+    expect(second.output()).not.toMatch(/\n\s+at /);
   }, 30_000);
 
   it('SIGTERM with a watch and an exec open and Redis down: clean ends, exit within the grace period', async () => {
@@ -263,13 +243,13 @@ describe('serve, operated', () => {
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     await redis.stop();
     const started = Date.now();
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
+    const exited = once(gateway.child, 'exit');
+    gateway.child.kill('SIGTERM');
     expect(await closed).toBe(1001);
     expect(await watch.ended).toBe('end');
     await exited;
     expect(Date.now() - started).toBeLessThan(GRACE_MS + 1000);
-    expect(output).toContain('"msg":"stopped"');
-    expect(output).not.toMatch(/"stack":/);
+    expect(gateway.output()).toContain('"msg":"stopped"');
+    expect(gateway.output()).not.toMatch(/"stack":/);
   }, 30_000);
 });
