@@ -65,7 +65,9 @@ export function clusterConnectionPools(
     bodyTimeout: 0,
     connect: { ...tls },
     connectTimeout: options.connectTimeoutMs ?? 10_000,
-    // HTTP/1.1 only, as through the agent: HTTP/2 upstream is a change of its own (docs/performance.md).
+    // HTTP/1.1 only. Over HTTP/2 undici folds repeated request fields into one comma-joined field,
+    // and kube-apiserver then reads `Impersonate-Group: a, b` as the single group "a, b" (the
+    // agent loses its groups). test/kube-apiserver-e2e/rbac.test.ts fails if this is turned on.
     allowH2: false,
   });
   return { requests, agent };
