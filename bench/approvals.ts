@@ -14,6 +14,8 @@
  * Latency: after a warm-up round of 10 (the first decisions after start pay for lazy setup),
  * three rounds of `latency` held calls, percentiles over all their decisions. Memory: one round
  * of `memory` held calls; the gateway's RSS (from /proc) before, with all of them held, and after.
+ * The floor beside it: the same calls held by a bare Node HTTPS server (bench/bare-holder.ts, same
+ * allocator, flags and certificate), which costs what any Node TLS server pays per held request.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -49,6 +51,15 @@ export interface ApprovalsBenchResult {
   failed: number;
 }
 
+/** The same calls held by a bare Node HTTPS server: RSS before and with them held, MB. */
+export interface HeldFloor {
+  held: number;
+  baselineMb: number;
+  heldMb: number;
+}
+
+const BARE_HOLDER = new URL('./bare-holder.ts', import.meta.url).pathname;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -61,6 +72,16 @@ function heldCall(
   name: string,
   agent: Agent,
 ): Promise<{ status: number; at: number }> {
+  return heldRequest(port, ca, token, `/clusters/sandbox/api/v1/namespaces/held/configmaps/${name}`, agent);
+}
+
+function heldRequest(
+  port: number,
+  ca: string,
+  token: string,
+  path: string,
+  agent: Agent,
+): Promise<{ status: number; at: number }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -68,7 +89,7 @@ function heldCall(
         port,
         ca,
         agent,
-        path: `/clusters/sandbox/api/v1/namespaces/held/configmaps/${name}`,
+        path,
         headers: { authorization: `Bearer ${token}` },
       },
       (res) => {
@@ -85,6 +106,7 @@ function heldCall(
 export async function benchApprovals(counts: { latency: number; memory: number }): Promise<{
   latency: ApprovalsBenchResult;
   memory: ApprovalsBenchResult;
+  floor: HeldFloor;
 }> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-approvals-'));
   const keyPrefix = `hoop-bench-${randomBytes(4).toString('hex')}`;
@@ -228,7 +250,8 @@ export async function benchApprovals(counts: { latency: number; memory: number }
       await round(counts.latency, 'latency-3'),
     );
     const memory = await round(counts.memory, 'memory');
-    return { latency, memory };
+    const floor = await holdOnBareServer(counts.memory, token, tlsDir, ca);
+    return { latency, memory, floor };
   } finally {
     await store.close().catch(() => undefined);
     await stopChild(gateway);
@@ -237,6 +260,46 @@ export async function benchApprovals(counts: { latency: number; memory: number }
     await deleteKeys(redis, `${keyPrefix}:*`);
     redis.disconnect();
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Holds `count` calls of the same shape (same token, same certificate) on bench/bare-holder.ts. */
+async function holdOnBareServer(
+  count: number,
+  token: string,
+  tlsDir: string,
+  ca: string,
+): Promise<HeldFloor> {
+  const port = await freePort();
+  const holder = await startChild([String(port), tlsDir], /listening/, {
+    ...gatewayProcess(),
+    script: BARE_HOLDER,
+  });
+  const agent = new Agent({ keepAlive: false, maxSockets: count + 8 });
+  try {
+    await sleep(1000);
+    const baselineMb = (await rssKb(holder.pid!)) / 1024;
+    const reached = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`bare holder: ${count} calls not held in 50 s`)),
+        50_000,
+      );
+      holder.stdout!.on('data', (chunk: Buffer) => {
+        if (!chunk.toString().includes(`held ${count}\n`)) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    for (let i = 0; i < count; i++) {
+      const path = `/clusters/sandbox/api/v1/namespaces/held/configmaps/floor-${i}`;
+      heldRequest(port, ca, token, path, agent).catch(() => undefined); // ended by destroying the agent
+    }
+    await reached;
+    await sleep(1000); // settle as the gateway's round does
+    return { held: count, baselineMb, heldMb: (await rssKb(holder.pid!)) / 1024 };
+  } finally {
+    agent.destroy();
+    await stopChild(holder);
   }
 }
 
