@@ -9,11 +9,12 @@ import { parseCommandArgs, UsageError } from './args.ts';
 import { untilSignal } from './serve.ts';
 
 const HELP = `usage: hoop-gateway sandbox [--port P] [--host 127.0.0.1] [--kube-version 1.33] [--seed]
-                            [--token T] [--kubeconfig-out FILE]
+                            [--token T] [--kubeconfig-out FILE] [--http2]
 
 Runs an in-memory Kubernetes API server (HTTPS, bearer token) that real kubectl can talk to.
 --seed creates demo namespaces, workloads, config maps and secrets. --kube-version sets the
 minor version /version reports (the /usr/bin/kubectl dispatcher picks its kubectl by it).
+--http2 offers HTTP/2 beside HTTP/1.1, as kube-apiserver does.
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -26,6 +27,7 @@ export async function run(args: string[]): Promise<number> {
       seed: { type: 'boolean' },
       token: { type: 'string' },
       'kubeconfig-out': { type: 'string' },
+      http2: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
@@ -47,6 +49,7 @@ export async function run(args: string[]): Promise<number> {
     ...(kubeVersion ? { kubeVersion } : {}),
     ...(values.token ? { token: values.token } : {}),
     seed: values.seed === true,
+    http2: values.http2 === true,
   });
   process.stdout.write(`sandbox cluster listening on ${sandbox.url}\n`);
   const out = values['kubeconfig-out'];

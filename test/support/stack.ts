@@ -108,11 +108,14 @@ async function freePort(): Promise<number> {
  * A whole gateway for end-to-end tests: the sandbox cluster, a real OpenID provider on loopback and
  * the gateway started from a real config file (the same path `hoop-gateway serve` takes).
  */
-export async function startStack(options: GatewayOptions & { kubeVersion?: string }): Promise<Stack> {
+export async function startStack(
+  options: GatewayOptions & { kubeVersion?: string; http2?: boolean },
+): Promise<Stack> {
   const sandbox = await startSandbox({
     kubeVersion: options.kubeVersion ?? '1.33',
     seed: true,
     logFollowIntervalMs: 200,
+    http2: options.http2 === true,
   });
   // Every secret value this cluster ever holds, for the after-run scan (secret-scan.ts).
   const secrets = new Set<string>();

@@ -9,6 +9,7 @@
  * what a client, or the gateway in front of it, sent.
  */
 import { randomBytes } from 'node:crypto';
+import { createSecureServer } from 'node:http2';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -49,6 +50,11 @@ export interface SandboxOptions {
    * of the one bearer token (aws/eks-authenticator.ts).
    */
   eks?: EksModeOptions;
+  /**
+   * Offer HTTP/2 beside HTTP/1.1 (ALPN `h2`, `http/1.1`), as kube-apiserver does; upgrades
+   * (exec, attach, port-forward) stay on HTTP/1.1. Default false: HTTP/1.1 only.
+   */
+  http2?: boolean;
 }
 
 export interface Sandbox {
@@ -57,6 +63,10 @@ export interface Sandbox {
   /** The CA that issued the serving certificate, PEM. */
   caPem: string;
   token: string;
+  /** TLS connections open now (HTTP/2 carries many requests on one). */
+  openConnections(): number;
+  /** Cuts every open connection at once, as a cluster that goes away for a moment does. */
+  dropConnections(): void;
   /** Every request received, in order (tests may clear it with `requests.length = 0`). */
   requests: RecordedRequest[];
   /** A kubeconfig (YAML) for this server: context `sandbox`, CA data and token inline. */
@@ -110,7 +120,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     refusals,
     eks: options.eks ? createEksAuthenticator(options.eks) : undefined,
   };
-  const server = createServer({ cert: serving.certPem, key: serving.keyPem }, createRequestHandler(deps));
+  const tls = { cert: serving.certPem, key: serving.keyPem };
+  const handler = createRequestHandler(deps);
+  const server = options.http2
+    ? createSecureServer({ ...tls, allowHTTP1: true }, handler as never)
+    : createServer(tls, handler);
+  // Every connection, to close them all at once (an HTTP/2 server has no closeAllConnections).
+  const connections = new Set<Duplex>();
+  server.on('secureConnection', (socket: Duplex) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   const upgraded = new Set<Duplex>();
   const onUpgrade = createUpgradeHandler(deps);
   server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
@@ -134,12 +154,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     refusals,
     store,
     logs,
+    openConnections: () => connections.size,
+    dropConnections: () => {
+      for (const socket of connections) socket.destroy();
+    },
     kubeconfig: (o = {}) => renderKubeconfig({ server: url, caPem: ca.certPem, token, ...o }),
     settle: () => controllers.idle(),
     close: async () => {
       controllers.stop();
       for (const socket of upgraded) socket.destroy();
-      server.closeAllConnections();
+      for (const socket of connections) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -10,6 +10,7 @@
  */
 import { decodeObjectBody, readBody } from '../http/body.ts';
 import type { HandlerContext } from '../http/context.ts';
+import { headerValues } from '../http/record.ts';
 import { sendJson } from '../http/respond.ts';
 import { apiVersionOf } from '../resources.ts';
 
@@ -17,7 +18,7 @@ import { apiVersionOf } from '../resources.ts';
 function userInfo(ctx: HandlerContext): Record<string, unknown> {
   const user = ctx.req.headers['impersonate-user'];
   if (typeof user === 'string' && user) {
-    const groups = ctx.req.headersDistinct['impersonate-group'] ?? [];
+    const groups = headerValues(ctx.req, 'impersonate-group');
     return { username: user, groups: [...groups, 'system:authenticated'] };
   }
   return { username: 'sandbox-admin', groups: ['system:masters', 'system:authenticated'] };

@@ -26,6 +26,8 @@ export interface RecordedRequest {
   };
   /** In EKS mode: who the bearer token authenticated (the gateway's mapped user). */
   user?: string;
+  /** `1.1` or `2.0`. */
+  httpVersion: string;
   /** Milliseconds since the epoch when the request arrived. */
   at: number;
 }
@@ -41,13 +43,26 @@ export function authorizationOf(req: IncomingMessage, token: string): Authorizat
   return given.length === expected.length && timingSafeEqual(given, expected) ? 'valid' : 'invalid';
 }
 
+/**
+ * Every value of a header, each as sent: read from the raw headers, which HTTP/1.1 and HTTP/2
+ * requests both keep (an HTTP/2 request has no `headersDistinct`, and its `headers` joins
+ * repeated fields with commas, which a group name may contain).
+ */
+export function headerValues(req: IncomingMessage, name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]!.toLowerCase() === name) values.push(req.rawHeaders[i + 1]!);
+  }
+  return values;
+}
+
 export function recordRequest(
   req: IncomingMessage,
   url: URL,
   authorization: AuthorizationState,
 ): RecordedRequest {
   const headers: RecordedRequest['headers'] = {
-    impersonateGroups: req.headersDistinct['impersonate-group'] ?? [],
+    impersonateGroups: headerValues(req, 'impersonate-group'),
     authorization,
   };
   const user = req.headers['impersonate-user'];
@@ -60,6 +75,7 @@ export function recordRequest(
     path: url.pathname,
     query: url.search.slice(1),
     headers,
+    httpVersion: req.httpVersion,
     at: Date.now(),
   };
 }
