@@ -58,15 +58,15 @@ async function send(
     if (!res.writableFinished) exchange.abort(new Error('the client went away'));
   };
   res.once('close', clientGone);
-  cluster.target.requests.dispatch(
-    {
-      path,
-      method: ctx.req.method ?? 'GET',
-      headers: headers as Record<string, string | string[]>,
-      body: requestBody(ctx),
-    },
-    exchange,
-  );
+  const method = ctx.req.method ?? 'GET';
+  const body = requestBody(ctx);
+  const request = { path, method, headers: headers as Record<string, string | string[]> };
+  // A watch holds its connection for minutes: on HTTP/2 it is a stream on a shared one.
+  if (ctx.info?.verb === 'watch' && method === 'GET' && body === null) {
+    cluster.target.watches.dispatch(request, exchange);
+  } else {
+    cluster.target.requests.dispatch({ ...request, body }, exchange);
+  }
   try {
     return { body: exchange, head: await exchange.head };
   } catch (error) {

@@ -98,7 +98,7 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: [secrets]
-    verbs: [list]
+    verbs: [list, watch]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
@@ -241,6 +241,23 @@ describeWithKubeApiserver('real kube-apiserver: RBAC decides what an impersonate
       expect.arrayContaining(['ai-agents', 'secret-readers', 'system:authenticated']),
     );
     expect(event?.impersonatedUser?.groups?.filter((g) => g.includes(','))).toEqual([]);
+  });
+
+  it('a watch by the same agent goes upstream over HTTP/2 with both groups, each of its own', async () => {
+    const token = await stack.issuer.issueToken(TWO_GROUPS.clientId);
+    const auditId = globalThis.crypto.randomUUID();
+    const response = await gatewayRequest(stack, {
+      path: '/clusters/kube/api/v1/namespaces/rbac-test/secrets?watch=true&timeoutSeconds=1',
+      token,
+      headers: { 'audit-id': auditId },
+    });
+    expect(response.status, response.body).toBe(200);
+    const events = await apiserver.auditEventsFor(auditId);
+    expect(events.map((e) => e.verb)).toContain('watch');
+    for (const event of events) {
+      expect(event.impersonatedUser?.groups).toEqual(expect.arrayContaining(['ai-agents', 'secret-readers']));
+      expect(event.impersonatedUser?.groups?.filter((g) => g.includes(','))).toEqual([]);
+    }
   });
 
   it.each(HOSTILE.map((a, i) => [JSON.stringify(HOSTILE_GROUPS[i]), a.clientId] as const))(

@@ -1,6 +1,7 @@
 import { Agent } from 'node:https';
 import { Pool } from 'undici';
 import type { GatewayCluster } from '../../gateway/runtime.ts';
+import { watchSessions } from '../../gateway/upstream/credentials/watch-sessions.ts';
 import type { Caller } from '../../src/authn/caller.ts';
 import { classifyRequest } from '../../src/request/request-info.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
@@ -12,12 +13,15 @@ import type { RequestInfo } from '../../src/request/request-info.types.ts';
  */
 
 export function cluster(name: string): GatewayCluster {
+  const baseUrl = new URL(`https://${name}.cluster.test`);
+  const requests = new Pool(baseUrl);
   return {
     name,
     target: {
-      baseUrl: new URL(`https://${name}.cluster.test`),
+      baseUrl,
       agent: new Agent(),
-      requests: new Pool(`https://${name}.cluster.test`),
+      requests,
+      watches: watchSessions(baseUrl, {}, requests, { connectTimeoutMs: 5000, idleMs: 30_000 }),
       authorization: async () => undefined,
       close: () => undefined,
     },

@@ -1,6 +1,7 @@
 import { Agent, type AgentOptions } from 'node:https';
 import { createRequire } from 'node:module';
 import type { Pool as UndiciPool } from 'undici';
+import { type WatchDispatcher, watchSessions } from './watch-sessions.ts';
 
 /**
  * undici's Pool alone: its package index also loads fetch, WebSocket, caches and the other
@@ -39,6 +40,8 @@ export interface ClusterConnectionPools {
   requests: UndiciPool;
   /** Upgrades (exec, attach, port-forward) and the gateway's own questions: Node's TLS agent. */
   agent: Agent;
+  /** Watches: streams on shared HTTP/2 connections where the cluster speaks h2 (watch-sessions.ts). */
+  watches: WatchDispatcher;
 }
 
 /** Both pools to one cluster, with the same TLS trust, client certificate and server name. */
@@ -70,11 +73,16 @@ export function clusterConnectionPools(
     // agent loses its groups). test/kube-apiserver-e2e/rbac.test.ts fails if this is turned on.
     allowH2: false,
   });
-  return { requests, agent };
+  const watches = watchSessions(baseUrl, tls, requests, {
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    idleMs: IDLE_SOCKET_MS,
+  });
+  return { requests, agent, watches };
 }
 
 /** Closes both pools' connections, open requests included (the gateway is stopping). */
 export function closeConnectionPools(pools: ClusterConnectionPools): void {
   pools.agent.destroy();
+  pools.watches.close();
   void pools.requests.destroy().catch(() => undefined);
 }
