@@ -114,7 +114,16 @@ export async function benchApprovals(counts: { latency: number; memory: number }
   const sandboxPort = await freePort();
   const kubeconfig = join(dir, 'upstream.kubeconfig');
   const sandbox = await startChild(
-    ['sandbox', '--port', String(sandboxPort), '--token', sandboxToken, '--kubeconfig-out', kubeconfig],
+    [
+      'sandbox',
+      '--port',
+      String(sandboxPort),
+      '--http2',
+      '--token',
+      sandboxToken,
+      '--kubeconfig-out',
+      kubeconfig,
+    ],
     /kubeconfig written/,
   );
   const issuer = await startOidcIssuer({

@@ -63,7 +63,17 @@ export async function benchExec(options: {
   const sandboxPort = await freePort();
   const kubeconfig = join(dir, 'upstream.kubeconfig');
   const sandbox = await startChild(
-    ['sandbox', '--port', String(sandboxPort), '--seed', '--token', token, '--kubeconfig-out', kubeconfig],
+    [
+      'sandbox',
+      '--port',
+      String(sandboxPort),
+      '--http2',
+      '--seed',
+      '--token',
+      token,
+      '--kubeconfig-out',
+      kubeconfig,
+    ],
     /kubeconfig written/,
   );
   const issuer = await startOidcIssuer({

@@ -72,7 +72,17 @@ export async function startBenchEnv(
   const kubeconfig = join(dir, 'upstream.kubeconfig');
   const children: ChildProcess[] = [];
   const sandbox = await startChild(
-    ['sandbox', '--port', String(sandboxPort), '--seed', '--token', token, '--kubeconfig-out', kubeconfig],
+    [
+      'sandbox',
+      '--port',
+      String(sandboxPort),
+      '--http2',
+      '--seed',
+      '--token',
+      token,
+      '--kubeconfig-out',
+      kubeconfig,
+    ],
     /kubeconfig written/,
   );
   children.push(sandbox);
