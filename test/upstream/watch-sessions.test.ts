@@ -83,7 +83,10 @@ async function watch(
   expect(head.statusCode).toBe(200);
   const first = await new Promise<string>((resolve, reject) => {
     exchange.sendBodyTo({
-      write: (chunk) => (resolve(chunk.toString()), true),
+      write: (chunk) => {
+        resolve(chunk.toString());
+        return true;
+      },
       end: () => reject(new Error('ended')),
       fail: reject,
     });
@@ -126,7 +129,10 @@ it('takes no new stream on a session the server sent GOAWAY, and keeps its open 
   // The first watch is still open and still delivers.
   const more = new Promise<string>((resolve) => {
     open.exchange.sendBodyTo({
-      write: (chunk) => (resolve(chunk.toString()), true),
+      write: (chunk) => {
+        resolve(chunk.toString());
+        return true;
+      },
       end: () => undefined,
       fail: () => undefined,
     });
