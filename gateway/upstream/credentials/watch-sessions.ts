@@ -73,17 +73,21 @@ export function watchSessions(
 
   /**
    * A session with a stream reserved for the caller (counted at once, so a burst of watches does
-   * not overrun a session's limit), or undefined when the cluster does not speak h2.
+   * not overrun a session's limit); undefined sends the watch through the fallback: the cluster
+   * does not speak h2, the dispatcher closed, or a new session has no room (a server allowing no
+   * stream at all must not make it open connection after connection).
    */
   const reserveStream = async (): Promise<SessionState | undefined> => {
     const open = sessions.find(usable);
     if (open) return reserve(open);
+    const fresh = connecting === undefined;
     connecting ??= openSession().finally(() => {
       connecting = undefined;
     });
     const state = await connecting;
-    if (!state) return undefined;
-    return usable(state) ? reserve(state) : reserveStream();
+    if (!state || closed) return undefined;
+    if (usable(state)) return reserve(state);
+    return fresh ? undefined : reserveStream();
   };
 
   const openSession = async (): Promise<SessionState | undefined> => {
