@@ -65,9 +65,19 @@ const LARGE_LINE = 16 * 1024;
 const MAX_RESOLVE_ATTEMPTS = 8;
 const MAX_CACHED_TAILS = 10_000;
 
-/** Epoch ms with sub-millisecond precision, monotonic within this process. */
+let lastNowMs = 0;
+
+/**
+ * Epoch ms with sub-millisecond precision, never going backwards within this process. It follows
+ * the wall clock rather than the clock the process started with: after a step of the system clock
+ * (NTP, a VM resumed from a snapshot) recordings are not stamped minutes away from the time the
+ * session index, the console and `--since` compare them with. A step back holds the time until
+ * the wall clock passes it again.
+ */
 export function nowMs(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000;
+  const now = Math.round((Date.now() + (performance.now() % 1)) * 1000) / 1000;
+  lastNowMs = Math.max(lastNowMs, now);
+  return lastNowMs;
 }
 
 export class RecordingStore {
