@@ -123,9 +123,11 @@ export async function startSentinelRedis(): Promise<SentinelRedis> {
       async restart(address) {
         const node = nodes.get(address.port);
         if (node?.running) return;
-        // Sentinel turns it into a replica of the new primary once it sees it again.
+        // Sentinel turns it into a replica of the new primary once it sees it again. A Sentinel
+        // whose timer sees the system clock jump (a VM's clock can step) stops acting for 30 s
+        // (TILT mode), so the wait allows for one such pause on top of the reconfiguration.
         await startNode(address.port);
-        await waitForReplicaLink(address.port, 30_000);
+        await waitForReplicaLink(address.port, 65_000);
       },
       async stop() {
         await killAllRedisProcesses();
