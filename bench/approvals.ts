@@ -28,7 +28,15 @@ import { ReviewStore } from '../src/approvals/review-store.ts';
 import { createDecisionSigner, generateDecisionKeyPair } from '../src/approvals/signing/decision-keys.ts';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { BENCH_AUDIENCE, benchGatewayConfig, gatewayProcess, issueGatewayTls } from './gateway-config.ts';
-import { freePort, rssKb, shippedGateway, startChild, stopChild, v8HeapMb } from './processes.ts';
+import {
+  freePort,
+  rssKb,
+  shippedGateway,
+  startChild,
+  startSandboxChild,
+  stopChild,
+  v8HeapMb,
+} from './processes.ts';
 
 const APPROVER = 'bench-approver';
 
@@ -113,19 +121,12 @@ export async function benchApprovals(counts: { latency: number; memory: number }
   const sandboxToken = randomBytes(18).toString('hex');
   const sandboxPort = await freePort();
   const kubeconfig = join(dir, 'upstream.kubeconfig');
-  const sandbox = await startChild(
-    [
-      'sandbox',
-      '--port',
-      String(sandboxPort),
-      '--http2',
-      '--token',
-      sandboxToken,
-      '--kubeconfig-out',
-      kubeconfig,
-    ],
-    /kubeconfig written/,
-  );
+  const sandbox = await startSandboxChild({
+    port: sandboxPort,
+    token: sandboxToken,
+    kubeconfig,
+    seed: false,
+  });
   const issuer = await startOidcIssuer({
     audience: BENCH_AUDIENCE,
     clients: [{ clientId: 'bench-agent', clientSecret: 'bench-secret', groups: ['ai-agents'] }],

@@ -21,7 +21,7 @@ import { parse, stringify } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { BENCH_AUDIENCE, benchGatewayConfig, gatewayProcess, issueGatewayTls } from './gateway-config.ts';
 import { processCpuMs } from './loadgen.ts';
-import { freePort, shippedGateway, startChild, stopChild } from './processes.ts';
+import { freePort, shippedGateway, startChild, startSandboxChild, stopChild } from './processes.ts';
 
 const EXEC_PATH =
   '/api/v1/namespaces/payments/pods/ledger-0/exec?command=cat&stdin=true&stdout=true&stderr=true';
@@ -62,20 +62,7 @@ export async function benchExec(options: {
   const token = randomBytes(18).toString('hex');
   const sandboxPort = await freePort();
   const kubeconfig = join(dir, 'upstream.kubeconfig');
-  const sandbox = await startChild(
-    [
-      'sandbox',
-      '--port',
-      String(sandboxPort),
-      '--http2',
-      '--seed',
-      '--token',
-      token,
-      '--kubeconfig-out',
-      kubeconfig,
-    ],
-    /kubeconfig written/,
-  );
+  const sandbox = await startSandboxChild({ port: sandboxPort, token, kubeconfig, seed: true });
   const issuer = await startOidcIssuer({
     audience: BENCH_AUDIENCE,
     clients: [{ clientId: 'bench-agent', clientSecret: 'bench-secret', groups: ['ai-agents'] }],

@@ -73,6 +73,32 @@ export function startChild(
   });
 }
 
+/**
+ * The sandbox cluster as a child process, offering HTTP/2 beside HTTP/1.1 as kube-apiserver does;
+ * resolves once it wrote `kubeconfig` (its URL, CA and `token`).
+ */
+export function startSandboxChild(options: {
+  port: number;
+  token: string;
+  kubeconfig: string;
+  seed: boolean;
+}): Promise<ChildProcess> {
+  return startChild(
+    [
+      'sandbox',
+      '--port',
+      String(options.port),
+      '--http2',
+      ...(options.seed ? ['--seed'] : []),
+      '--token',
+      options.token,
+      '--kubeconfig-out',
+      options.kubeconfig,
+    ],
+    /kubeconfig written/,
+  );
+}
+
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   child.removeAllListeners('exit');

@@ -14,7 +14,7 @@ import {
   gatewayProcess,
   issueGatewayTls,
 } from './gateway-config.ts';
-import { freePort, shippedGateway, startChild, stopChild } from './processes.ts';
+import { freePort, shippedGateway, startChild, startSandboxChild, stopChild } from './processes.ts';
 
 /** One process under test: where it listens, its pid (for CPU and RSS), how to reach it. */
 export interface Endpoint {
@@ -71,20 +71,7 @@ export async function startBenchEnv(
   const sandboxPort = await freePort();
   const kubeconfig = join(dir, 'upstream.kubeconfig');
   const children: ChildProcess[] = [];
-  const sandbox = await startChild(
-    [
-      'sandbox',
-      '--port',
-      String(sandboxPort),
-      '--http2',
-      '--seed',
-      '--token',
-      token,
-      '--kubeconfig-out',
-      kubeconfig,
-    ],
-    /kubeconfig written/,
-  );
+  const sandbox = await startSandboxChild({ port: sandboxPort, token, kubeconfig, seed: true });
   children.push(sandbox);
   const issuer = await startOidcIssuer({
     audience: BENCH_AUDIENCE,
