@@ -195,6 +195,29 @@ export async function tokenOf(kubeconfig: string): Promise<string> {
   return token;
 }
 
+/**
+ * Counts the sandbox's live watches: every sandbox watch subscribes to the store and unsubscribes
+ * when its response closes, so the count is how a test sees the upstream end of a watch.
+ */
+export function countLiveWatches(stack: Stack): () => number {
+  let live = 0;
+  const store = stack.sandbox.store;
+  const subscribe = store.subscribe.bind(store);
+  store.subscribe = (listener) => {
+    live++;
+    const unsubscribe = subscribe(listener);
+    let released = false;
+    return () => {
+      if (!released) {
+        released = true;
+        live--;
+      }
+      unsubscribe();
+    };
+  };
+  return () => live;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `condition` every 25 ms until it holds; fails with `what` after `timeoutMs`. */

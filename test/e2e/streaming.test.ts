@@ -10,7 +10,14 @@ import { prepareCreate } from '@hoop-gateway/sandbox/objects/admit';
 import { resourceTypeNamed } from '@hoop-gateway/sandbox/resources';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../support/stack.ts';
-import { eventually, expectForwardedAs, type OpenStream, openStream, sleep } from './helpers.ts';
+import {
+  countLiveWatches,
+  eventually,
+  expectForwardedAs,
+  type OpenStream,
+  openStream,
+  sleep,
+} from './helpers.ts';
 import { E2E_POLICY } from './policy.ts';
 
 const CONFIGMAPS = '/clusters/sandbox/api/v1/namespaces/scratch/configmaps';
@@ -18,35 +25,20 @@ const CONFIGMAPS = '/clusters/sandbox/api/v1/namespaces/scratch/configmaps';
 let stack: Stack;
 let token: string;
 /** Store subscriptions opened since the stack started and not yet released (= live watches). */
-let liveWatches = 0;
+let liveWatches: () => number;
 const streams: OpenStream[] = [];
 
 beforeAll(async () => {
   stack = await startStack({ policy: E2E_POLICY });
   token = await stack.issuer.issueToken('agent-1');
-  // Every sandbox watch subscribes to the store and unsubscribes when its response closes;
-  // counting that is how the test sees the upstream end of a watch.
-  const store = stack.sandbox.store;
-  const subscribe = store.subscribe.bind(store);
-  store.subscribe = (listener) => {
-    liveWatches++;
-    const unsubscribe = subscribe(listener);
-    let released = false;
-    return () => {
-      if (!released) {
-        released = true;
-        liveWatches--;
-      }
-      unsubscribe();
-    };
-  };
+  liveWatches = countLiveWatches(stack);
 });
 afterAll(async () => {
   for (const stream of streams) stream.req.destroy();
   await stack?.close();
 });
 beforeEach(async () => {
-  await eventually(() => liveWatches === 0, 'no watch left open by an earlier test');
+  await eventually(() => liveWatches() === 0, 'no watch left open by an earlier test');
 });
 
 async function open(path: string): Promise<OpenStream> {
@@ -73,7 +65,7 @@ describe('watch', () => {
     const before = stack.sandbox.requests.length;
     const watch = await open(`${CONFIGMAPS}?watch=1`);
     await watch.waitForLine(/"type":"ADDED".*"name":"notes"/);
-    await eventually(() => liveWatches === 1, 'the sandbox watch to start');
+    await eventually(() => liveWatches() === 1, 'the sandbox watch to start');
 
     createConfigMap('streamed-1', { n: '1' });
     const added = JSON.parse(await watch.waitForLine(/"name":"streamed-1"/)) as { type: string };
@@ -98,10 +90,10 @@ describe('watch', () => {
   it('a client that goes away mid-watch ends the upstream watch', async () => {
     const watch = await open(`${CONFIGMAPS}?watch=1`);
     await watch.waitForLine(/"name":"notes"/);
-    await eventually(() => liveWatches === 1, 'the sandbox watch to start');
+    await eventually(() => liveWatches() === 1, 'the sandbox watch to start');
 
     watch.req.destroy();
-    await eventually(() => liveWatches === 0, 'the sandbox watch to be released after the client left');
+    await eventually(() => liveWatches() === 0, 'the sandbox watch to be released after the client left');
     // The gateway logged the watch once, when it ended.
     await eventually(
       () => stack.logLines.some((l) => l.includes('"verb":"watch"') && l.includes('"resource":"configmaps"')),
@@ -115,7 +107,7 @@ describe('watch', () => {
     expect(watch.ended()).toBe(false);
     await eventually(() => watch.ended(), 'the client response to end', 5_000);
     expect(watch.res.complete).toBe(true);
-    expect(liveWatches).toBe(0);
+    expect(liveWatches()).toBe(0);
   });
 });
 

@@ -12,7 +12,7 @@ import { prepareCreate } from '@hoop-gateway/sandbox/objects/admit';
 import { resourceTypeNamed } from '@hoop-gateway/sandbox/resources';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { type Stack, startStack } from '../support/stack.ts';
-import { eventually, type OpenStream, openStream } from './helpers.ts';
+import { countLiveWatches, eventually, type OpenStream, openStream } from './helpers.ts';
 import { E2E_POLICY } from './policy.ts';
 
 const CONFIGMAPS = '/clusters/sandbox/api/v1/namespaces/scratch/configmaps';
@@ -25,33 +25,20 @@ const TWO_GROUPS = {
 let stack: Stack;
 let token: string;
 /** Store subscriptions opened and not yet released (= live watches in the sandbox). */
-let liveWatches = 0;
+let liveWatches: () => number;
 const streams: OpenStream[] = [];
 
 beforeAll(async () => {
   stack = await startStack({ policy: E2E_POLICY, http2: true, extraAgents: [TWO_GROUPS] });
   token = await stack.issuer.issueToken(TWO_GROUPS.clientId);
-  const store = stack.sandbox.store;
-  const subscribe = store.subscribe.bind(store);
-  store.subscribe = (listener) => {
-    liveWatches++;
-    const unsubscribe = subscribe(listener);
-    let released = false;
-    return () => {
-      if (!released) {
-        released = true;
-        liveWatches--;
-      }
-      unsubscribe();
-    };
-  };
+  liveWatches = countLiveWatches(stack);
 });
 afterAll(async () => {
   for (const stream of streams) stream.req.destroy();
   await stack?.close();
 });
 beforeEach(async () => {
-  await eventually(() => liveWatches === 0, 'no watch left open by an earlier test');
+  await eventually(() => liveWatches() === 0, 'no watch left open by an earlier test');
 });
 
 async function open(path: string): Promise<OpenStream> {
@@ -89,16 +76,16 @@ it('a watch goes upstream as an HTTP/2 stream with each group a field of its own
 it('many watches share one connection, and each client leaving ends its stream upstream', async () => {
   const watches: OpenStream[] = [];
   watches.push(await open(`${CONFIGMAPS}?watch=1`));
-  await eventually(() => liveWatches === 1, 'the first watch upstream');
+  await eventually(() => liveWatches() === 1, 'the first watch upstream');
   const connections = stack.sandbox.openConnections();
   for (let i = 0; i < 9; i++) watches.push(await open(`${CONFIGMAPS}?watch=1`));
-  await eventually(() => liveWatches === 10, 'ten watches upstream');
+  await eventually(() => liveWatches() === 10, 'ten watches upstream');
   expect(stack.sandbox.openConnections()).toBe(connections);
 
   watches[0]!.req.destroy();
-  await eventually(() => liveWatches === 9, 'the first watch to end upstream');
+  await eventually(() => liveWatches() === 9, 'the first watch to end upstream');
   for (const watch of watches.slice(1)) watch.req.destroy();
-  await eventually(() => liveWatches === 0, 'every watch to end upstream');
+  await eventually(() => liveWatches() === 0, 'every watch to end upstream');
 });
 
 it('a cluster dropping its connections ends the watches, and the next watch opens a new one', async () => {

@@ -127,17 +127,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     : createServer(tls, handler);
   // Every connection, to close them all at once (an HTTP/2 server has no closeAllConnections).
   const connections = new Set<Duplex>();
+  const dropConnections = () => {
+    for (const socket of connections) socket.destroy();
+  };
   server.on('secureConnection', (socket: Duplex) => {
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
   });
-  const upgraded = new Set<Duplex>();
-  const onUpgrade = createUpgradeHandler(deps);
-  server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
-    upgraded.add(socket);
-    socket.once('close', () => upgraded.delete(socket));
-    onUpgrade(req, socket, head);
-  });
+  // An upgraded request's socket is its TLS connection, counted above.
+  server.on('upgrade', createUpgradeHandler(deps));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
@@ -155,15 +153,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     store,
     logs,
     openConnections: () => connections.size,
-    dropConnections: () => {
-      for (const socket of connections) socket.destroy();
-    },
+    dropConnections,
     kubeconfig: (o = {}) => renderKubeconfig({ server: url, caPem: ca.certPem, token, ...o }),
     settle: () => controllers.idle(),
     close: async () => {
       controllers.stop();
-      for (const socket of upgraded) socket.destroy();
-      for (const socket of connections) socket.destroy();
+      dropConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
