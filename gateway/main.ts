@@ -21,6 +21,7 @@ import { createAwsAuthenticator } from './authn/aws/aws-authenticator.ts';
 import { createPeopleAuthenticator } from './authn/people-authenticator.ts';
 import { routeTokens } from './authn/token-router.ts';
 import { endStreams } from './ops/end-streams.ts';
+import { collectAfterConnectionBursts, IDLE_COLLECTOR_DEFAULTS } from './ops/idle-collector.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './ops/metrics.ts';
 import { OpenRequests } from './ops/open-requests.ts';
 import { errorText } from './ops/request-fields.ts';
@@ -261,6 +262,11 @@ export async function startGateway(
     consoleUrl: config.console?.publicUrl,
   });
   const server = createGatewayServer(runtime, tls, { health, connections: config.connections, api });
+  const idleCollector = collectAfterConnectionBursts(server, {
+    ...IDLE_COLLECTOR_DEFAULTS,
+    logger,
+    onCollect: () => metrics?.idleCollections.inc(),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.listen.port, config.listen.host, () => {
@@ -269,6 +275,7 @@ export async function startGateway(
     });
   }).catch(async (error: unknown) => {
     clearTimeout(retry);
+    idleCollector.stop();
     await approvals?.close();
     await recording?.close();
     throw error;
@@ -317,6 +324,7 @@ export async function startGateway(
       health.draining = true;
       clearTimeout(retry);
       generation++;
+      idleCollector.stop();
       server.close();
       server.closeIdleConnections();
       const ended = endStreams(open);

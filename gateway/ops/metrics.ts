@@ -20,6 +20,7 @@ export interface GatewayMetrics {
   recordingAppend: Histogram;
   recordingAppendFailures: Counter;
   auditEvents: Counter<'result'>;
+  idleCollections: Counter;
 }
 
 /** Scrape-time sources for the gauges. Each must be cheap and must never throw for long. */
@@ -142,6 +143,11 @@ export function createGatewayMetrics(registry: Registry, sources: GaugeSources):
       name: 'hoop_audit_events_total',
       help: 'Audit events by result: sent, dropped (buffer full or retries exhausted)',
       labelNames: ['result'],
+      registers,
+    }),
+    idleCollections: new Counter({
+      name: 'hoop_idle_collections_total',
+      help: 'Full garbage collections run once a burst of closed connections was over, to give their memory back',
       registers,
     }),
   };

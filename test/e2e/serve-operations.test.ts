@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { type Sandbox, startSandbox } from '@hoop-gateway/sandbox/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,6 +169,7 @@ describe('serve, operated', () => {
       'hoop_redis_up',
       'hoop_issuers_ready',
       'hoop_audit_events_total',
+      'hoop_idle_collections_total',
       'hoop_process_cpu_user_seconds_total',
     ]) {
       expect(text, family).toContain(`# TYPE ${family} `);
@@ -207,6 +209,32 @@ describe('serve, operated', () => {
       10_000,
     );
   }, 40_000);
+
+  it('gives memory back once a burst of closed connections is over: one full collection (hoop_idle_collections_total)', async () => {
+    const collections = async () =>
+      Number(
+        /^hoop_idle_collections_total (\d+)/m.exec(await (await fetch(`${metricsUrl}/metrics`)).text())?.[1],
+      );
+    const before = await collections();
+    const { hostname, port } = new URL(gatewayUrl);
+    const sockets = await Promise.all(
+      Array.from(
+        { length: 120 },
+        () =>
+          new Promise<TLSSocket>((resolve, reject) => {
+            const socket = tlsConnect({ host: hostname, port: Number(port), rejectUnauthorized: false }, () =>
+              resolve(socket),
+            );
+            socket.once('error', reject);
+          }),
+      ),
+    );
+    for (const socket of sockets) socket.destroy();
+    await until(async () => (await collections()) === before + 1, 10_000);
+    // One burst, one collection.
+    await sleep(3_000);
+    expect(await collections()).toBe(before + 1);
+  }, 30_000);
 
   it('/readyz turns 503 within 2 s of Redis going away, and 200 once it is back', async () => {
     expect(await readyStatus()).toBe(200);
