@@ -1,5 +1,5 @@
-import type { Server } from 'node:https';
 import { isIPv6, type Socket } from 'node:net';
+import type { Server } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ConnectionSettings } from '../src/config/connections.ts';
 
@@ -13,22 +13,31 @@ import type { ConnectionSettings } from '../src/config/connections.ts';
  * with a Status would mean doing a handshake for every connection a flood opens. A client sees
  * the connection reset; the gateway logs a warning (at most one every 30 s per cap).
  *
+ * An HTTP/2 connection carries many requests at once, so each of its open streams counts as one
+ * more connection of its source and of the total: the caps bound concurrent requests whichever
+ * protocol a client speaks. A stream over a cap is answered 429 (kubectl waits and retries).
+ *
  * IPv6 sources are counted per /64, the block one host is normally given: otherwise a single
  * host could use a fresh address for every connection. IPv4-mapped IPv6 addresses count as IPv4.
  */
-export function limitConnections(server: Server, settings: ConnectionSettings, logger?: Logger): void {
+export function limitConnections(
+  server: Server,
+  settings: ConnectionSettings,
+  logger?: Logger,
+): StreamAdmission {
   server.maxConnections = settings.maxConnections;
   const open = new Map<string, number>();
+  let total = 0;
   const warnTotal = throttled((_source: string) =>
     logger?.warn(
       { maxConnections: settings.maxConnections },
-      'connection refused: the gateway holds connections.maxConnections open connections',
+      'connection or HTTP/2 stream refused: the gateway holds connections.maxConnections open connections and streams',
     ),
   );
   const warnSource = throttled((source: string) =>
     logger?.warn(
       { source, maxConnectionsPerSource: settings.maxConnectionsPerSource },
-      'connection refused: this source holds connections.maxConnectionsPerSource open connections',
+      'connection or HTTP/2 stream refused: this source holds connections.maxConnectionsPerSource open connections and streams',
     ),
   );
   server.on('drop', () => warnTotal(''));
@@ -42,13 +51,44 @@ export function limitConnections(server: Server, settings: ConnectionSettings, l
       return;
     }
     open.set(source, count);
-    socket.once('close', () => {
-      const left = (open.get(source) ?? 1) - 1;
-      if (left <= 0) open.delete(source);
-      else open.set(source, left);
-    });
+    total++;
+    socket.once('close', () => release(source));
   });
+
+  const release = (source: string): void => {
+    total--;
+    const left = (open.get(source) ?? 1) - 1;
+    if (left <= 0) open.delete(source);
+    else open.set(source, left);
+  };
+
+  return (remoteAddress) => {
+    const source = sourceOf(remoteAddress ?? '');
+    const count = (open.get(source) ?? 0) + 1;
+    if (count > settings.maxConnectionsPerSource) {
+      warnSource(source);
+      return undefined;
+    }
+    if (total + 1 > settings.maxConnections) {
+      warnTotal('');
+      return undefined;
+    }
+    open.set(source, count);
+    total++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      release(source);
+    };
+  };
 }
+
+/**
+ * Admits one HTTP/2 stream from `remoteAddress` under the caps: a release function to call when
+ * the stream closes, or undefined when a cap is reached.
+ */
+export type StreamAdmission = (remoteAddress: string | undefined) => (() => void) | undefined;
 
 /** The address a connection is counted under: IPv4 as is, IPv6 by its /64. */
 export function sourceOf(address: string): string {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Server } from 'node:https';
+import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -38,7 +38,7 @@ export interface RunningGateway {
   port: number;
   /** PEM of the CA that signed the serving certificate (the generated local CA, or undefined). */
   caPem: string | undefined;
-  server: Server;
+  server: Http2SecureServer;
   /** The readiness checks (shared with the metrics listener); `draining` is set by close(). */
   health: Health;
   /** Re-reads the config file: policy, issuers, TLS certificate and key; connections stay open. */
@@ -261,7 +261,11 @@ export async function startGateway(
     logger,
     consoleUrl: config.console?.publicUrl,
   });
-  const server = createGatewayServer(runtime, tls, { health, connections: config.connections, api });
+  const { server, closeAllConnections } = createGatewayServer(runtime, tls, {
+    health,
+    connections: config.connections,
+    api,
+  });
   const idleCollector = collectAfterConnectionBursts(server, {
     ...IDLE_COLLECTOR_DEFAULTS,
     logger,
@@ -325,15 +329,16 @@ export async function startGateway(
       clearTimeout(retry);
       generation++;
       idleCollector.stop();
+      // Stops accepting, closes idle HTTP/1.1 connections and sends HTTP/2 connections GOAWAY (their
+      // open streams go on until they end or the grace period does).
       server.close();
-      server.closeIdleConnections();
       const ended = endStreams(open);
       if (ended > 0) logger.info({ streams: ended }, 'shutdown: watches and streams ended');
       // Leave a quarter of the grace period (at most 5 s) for flushing recordings and audit events.
       const flushMs = Math.min(5_000, graceMs / 4);
       while (open.size > 0 && Date.now() < deadline - flushMs) await sleep(50);
       if (open.size > 0) logger.warn({ requests: open.size }, 'shutdown: requests still in flight were cut');
-      server.closeAllConnections();
+      closeAllConnections();
       for (const cluster of clusters.values()) cluster.target.close();
       const remaining = () => Math.max(0, deadline - Date.now());
       await Promise.all([

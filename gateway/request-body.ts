@@ -1,6 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import { badRequest, StatusError } from '../src/errors.ts';
-import type { RequestContext } from './request-context.ts';
+import { type AgentRequest, isHttp2, type RequestContext } from './request-context.ts';
 
 /**
  * Reading a request body into memory, bounded, for the stages that must see it before anything
@@ -45,14 +44,16 @@ export async function readBodyOnce(ctx: RequestContext, limit: BodyLimit): Promi
 }
 
 /** True when the request declares a body (Content-Length > 0, or chunked). */
-export function hasBody(req: IncomingMessage): boolean {
+export function hasBody(req: AgentRequest): boolean {
   const length = req.headers['content-length'];
   if (length !== undefined) return Number(length) > 0;
+  // HTTP/2 has no chunked encoding: a body of unknown length is a stream its headers did not end.
+  if (isHttp2(req)) return !req.stream.endAfterHeaders;
   return req.headers['transfer-encoding'] !== undefined;
 }
 
 /** Reads `req` to its end, refusing (413) a body over `limit.maxBytes`; 400 if the read fails. */
-export function readBody(req: IncomingMessage, limit: BodyLimit): Promise<Buffer> {
+export function readBody(req: AgentRequest, limit: BodyLimit): Promise<Buffer> {
   const { maxBytes } = limit;
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(limit));

@@ -1,4 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Caller } from '../src/authn/caller.ts';
@@ -21,9 +23,49 @@ export interface DecisionSummary {
  * What one request carries through the chain. Each stage fills in its field; the accessor functions
  * below fail loudly if a stage runs before the one that provides what it needs (a wiring bug).
  */
+/** An agent's request as Node hands it over: HTTP/1.1, or one HTTP/2 stream (compatibility API). */
+export type AgentRequest = IncomingMessage | Http2ServerRequest;
+/**
+ * The answer to an {@link AgentRequest}: what the stages use of a response, which HTTP/1.1's
+ * `ServerResponse` and HTTP/2's `Http2ServerResponse` both provide (their overloads differ, so
+ * TypeScript could not call them through a union). HTTP/2 refuses connection-specific header
+ * fields (RFC 9113 §8.2.2): the gateway never sets them, and headers.ts drops them from relayed
+ * responses. (@types/node leaves out `Http2ServerResponse#flushHeaders`, which Node has.)
+ */
+export interface AgentResponse extends NodeJS.EventEmitter {
+  statusCode: number;
+  readonly headersSent: boolean;
+  readonly writableEnded: boolean;
+  readonly req: AgentRequest;
+  readonly socket: Socket | null;
+  setHeader(name: string, value: number | string | readonly string[]): unknown;
+  getHeader(name: string): number | string | string[] | undefined;
+  getHeaders(): OutgoingHttpHeaders;
+  removeHeader(name: string): void;
+  writeHead(statusCode: number, headers?: OutgoingHttpHeaders): unknown;
+  flushHeaders(): void;
+  write(chunk: string | Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  end(chunk?: string | Uint8Array, callback?: () => void): unknown;
+  destroy(error?: Error): unknown;
+}
+
+/**
+ * The request of an upgrade (exec, attach, port-forward): always HTTP/1.1, since HTTP/2 has no
+ * Upgrade (clients open these over HTTP/1.1; server.ts only routes HTTP/1.1 upgrades there).
+ */
+export function upgradeRequest(ctx: RequestContext): IncomingMessage {
+  if (isHttp2(ctx.req)) throw new Error('pipeline wiring: an HTTP/2 request on the upgrade path');
+  return ctx.req;
+}
+
+/** True for a request that came as an HTTP/2 stream. */
+export function isHttp2(req: AgentRequest): req is Http2ServerRequest {
+  return req.httpVersionMajor === 2;
+}
+
 export interface RequestContext {
-  req: IncomingMessage;
-  res: ServerResponse;
+  req: AgentRequest;
+  res: AgentResponse;
   /** Present for upgrade requests (exec, attach, port-forward): the raw client socket. */
   upgrade?: { socket: Duplex; head: Buffer };
   startedAt: bigint;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
+import { Server as HttpServer, type IncomingMessage, ServerResponse } from 'node:http';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ConnectionSettings, DEFAULT_CONNECTIONS } from '../src/config/connections.ts';
@@ -8,7 +8,9 @@ import { kubeStatus, type StatusReason } from '../src/errors.ts';
 import { answerHealth, createHealth, type Health } from '../src/ops/health.ts';
 import { buildChain } from './chain.ts';
 import { limitConnections } from './connection-limits.ts';
-import type { RequestContext } from './request-context.ts';
+import { HTTP2_MAX_STREAMS, limitHttp2Sessions } from './http2-sessions.ts';
+import { type AgentRequest, type AgentResponse, isHttp2, type RequestContext } from './request-context.ts';
+import { writeStatus } from './respond/status.ts';
 import type { GatewayRuntime } from './runtime.ts';
 
 export interface TlsMaterial {
@@ -23,16 +25,28 @@ const AUDIT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
  * it the same way, so a client can follow its call through the gateway's log and the cluster's
  * audit log), else a fresh UUID. It is sent upstream as `Audit-Id` and returned to the client.
  */
-function requestIdOf(req: IncomingMessage): string {
+function requestIdOf(req: AgentRequest): string {
   const sent = req.headers['audit-id'];
   return typeof sent === 'string' && AUDIT_ID.test(sent) ? sent : randomUUID();
 }
 
+/** The gateway's listener, and how a shutdown ends the connections it still has. */
+export interface GatewayServer {
+  server: Http2SecureServer;
+  /** Ends every connection at once, HTTP/1.1 and HTTP/2 (the end of a shutdown's grace period). */
+  closeAllConnections(): void;
+}
+
 /**
  * The HTTPS server: health endpoints, the approvals API for people under `/hoop/`, then the
- * agent request pipeline (`/clusters/…`) for everything else. Upgrade
- * requests get a ServerResponse bound to their socket, so the same stages can answer them with a
- * normal Status (kubectl then sees the real error) before the terminal stage joins the sockets.
+ * agent request pipeline (`/clusters/…`) for everything else.
+ *
+ * It speaks HTTP/2 and HTTP/1.1, as kube-apiserver does (ALPN picks). kubectl and client-go take
+ * HTTP/2 and carry all of a process's requests, watches included, on one connection; exec,
+ * attach and port-forward upgrade, which only HTTP/1.1 has, and clients open those over HTTP/1.1.
+ * Upgrade requests get a ServerResponse bound to their socket, so the same stages can answer them
+ * with a normal Status (kubectl then sees the real error) before the terminal stage joins the
+ * sockets.
  */
 export function createGatewayServer(
   runtime: GatewayRuntime,
@@ -41,9 +55,9 @@ export function createGatewayServer(
     health?: Health;
     connections?: ConnectionSettings;
     /** The approvals API for people (approvals-api/router.ts): answers everything under /hoop/. */
-    api?: (req: IncomingMessage, res: ServerResponse) => boolean;
+    api?: (req: AgentRequest, res: AgentResponse) => boolean;
   } = {},
-): Server {
+): GatewayServer {
   const chain = buildChain(runtime);
   const health = options.health ?? createHealth();
   const limits = options.connections ?? DEFAULT_CONNECTIONS;
@@ -51,22 +65,37 @@ export function createGatewayServer(
   // (long responses) and exec/attach/port-forward (upgraded, no longer HTTP) are never cut by
   // them; the idle timeout applies only between requests. Node checks the first two every
   // `connectionsCheckingInterval`, so that is kept well under them.
-  const server = createServer({
+  const server = createSecureServer({
+    allowHTTP1: true,
+    settings: { maxConcurrentStreams: HTTP2_MAX_STREAMS },
     cert: tls.certPem,
     key: tls.keyPem,
     handshakeTimeout: limits.headerTimeoutMs,
-    headersTimeout: limits.headerTimeoutMs,
-    // Node requires requestTimeout ≥ headersTimeout.
-    requestTimeout: Math.max(limits.requestTimeoutMs, limits.headerTimeoutMs),
-    keepAliveTimeout: limits.idleTimeoutMs,
-    connectionsCheckingInterval: Math.min(
-      1000,
-      Math.max(100, Math.floor(Math.min(limits.headerTimeoutMs, limits.requestTimeoutMs) / 4)),
-    ),
   });
-  limitConnections(server, limits, runtime.logger);
+  // HTTP/1.1's timeouts, which Node applies to the HTTP/1.1 connections of an HTTP/2 server that
+  // allows them (set before listen: connection tracking starts then; its types omit them).
+  const http1 = server as Http2SecureServer & Http1Timeouts;
+  http1.headersTimeout = limits.headerTimeoutMs;
+  // Node requires requestTimeout ≥ headersTimeout.
+  http1.requestTimeout = Math.max(limits.requestTimeoutMs, limits.headerTimeoutMs);
+  http1.keepAliveTimeout = limits.idleTimeoutMs;
+  http1.connectionsCheckingInterval = Math.min(
+    1000,
+    Math.max(100, Math.floor(Math.min(limits.headerTimeoutMs, limits.requestTimeoutMs) / 4)),
+  );
+  const admitStream = limitConnections(server, limits, runtime.logger);
+  const sessions = limitHttp2Sessions(server, limits);
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  server.on('request', (req: AgentRequest, res: AgentResponse) => {
+    if (isHttp2(req)) {
+      const release = admitStream(req.socket.remoteAddress);
+      if (!release) {
+        writeStatus(res, kubeStatus(429, 'TooManyRequests', TOO_MANY_STREAMS), { 'retry-after': '1' });
+        return;
+      }
+      req.stream.once('close', release);
+      sessions.limitRequest(req);
+    }
     if (answerHealth(req, res, health)) return;
     // Before the agent pipeline: people's API never runs an agent stage, and vice versa.
     if (options.api?.(req, res)) return;
@@ -107,8 +136,27 @@ export function createGatewayServer(
     }
     socket.end(clientErrorResponse(error));
   });
-  return server;
+  return {
+    server,
+    closeAllConnections() {
+      // What http.Server#closeAllConnections does, on the HTTP/1.1 connections Node tracks for an
+      // HTTP/2 server that allows HTTP/1.1 (the HTTP/2 server itself has no such method).
+      HttpServer.prototype.closeAllConnections.call(server);
+      sessions.destroyAll();
+    },
+  };
 }
+
+interface Http1Timeouts {
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  connectionsCheckingInterval: number;
+}
+
+const TOO_MANY_STREAMS =
+  'too many requests at once from this address (connections.maxConnectionsPerSource, each HTTP/2 ' +
+  'stream counting as a connection) or in total (connections.maxConnections); retry shortly';
 
 /**
  * The answer to a request Node could not parse or that took too long to arrive: a Status, so a

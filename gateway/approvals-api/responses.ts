@@ -1,6 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, type KubeStatus, StatusError } from '../../src/errors.ts';
 import { readBody } from '../request-body.ts';
+import type { AgentRequest, AgentResponse } from '../request-context.ts';
 import { statusFromError, writeStatus } from '../respond/status.ts';
 
 /**
@@ -10,7 +10,7 @@ import { statusFromError, writeStatus } from '../respond/status.ts';
  */
 const MAX_BODY_BYTES = 16 * 1024;
 
-export function writeJson(res: ServerResponse, code: number, value: unknown): void {
+export function writeJson(res: AgentResponse, code: number, value: unknown): void {
   const body = JSON.stringify(value);
   res.writeHead(code, {
     'content-type': 'application/json',
@@ -20,14 +20,14 @@ export function writeJson(res: ServerResponse, code: number, value: unknown): vo
   res.end(body);
 }
 
-export function writeError(res: ServerResponse, error: unknown): KubeStatus {
+export function writeError(res: AgentResponse, error: unknown): KubeStatus {
   const { status, headers } = statusFromError(error);
   writeStatus(res, status, headers);
   return status;
 }
 
 /** The request body as a JSON object; an empty body is `{}`. */
-export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+export async function readJsonObject(req: AgentRequest): Promise<Record<string, unknown>> {
   const bytes = await readBody(req, {
     maxBytes: MAX_BODY_BYTES,
     tooLarge: 'the most the approvals API accepts; send { reason, window } only.',

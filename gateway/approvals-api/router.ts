@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { isReviewId } from '../../src/approvals/keys.ts';
 import type { Approver, ReviewState } from '../../src/approvals/review.types.ts';
@@ -7,6 +6,7 @@ import type { PeopleIssuerConfig } from '../../src/authn/people-config.ts';
 import { consoleReviewUrl } from '../../src/config/console.ts';
 import { badRequest, StatusError, serviceUnavailable, unauthorized } from '../../src/errors.ts';
 import type { PeopleAuthenticator } from '../authn/people-authenticator.ts';
+import type { AgentRequest, AgentResponse } from '../request-context.ts';
 import type { ApprovalsRuntime } from '../runtime.ts';
 import { decideForPerson } from './decide.ts';
 import { notFoundError, readJsonObject, writeError, writeJson } from './responses.ts';
@@ -42,7 +42,7 @@ const STATES: readonly string[] = ['pending', 'approved', 'rejected', 'expired',
 /** Returns a handler that answers (and returns true for) every request under `/hoop/`. */
 export function createApprovalsApi(
   deps: ApprovalsApiDeps,
-): (req: IncomingMessage, res: ServerResponse) => boolean {
+): (req: AgentRequest, res: AgentResponse) => boolean {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'https://gateway.invalid');
     if (!url.pathname.startsWith(API_PREFIX)) return false;
@@ -59,8 +59,8 @@ export function createApprovalsApi(
 
 async function handle(
   deps: ApprovalsApiDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: AgentRequest,
+  res: AgentResponse,
   url: URL,
 ): Promise<void> {
   const parts = url.pathname.split('/').filter(Boolean); // ['hoop', 'v1', …]
@@ -150,7 +150,7 @@ function requirePeople(deps: ApprovalsApiDeps): NonNullable<ApprovalsApiDeps['pe
   return deps.people;
 }
 
-async function authenticate(deps: ApprovalsApiDeps, req: IncomingMessage): Promise<Approver> {
+async function authenticate(deps: ApprovalsApiDeps, req: AgentRequest): Promise<Approver> {
   const people = requirePeople(deps);
   const header = req.headers.authorization;
   const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;

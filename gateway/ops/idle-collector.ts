@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 import type { Logger } from 'pino';
 
 export interface IdleCollectorOptions {
-  /** Closed connections since the last full collection that make one worth running. */
+  /** Closed connections (or HTTP/2 streams) since the last full collection that make one worth running. */
   minClosed: number;
   /** How long no connection may have closed: the burst is over. */
   quietMs: number;
@@ -43,8 +43,11 @@ export function collectAfterConnectionBursts(server: Server, options: IdleCollec
     closed++;
     lastCloseAt = performance.now();
   };
+  // An HTTP/2 stream counts as a connection, as it does for the connection caps: 1,000 watches
+  // on ten connections leave as much garbage as 1,000 watches on their own connections.
   const onConnection = (socket: NodeJS.EventEmitter) => socket.once('close', countClose);
   server.on('connection', onConnection);
+  server.on('stream', onConnection);
 
   const check = () => {
     const now = performance.now();
@@ -76,6 +79,7 @@ export function collectAfterConnectionBursts(server: Server, options: IdleCollec
     stop() {
       clearInterval(timer);
       server.off('connection', onConnection);
+      server.off('stream', onConnection);
     },
   };
 }

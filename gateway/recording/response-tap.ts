@@ -1,4 +1,5 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { AgentResponse } from '../request-context.ts';
 import { BodyCapture } from './body-capture.ts';
 
 /**
@@ -39,7 +40,7 @@ function headerFrom(
   return undefined;
 }
 
-export function tapResponse(res: ServerResponse, cap: number): ResponseTap {
+export function tapResponse(res: AgentResponse, cap: number): ResponseTap {
   const capture = new BodyCapture(cap);
   let headHeaders: OutgoingHttpHeaders | readonly unknown[] | undefined;
   const target = res as unknown as Record<'writeHead' | 'write' | 'end', Method>;
@@ -57,13 +58,20 @@ export function tapResponse(res: ServerResponse, cap: number): ResponseTap {
     if (headers) headHeaders = headers as OutgoingHttpHeaders;
     return writeHead(...args);
   };
+  // HTTP/2's end(chunk) writes the chunk through this.write: observed once, in end.
+  let ending = false;
   target.write = (...args: unknown[]) => {
-    observe(args[0], args[1]);
+    if (!ending) observe(args[0], args[1]);
     return write(...args);
   };
   target.end = (...args: unknown[]) => {
     if (typeof args[0] !== 'function') observe(args[0], args[1]);
-    return end(...args);
+    ending = true;
+    try {
+      return end(...args);
+    } finally {
+      ending = false;
+    }
   };
 
   return {

@@ -18,7 +18,7 @@ export const SPDY_MESSAGE =
   'recorded), or with kubectl 1.29 set the environment variable KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true ' +
   'and run the command again.';
 
-function offeredProtocols(req: IncomingMessage): string[] {
+function offeredProtocols(req: Pick<IncomingMessage, 'headers'>): string[] {
   const header = req.headers['sec-websocket-protocol'];
   return (Array.isArray(header) ? header.join(',') : (header ?? ''))
     .split(',')
@@ -27,7 +27,7 @@ function offeredProtocols(req: IncomingMessage): string[] {
 }
 
 /** The message (after "<kind> refused: ") for an exec/attach upgrade that cannot be recorded. */
-export function unrecordableMessage(req: IncomingMessage): string {
+export function unrecordableMessage(req: Pick<IncomingMessage, 'headers'>): string {
   const upgrade = String(req.headers.upgrade ?? '').trim();
   if (upgrade.toLowerCase().startsWith('spdy/')) return SPDY_MESSAGE;
   if (upgrade.toLowerCase() === 'websocket') {

@@ -1,5 +1,5 @@
-import type { ServerResponse } from 'node:http';
 import { type KubeStatus, kubeStatus, StatusError } from '../../src/errors.ts';
+import type { AgentResponse } from '../request-context.ts';
 
 /**
  * Writes a Kubernetes Status as the response. The one place errors become responses: a StatusError
@@ -7,7 +7,7 @@ import { type KubeStatus, kubeStatus, StatusError } from '../../src/errors.ts';
  * With `plainText` (StatusError.plainText) the body is the message alone, as `text/plain`.
  */
 export function writeStatus(
-  res: ServerResponse,
+  res: AgentResponse,
   status: KubeStatus,
   headers: Record<string, string> = {},
   plainText = false,

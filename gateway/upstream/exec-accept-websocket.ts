@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket, { WebSocketServer } from 'ws';
 import { kubeStatus } from '../../src/errors.ts';
-import type { RequestContext } from '../request-context.ts';
+import { type RequestContext, upgradeRequest } from '../request-context.ts';
 import type { UpstreamAnswer } from './exec-dial-websocket.ts';
 
 /**
@@ -32,7 +32,7 @@ const server = new WebSocketServer({
 });
 
 /** The channel-protocol subprotocols the client offered, in its order. */
-export function offeredChannelProtocols(req: IncomingMessage): string[] {
+export function offeredChannelProtocols(req: Pick<IncomingMessage, 'headers'>): string[] {
   const header = req.headers['sec-websocket-protocol'];
   const values = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim());
   return values.filter((p) => CHANNEL_PROTOCOLS.includes(p));
@@ -46,11 +46,12 @@ export function acceptClient(ctx: RequestContext, protocol: string): Promise<Web
   const upgrade = ctx.upgrade;
   if (!upgrade) throw new Error('pipeline wiring: acceptClient without an upgrade socket');
   if (upgrade.socket.destroyed) return Promise.resolve(undefined);
-  chosen.set(ctx.req, protocol);
+  const req = upgradeRequest(ctx);
+  chosen.set(req, protocol);
   return new Promise((resolve) => {
     const gone = (): void => resolve(undefined);
     upgrade.socket.once('close', gone);
-    server.handleUpgrade(ctx.req, upgrade.socket, upgrade.head, (ws) => {
+    server.handleUpgrade(req, upgrade.socket, upgrade.head, (ws) => {
       upgrade.socket.off('close', gone);
       ws.on('error', () => undefined);
       ctx.clientWebSocket = ws;

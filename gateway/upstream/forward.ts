@@ -54,8 +54,10 @@ async function send(
   const exchange = new UpstreamExchange();
   // Covers connecting too: a request waiting for a new connection has no controller to time out yet.
   const timer = setTimeout(() => exchange.abort(new UpstreamTimeoutError()), cluster.upstreamTimeoutMs);
+  // writableEnded, not writableFinished: an HTTP/2 response whose stream the client reset
+  // reads as finished (its stream's writable side is done), though the gateway never ended it.
   const clientGone = () => {
-    if (!res.writableFinished) exchange.abort(new Error('the client went away'));
+    if (!res.writableEnded) exchange.abort(new Error('the client went away'));
   };
   res.once('close', clientGone);
   const method = ctx.req.method ?? 'GET';

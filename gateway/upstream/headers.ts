@@ -62,7 +62,9 @@ export function upstreamRequestHeaders(
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || dropped.has(name)) continue;
+    // HTTP/2's pseudo-header fields (`:method`, `:path`, …) describe the caller's request, not
+    // the one sent upstream.
+    if (name.startsWith(':') || HOP_BY_HOP.has(name) || dropped.has(name)) continue;
     if (name === 'authorization' || name.startsWith('impersonate-') || isIdentityHeader(name)) continue;
     let value = raw[i + 1]!;
     if (name === 'sec-websocket-protocol') {

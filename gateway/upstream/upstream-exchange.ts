@@ -68,7 +68,11 @@ export const NOWHERE: BodySink = { write: () => true, end: () => undefined, fail
  * target is full and resuming it on the target's drain.
  */
 export function writeInto(
-  target: Pick<NodeJS.WritableStream, 'write' | 'end' | 'once'>,
+  target: {
+    write(chunk: Uint8Array): boolean;
+    end(): unknown;
+    once(event: 'drain', listener: () => void): unknown;
+  },
   body: UpstreamBody,
   fail: (error: Error) => void,
 ): BodySink {

@@ -1,5 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-
 /**
  * The health endpoints both listeners answer (the HTTPS one before the pipeline, the metrics one),
  * without authentication and without touching a cluster:
@@ -35,7 +33,16 @@ export async function notReady(health: Health): Promise<string[]> {
 }
 
 /** Answers a health path and returns true, or returns false for any other path. */
-export function answerHealth(req: IncomingMessage, res: ServerResponse, health: Health): boolean {
+/** What the health answers use of a request and its response (HTTP/1.1 or HTTP/2 alike). */
+interface HealthRequest {
+  url?: string;
+}
+interface HealthResponse {
+  writeHead(statusCode: number, headers: Record<string, string>): unknown;
+  end(body: string): unknown;
+}
+
+export function answerHealth(req: HealthRequest, res: HealthResponse, health: Health): boolean {
   const url = req.url ?? '';
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);

@@ -4,6 +4,7 @@
  * uses is a real one, reached without `--expose-gc` and without a global `gc`.
  */
 import { once } from 'node:events';
+import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -96,6 +97,23 @@ describe('collectAfterConnectionBursts', () => {
     expect(runs).toBe(1);
     await until(() => runs === 2, 3_000);
     expect(Date.now() - first).toBeGreaterThanOrEqual(SETTINGS.spacingMs - 100);
+  });
+
+  it('counts the closed streams of an HTTP/2 connection as it counts connections', async () => {
+    const h2 = createHttp2Server((_req, res) => res.end('ok'));
+    h2.listen(0, '127.0.0.1');
+    await once(h2, 'listening');
+    collector = collectAfterConnectionBursts(h2, { ...SETTINGS, collect: () => runs++ });
+    const session = connectHttp2(`http://127.0.0.1:${(h2.address() as { port: number }).port}`);
+    for (let i = 0; i < 8; i++) {
+      const stream = session.request({ ':path': '/' });
+      stream.resume();
+      await once(stream, 'close');
+    }
+    // One connection, still open: only its eight streams have closed.
+    await until(() => runs === 1, 3_000);
+    session.close();
+    h2.close();
   });
 
   it('stops counting and collecting once stopped', async () => {

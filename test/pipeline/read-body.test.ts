@@ -1,4 +1,7 @@
+import { once } from 'node:events';
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { connect, createServer as createHttp2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { type BodyLimit, hasBody, readBody, readBodyOnce } from '../../gateway/request-body.ts';
@@ -65,5 +68,30 @@ describe('hasBody', () => {
     expect(hasBody(request({ 'content-length': '0' }, []))).toBe(false);
     expect(hasBody(request({ 'transfer-encoding': 'chunked' }, []))).toBe(true);
     expect(hasBody(request({}, []))).toBe(false);
+  });
+
+  it('over HTTP/2 (no chunked encoding): true for a stream its headers did not end, Content-Length or not', async () => {
+    const seen: Record<string, boolean> = {};
+    const server = createHttp2Server((req, res) => {
+      seen[req.url] = hasBody(req);
+      req.resume();
+      req.once('end', () => res.end());
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const session = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const send = async (path: string, headers: Record<string, string>, body?: string) => {
+      const stream = session.request({ ':path': path, ...headers }, { endStream: body === undefined });
+      if (body !== undefined) stream.end(body);
+      stream.resume();
+      await once(stream, 'close');
+    };
+    await send('/get', { ':method': 'GET' });
+    await send('/post-unsized', { ':method': 'POST' }, '{"kind":"Secret"}');
+    await send('/post-sized', { ':method': 'POST', 'content-length': '2' }, '{}');
+    await send('/post-empty', { ':method': 'POST', 'content-length': '0' }, '');
+    session.close();
+    server.close();
+    expect(seen).toEqual({ '/get': false, '/post-unsized': true, '/post-sized': true, '/post-empty': false });
   });
 });
