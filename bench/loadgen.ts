@@ -5,13 +5,15 @@
  *
  * It speaks HTTP/1.1 over raw TLS sockets with a minimal response parser (status line,
  * Content-Length or chunked), so the client costs a fraction of a `node:https` client and the
- * numbers are the server's, not the generator's. At the start and end of the measured window it
+ * numbers are the server's, not the generator's. With `http2` it is one HTTP/2 connection
+ * carrying `connections` streams at a time instead, as client-go sends a process's requests. At the start and end of the measured window it
  * reads the CPU time of the process under test from /proc, so CPU per request covers exactly the
  * measured requests.
  *
  * Input: one JSON argument (LoadSpec). Output: one JSON line (LoadResult).
  */
 import { readFileSync } from 'node:fs';
+import { connect as connectHttp2 } from 'node:http2';
 import { connect, type TLSSocket } from 'node:tls';
 
 export interface LoadSpec {
@@ -21,6 +23,8 @@ export interface LoadSpec {
   ca: string;
   headers: Record<string, string>;
   connections: number;
+  /** One HTTP/2 connection with `connections` requests in flight, instead of HTTP/1.1 ones. */
+  http2?: boolean;
   warmupSeconds: number;
   seconds: number;
   /** Process whose CPU time is measured over the window (the proxy under test). */
@@ -124,7 +128,32 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
       socket.on('close', () => resolve());
     });
 
-  const all = Promise.all(Array.from({ length: spec.connections }, client));
+  const session = spec.http2 ? connectHttp2(`https://${spec.host}:${spec.port}`, { ca: spec.ca }) : undefined;
+  session?.on('error', () => {});
+  /** One closed loop of requests as streams on the shared HTTP/2 connection. */
+  const streamClient = () =>
+    new Promise<void>((resolve) => {
+      const send = () => {
+        if (stopped) return resolve();
+        const sentAt = performance.now();
+        const stream = session!.request({ ':path': spec.path, ...spec.headers });
+        let status = 0;
+        stream.once('response', (head) => {
+          status = Number(head[':status']);
+        });
+        stream.resume();
+        stream.once('close', () => {
+          if (measuring) {
+            if (status !== 200) errors++;
+            else latencies.push(performance.now() - sentAt);
+          }
+          send();
+        });
+      };
+      send();
+    });
+
+  const all = Promise.all(Array.from({ length: spec.connections }, spec.http2 ? streamClient : client));
   await new Promise((r) => setTimeout(r, spec.warmupSeconds * 1000));
   const cpuBefore = spec.pids.map(processCpuMs);
   const started = performance.now();
@@ -136,8 +165,10 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   stopped = true;
   const grace = setTimeout(() => {
     for (const s of sockets) s.destroy();
+    session?.destroy();
   }, 2000);
   await all;
+  session?.close();
   clearTimeout(grace);
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;

@@ -15,6 +15,8 @@ export interface ProxyOverhead {
   bare: PathResult;
   gateway: PathResult;
   recording: PathResult;
+  /** The gateway without recording again, from one HTTP/2 connection carrying the same load. */
+  gatewayHttp2: PathResult;
   /** The gateways of the `--compare` tree, when there is one. */
   base?: { gateway: PathResult; recording: PathResult };
 }
@@ -24,7 +26,9 @@ export interface ProxyOverhead {
  * in its own process, on four paths in one run: straight to the sandbox, through a bare Node TLS
  * proxy, through the gateway without recording and with recording. Rounds are interleaved
  * (every path once per round) and the best round of each path counts — with its own CPU per
- * request — so a noisy neighbour hurts every path alike.
+ * request — so a noisy neighbour hurts every path alike. The gateway without recording is also
+ * measured from a client that sends the same load as streams on one HTTP/2 connection, as
+ * kubectl and client-go do.
  */
 export async function benchProxyOverhead(
   env: BenchEnv,
@@ -33,8 +37,10 @@ export async function benchProxyOverhead(
   const endpoints = [env.direct, env.bare, env.gateway, env.recording];
   if (env.base) endpoints.push(env.base.gateway, env.base.recording);
   const rounds = new Map<Endpoint, PathResult[]>(endpoints.map((e) => [e, []]));
-  const once = async (endpoint: Endpoint, seconds: number): Promise<PathResult> => {
+  const overHttp2: PathResult[] = [];
+  const once = async (endpoint: Endpoint, seconds: number, http2 = false): Promise<PathResult> => {
     const load = await runLoad({
+      ...(http2 ? { http2 } : {}),
       host: '127.0.0.1',
       port: endpoint.port,
       path: endpoint.prefix + PATH,
@@ -49,8 +55,10 @@ export async function benchProxyOverhead(
     return { name: endpoint.name, load, cpuUsPerRequest: (load.cpuMs[0]! * 1000) / load.requests };
   };
   for (const endpoint of endpoints) await once(endpoint, 1); // JIT, TLS, JWKS, pools, Redis scripts
+  await once(env.gateway, 1, true);
   for (let round = 0; round < options.rounds; round++) {
     for (const endpoint of endpoints) rounds.get(endpoint)!.push(await once(endpoint, options.seconds));
+    overHttp2.push(await once(env.gateway, options.seconds, true));
   }
   const best = (endpoint: Endpoint) =>
     rounds.get(endpoint)!.reduce((a, b) => (b.load.requestsPerSecond > a.load.requestsPerSecond ? b : a));
@@ -59,6 +67,7 @@ export async function benchProxyOverhead(
     bare: best(env.bare),
     gateway: best(env.gateway),
     recording: best(env.recording),
+    gatewayHttp2: overHttp2.reduce((a, b) => (b.load.requestsPerSecond > a.load.requestsPerSecond ? b : a)),
     ...(env.base ? { base: { gateway: best(env.base.gateway), recording: best(env.base.recording) } } : {}),
   };
 }

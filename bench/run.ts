@@ -92,6 +92,8 @@ if (parts.has('proxy') || parts.has('watches')) {
         row(p.bare),
         row(p.gateway),
         row(p.recording),
+        row({ ...p.gatewayHttp2, name: 'gateway, HTTP/2' }),
+        `  gateway over one HTTP/2 connection (${connections} streams at a time) vs ${connections} HTTP/1.1 connections: throughput ${fmt(p.gatewayHttp2.load.requestsPerSecond / p.gateway.load.requestsPerSecond, 2)}x, CPU per request ${fmt(p.gatewayHttp2.cpuUsPerRequest / p.gateway.cpuUsPerRequest, 2)}x`,
         target(
           'gateway throughput / bare proxy',
           p.gateway.load.requestsPerSecond / p.bare.load.requestsPerSecond,
@@ -139,8 +141,11 @@ if (parts.has('proxy') || parts.has('watches')) {
       // The floor: the same watches through the bare proxy (two TLS connections per watch, nothing
       // else), after its proxy rounds. Skipped in quick mode.
       const floor = values.quick ? undefined : await benchWatches(env.bare, watchCount);
+      // The same gateway, the same number of watches, from a client that multiplexes them.
+      const h2 = await benchWatches(env.watches!, watchCount, { http2: true });
       out(
         `watches: ${w.watches} idle watches through the gateway with recording (client in its own process)`,
+        '  each watch its own connection (HTTP/1.1, as separate `kubectl get -w` processes):',
         `  gateway RSS: ${fmt(w.baselineMb)} MB before, ${fmt(w.openMb)} MB with the watches open, ${fmt(w.closedMb)} MB after they closed`,
         ...(w.heapMb
           ? [
@@ -152,8 +157,17 @@ if (parts.has('proxy') || parts.has('watches')) {
               `  bare proxy, same watches: ${fmt(floor.kbPerWatch)} KB per watch, after close ${fmt(floor.closedRatio, 2)}x its RSS before`,
             ]
           : []),
-        target('RSS per idle watch', w.kbPerWatch, '<=', 50, 1, ' KB'),
-        target('RSS after close / before', w.closedRatio, '<=', 1.1),
+        target('RSS per idle watch, a connection each', w.kbPerWatch, '<=', 50, 1, ' KB'),
+        target('RSS after close / before, a connection each', w.closedRatio, '<=', 1.1),
+        '  HTTP/2, 100 watches per connection (as client-go opens them):',
+        `  gateway RSS: ${fmt(h2.baselineMb)} MB before, ${fmt(h2.openMb)} MB with the watches open, ${fmt(h2.closedMb)} MB after they closed`,
+        ...(h2.heapMb
+          ? [
+              `  of which V8 heap: ${fmt(h2.heapMb.baseline)} MB, ${fmt(h2.heapMb.open)} MB, ${fmt(h2.heapMb.closed)} MB`,
+            ]
+          : []),
+        target('RSS per idle watch, HTTP/2', h2.kbPerWatch, '<=', 50, 1, ' KB'),
+        target('RSS after close / before, HTTP/2', h2.closedRatio, '<=', 1.1),
         '',
       );
     }

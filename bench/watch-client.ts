@@ -1,10 +1,14 @@
 /**
- * Child process of the watch benchmark: opens `count` watches (one keep-alive TLS connection
- * each, `parallel` handshakes at a time), prints `open <n>` once every one has its response head,
- * then holds them idle until a line arrives on stdin, closes them all and prints `closed`.
+ * Child process of the watch benchmark: opens `count` watches, prints `open <n>` once every one
+ * has its response head, then holds them idle until a line arrives on stdin, closes them all and
+ * prints `closed`. Each watch has a keep-alive TLS connection of its own (HTTP/1.1, as separate
+ * `kubectl get -w` processes), `parallel` handshakes at a time; or, with `http2`, the watches are
+ * streams on HTTP/2 connections of at most `streamsPerConnection` each, as client-go opens them
+ * (it starts another connection when one reaches the server's stream limit).
  *
- * Usage: node bench/watch-client.ts '<json: host, port, path, ca, headers, count, parallel>'
+ * Usage: node bench/watch-client.ts '<json: host, port, path, ca, headers, count, parallel, http2?, streamsPerConnection?>'
  */
+import { type ClientHttp2Session, connect as connectHttp2 } from 'node:http2';
 import { createInterface } from 'node:readline';
 import { connect, type TLSSocket } from 'node:tls';
 
@@ -16,6 +20,8 @@ interface Spec {
   headers: Record<string, string>;
   count: number;
   parallel: number;
+  http2?: boolean;
+  streamsPerConnection?: number;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
@@ -49,17 +55,51 @@ const open = () =>
     });
   });
 
-let next = 0;
-await Promise.all(
-  Array.from({ length: spec.parallel }, async () => {
-    while (next < spec.count) {
-      next++;
-      await open();
-    }
-  }),
-);
+const sessions: ClientHttp2Session[] = [];
+
+/** `count` watches as streams of one new HTTP/2 connection. */
+async function openStreams(count: number): Promise<void> {
+  const session = connectHttp2(`https://${spec.host}:${spec.port}`, { ca: spec.ca });
+  sessions.push(session);
+  session.on('error', () => {});
+  await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<void>((resolve) => {
+          const stream = session.request({ ':path': spec.path, ...spec.headers });
+          stream.once('response', (head) => {
+            if (head[':status'] !== 200) failed++;
+            stream.resume(); // events that arrive later are read and dropped
+            resolve();
+          });
+          stream.on('error', () => {
+            failed++;
+            resolve();
+          });
+        }),
+    ),
+  );
+}
+
+if (spec.http2) {
+  const perConnection = spec.streamsPerConnection ?? 100;
+  for (let opened = 0; opened < spec.count; opened += perConnection)
+    await openStreams(Math.min(perConnection, spec.count - opened));
+} else {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: spec.parallel }, async () => {
+      while (next < spec.count) {
+        next++;
+        await open();
+      }
+    }),
+  );
+}
 process.stdout.write(`open ${spec.count - failed}\n`);
 for await (const _line of createInterface({ input: process.stdin })) break;
 for (const socket of sockets) socket.destroy();
+for (const session of sessions) session.destroy();
 process.stdout.write('closed\n');
 process.exit(0);

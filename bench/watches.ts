@@ -33,11 +33,15 @@ async function settledRss(pid: number, ms: number): Promise<number> {
 }
 
 /**
- * Gateway memory per idle watch: RSS before, with `count` watches open and idle (each its own
- * client connection and upstream connection, from a client in its own process), and after they
- * are closed again.
+ * Gateway memory per idle watch: RSS before, with `count` watches open and idle (from a client in
+ * its own process: each watch its own client connection, or with `http2` streams on HTTP/2
+ * connections of 100, as client-go opens them), and after they are closed again.
  */
-export async function benchWatches(endpoint: Endpoint, count: number): Promise<WatchMemory> {
+export async function benchWatches(
+  endpoint: Endpoint,
+  count: number,
+  options: { http2?: boolean } = {},
+): Promise<WatchMemory> {
   const heap = endpoint.metricsPort === undefined ? undefined : () => v8HeapMb(endpoint.metricsPort!);
   const baseline = await settledRss(endpoint.pid, 3000);
   const heapBaseline = await heap?.();
@@ -53,6 +57,7 @@ export async function benchWatches(endpoint: Endpoint, count: number): Promise<W
         headers: endpoint.headers,
         count,
         parallel: 32,
+        ...(options.http2 ? { http2: true, streamsPerConnection: 100 } : {}),
       }),
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
