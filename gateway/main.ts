@@ -21,7 +21,7 @@ import { createAwsAuthenticator } from './authn/aws/aws-authenticator.ts';
 import { createPeopleAuthenticator } from './authn/people-authenticator.ts';
 import { routeTokens } from './authn/token-router.ts';
 import { endStreams } from './ops/end-streams.ts';
-import { collectAfterConnectionBursts, IDLE_COLLECTOR_DEFAULTS } from './ops/idle-collector.ts';
+import { collectAfterBursts, IDLE_COLLECTOR_DEFAULTS } from './ops/idle-collector.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './ops/metrics.ts';
 import { OpenRequests } from './ops/open-requests.ts';
 import { errorText } from './ops/request-fields.ts';
@@ -266,11 +266,12 @@ export async function startGateway(
     connections: config.connections,
     api,
   });
-  const idleCollector = collectAfterConnectionBursts(server, {
+  const idleCollector = collectAfterBursts({
     ...IDLE_COLLECTOR_DEFAULTS,
     logger,
     onCollect: () => metrics?.idleCollections.inc(),
   });
+  open.onLongLivedEnd = () => idleCollector.ended();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.listen.port, config.listen.host, () => {

@@ -1,12 +1,11 @@
-import type { Server } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Logger } from 'pino';
 
 export interface IdleCollectorOptions {
-  /** Closed connections (or HTTP/2 streams) since the last full collection that make one worth running. */
-  minClosed: number;
-  /** How long no connection may have closed: the burst is over. */
+  /** Long-lived requests ended since the last collection that make one worth running. */
+  minEnded: number;
+  /** How long no long-lived request may have ended: the burst is over. */
   quietMs: number;
   /** The shortest time between two full collections this collector runs. */
   spacingMs: number;
@@ -18,68 +17,72 @@ export interface IdleCollectorOptions {
 }
 
 export interface IdleCollector {
+  /** A long-lived request (open for at least {@link LONG_LIVED_MS}) ended. */
+  ended(): void;
   /** Full collections this collector ran. */
   readonly collections: number;
   stop(): void;
 }
 
-export const IDLE_COLLECTOR_DEFAULTS = { minClosed: 100, quietMs: 2_000, spacingMs: 10_000 } as const;
+/**
+ * A request open this long has outlived the young generation: what it held is garbage in the old
+ * one once it ends. Ordinary requests take milliseconds and are never counted.
+ */
+export const LONG_LIVED_MS = 1_000;
+
+export const IDLE_COLLECTOR_DEFAULTS = { minEnded: 100, quietMs: 2_000, spacingMs: 10_000 } as const;
 
 /**
- * Runs one full garbage collection after a burst of connections has closed and the gateway has
- * gone quiet. A closed TLS connection's native memory (OpenSSL's state and buffers, ~40 KB) is
- * freed only when V8 collects the socket objects that own it, and a gateway that has gone quiet
- * allocates too little to start a full collection by itself: after 1,000 watches closed it kept
- * ~40 MB for as long as it stayed idle (docs/performance.md). Nothing is forced while connections
- * keep closing (under traffic V8 collects on its own schedule), and at most one every `spacingMs`.
+ * Runs one full garbage collection after a burst of long-lived requests (watches, exec sessions,
+ * held calls) has ended and the gateway has gone quiet. What they held (their sockets and, for a
+ * TLS connection, OpenSSL's state and buffers, ~40 KB of native memory each) is freed only when V8
+ * collects it, and a gateway that has gone quiet allocates too little to start a full collection
+ * by itself: after 1,000 watches closed it kept ~40 MB for as long as it stayed idle
+ * (docs/performance.md). Ordinary requests are not counted, since forcing a memory-reducing
+ * collection between bursts of them made the next burst cost up to 1.4× the CPU (the heap has to
+ * grow back); nothing is forced while long-lived requests keep ending, and at most one every
+ * `spacingMs`.
  */
-export function collectAfterConnectionBursts(server: Server, options: IdleCollectorOptions): IdleCollector {
+export function collectAfterBursts(options: IdleCollectorOptions): IdleCollector {
   const collect = options.collect ?? fullCollection();
-  let closed = 0;
-  let lastCloseAt = 0;
+  let ended = 0;
+  let lastEndAt = 0;
   let lastForcedAt = Number.NEGATIVE_INFINITY;
   let collections = 0;
-  const countClose = () => {
-    closed++;
-    lastCloseAt = performance.now();
-  };
-  // An HTTP/2 stream counts as a connection, as it does for the connection caps: 1,000 watches
-  // on ten connections leave as much garbage as 1,000 watches on their own connections.
-  const onConnection = (socket: NodeJS.EventEmitter) => socket.once('close', countClose);
-  server.on('connection', onConnection);
-  server.on('stream', onConnection);
 
   const check = () => {
     const now = performance.now();
-    if (closed < options.minClosed) return;
-    if (now - lastCloseAt < options.quietMs || now - lastForcedAt < options.spacingMs) return;
-    const released = closed;
+    if (ended < options.minEnded) return;
+    if (now - lastEndAt < options.quietMs || now - lastForcedAt < options.spacingMs) return;
+    const released = ended;
     const heapBefore = process.memoryUsage().heapUsed;
     collect();
     collections++;
     options.onCollect?.();
-    closed = 0;
+    ended = 0;
     lastForcedAt = performance.now();
     options.logger?.debug(
       {
-        closedConnections: released,
+        endedRequests: released,
         freedHeapMb: Math.round((heapBefore - process.memoryUsage().heapUsed) / 2 ** 20),
         ms: Math.round(lastForcedAt - now),
       },
-      'memory: full collection after a burst of closed connections',
+      'memory: full collection after a burst of long-lived requests ended',
     );
   };
   const timer = setInterval(check, options.quietMs / 2);
   timer.unref();
 
   return {
+    ended() {
+      ended++;
+      lastEndAt = performance.now();
+    },
     get collections() {
       return collections;
     },
     stop() {
       clearInterval(timer);
-      server.off('connection', onConnection);
-      server.off('stream', onConnection);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { RequestContext } from '../request-context.ts';
+import { LONG_LIVED_MS } from './idle-collector.ts';
 
 /**
  * Every request in flight, so that scrapes can count the long-lived ones (watches, exec, attach,
@@ -10,6 +11,14 @@ export type StreamKind = 'watch' | 'exec' | 'attach' | 'portforward' | 'other';
 
 export class OpenRequests {
   readonly #open = new Set<RequestContext>();
+  readonly #longLivedNs: bigint;
+  /** Told when a request that was open for at least `longLivedMs` ends (the idle collector). */
+  onLongLivedEnd: (() => void) | undefined;
+
+  constructor(options: { longLivedMs?: number; onLongLivedEnd?: () => void } = {}) {
+    this.#longLivedNs = BigInt(options.longLivedMs ?? LONG_LIVED_MS) * 1_000_000n;
+    this.onLongLivedEnd = options.onLongLivedEnd;
+  }
 
   add(ctx: RequestContext): void {
     this.#open.add(ctx);
@@ -17,6 +26,8 @@ export class OpenRequests {
 
   delete(ctx: RequestContext): void {
     this.#open.delete(ctx);
+    if (this.onLongLivedEnd && process.hrtime.bigint() - ctx.startedAt >= this.#longLivedNs)
+      this.onLongLivedEnd();
   }
 
   get size(): number {

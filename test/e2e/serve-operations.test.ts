@@ -6,12 +6,12 @@
  */
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect as connectHttp2 } from 'node:http2';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { type Sandbox, startSandbox } from '@hoop-gateway/sandbox/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -210,26 +210,29 @@ describe('serve, operated', () => {
     );
   }, 40_000);
 
-  it('gives memory back once a burst of closed connections is over: one full collection (hoop_idle_collections_total)', async () => {
+  it('gives memory back once a burst of long-lived requests is over: one full collection (hoop_idle_collections_total)', async () => {
     const collections = async () =>
       Number(
         /^hoop_idle_collections_total (\d+)/m.exec(await (await fetch(`${metricsUrl}/metrics`)).text())?.[1],
       );
     const before = await collections();
-    const { hostname, port } = new URL(gatewayUrl);
-    const sockets = await Promise.all(
-      Array.from(
-        { length: 120 },
-        () =>
-          new Promise<TLSSocket>((resolve, reject) => {
-            const socket = tlsConnect({ host: hostname, port: Number(port), rejectUnauthorized: false }, () =>
-              resolve(socket),
-            );
-            socket.once('error', reject);
-          }),
-      ),
+    // 120 watches over HTTP/2 (two connections, as client-go would open them), open for over a
+    // second: long-lived, so they count; then all closed at once.
+    const sessions = [0, 1].map(() => connectHttp2(gatewayUrl, { rejectUnauthorized: false }));
+    const watches = sessions.flatMap((session) =>
+      Array.from({ length: 60 }, () => {
+        const stream = session.request({
+          ':path': '/clusters/sandbox/api/v1/namespaces/default/configmaps?watch=true',
+          authorization: `Bearer ${token}`,
+        });
+        stream.resume();
+        return once(stream, 'response') as Promise<[Record<string, unknown>]>;
+      }),
     );
-    for (const socket of sockets) socket.destroy();
+    for (const [head] of await Promise.all(watches)) expect(head[':status']).toBe(200);
+    await sleep(1_200);
+    expect(await collections()).toBe(before);
+    for (const session of sessions) session.destroy();
     await until(async () => (await collections()) === before + 1, 10_000);
     // One burst, one collection.
     await sleep(3_000);

@@ -1,55 +1,34 @@
 /**
- * The full collection after a burst of closed connections (gateway/ops/idle-collector.ts): when
- * it runs and when it must not, on a real server with real sockets; and that the collection it
- * uses is a real one, reached without `--expose-gc` and without a global `gc`.
+ * The full collection after a burst of long-lived requests (gateway/ops/idle-collector.ts): when
+ * it runs and when it must not; which requests count (gateway/ops/open-requests.ts: those open
+ * for at least a second, never ordinary ones); and that the collection it uses is a real one,
+ * reached without `--expose-gc` and without a global `gc`.
  */
-import { once } from 'node:events';
-import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  collectAfterConnectionBursts,
-  fullCollection,
-  type IdleCollector,
-} from '../../gateway/ops/idle-collector.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { collectAfterBursts, fullCollection, type IdleCollector } from '../../gateway/ops/idle-collector.ts';
+import { OpenRequests } from '../../gateway/ops/open-requests.ts';
+import type { RequestContext } from '../../gateway/request-context.ts';
 
 const QUIET_MS = 200;
-const SETTINGS = { minClosed: 5, quietMs: QUIET_MS, spacingMs: 1_500 };
+const SETTINGS = { minEnded: 5, quietMs: QUIET_MS, spacingMs: 1_500 };
 
-let server: Server;
-let port: number;
 let collector: IdleCollector | undefined;
-let runs: number;
+let runs = 0;
 
-beforeEach(async () => {
-  server = createServer((socket) => socket.on('error', () => {}));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  port = (server.address() as { port: number }).port;
+afterEach(() => {
+  collector?.stop();
+  collector = undefined;
   runs = 0;
 });
 
-afterEach(async () => {
-  collector?.stop();
-  collector = undefined;
-  server.close();
-});
-
 const start = () => {
-  collector = collectAfterConnectionBursts(server, { ...SETTINGS, collect: () => runs++ });
+  collector = collectAfterBursts({ ...SETTINGS, collect: () => runs++ });
+  return collector;
 };
 
-/** Opens `count` connections, waits until the server has them all, then closes them. */
-async function burst(count: number): Promise<void> {
-  const sockets: Socket[] = [];
-  for (let i = 0; i < count; i++) {
-    const socket = connect(port, '127.0.0.1');
-    sockets.push(socket);
-    await once(socket, 'connect');
-  }
-  for (const socket of sockets) socket.destroy();
-  await Promise.all(sockets.map((socket) => once(socket, 'close')));
+function burst(count: number): void {
+  for (let i = 0; i < count; i++) collector!.ended();
 }
 
 async function until(check: () => boolean, ms: number): Promise<void> {
@@ -60,27 +39,28 @@ async function until(check: () => boolean, ms: number): Promise<void> {
   }
 }
 
-describe('collectAfterConnectionBursts', () => {
-  it('collects once when a burst of closed connections is over, and not again without a new one', async () => {
+describe('collectAfterBursts', () => {
+  it('collects once when a burst of long-lived requests is over, and not again without a new one', async () => {
     start();
-    await burst(8);
+    burst(8);
+    expect(runs).toBe(0);
     await until(() => runs === 1, 3_000);
     expect(collector?.collections).toBe(1);
     await sleep(4 * QUIET_MS);
     expect(runs).toBe(1);
   });
 
-  it('does not collect for fewer closed connections than minClosed', async () => {
+  it('does not collect for fewer ended requests than minEnded', async () => {
     start();
-    await burst(4);
+    burst(4);
     await sleep(5 * QUIET_MS);
     expect(runs).toBe(0);
   });
 
-  it('does not collect while connections keep closing, then does once they stop', async () => {
+  it('does not collect while requests keep ending, then does once they stop', async () => {
     start();
     for (let i = 0; i < 10; i++) {
-      await burst(1);
+      burst(1);
       await sleep(QUIET_MS / 4);
     }
     expect(runs).toBe(0);
@@ -89,40 +69,40 @@ describe('collectAfterConnectionBursts', () => {
 
   it('leaves spacingMs between two collections however many bursts end in between', async () => {
     start();
-    await burst(6);
+    burst(6);
     await until(() => runs === 1, 3_000);
     const first = Date.now();
-    await burst(6);
+    burst(6);
     await sleep(3 * QUIET_MS);
     expect(runs).toBe(1);
     await until(() => runs === 2, 3_000);
     expect(Date.now() - first).toBeGreaterThanOrEqual(SETTINGS.spacingMs - 100);
   });
 
-  it('counts the closed streams of an HTTP/2 connection as it counts connections', async () => {
-    const h2 = createHttp2Server((_req, res) => res.end('ok'));
-    h2.listen(0, '127.0.0.1');
-    await once(h2, 'listening');
-    collector = collectAfterConnectionBursts(h2, { ...SETTINGS, collect: () => runs++ });
-    const session = connectHttp2(`http://127.0.0.1:${(h2.address() as { port: number }).port}`);
-    for (let i = 0; i < 8; i++) {
-      const stream = session.request({ ':path': '/' });
-      stream.resume();
-      await once(stream, 'close');
-    }
-    // One connection, still open: only its eight streams have closed.
-    await until(() => runs === 1, 3_000);
-    session.close();
-    h2.close();
-  });
-
-  it('stops counting and collecting once stopped', async () => {
-    start();
-    collector?.stop();
-    expect(server.listenerCount('connection')).toBe(1); // only the server's own handler
-    await burst(8);
+  it('does nothing once stopped', async () => {
+    start().stop();
+    burst(8);
     await sleep(4 * QUIET_MS);
     expect(runs).toBe(0);
+  });
+});
+
+describe('OpenRequests: which ended requests count as long-lived', () => {
+  const request = (openedMsAgo: number) =>
+    ({ startedAt: process.hrtime.bigint() - BigInt(openedMsAgo) * 1_000_000n }) as RequestContext;
+
+  it('a request open for a second or more counts, an ordinary one never does', () => {
+    let counted = 0;
+    const open = new OpenRequests({ onLongLivedEnd: () => counted++ });
+    const watch = request(1_500);
+    const get = request(3);
+    open.add(watch);
+    open.add(get);
+    open.delete(get);
+    expect(counted).toBe(0);
+    open.delete(watch);
+    expect(counted).toBe(1);
+    expect(open.size).toBe(0);
   });
 });
 
