@@ -77,7 +77,7 @@ describe('connections through Sentinel', () => {
     });
     // The killed node comes back as a replica, so the next test has a replica to promote.
     await redis.restart(old);
-  }, 120_000); // the restart may wait out a Sentinel TILT (test/support/sentinel-redis.ts)
+  }, 120_000); // the restart may wait for Sentinel, then reconfigure itself (test/support/sentinel-redis.ts)
 
   it('a connection ioredis ends by itself is waited for, one closed on purpose fails at once', async () => {
     const request = createRequestConnection({ redis: redis.settings, name: 'drill-revived' });
