@@ -39,8 +39,8 @@ export const IDLE_COLLECTOR_DEFAULTS = { minEnded: 100, quietMs: 2_000, spacingM
  * collects it, and a gateway that has gone quiet allocates too little to start a full collection
  * by itself: after 1,000 watches closed it kept ~40 MB for as long as it stayed idle
  * (docs/performance.md). Ordinary requests are not counted, since forcing a memory-reducing
- * collection between bursts of them made the next burst cost up to 1.4× the CPU (the heap has to
- * grow back); nothing is forced while long-lived requests keep ending, and at most one every
+ * collection between bursts of them made the gateway spend 1.4–1.7× the CPU per request in two
+ * bench runs (the heap has to grow back); nothing is forced while long-lived requests keep ending, and at most one every
  * `spacingMs`.
  */
 export function collectAfterBursts(options: IdleCollectorOptions): IdleCollector {
