@@ -8,48 +8,18 @@
 
 import { prepareCreate } from '@hoop-gateway/sandbox/objects/admit';
 import { resourceTypeNamed } from '@hoop-gateway/sandbox/resources';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../support/stack.ts';
-import {
-  countLiveWatches,
-  eventually,
-  expectForwardedAs,
-  type OpenStream,
-  openStream,
-  sleep,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { startStack } from '../support/stack.ts';
+import { eventually, expectForwardedAs, sleep } from './helpers.ts';
 import { E2E_POLICY } from './policy.ts';
+import { streamingSuite } from './streaming-suite.ts';
 
 const CONFIGMAPS = '/clusters/sandbox/api/v1/namespaces/scratch/configmaps';
 
-let stack: Stack;
-let token: string;
-/** Store subscriptions opened since the stack started and not yet released (= live watches). */
-let liveWatches: () => number;
-const streams: OpenStream[] = [];
-
-beforeAll(async () => {
-  stack = await startStack({ policy: E2E_POLICY });
-  token = await stack.issuer.issueToken('agent-1');
-  liveWatches = countLiveWatches(stack);
-});
-afterAll(async () => {
-  for (const stream of streams) stream.req.destroy();
-  await stack?.close();
-});
-beforeEach(async () => {
-  await eventually(() => liveWatches() === 0, 'no watch left open by an earlier test');
-});
-
-async function open(path: string): Promise<OpenStream> {
-  const stream = await openStream(stack, { path, token });
-  streams.push(stream);
-  expect(stream.res.statusCode).toBe(200);
-  return stream;
-}
+const suite = streamingSuite(() => startStack({ policy: E2E_POLICY }), 'agent-1');
 
 function createConfigMap(name: string, data: Record<string, string>): void {
-  stack.sandbox.store.create(
+  suite.stack.sandbox.store.create(
     'configmaps',
     prepareCreate(resourceTypeNamed('configmaps'), 'scratch', {
       apiVersion: 'v1',
@@ -62,52 +32,58 @@ function createConfigMap(name: string, data: Record<string, string>): void {
 
 describe('watch', () => {
   it('events written after the watch started arrive while it is still open', async () => {
-    const before = stack.sandbox.requests.length;
-    const watch = await open(`${CONFIGMAPS}?watch=1`);
+    const before = suite.stack.sandbox.requests.length;
+    const watch = await suite.open(`${CONFIGMAPS}?watch=1`);
     await watch.waitForLine(/"type":"ADDED".*"name":"notes"/);
-    await eventually(() => liveWatches() === 1, 'the sandbox watch to start');
+    await eventually(() => suite.liveWatches() === 1, 'the sandbox watch to start');
 
     createConfigMap('streamed-1', { n: '1' });
     const added = JSON.parse(await watch.waitForLine(/"name":"streamed-1"/)) as { type: string };
     expect(added.type).toBe('ADDED');
     expect(watch.ended()).toBe(false);
 
-    const object = stack.sandbox.store.get('configmaps', 'scratch', 'streamed-1');
+    const object = suite.stack.sandbox.store.get('configmaps', 'scratch', 'streamed-1');
     if (!object) throw new Error('streamed-1 vanished');
-    stack.sandbox.store.replace('configmaps', { ...object, data: { n: '2' } });
+    suite.stack.sandbox.store.replace('configmaps', { ...object, data: { n: '2' } });
     const modified = JSON.parse(await watch.waitForLine(/"type":"MODIFIED".*"name":"streamed-1"/)) as {
       object: { data: Record<string, string> };
     };
     expect(modified.object.data).toEqual({ n: '2' });
 
-    stack.sandbox.store.delete('configmaps', 'scratch', 'streamed-1');
+    suite.stack.sandbox.store.delete('configmaps', 'scratch', 'streamed-1');
     await watch.waitForLine(/"type":"DELETED".*"name":"streamed-1"/);
     expect(watch.ended()).toBe(false);
-    expectForwardedAs(stack.sandbox.requests.slice(before), 'agent-1', ['ai-agents'], token);
+    expectForwardedAs(suite.stack.sandbox.requests.slice(before), 'agent-1', ['ai-agents'], suite.token);
     watch.req.destroy();
   });
 
   it('a client that goes away mid-watch ends the upstream watch', async () => {
-    const watch = await open(`${CONFIGMAPS}?watch=1`);
+    const watch = await suite.open(`${CONFIGMAPS}?watch=1`);
     await watch.waitForLine(/"name":"notes"/);
-    await eventually(() => liveWatches() === 1, 'the sandbox watch to start');
+    await eventually(() => suite.liveWatches() === 1, 'the sandbox watch to start');
 
     watch.req.destroy();
-    await eventually(() => liveWatches() === 0, 'the sandbox watch to be released after the client left');
+    await eventually(
+      () => suite.liveWatches() === 0,
+      'the sandbox watch to be released after the client left',
+    );
     // The gateway logged the watch once, when it ended.
     await eventually(
-      () => stack.logLines.some((l) => l.includes('"verb":"watch"') && l.includes('"resource":"configmaps"')),
+      () =>
+        suite.stack.logLines.some(
+          (l) => l.includes('"verb":"watch"') && l.includes('"resource":"configmaps"'),
+        ),
       'the watch log line',
     );
   });
 
   it('a watch the sandbox ends (timeoutSeconds) ends the client response cleanly', async () => {
-    const watch = await open(`${CONFIGMAPS}?watch=1&timeoutSeconds=1`);
+    const watch = await suite.open(`${CONFIGMAPS}?watch=1&timeoutSeconds=1`);
     await watch.waitForLine(/"name":"notes"/);
     expect(watch.ended()).toBe(false);
     await eventually(() => watch.ended(), 'the client response to end', 5_000);
     expect(watch.res.complete).toBe(true);
-    expect(liveWatches()).toBe(0);
+    expect(suite.liveWatches()).toBe(0);
   });
 });
 
@@ -115,13 +91,15 @@ describe('logs -f', () => {
   it('lines arrive one by one while the stream is open; leaving ends it upstream too', async () => {
     // The sandbox writes one heartbeat per 200 ms while a follower is connected.
     let heartbeats = 0;
-    const book = stack.sandbox.logs;
+    const book = suite.stack.sandbox.logs;
     const heartbeat = book.heartbeat.bind(book);
     book.heartbeat = (container, n) => {
       heartbeats++;
       return heartbeat(container, n);
     };
-    const logs = await open('/clusters/sandbox/api/v1/namespaces/payments/pods/ledger-0/log?follow=true');
+    const logs = await suite.open(
+      '/clusters/sandbox/api/v1/namespaces/payments/pods/ledger-0/log?follow=true',
+    );
     await logs.waitForLine(/^ledger: listening on :9090$/);
     await logs.waitForLine(/heartbeat 1, all systems nominal/);
     await logs.waitForLine(/heartbeat 2, all systems nominal/);

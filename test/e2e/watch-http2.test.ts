@@ -10,10 +10,11 @@
 
 import { prepareCreate } from '@hoop-gateway/sandbox/objects/admit';
 import { resourceTypeNamed } from '@hoop-gateway/sandbox/resources';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { type Stack, startStack } from '../support/stack.ts';
-import { countLiveWatches, eventually, type OpenStream, openStream } from './helpers.ts';
+import { expect, it } from 'vitest';
+import { startStack } from '../support/stack.ts';
+import { eventually, type OpenStream } from './helpers.ts';
 import { E2E_POLICY } from './policy.ts';
+import { streamingSuite } from './streaming-suite.ts';
 
 const CONFIGMAPS = '/clusters/sandbox/api/v1/namespaces/scratch/configmaps';
 const TWO_GROUPS = {
@@ -22,44 +23,23 @@ const TWO_GROUPS = {
   groups: ['ai-agents', 'readers'],
 };
 
-let stack: Stack;
-let token: string;
-/** Store subscriptions opened and not yet released (= live watches in the sandbox). */
-let liveWatches: () => number;
-const streams: OpenStream[] = [];
-
-beforeAll(async () => {
-  stack = await startStack({ policy: E2E_POLICY, http2: true, extraAgents: [TWO_GROUPS] });
-  token = await stack.issuer.issueToken(TWO_GROUPS.clientId);
-  liveWatches = countLiveWatches(stack);
-});
-afterAll(async () => {
-  for (const stream of streams) stream.req.destroy();
-  await stack?.close();
-});
-beforeEach(async () => {
-  await eventually(() => liveWatches() === 0, 'no watch left open by an earlier test');
-});
-
-async function open(path: string): Promise<OpenStream> {
-  const stream = await openStream(stack, { path, token });
-  streams.push(stream);
-  expect(stream.res.statusCode).toBe(200);
-  return stream;
-}
+const suite = streamingSuite(
+  () => startStack({ policy: E2E_POLICY, http2: true, extraAgents: [TWO_GROUPS] }),
+  TWO_GROUPS.clientId,
+);
 
 it('a watch goes upstream as an HTTP/2 stream with each group a field of its own, and streams events', async () => {
-  const before = stack.sandbox.requests.length;
-  const watch = await open(`${CONFIGMAPS}?watch=1`);
+  const before = suite.stack.sandbox.requests.length;
+  const watch = await suite.open(`${CONFIGMAPS}?watch=1`);
   await watch.waitForLine(/"type":"ADDED".*"name":"notes"/);
-  const [upstream] = stack.sandbox.requests.slice(before).filter((r) => r.query.includes('watch'));
+  const [upstream] = suite.stack.sandbox.requests.slice(before).filter((r) => r.query.includes('watch'));
   expect(upstream?.httpVersion).toBe('2.0');
   expect(upstream?.headers.impersonateUser).toBe(`hoop:${TWO_GROUPS.clientId}`);
   expect(upstream?.headers.impersonateGroups).toEqual(expect.arrayContaining(['ai-agents', 'readers']));
   expect(upstream?.headers.impersonateGroups.filter((g) => g.includes(','))).toEqual([]);
   expect(upstream?.headers.authorization).toBe('valid');
 
-  stack.sandbox.store.create(
+  suite.stack.sandbox.store.create(
     'configmaps',
     prepareCreate(resourceTypeNamed('configmaps'), 'scratch', {
       apiVersion: 'v1',
@@ -75,27 +55,27 @@ it('a watch goes upstream as an HTTP/2 stream with each group a field of its own
 
 it('many watches share one connection, and each client leaving ends its stream upstream', async () => {
   const watches: OpenStream[] = [];
-  watches.push(await open(`${CONFIGMAPS}?watch=1`));
-  await eventually(() => liveWatches() === 1, 'the first watch upstream');
-  const connections = stack.sandbox.openConnections();
-  for (let i = 0; i < 9; i++) watches.push(await open(`${CONFIGMAPS}?watch=1`));
-  await eventually(() => liveWatches() === 10, 'ten watches upstream');
-  expect(stack.sandbox.openConnections()).toBe(connections);
+  watches.push(await suite.open(`${CONFIGMAPS}?watch=1`));
+  await eventually(() => suite.liveWatches() === 1, 'the first watch upstream');
+  const connections = suite.stack.sandbox.openConnections();
+  for (let i = 0; i < 9; i++) watches.push(await suite.open(`${CONFIGMAPS}?watch=1`));
+  await eventually(() => suite.liveWatches() === 10, 'ten watches upstream');
+  expect(suite.stack.sandbox.openConnections()).toBe(connections);
 
   watches[0]!.req.destroy();
-  await eventually(() => liveWatches() === 9, 'the first watch to end upstream');
+  await eventually(() => suite.liveWatches() === 9, 'the first watch to end upstream');
   for (const watch of watches.slice(1)) watch.req.destroy();
-  await eventually(() => liveWatches() === 0, 'every watch to end upstream');
+  await eventually(() => suite.liveWatches() === 0, 'every watch to end upstream');
 });
 
 it('a cluster dropping its connections ends the watches, and the next watch opens a new one', async () => {
-  const watch = await open(`${CONFIGMAPS}?watch=1`);
+  const watch = await suite.open(`${CONFIGMAPS}?watch=1`);
   await watch.waitForLine(/"name":"notes"/);
-  stack.sandbox.dropConnections();
+  suite.stack.sandbox.dropConnections();
   await eventually(() => watch.ended(), 'the client watch to end', 5_000);
 
-  const again = await open(`${CONFIGMAPS}?watch=1`);
+  const again = await suite.open(`${CONFIGMAPS}?watch=1`);
   await again.waitForLine(/"name":"notes"/);
-  expect(stack.sandbox.requests.at(-1)?.httpVersion).toBe('2.0');
+  expect(suite.stack.sandbox.requests.at(-1)?.httpVersion).toBe('2.0');
   again.req.destroy();
 });
