@@ -107,6 +107,22 @@ describe('what ships', () => {
     expect(manifest.devDependencies['@hoop-gateway/sandbox']).toBeDefined();
   });
 
+  // bufferutil ships prebuilt binaries for linux-x64 (not arm64: there ws masks in JavaScript).
+  it.skipIf(process.platform !== 'linux' || process.arch !== 'x64')(
+    'the installed package masks WebSocket frames in native code (bufferutil), as exec relays them',
+    () => {
+      const probe = `
+        const { createRequire } = require('node:module');
+        const { dirname, join } = require('node:path');
+        const load = createRequire(${JSON.stringify(join(work, 'prefix/lib/node_modules/hoop-gateway/package.json'))});
+        const native = load('bufferutil') !== load('bufferutil/fallback');
+        const wsMask = load(join(dirname(load.resolve('ws')), 'lib/buffer-util.js')).mask.toString();
+        console.log(JSON.stringify({ native, wsUsesIt: wsMask.includes('bufferUtil.mask') }));`;
+      const out = execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+      expect(JSON.parse(out)).toEqual({ native: true, wsUsesIt: true });
+    },
+  );
+
   it('the production image holds dist/ and production dependencies only', () => {
     const dockerfile = readFileSync(`${ROOT}Dockerfile`, 'utf8');
     const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
