@@ -41,9 +41,10 @@ export interface GatewayServer {
  * The HTTPS server: health endpoints, the approvals API for people under `/hoop/`, then the
  * agent request pipeline (`/clusters/…`) for everything else.
  *
- * It speaks HTTP/2 and HTTP/1.1, as kube-apiserver does (ALPN picks). kubectl and client-go take
- * HTTP/2 and carry all of a process's requests, watches included, on one connection; exec,
- * attach and port-forward upgrade, which only HTTP/1.1 has, and clients open those over HTTP/1.1.
+ * It speaks HTTP/2 and HTTP/1.1, as kube-apiserver does (ALPN picks; `connections.http2: false`
+ * offers HTTP/1.1 only). kubectl and client-go take HTTP/2 and carry all of a process's requests,
+ * watches included, on one connection; exec, attach and port-forward upgrade, which only HTTP/1.1
+ * has, and clients open those over HTTP/1.1.
  * Upgrade requests get a ServerResponse bound to their socket, so the same stages can answer them
  * with a normal Status (kubectl then sees the real error) before the terminal stage joins the
  * sockets.
@@ -71,6 +72,7 @@ export function createGatewayServer(
     cert: tls.certPem,
     key: tls.keyPem,
     handshakeTimeout: limits.headerTimeoutMs,
+    ...(limits.http2 ? {} : { ALPNCallback: http1Only }),
   });
   // HTTP/1.1's timeouts, which Node applies to the HTTP/1.1 connections of an HTTP/2 server that
   // allows them (set before listen: connection tracking starts then; its types omit them).
@@ -145,6 +147,15 @@ export function createGatewayServer(
       sessions.destroyAll();
     },
   };
+}
+
+/**
+ * `connections.http2: false`: ALPN always picks HTTP/1.1, so every client speaks HTTP/1.1 (kubectl
+ * and client-go offer both). A client offering only h2 gets the TLS alert no_application_protocol,
+ * as from a server without HTTP/2; a client offering no protocol at all speaks HTTP/1.1 anyway.
+ */
+function http1Only({ protocols }: { protocols: string[] }): string | undefined {
+  return protocols.includes('http/1.1') ? 'http/1.1' : undefined;
 }
 
 interface Http1Timeouts {

@@ -19,6 +19,7 @@ import { z } from 'zod';
  *   idleTimeout: 60s              # a keep-alive connection between requests
  *   maxConnections: 4096          # open connections, in total
  *   maxConnectionsPerSource: 512  # open connections from one client IP address
+ *   http2: true                   # offer HTTP/2 beside HTTP/1.1 (ALPN), as kube-apiserver does
  * ```
  */
 
@@ -30,6 +31,7 @@ export const connectionsSchema = z.strictObject({
   idleTimeout: duration.default('60s'),
   maxConnections: z.number().int().min(1).default(4096),
   maxConnectionsPerSource: z.number().int().min(1).default(512),
+  http2: z.boolean().default(true),
 });
 
 export type ConnectionsSection = z.infer<typeof connectionsSchema>;
@@ -41,6 +43,8 @@ export interface ConnectionSettings {
   idleTimeoutMs: number;
   maxConnections: number;
   maxConnectionsPerSource: number;
+  /** Offer HTTP/2 to clients (ALPN `h2`); false: HTTP/1.1 only. */
+  http2: boolean;
 }
 
 export function resolveConnections(
@@ -54,6 +58,7 @@ export function resolveConnections(
     idleTimeoutMs: durationMs(raw.idleTimeout),
     maxConnections: raw.maxConnections,
     maxConnectionsPerSource: raw.maxConnectionsPerSource,
+    http2: raw.http2,
   };
 }
 
@@ -64,4 +69,5 @@ export const DEFAULT_CONNECTIONS: ConnectionSettings = {
   idleTimeoutMs: 60_000,
   maxConnections: 4096,
   maxConnectionsPerSource: 512,
+  http2: true,
 };
