@@ -4,7 +4,9 @@
  *
  * Dropped: `Authorization`, `Proxy-Authorization`, `Cookie`, `Set-Cookie`, every header whose
  * name suggests a credential (`token`, `secret`, `password`, `api-key`, `auth`, `session-key`…),
- * the WebSocket handshake key, and hop-by-hop headers. A value that still looks like a bearer
+ * the WebSocket handshake key, hop-by-hop headers, and HTTP/2's pseudo-header fields (`:method`,
+ * `:path`, `:scheme`, `:authority`: the request line, recorded as the event's method and path, so a
+ * request records the same over HTTP/2 and HTTP/1.1, where `Host` is dropped too). A value that still looks like a bearer
  * token or a JWT is replaced, in case a client put one where no rule expects it. Values are cut
  * to a bounded length so a header cannot smuggle a blob into the record.
  */
@@ -46,7 +48,13 @@ export function sanitizeHeaders(rawHeaders: readonly string[]): Record<string, s
   let kept = 0;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
-    if (DROPPED.has(name) || CREDENTIAL_NAME.test(name) || name.startsWith('impersonate-')) continue;
+    if (
+      DROPPED.has(name) ||
+      name.startsWith(':') ||
+      CREDENTIAL_NAME.test(name) ||
+      name.startsWith('impersonate-')
+    )
+      continue;
     const value = clean(rawHeaders[i + 1]!);
     const existing = out[name];
     if (existing === undefined) {
