@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 export interface ThrowawayRedis {
   url: string;
   port: number;
-  /** Starts (or restarts) the server and resolves once it accepts connections. */
+  /** Starts (or restarts) the server and resolves once it accepts connections; running already: nothing. */
   start(): Promise<void>;
   /** Kills the server (SIGKILL: an outage, not a shutdown) and waits for it to exit. */
   stop(): Promise<void>;
@@ -40,6 +40,14 @@ export interface ThrowawayOptions {
   args?: string[];
 }
 
+const isRunning = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
+
+/** Every server started here and still running: killed when the test process exits, whatever happened. */
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const server of started) server.kill('SIGKILL');
+});
+
 export async function throwawayRedis(options: ThrowawayOptions = {}): Promise<ThrowawayRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -63,12 +71,17 @@ export async function throwawayRedis(options: ThrowawayOptions = {}): Promise<Th
     port,
     url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     async start() {
+      // A second server on the same port would fail to bind and, had it replaced `child`, leave
+      // the running one behind with nothing left to stop it.
+      if (child && isRunning(child)) return;
       const server = spawn(
         '/usr/bin/redis-server',
         [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(options.args ?? [])],
         { stdio: ['ignore', 'pipe', 'ignore'] },
       );
       child = server;
+      started.add(server);
+      server.once('exit', () => started.delete(server));
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
         let seen = '';
@@ -89,7 +102,7 @@ export async function throwawayRedis(options: ThrowawayOptions = {}): Promise<Th
     async stop() {
       const server = child;
       child = undefined;
-      if (!server || server.exitCode !== null || server.signalCode !== null) return;
+      if (!server || !isRunning(server)) return;
       server.kill('SIGKILL');
       await once(server, 'exit');
     },
