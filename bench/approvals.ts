@@ -37,6 +37,7 @@ import {
   stopChild,
   v8HeapMb,
 } from './processes.ts';
+import { benchKeyPrefix, deleteKeys } from './redis-keys.ts';
 
 const APPROVER = 'bench-approver';
 
@@ -117,7 +118,7 @@ export async function benchApprovals(counts: { latency: number; memory: number }
   floor: HeldFloor;
 }> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-approvals-'));
-  const keyPrefix = `hoop-bench-${randomBytes(4).toString('hex')}`;
+  const keyPrefix = benchKeyPrefix();
   const sandboxToken = randomBytes(18).toString('hex');
   const sandboxPort = await freePort();
   const kubeconfig = join(dir, 'upstream.kubeconfig');
@@ -267,7 +268,7 @@ export async function benchApprovals(counts: { latency: number; memory: number }
     await stopChild(gateway);
     await stopChild(sandbox);
     await issuer.close();
-    await deleteKeys(redis, `${keyPrefix}:*`);
+    await deleteKeys(`${keyPrefix}:*`);
     redis.disconnect();
     await rm(dir, { recursive: true, force: true });
   }
@@ -311,15 +312,6 @@ async function holdOnBareServer(
     agent.destroy();
     await stopChild(holder);
   }
-}
-
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
 }
 
 if (import.meta.main) {

@@ -16,12 +16,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
-import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { BENCH_AUDIENCE, benchGatewayConfig, gatewayProcess, issueGatewayTls } from './gateway-config.ts';
 import { processCpuMs } from './loadgen.ts';
 import { freePort, shippedGateway, startChild, startSandboxChild, stopChild } from './processes.ts';
+import { benchKeyPrefix, deleteKeys } from './redis-keys.ts';
 
 const EXEC_PATH =
   '/api/v1/namespaces/payments/pods/ledger-0/exec?command=cat&stdin=true&stdout=true&stderr=true';
@@ -58,7 +58,7 @@ export async function benchExec(options: {
   compareTree?: string;
 }): Promise<ExecBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-exec-'));
-  const keyPrefix = `hoop-bench-${randomBytes(4).toString('hex')}`;
+  const keyPrefix = benchKeyPrefix();
   const token = randomBytes(18).toString('hex');
   const sandboxPort = await freePort();
   const kubeconfig = join(dir, 'upstream.kubeconfig');
@@ -185,20 +185,6 @@ export async function benchExec(options: {
     await issuer.close();
     await deleteKeys(`${keyPrefix}:*`);
     await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function deleteKeys(pattern: string): Promise<void> {
-  const redis = new Redis(redisUrlFromEnv(), { maxRetriesPerRequest: 2 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 

@@ -27,6 +27,7 @@ import { BENCH_ALLOCATOR } from './gateway-config.ts';
 import { benchMasking } from './masking.ts';
 import { topAllocations, topSelfTime } from './profile-top.ts';
 import { benchProxyOverhead, type PathResult } from './proxy-overhead.ts';
+import { deleteOrphanedKeys } from './redis-keys.ts';
 import { startBenchEnv } from './setup.ts';
 import { benchWatches } from './watches.ts';
 
@@ -68,6 +69,8 @@ function checkout(rev: string): string {
 }
 
 out(`allocator of the gateways and the bare proxy: ${BENCH_ALLOCATOR.name}`);
+const orphaned = await deleteOrphanedKeys();
+if (orphaned > 0) out(`deleted ${orphaned} Redis keys that interrupted bench runs left behind`);
 
 if (parts.has('proxy') || parts.has('watches')) {
   const compareTree = values.compare ? checkout(values.compare) : undefined;

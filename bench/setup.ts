@@ -4,7 +4,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
-import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import {
@@ -15,6 +14,7 @@ import {
   issueGatewayTls,
 } from './gateway-config.ts';
 import { freePort, shippedGateway, startChild, startSandboxChild, stopChild } from './processes.ts';
+import { benchKeyPrefix, deleteKeys } from './redis-keys.ts';
 
 /** One process under test: where it listens, its pid (for CPU and RSS), how to reach it. */
 export interface Endpoint {
@@ -67,7 +67,7 @@ export async function startBenchEnv(
 ): Promise<BenchEnv> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-'));
   const token = randomBytes(18).toString('hex');
-  const keyPrefix = `hoop-bench-${randomBytes(4).toString('hex')}`;
+  const keyPrefix = benchKeyPrefix();
   const sandboxPort = await freePort();
   const kubeconfig = join(dir, 'upstream.kubeconfig');
   const children: ChildProcess[] = [];
@@ -183,7 +183,7 @@ export async function startBenchEnv(
       async close() {
         for (const child of children.reverse()) await stopChild(child);
         await issuer.close();
-        await deleteKeys(keyPrefix);
+        await deleteKeys(`${keyPrefix}:*`);
         await rm(dir, { recursive: true, force: true });
       },
     };
@@ -191,21 +191,5 @@ export async function startBenchEnv(
     for (const child of children.reverse()) await stopChild(child);
     await issuer.close();
     throw error;
-  }
-}
-
-/** Removes what the recording gateway left in Redis (SCAN, never KEYS). */
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrlFromEnv(), { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
