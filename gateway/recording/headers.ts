@@ -5,10 +5,10 @@
  * Dropped: `Authorization`, `Proxy-Authorization`, `Cookie`, `Set-Cookie`, every header whose
  * name suggests a credential (`token`, `secret`, `password`, `api-key`, `auth`, `session-key`…),
  * the WebSocket handshake key, hop-by-hop headers, and HTTP/2's pseudo-header fields (`:method`,
- * `:path`, `:scheme`, `:authority`: the request line, recorded as the event's method and path, so a
- * request records the same over HTTP/2 and HTTP/1.1, where `Host` is dropped too). A value that still looks like a bearer
- * token or a JWT is replaced, in case a client put one where no rule expects it. Values are cut
- * to a bounded length so a header cannot smuggle a blob into the record.
+ * `:path`, `:scheme`, `:authority`: the request line, recorded as the event's method and path, so
+ * a request records the same over HTTP/2 and HTTP/1.1, where `Host` is dropped too). A value that
+ * still looks like a bearer token or a JWT is replaced, in case a client put one where no rule
+ * expects it. Values are cut to a bounded length so a header cannot smuggle a blob into the record.
  */
 
 const DROPPED = new Set([
