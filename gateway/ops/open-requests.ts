@@ -4,13 +4,31 @@ import { LONG_LIVED_MS } from './idle-collector.ts';
 /**
  * Every request in flight, so that scrapes can count the long-lived ones (watches, exec, attach,
  * port-forward) and shutdown can end them cleanly and wait for the rest. The request-log stage
- * adds a request when it arrives and removes it when it closes: one Set add and delete per
- * request; what kind each one is gets worked out only at scrape or shutdown time.
+ * adds a request when it arrives and removes it, with the entry `add` returned, when it closes;
+ * what kind each one is gets worked out only at scrape or shutdown time.
+ *
+ * A linked list of entries rather than a `Set`: under load a Set's table is replaced every few
+ * dozen requests, and V8 links each replaced table to its successor (for iterators still on it).
+ * Once a table had lived long enough to be moved to the old generation, the chain of dead tables
+ * after it kept every request they ever held alive through the young-generation collections, so
+ * whole requests (their sockets' objects, headers, upstream exchanges) were promoted and a full
+ * collection ran every 100–200 ms: ~0.45 MB promoted per scavenge against ~0.01 MB with the list,
+ * and a quarter of the gateway's CPU per small request (docs/performance.md, ninth round). An
+ * entry removed from the list points nowhere, so a dead entry holds nothing alive.
  */
 export type StreamKind = 'watch' | 'exec' | 'attach' | 'portforward' | 'other';
 
+/** A request in the list; `add` returns it and `delete` takes it back (the links are the list's). */
+export interface OpenEntry {
+  readonly ctx: RequestContext;
+  prev: OpenEntry | null;
+  next: OpenEntry | null;
+  open: boolean;
+}
+
 export class OpenRequests {
-  readonly #open = new Set<RequestContext>();
+  #newest: OpenEntry | null = null;
+  #size = 0;
   readonly #longLivedNs: bigint;
   /** Told when a request that was open for at least `longLivedMs` ends (the idle collector). */
   onLongLivedEnd: (() => void) | undefined;
@@ -20,33 +38,47 @@ export class OpenRequests {
     this.onLongLivedEnd = options.onLongLivedEnd;
   }
 
-  add(ctx: RequestContext): void {
-    this.#open.add(ctx);
+  add(ctx: RequestContext): OpenEntry {
+    const entry: OpenEntry = { ctx, prev: null, next: this.#newest, open: true };
+    if (this.#newest) this.#newest.prev = entry;
+    this.#newest = entry;
+    this.#size++;
+    return entry;
   }
 
-  delete(ctx: RequestContext): void {
-    this.#open.delete(ctx);
-    if (this.onLongLivedEnd && process.hrtime.bigint() - ctx.startedAt >= this.#longLivedNs)
+  /** Removes the request `add` returned `entry` for; a second call does nothing. */
+  delete(entry: OpenEntry): void {
+    if (!entry.open) return;
+    entry.open = false;
+    if (entry.prev) entry.prev.next = entry.next;
+    else this.#newest = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    entry.prev = null;
+    entry.next = null;
+    this.#size--;
+    if (this.onLongLivedEnd && process.hrtime.bigint() - entry.ctx.startedAt >= this.#longLivedNs)
       this.onLongLivedEnd();
   }
 
   get size(): number {
-    return this.#open.size;
+    return this.#size;
   }
 
   /** The long-lived requests by kind (ordinary requests are not counted). */
   countStreams(): Record<StreamKind, number> {
     const counts: Record<StreamKind, number> = { watch: 0, exec: 0, attach: 0, portforward: 0, other: 0 };
-    for (const ctx of this.#open) {
+    for (const ctx of this.all()) {
       const kind = streamKindOf(ctx);
       if (kind) counts[kind]++;
     }
     return counts;
   }
 
-  /** A snapshot, for shutdown to walk while requests close. */
+  /** A snapshot, oldest first, for shutdown to walk while requests close. */
   all(): RequestContext[] {
-    return [...this.#open];
+    const out: RequestContext[] = [];
+    for (let entry = this.#newest; entry; entry = entry.next) out.push(entry.ctx);
+    return out.reverse();
   }
 }
 

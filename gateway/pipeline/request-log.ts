@@ -25,7 +25,7 @@ export interface RequestObservers {
 export function requestLog(logger: Logger, observers: RequestObservers = {}): Stage {
   const { open, metrics, audit } = observers;
   return (next) => async (ctx) => {
-    open?.add(ctx);
+    const entry = open?.add(ctx);
     // Read now: a request destroyed mid-body (a client gone, a body stream given up) has no socket later.
     const client = ctx.req.socket?.remoteAddress;
     const done = new Promise<void>((resolve) => {
@@ -44,7 +44,7 @@ export function requestLog(logger: Logger, observers: RequestObservers = {}): St
       writeStatus(ctx.res, status, headers, plainText);
     }
     await done;
-    open?.delete(ctx);
+    if (entry) open?.delete(entry);
     const info = ctx.info;
     const ms = Number(process.hrtime.bigint() - ctx.startedAt) / 1e6;
     const status = ctx.status ?? ctx.res.statusCode;

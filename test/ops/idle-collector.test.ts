@@ -96,11 +96,11 @@ describe('OpenRequests: which ended requests count as long-lived', () => {
     const open = new OpenRequests({ onLongLivedEnd: () => counted++ });
     const watch = request(1_500);
     const get = request(3);
-    open.add(watch);
-    open.add(get);
-    open.delete(get);
+    const watchEntry = open.add(watch);
+    const getEntry = open.add(get);
+    open.delete(getEntry);
     expect(counted).toBe(0);
-    open.delete(watch);
+    open.delete(watchEntry);
     expect(counted).toBe(1);
     expect(open.size).toBe(0);
   });
