@@ -97,6 +97,16 @@ export class RecordingStore {
    * round trip. Appends refresh the mapping only once a quarter of the gap has passed since.
    */
   readonly #recent = new Map<string, { id: string; at: number }>();
+  /**
+   * The most recently used keys of `#tails` and `#recent`: updating those entries changes them in
+   * place instead of moving them to the back. Under load (one session's requests, one after
+   * another) a delete and re-insert per append churned the Maps' tables, and V8 chains each table
+   * it replaces to the next, which carried young objects into the old generation
+   * (docs/performance.md, ninth round). For the same reason a session's queue stays in `#queues`
+   * while its tail is cached, instead of being removed and re-created with every batch.
+   */
+  #newestTail: string | undefined;
+  #newestRecent: string | undefined;
 
   constructor(options: RecordingStoreOptions) {
     this.#redis = options.redis;
@@ -259,7 +269,7 @@ export class RecordingStore {
       }
     }
     queue.running = undefined;
-    if (this.#queues.get(id) === queue) this.#queues.delete(id);
+    if (this.#queues.get(id) === queue && !this.#tails.has(id)) this.#queues.delete(id);
   }
 
   async #appendBatch(id: string, batch: readonly PendingAppend[]): Promise<AppendOutcome[]> {
@@ -303,8 +313,11 @@ export class RecordingStore {
         return appended.map((a) => ({ kind: 'ok', ...a }));
       }
       if (reply[0] === 'closed') {
-        this.#tails.delete(id);
-        if (this.#recent.get(identityKey)?.id === id) this.#recent.delete(identityKey);
+        this.#forgetTail(id);
+        if (this.#recent.get(identityKey)?.id === id) {
+          this.#recent.delete(identityKey);
+          if (this.#newestRecent === identityKey) this.#newestRecent = undefined;
+        }
         return batch.map(() => ({ kind: 'closed' }));
       }
       tail = { seq: Number(reply[1]), hash: reply[2] ?? '' };
@@ -322,8 +335,15 @@ export class RecordingStore {
 
   /** Remembers that the mapping names `id` with a full gap's TTL from `at` (default: now). */
   #touch(identityKey: string, id: string, at = performance.now()): void {
+    const recent = this.#recent.get(identityKey);
+    if (recent && identityKey === this.#newestRecent) {
+      recent.id = id;
+      recent.at = at;
+      return;
+    }
     this.#recent.delete(identityKey);
     this.#recent.set(identityKey, { id, at });
+    this.#newestRecent = identityKey;
     if (this.#recent.size > MAX_CACHED_TAILS) {
       const oldest = this.#recent.keys().next().value;
       if (oldest !== undefined) this.#recent.delete(oldest);
@@ -331,12 +351,27 @@ export class RecordingStore {
   }
 
   #remember(id: string, tail: { seq: number; hash: string }): void {
+    const cached = this.#tails.get(id);
+    if (cached && id === this.#newestTail) {
+      cached.seq = tail.seq;
+      cached.hash = tail.hash;
+      return;
+    }
     this.#tails.delete(id);
-    this.#tails.set(id, tail);
+    this.#tails.set(id, { ...tail });
+    this.#newestTail = id;
     if (this.#tails.size > MAX_CACHED_TAILS) {
       const oldest = this.#tails.keys().next().value;
-      if (oldest !== undefined) this.#tails.delete(oldest);
+      if (oldest !== undefined) this.#forgetTail(oldest);
     }
+  }
+
+  /** Drops a session's cached tail, and its queue when nothing is in it. */
+  #forgetTail(id: string): void {
+    this.#tails.delete(id);
+    if (this.#newestTail === id) this.#newestTail = undefined;
+    const queue = this.#queues.get(id);
+    if (queue && !queue.running && queue.waiting.length === 0) this.#queues.delete(id);
   }
 
   /** Waits for this process's queued appends (shutdown, tests). */
