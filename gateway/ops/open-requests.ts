@@ -13,7 +13,7 @@ import { LONG_LIVED_MS } from './idle-collector.ts';
  * after it kept every request they ever held alive through the young-generation collections, so
  * whole requests (their sockets' objects, headers, upstream exchanges) were promoted and a full
  * collection ran every 100–200 ms: ~0.45 MB promoted per scavenge against ~0.01 MB with the list,
- * and a quarter of the gateway's CPU per small request (docs/performance.md, ninth round). An
+ * and a third of the gateway's CPU per small request (docs/performance.md, ninth round). An
  * entry removed from the list points nowhere, so a dead entry holds nothing alive.
  */
 export type StreamKind = 'watch' | 'exec' | 'attach' | 'portforward' | 'other';
