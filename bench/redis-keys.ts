@@ -17,7 +17,17 @@ export function benchKeyPrefix(): string {
 }
 
 /** Deletes every key matching `pattern` (SCAN, never KEYS). */
-export async function deleteKeys(pattern: string): Promise<number> {
+export function deleteKeys(pattern: string): Promise<number> {
+  return unlinkMatching(pattern, () => true);
+}
+
+/** Deletes the keys of earlier bench runs whose process is gone (or that predate the pid in the prefix). */
+export function deleteOrphanedKeys(): Promise<number> {
+  return unlinkMatching(`${PREFIX}*`, (key) => !isRunning(Number(OWNED.exec(key)?.[1] ?? 0)));
+}
+
+/** Unlinks the keys matching `pattern` that `chosen` picks; how many it deleted. */
+async function unlinkMatching(pattern: string, chosen: (key: string) => boolean): Promise<number> {
   const redis = new Redis(redisUrlFromEnv(), { lazyConnect: true, maxRetriesPerRequest: 1 });
   let deleted = 0;
   try {
@@ -26,26 +36,8 @@ export async function deleteKeys(pattern: string): Promise<number> {
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
-
-/** Deletes the keys of earlier bench runs whose process is gone (or that predate the pid in the prefix). */
-export async function deleteOrphanedKeys(): Promise<number> {
-  const redis = new Redis(redisUrlFromEnv(), { lazyConnect: true, maxRetriesPerRequest: 1 });
-  let deleted = 0;
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 1000);
-      cursor = next;
-      const orphans = keys.filter((key) => !isRunning(Number(OWNED.exec(key)?.[1] ?? 0)));
-      if (orphans.length > 0) deleted += await redis.unlink(...orphans);
+      const picked = keys.filter(chosen);
+      if (picked.length > 0) deleted += await redis.unlink(...picked);
     } while (cursor !== '0');
   } finally {
     redis.disconnect();

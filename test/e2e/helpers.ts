@@ -11,6 +11,7 @@ import { request } from 'node:https';
 import type { RecordedRequest } from '@hoop-gateway/sandbox/server';
 import { expect } from 'vitest';
 import { parse } from 'yaml';
+import { runKubectl } from '../support/kubectl.ts';
 import type { GatewayStack, Stack } from '../support/stack.ts';
 
 export interface GatewayResponse {
@@ -227,4 +228,26 @@ export async function eventually(condition: () => boolean, what: string, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
   }
+}
+
+/**
+ * Runs `kubectl get configmaps` as agent-1 through the stack and returns the HTTP versions its
+ * requests reached the gateway with (which protocol ALPN settled on).
+ */
+export async function kubectlHttpVersions(stack: Stack): Promise<Set<string>> {
+  const versions: string[] = [];
+  const seen = (req: { httpVersion: string }) => versions.push(req.httpVersion);
+  stack.gateway.server.prependListener('request', seen);
+  try {
+    const result = await runKubectl({
+      kubeconfig: await stack.kubeconfigFor('agent-1'),
+      args: ['get', 'configmaps', '-n', 'default', '-o', 'name'],
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('configmap/');
+  } finally {
+    stack.gateway.server.off('request', seen);
+  }
+  expect(versions.length).toBeGreaterThan(0);
+  return new Set(versions);
 }

@@ -9,8 +9,8 @@ import { connect as http2Connect } from 'node:http2';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectionsSchema } from '../../src/config/connections.ts';
-import { runKubectl } from '../support/kubectl.ts';
 import { type Stack, startStack } from '../support/stack.ts';
+import { kubectlHttpVersions } from './helpers.ts';
 import { E2E_POLICY } from './policy.ts';
 
 let stack: Stack;
@@ -40,21 +40,7 @@ async function negotiated(protocols: string[]): Promise<string | false | null> {
 }
 
 it('kubectl works and every request arrives as HTTP/1.1', async () => {
-  const versions: string[] = [];
-  const seen = (req: { httpVersion: string }) => versions.push(req.httpVersion);
-  stack.gateway.server.prependListener('request', seen);
-  try {
-    const result = await runKubectl({
-      kubeconfig: await stack.kubeconfigFor('agent-1'),
-      args: ['get', 'configmaps', '-n', 'default', '-o', 'name'],
-    });
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('configmap/');
-  } finally {
-    stack.gateway.server.off('request', seen);
-  }
-  expect(versions.length).toBeGreaterThan(0);
-  expect(new Set(versions)).toEqual(new Set(['1.1']));
+  expect(await kubectlHttpVersions(stack)).toEqual(new Set(['1.1']));
 });
 
 it('ALPN picks HTTP/1.1 for a client offering both, and none is forced on a client offering none', async () => {
