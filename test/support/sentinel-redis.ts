@@ -136,15 +136,29 @@ export async function startSentinelRedis(): Promise<SentinelRedis> {
           )
         )
           return;
-        const primary = await askSentinels();
-        const client = new Redis({ host: '127.0.0.1', port: address.port, maxRetriesPerRequest: 1 });
-        client.on('error', () => undefined);
-        try {
-          await client.call('REPLICAOF', primary.host, String(primary.port));
-        } finally {
-          client.disconnect();
+        // The primary is the other data node that says it is one: a Sentinel still in TILT mode
+        // may name the restarted node itself. Sent again every 5 s for 30 s, in case a Sentinel
+        // coming out of TILT reconfigures the node meanwhile.
+        const others = [...nodes.keys()].filter((port) => port !== address.port);
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const primaryPort = await primaryAmong(others);
+          if (primaryPort !== undefined) {
+            const client = new Redis({ host: '127.0.0.1', port: address.port, maxRetriesPerRequest: 1 });
+            client.on('error', () => undefined);
+            try {
+              await client.call('REPLICAOF', '127.0.0.1', String(primaryPort));
+            } finally {
+              client.disconnect();
+            }
+          }
+          const linked = await waitForReplicaLink(address.port, 5_000).then(
+            () => true,
+            () => false,
+          );
+          if (linked) return;
+          if (Date.now() > deadline) throw new Error(`${address.port} did not rejoin as a replica`);
         }
-        await waitForReplicaLink(address.port, 30_000);
       },
       async stop() {
         await killAllRedisProcesses();
@@ -172,6 +186,23 @@ async function waitForReplication(primaryPort: number, timeoutMs: number): Promi
   } finally {
     client.disconnect();
   }
+}
+
+/** The port among `ports` whose node reports itself a primary, if one does. */
+async function primaryAmong(ports: number[]): Promise<number | undefined> {
+  for (const port of ports) {
+    const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, lazyConnect: true });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      if (/role:master/.test(await client.info('replication'))) return port;
+    } catch {
+      // Not running: not the primary.
+    } finally {
+      client.disconnect();
+    }
+  }
+  return undefined;
 }
 
 async function waitForReplicaLink(port: number, timeoutMs: number): Promise<void> {
