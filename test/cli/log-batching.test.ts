@@ -73,4 +73,12 @@ describe('batched log lines', () => {
     expect(await run.exited).toBe(0);
     expect(run.lines()).toEqual(Array.from({ length: 500 }, (_, i) => `line ${i}`));
   });
+
+  it('a line longer than a batch and than a single write comes out whole, in its place', async () => {
+    const run = runWithLogger(
+      `logger.info('short');\nlogger.info({ big: 'x'.repeat(200_000) }, 'long');\nlogger.info('after');\nprocess.exit(0);`,
+    );
+    expect(await run.exited).toBe(0);
+    expect(run.lines()).toEqual(['short', 'long', 'after']);
+  });
 });
