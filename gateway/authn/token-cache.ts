@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Caller } from '../../src/authn/caller.ts';
 
 /**
@@ -32,9 +32,9 @@ interface Entry {
   expiresAtMs: number;
 }
 
-/** The cache key of a token: SHA-256, base64url. */
+/** The cache key of a token: SHA-256, base64url (one-shot `hash`: half the CPU of a `Hash` object). */
 export function tokenCacheKey(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
 
 export function createTokenCache(options: TokenCacheOptions = {}): TokenCache {

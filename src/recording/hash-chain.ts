@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The hash chain that makes a recording tamper-evident.
@@ -14,8 +14,9 @@ import { createHash } from 'node:crypto';
  * session's final hash and event count are kept in the index, so a cut-off tail is caught too.
  */
 
+/** One-shot `hash`: 0.7 against 1.5 µs for a `Hash` object per small input (it runs per event). */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 /** Objects with at most this many keys have them sorted in place (sortedKeys). */
