@@ -19,6 +19,14 @@ export interface ProxyOverhead {
   gatewayHttp2: PathResult;
   /** The gateways of the `--compare` tree, when there is one. */
   base?: { gateway: PathResult; recording: PathResult };
+  /** With a `--compare` tree: now/then ratios from short back-to-back pairs (see pairedRatios). */
+  paired?: { gateway: PairedRatios; recording: PairedRatios };
+}
+
+/** Now/then ratios of one path, one per pair of back-to-back rounds. */
+export interface PairedRatios {
+  throughput: number[];
+  cpuPerRequest: number[];
 }
 
 /**
@@ -32,7 +40,7 @@ export interface ProxyOverhead {
  */
 export async function benchProxyOverhead(
   env: BenchEnv,
-  options: { connections: number; seconds: number; rounds: number },
+  options: { connections: number; seconds: number; rounds: number; pairs: number },
 ): Promise<ProxyOverhead> {
   const endpoints = [env.direct, env.bare, env.gateway, env.recording];
   if (env.base) endpoints.push(env.base.gateway, env.base.recording);
@@ -60,6 +68,12 @@ export async function benchProxyOverhead(
     for (const endpoint of endpoints) rounds.get(endpoint)!.push(await once(endpoint, options.seconds));
     overHttp2.push(await once(env.gateway, options.seconds, true));
   }
+  const paired = env.base
+    ? {
+        gateway: await pairedRatios(once, env.gateway, env.base.gateway, options.pairs),
+        recording: await pairedRatios(once, env.recording, env.base.recording, options.pairs),
+      }
+    : undefined;
   const best = (endpoint: Endpoint) =>
     rounds.get(endpoint)!.reduce((a, b) => (b.load.requestsPerSecond > a.load.requestsPerSecond ? b : a));
   return {
@@ -69,5 +83,39 @@ export async function benchProxyOverhead(
     recording: best(env.recording),
     gatewayHttp2: overHttp2.reduce((a, b) => (b.load.requestsPerSecond > a.load.requestsPerSecond ? b : a)),
     ...(env.base ? { base: { gateway: best(env.base.gateway), recording: best(env.base.recording) } } : {}),
+    ...(paired ? { paired } : {}),
   };
+}
+
+/**
+ * Before/after for one path as `pairs` pairs of short rounds, the two copies back to back (which
+ * goes first alternates), one now/then ratio per pair. The interleaved rounds above put ~30 s
+ * between the two copies of a path, over which this machine's speed drifts: three same-run
+ * comparisons of one change read 0.85–1.18× the CPU per request. Within a pair the two rounds
+ * are seconds apart, and the median of the pairs' ratios is what a drift of a few pairs moves least.
+ */
+async function pairedRatios(
+  once: (endpoint: Endpoint, seconds: number) => Promise<PathResult>,
+  now: Endpoint,
+  then: Endpoint,
+  pairs: number,
+): Promise<PairedRatios> {
+  const ratios: PairedRatios = { throughput: [], cpuPerRequest: [] };
+  for (let pair = 0; pair < pairs; pair++) {
+    const first = pair % 2 === 0 ? now : then;
+    const a = await once(first, 2);
+    const b = await once(first === now ? then : now, 2);
+    const [n, t] = first === now ? [a, b] : [b, a];
+    ratios.throughput.push(n.load.requestsPerSecond / t.load.requestsPerSecond);
+    ratios.cpuPerRequest.push(n.cpuUsPerRequest / t.cpuUsPerRequest);
+  }
+  return ratios;
+}
+
+/** Median and range of a set of ratios, as `1.03x (0.91–1.12x over 10 pairs)`. */
+export function describeRatios(ratios: readonly number[]): string {
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return `${median.toFixed(2)}x (${sorted[0]!.toFixed(2)}–${sorted.at(-1)!.toFixed(2)}x over ${sorted.length} pairs)`;
 }

@@ -12,7 +12,8 @@
  *   npm run bench -- --alloc-profile    also an allocation profile of each gateway, freed objects included
  *                                       and print its top self-time functions
  *   npm run bench -- --compare <rev>    also run both gateways as of git revision <rev>, in the same
- *                                       interleaved rounds: before/after ratios from one run
+ *                                       interleaved rounds: before/after ratios from one run, and
+ *                                       the median of 10 back-to-back pairs (4 with --quick)
  *
  * BENCH_CONNECTIONS (16) and BENCH_WATCHES (1000) override the load.
  */
@@ -26,7 +27,7 @@ import { benchExec } from './exec.ts';
 import { BENCH_ALLOCATOR } from './gateway-config.ts';
 import { benchMasking } from './masking.ts';
 import { topAllocations, topSelfTime } from './profile-top.ts';
-import { benchProxyOverhead, type PathResult } from './proxy-overhead.ts';
+import { benchProxyOverhead, describeRatios, type PathResult } from './proxy-overhead.ts';
 import { deleteOrphanedKeys } from './redis-keys.ts';
 import { startBenchEnv } from './setup.ts';
 import { benchWatches } from './watches.ts';
@@ -85,7 +86,7 @@ if (parts.has('proxy') || parts.has('watches')) {
     if (parts.has('proxy')) {
       const rounds = values.quick ? 2 : 3;
       const seconds = values.quick ? 2 : 4;
-      const p = await benchProxyOverhead(env, { connections, seconds, rounds });
+      const p = await benchProxyOverhead(env, { connections, seconds, rounds, pairs: values.quick ? 4 : 10 });
       const row = (r: PathResult) =>
         `  ${r.name.padEnd(21)}${fmt(r.load.requestsPerSecond, 0).padStart(7)}  ${fmt(r.load.p50Ms, 2).padStart(7)}  ${fmt(r.load.p99Ms, 2).padStart(7)}  ${fmt(r.cpuUsPerRequest, 0).padStart(6)}`;
       out(
@@ -135,6 +136,13 @@ if (parts.has('proxy') || parts.has('watches')) {
           row(recording),
           `  gateway now vs then: ${vs(p.gateway, gateway)}; then: ${fmt(gateway.load.requestsPerSecond / p.bare.load.requestsPerSecond, 2)} of the bare proxy`,
           `  recording now vs then: ${vs(p.recording, recording)}; then: ${fmt(recording.load.requestsPerSecond / gateway.load.requestsPerSecond, 2)} of its gateway, CPU ${fmt(recording.cpuUsPerRequest / gateway.cpuUsPerRequest, 2)}x`,
+          ...(p.paired
+            ? [
+                '  now vs then in back-to-back pairs of 2 s rounds (median, range):',
+                `    gateway: throughput ${describeRatios(p.paired.gateway.throughput)}, CPU per request ${describeRatios(p.paired.gateway.cpuPerRequest)}`,
+                `    recording: throughput ${describeRatios(p.paired.recording.throughput)}, CPU per request ${describeRatios(p.paired.recording.cpuPerRequest)}`,
+              ]
+            : []),
           '',
         );
       }
