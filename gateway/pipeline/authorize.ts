@@ -8,7 +8,7 @@ import type { PolicyEngine } from '../runtime.ts';
  * the context for the review stage, which holds the request until a person decides.
  */
 export function authorize(policy: PolicyEngine): Stage {
-  return (next) => async (ctx) => {
+  return (next) => (ctx) => {
     const decision = policy.evaluate({
       caller: callerFrom(ctx),
       cluster: clusterFrom(ctx).name,
@@ -23,6 +23,6 @@ export function authorize(policy: PolicyEngine): Stage {
       ctx.decision.message = decision.message;
       if (decision.review) ctx.decision.review = decision.review;
     }
-    await next(ctx);
+    return next(ctx);
   };
 }

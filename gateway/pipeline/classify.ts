@@ -7,7 +7,7 @@ import type { Stage } from '../request-context.ts';
  * never evaluates a guess.
  */
 export function classify(): Stage {
-  return (next) => async (ctx) => {
+  return (next) => (ctx) => {
     ctx.info = classifyRequest(
       ctx.req.method ?? 'GET',
       ctx.clusterPath ?? '/',
@@ -25,6 +25,6 @@ export function classify(): Stage {
     if (ctx.upgrade && info.subresource === 'proxy') {
       ctx.info = { ...info, verb: 'create' };
     }
-    await next(ctx);
+    return next(ctx);
   };
 }

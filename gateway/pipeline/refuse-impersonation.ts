@@ -10,7 +10,7 @@ import { readsTheSameUpstream } from '../upstream/headers.ts';
  * upstream user name would fall in Kubernetes' reserved `system:` namespace.
  */
 export function refuseImpersonation(identity: IdentityMapping): Stage {
-  return (next) => async (ctx) => {
+  return (next) => (ctx) => {
     // The agent is impersonated upstream as <userPrefix><subject>, sent as a header value. Go trims
     // spaces and tabs around header values, so a padded subject would arrive as another name:
     // "agent-1 " as agent-1, " system:admin" as system:admin. Refuse what would not arrive as is.
@@ -37,6 +37,6 @@ export function refuseImpersonation(identity: IdentityMapping): Stage {
         );
       }
     }
-    await next(ctx);
+    return next(ctx);
   };
 }

@@ -12,7 +12,7 @@ const PREFIX = '/clusters/';
  * the upstream request see the query without it.
  */
 export function routeCluster(clusters: Map<string, GatewayCluster>): Stage {
-  return (next) => async (ctx) => {
+  return (next) => (ctx) => {
     const url = ctx.req.url ?? '/';
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
@@ -38,7 +38,7 @@ export function routeCluster(clusters: Map<string, GatewayCluster>): Stage {
     ctx.clusterPath = slash === -1 ? '/' : path.slice(slash);
     ctx.rawQuery = rawQuery;
     ctx.query = new URLSearchParams(rawQuery);
-    await next(ctx);
+    return next(ctx);
   };
 }
 

@@ -78,10 +78,13 @@ describe('a subject that Go would read as a system: user', () => {
         caller: { issuer: 'https://issuer.test', subject, groups: [], claims: {} },
       } as never;
       let reached = false;
+      // Awaited inside an async function, as every caller of a stage does: a stage may refuse by
+      // throwing synchronously (gateway/request-context.ts: Handler).
       await expect(
-        stage(async () => {
-          reached = true;
-        })(ctx),
+        (async () =>
+          stage(async () => {
+            reached = true;
+          })(ctx))(),
       ).rejects.toThrow(/system:|whitespace/);
       expect(reached).toBe(false);
     },
@@ -93,6 +96,6 @@ describe('a subject that Go would read as a system: user', () => {
       req: { headers: {} },
       caller: { issuer: 'https://issuer.test', subject: 'agent-1 ', groups: [], claims: {} },
     } as never;
-    await expect(stage(async () => {})(ctx)).rejects.toThrow(/whitespace|cannot be sent/);
+    await expect((async () => stage(async () => {})(ctx))()).rejects.toThrow(/whitespace|cannot be sent/);
   });
 });

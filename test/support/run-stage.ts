@@ -86,7 +86,8 @@ export async function runStage(stage: Stage, input: StageInput = {}): Promise<St
   const handler = stage(recordingNext);
   let handled: Promise<{ ctx: RequestContext; thrown: unknown }> | undefined;
   const run = (ctx: RequestContext): void => {
-    handled = handler(ctx).then(
+    // A stage may refuse by throwing synchronously (request-context.ts: Handler).
+    handled = new Promise<void>((resolve) => resolve(handler(ctx))).then(
       () => ({ ctx, thrown: undefined }),
       (thrown: unknown) => {
         const { status, headers } = statusFromError(thrown);
