@@ -10,6 +10,7 @@ import {
   recordingKeys,
   withRecordingScripts,
 } from '../../src/recording/scripts.ts';
+import { RecentlyUsed } from './recently-used.ts';
 import { newSessionId, type SessionIdentity } from './session-identity.ts';
 import { RecordingUnavailableError, withRecordingRedis } from './unavailable-error.ts';
 
@@ -88,7 +89,7 @@ export class RecordingStore {
   readonly #idleGapMs: number;
   readonly #readyMs: number;
   /** Last known tail per session, and the queue of appends in flight from this process. */
-  readonly #tails = new Map<string, { seq: number; hash: string }>();
+  readonly #tails = new RecentlyUsed<{ seq: number; hash: string }>(MAX_CACHED_TAILS);
   readonly #queues = new Map<string, SessionQueue>();
   /**
    * Identity key → session id, with when this process last set the mapping's TTL in Redis (claimed
@@ -96,17 +97,7 @@ export class RecordingStore {
    * and the session cannot have closed (both need a full gap without it), so resolving skips the
    * round trip. Appends refresh the mapping only once a quarter of the gap has passed since.
    */
-  readonly #recent = new Map<string, { id: string; at: number }>();
-  /**
-   * The most recently used keys of `#tails` and `#recent`: updating those entries changes them in
-   * place instead of moving them to the back. Under load (one session's requests, one after
-   * another) a delete and re-insert per append churned the Maps' tables, and V8 chains each table
-   * it replaces to the next, which carried young objects into the old generation
-   * (docs/performance.md, ninth round). For the same reason a session's queue stays in `#queues`
-   * while its tail is cached, instead of being removed and re-created with every batch.
-   */
-  #newestTail: string | undefined;
-  #newestRecent: string | undefined;
+  readonly #recent = new RecentlyUsed<{ id: string; at: number }>(MAX_CACHED_TAILS);
 
   constructor(options: RecordingStoreOptions) {
     this.#redis = options.redis;
@@ -314,10 +305,7 @@ export class RecordingStore {
       }
       if (reply[0] === 'closed') {
         this.#forgetTail(id);
-        if (this.#recent.get(identityKey)?.id === id) {
-          this.#recent.delete(identityKey);
-          if (this.#newestRecent === identityKey) this.#newestRecent = undefined;
-        }
+        if (this.#recent.get(identityKey)?.id === id) this.#recent.delete(identityKey);
         return batch.map(() => ({ kind: 'closed' }));
       }
       tail = { seq: Number(reply[1]), hash: reply[2] ?? '' };
@@ -335,41 +323,37 @@ export class RecordingStore {
 
   /** Remembers that the mapping names `id` with a full gap's TTL from `at` (default: now). */
   #touch(identityKey: string, id: string, at = performance.now()): void {
-    const recent = this.#recent.get(identityKey);
-    if (recent && identityKey === this.#newestRecent) {
+    const recent = this.#recent.newest(identityKey);
+    if (recent) {
       recent.id = id;
       recent.at = at;
-      return;
-    }
-    this.#recent.delete(identityKey);
-    this.#recent.set(identityKey, { id, at });
-    this.#newestRecent = identityKey;
-    if (this.#recent.size > MAX_CACHED_TAILS) {
-      const oldest = this.#recent.keys().next().value;
-      if (oldest !== undefined) this.#recent.delete(oldest);
+    } else {
+      this.#recent.set(identityKey, { id, at });
     }
   }
 
   #remember(id: string, tail: { seq: number; hash: string }): void {
-    const cached = this.#tails.get(id);
-    if (cached && id === this.#newestTail) {
+    const cached = this.#tails.newest(id);
+    if (cached) {
       cached.seq = tail.seq;
       cached.hash = tail.hash;
       return;
     }
-    this.#tails.delete(id);
-    this.#tails.set(id, { ...tail });
-    this.#newestTail = id;
-    if (this.#tails.size > MAX_CACHED_TAILS) {
-      const oldest = this.#tails.keys().next().value;
-      if (oldest !== undefined) this.#forgetTail(oldest);
-    }
+    const evicted = this.#tails.set(id, { ...tail });
+    if (evicted !== undefined) this.#dropIdleQueue(evicted);
   }
 
   /** Drops a session's cached tail, and its queue when nothing is in it. */
   #forgetTail(id: string): void {
     this.#tails.delete(id);
-    if (this.#newestTail === id) this.#newestTail = undefined;
+    this.#dropIdleQueue(id);
+  }
+
+  /**
+   * A session's queue stays in `#queues` while its tail is cached, rather than being removed and
+   * re-created with every batch (the churn `RecentlyUsed` avoids); it goes with the tail.
+   */
+  #dropIdleQueue(id: string): void {
     const queue = this.#queues.get(id);
     if (queue && !queue.running && queue.waiting.length === 0) this.#queues.delete(id);
   }
