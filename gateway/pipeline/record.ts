@@ -1,7 +1,9 @@
 import type { ResponseEvent } from '../../src/recording/event.types.ts';
-import { recordBody } from '../recording/body-record.ts';
+import type { CapturedBody } from '../recording/body-capture.ts';
+import { type BodyContext, type BodyMeta, recordBody } from '../recording/body-record.ts';
 import { RequestRecording } from '../recording/request-recording.ts';
 import { tapResponse } from '../recording/response-tap.ts';
+import type { MetaUpdates } from '../recording/session-store.ts';
 import type { RecordingRuntime } from '../recording/start.ts';
 import { RecordingUnavailableError, recordingRefusalFor } from '../recording/unavailable-error.ts';
 import { hasBody, KUBE_REQUEST_BODY_LIMIT, readBodyOnce } from '../request-body.ts';
@@ -15,7 +17,9 @@ import { statusFromError } from '../respond/status.ts';
  * info, and wraps the policy and review stages, so it sees every decision: a denied or held call
  * is recorded with its decision, review id and the Status it got. It resolves the session (in
  * Redis) before anything else happens, taps the response (response-tap.ts) and, when the request
- * is done — a watch or an exec stream included — writes the `response` event.
+ * is done — a watch or an exec stream included — writes the `response` event. That write is not
+ * waited for: the request's log line and metrics do not include the recording's Redis round
+ * trip, and shutdown waits for it instead (recording/detached-writes.ts).
  *
  * `recordGate` is the last stage before the terminal handler: it reads the request body if there
  * is one and review has not read it already (leaving it in `ctx.body` for forward) and writes the
@@ -57,12 +61,17 @@ export function record(runtime: RecordingRuntime | undefined): Stage {
       failure = error;
       throw error;
     } finally {
-      await writeResponse(recording, ctx, tap, failure).catch((error: unknown) =>
-        runtime.logger.error(
-          { err: error, session: recording.sessionId },
-          'recording: the response event was lost',
-        ),
-      );
+      // Not awaited: the request is done for its client, and the event holds none of it while it
+      // waits for Redis (its objects would otherwise outlive it by a round trip or two).
+      if (ctx.recording)
+        runtime.detachedWrites.track(
+          writeResponse(recording, ctx, tap, failure).catch((error: unknown) =>
+            runtime.logger.error(
+              { err: error, session: recording.sessionId },
+              'recording: the response event was lost',
+            ),
+          ),
+        );
     }
   };
 }
@@ -74,7 +83,7 @@ export function recordGate(): Stage {
     // A body the review stage already read is reused (request-body.ts reads a request once).
     if (!ctx.upgrade && hasBody(ctx.req)) await readBodyOnce(ctx, KUBE_REQUEST_BODY_LIMIT);
     try {
-      await recording.writeRequest({ inflight: true });
+      await recording.writeRequest(ctx, { inflight: true });
     } catch (error) {
       if (!recording.runtime.settings.required) {
         recording.runtime.logger.warn({ err: error }, 'recording: request passes unrecorded');
@@ -94,15 +103,19 @@ export function recordGate(): Stage {
   };
 }
 
-async function writeResponse(
+/**
+ * The `response` event, built from the request at once (before anything is awaited, so it records
+ * the request as it stood when this stage finished) and then appended; for a request that never
+ * went upstream, after its `request` event. The returned promise holds only the event, not the
+ * request, while it waits for Redis.
+ */
+function writeResponse(
   recording: RequestRecording,
   ctx: RequestContext,
   tap: ReturnType<typeof tapResponse>,
   failure: unknown,
 ): Promise<void> {
-  if (!ctx.recording) return; // the gate let it pass unrecorded (recording not required)
   const forwarded = recording.requestWritten;
-  if (!forwarded) await recording.writeRequest({ inflight: false });
   const refused = failure === undefined ? undefined : statusFromError(failure).status;
   const status = refused?.code ?? ctx.status ?? ctx.res.statusCode;
   const event: ResponseEvent = {
@@ -114,16 +127,34 @@ async function writeResponse(
   if (refused) event.message = refused.message;
   if (ctx.refusal) event.refusal = ctx.refusal;
   if (ctx.review) event.review = { id: ctx.review.id, state: ctx.review.outcome };
-  if (!refused && tap.capture.size > 0) {
-    const cap = recording.runtime.settings.bodyCap;
-    const watch = ctx.info?.verb === 'watch';
-    const meta = {
-      contentType: tap.header('content-type'),
-      contentEncoding: tap.header('content-encoding'),
-      cap,
-    };
-    const body = await recordBody(tap.capture.finish(), meta, recording.bodyContext(watch, true));
-    if (body) event.body = body;
+  const updates = recording.responseUpdates(ctx, status, forwarded);
+  const body =
+    !refused && tap.capture.size > 0
+      ? {
+          captured: tap.capture.finish(),
+          meta: {
+            contentType: tap.header('content-type'),
+            contentEncoding: tap.header('content-encoding'),
+            cap: recording.runtime.settings.bodyCap,
+          },
+          context: recording.bodyContext(ctx, ctx.info?.verb === 'watch', true),
+        }
+      : undefined;
+  const requestEvent = forwarded ? undefined : recording.writeRequest(ctx, { inflight: false });
+  return appendResponse(recording, event, updates, requestEvent, body);
+}
+
+async function appendResponse(
+  recording: RequestRecording,
+  event: ResponseEvent,
+  updates: MetaUpdates,
+  requestEvent: Promise<void> | undefined,
+  body: { captured: CapturedBody; meta: BodyMeta; context: BodyContext } | undefined,
+): Promise<void> {
+  if (requestEvent) await requestEvent;
+  if (body) {
+    const record = await recordBody(body.captured, body.meta, body.context);
+    if (record) event.body = record;
   }
-  await recording.append(event, recording.responseUpdates(status, forwarded));
+  await recording.append(event, updates);
 }

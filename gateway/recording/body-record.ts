@@ -76,10 +76,17 @@ function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
+/** How a captured body travelled, and the recording's cap on it. */
+export interface BodyMeta {
+  contentType?: string | undefined;
+  contentEncoding?: string | undefined;
+  cap: number;
+}
+
 /** The stored record for a captured body; undefined when there was no body. */
 export async function recordBody(
   captured: CapturedBody,
-  meta: { contentType?: string | undefined; contentEncoding?: string | undefined; cap: number },
+  meta: BodyMeta,
   context: BodyContext,
 ): Promise<BodyRecord | undefined> {
   if (captured.size === 0) return undefined;

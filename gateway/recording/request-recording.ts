@@ -1,4 +1,5 @@
 import { DEFAULT_CLAIM_ALLOWLIST, snapshotCaller } from '../../src/approvals/caller-snapshot.ts';
+import type { Caller } from '../../src/authn/caller.ts';
 import { maskingRulesFor } from '../../src/masking/policy.ts';
 import type { BodyRecord, EventBody, RecordedInfo, RequestEvent } from '../../src/recording/event.types.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
@@ -27,7 +28,11 @@ import { RecordingUnavailableError } from './unavailable-error.ts';
 export class RequestRecording {
   readonly rid = newRequestId();
   readonly runtime: RecordingRuntime;
-  readonly #ctx: RequestContext;
+  /**
+   * What opening a session again needs. The request itself is not kept: a response event waiting
+   * for its append then holds none of the request's objects.
+   */
+  readonly #origin: SessionOrigin;
   readonly #identity: SessionIdentity;
   /** Undefined while this request's events go to the spool (Redis unreachable, spool on). */
   #sessionId: string | undefined;
@@ -35,12 +40,12 @@ export class RequestRecording {
 
   private constructor(
     runtime: RecordingRuntime,
-    ctx: RequestContext,
+    origin: SessionOrigin,
     identity: SessionIdentity,
     sessionId: string | undefined,
   ) {
     this.runtime = runtime;
-    this.#ctx = ctx;
+    this.#origin = origin;
     this.#identity = identity;
     this.#sessionId = sessionId;
   }
@@ -49,32 +54,37 @@ export class RequestRecording {
     if (!runtime.archiveWritable())
       throw new RecordingUnavailableError('the recording directory cannot be written');
     const identity = sessionIdentity(callerFrom(ctx), clusterFrom(ctx).name, ctx.req.headers);
+    const userAgent = ctx.req.headers['user-agent'];
+    const origin: SessionOrigin = {
+      caller: callerFrom(ctx),
+      cluster: clusterFrom(ctx).name,
+      ...(userAgent ? { userAgent } : {}),
+    };
     // Events waiting in the spool go first: this request's follow them there.
-    if (runtime.spool?.pending) return new RequestRecording(runtime, ctx, identity, undefined);
+    if (runtime.spool?.pending) return new RequestRecording(runtime, origin, identity, undefined);
     try {
-      const id = await RequestRecording.#open(runtime, ctx, identity);
-      return new RequestRecording(runtime, ctx, identity, id);
+      const id = await RequestRecording.#open(runtime, origin, identity);
+      return new RequestRecording(runtime, origin, identity, id);
     } catch (error) {
       if (!runtime.spool || !(error instanceof RecordingUnavailableError)) throw error;
-      return new RequestRecording(runtime, ctx, identity, undefined);
+      return new RequestRecording(runtime, origin, identity, undefined);
     }
   }
 
   static async #open(
     runtime: RecordingRuntime,
-    ctx: RequestContext,
+    origin: SessionOrigin,
     identity: SessionIdentity,
   ): Promise<string> {
     // The common case: this process appended to the session a moment ago, so it is open and its
     // close job is scheduled; no caller snapshot to build, no round trip.
     const recent = runtime.store.recentSession(identity.key);
     if (recent !== undefined && runtime.closeQueue.isScheduled(recent)) return recent;
-    const userAgent = ctx.req.headers['user-agent'];
     const { id } = await runtime.store.resolve({
       identity,
-      caller: snapshotCaller(callerFrom(ctx), DEFAULT_CLAIM_ALLOWLIST),
-      cluster: clusterFrom(ctx).name,
-      ...(userAgent ? { userAgent } : {}),
+      caller: snapshotCaller(origin.caller, DEFAULT_CLAIM_ALLOWLIST),
+      cluster: origin.cluster,
+      ...(origin.userAgent ? { userAgent: origin.userAgent } : {}),
     });
     await runtime.closeQueue.ensureScheduled(id);
     return id;
@@ -104,10 +114,10 @@ export class RequestRecording {
 
   async #appendLive(body: EventBody, updates: MetaUpdates): Promise<void> {
     const store = this.runtime.store;
-    let id = this.#sessionId ?? (await RequestRecording.#open(this.runtime, this.#ctx, this.#identity));
+    let id = this.#sessionId ?? (await RequestRecording.#open(this.runtime, this.#origin, this.#identity));
     let outcome = await store.append(id, this.#identity.key, body, updates);
     if (outcome.kind === 'closed') {
-      id = await RequestRecording.#open(this.runtime, this.#ctx, this.#identity);
+      id = await RequestRecording.#open(this.runtime, this.#origin, this.#identity);
       outcome = await store.append(id, this.#identity.key, body, updates);
       if (outcome.kind === 'closed')
         throw new RecordingUnavailableError('the session closed twice while recording');
@@ -117,27 +127,27 @@ export class RequestRecording {
 
   /** The event, fsynced to the local spool (gateway/recording/spool.ts), flushed to Redis later. */
   #spool(body: EventBody, updates: MetaUpdates): Promise<void> {
-    const userAgent = this.#ctx.req.headers['user-agent'];
+    const origin = this.#origin;
     return this.runtime.spool!.write({
       identity: this.#identity,
-      caller: snapshotCaller(callerFrom(this.#ctx), DEFAULT_CLAIM_ALLOWLIST),
-      cluster: clusterFrom(this.#ctx).name,
-      ...(userAgent ? { userAgent } : {}),
+      caller: snapshotCaller(origin.caller, DEFAULT_CLAIM_ALLOWLIST),
+      cluster: origin.cluster,
+      ...(origin.userAgent ? { userAgent: origin.userAgent } : {}),
       body,
       updates,
     });
   }
 
   /** The masking context for a body of this request: its own (`response` false) or the answer's. */
-  bodyContext(watch: boolean, response: boolean): BodyContext {
-    const info = this.#ctx.info;
+  bodyContext(ctx: RequestContext, watch: boolean, response: boolean): BodyContext {
+    const info = ctx.info;
     return {
       sensitiveKind: sensitiveKindOf(info),
       secret: isSecretRequest(info),
       watch,
       response,
-      rules: maskingRulesFor(this.runtime.masking, callerFrom(this.#ctx)),
-      ...(this.#ctx.writeValues ? { requestValues: this.#ctx.writeValues } : {}),
+      rules: maskingRulesFor(this.runtime.masking, callerFrom(ctx)),
+      ...(ctx.writeValues ? { requestValues: ctx.writeValues } : {}),
     };
   }
 
@@ -145,9 +155,8 @@ export class RequestRecording {
    * Writes the `request` event (once). `inflight` marks it as forwarded: the session cannot close
    * until the matching response event is written.
    */
-  async writeRequest(options: { inflight: boolean }): Promise<void> {
+  async writeRequest(ctx: RequestContext, options: { inflight: boolean }): Promise<void> {
     if (this.#requestWritten) return;
-    const ctx = this.#ctx;
     let body: BodyRecord | undefined;
     if (ctx.body && ctx.body.length > 0) {
       const contentType = single(ctx.req.headers['content-type']);
@@ -155,7 +164,7 @@ export class RequestRecording {
       body = await recordBody(
         captured,
         { contentType, cap: this.runtime.settings.bodyCap },
-        this.bodyContext(false, false),
+        this.bodyContext(ctx, false, false),
       );
     }
     const event: RequestEvent = {
@@ -182,8 +191,7 @@ export class RequestRecording {
   }
 
   /** Meta updates for the response: counters, and the review this request went through. */
-  responseUpdates(status: number, forwarded: boolean): MetaUpdates {
-    const ctx = this.#ctx;
+  responseUpdates(ctx: RequestContext, status: number, forwarded: boolean): MetaUpdates {
     const incr: Record<string, number> = {};
     if (forwarded) incr['inflight'] = -1;
     if (ctx.refusal === 'policy') incr['denied'] = 1;
@@ -201,6 +209,13 @@ export class RequestRecording {
     }
     return { incr, set };
   }
+}
+
+/** Who and where a session is for, as opening one needs it. */
+interface SessionOrigin {
+  caller: Caller;
+  cluster: string;
+  userAgent?: string;
 }
 
 function reviewState(outcome: string): string {

@@ -12,6 +12,7 @@ import {
 import { probeWritable } from '../../src/recording/archive.ts';
 import { CloseQueue } from './close-queue.ts';
 import { type CloseWorker, startCloseWorker } from './close-worker.ts';
+import { DetachedWrites } from './detached-writes.ts';
 import { RecordingStore } from './session-store.ts';
 import { RecordingSpool, type SpoolTarget } from './spool.ts';
 
@@ -42,6 +43,8 @@ export interface RecordingRuntime {
   archiveWritable(): boolean;
   /** The local spool for events Redis cannot take (`recording.spool`); undefined: none. */
   spool?: RecordingSpool | undefined;
+  /** Response events the requests did not wait for; `close()` lets them reach Redis first. */
+  detachedWrites: DetachedWrites;
 }
 
 export interface StartedRecording {
@@ -139,7 +142,9 @@ export async function startRecording(
   const spool = settings.spool ? new RecordingSpool(settings.spool) : undefined;
   const flusher = spool ? await startSpoolFlusher(spool, store, closeQueue, connection, logger) : undefined;
 
+  const detachedWrites = new DetachedWrites();
   const runtime: RecordingRuntime = {
+    detachedWrites,
     settings,
     store,
     closeQueue,
@@ -159,7 +164,8 @@ export async function startRecording(
       const grace = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, CLOSE_GRACE_MS);
       });
-      await Promise.race([Promise.allSettled([store.drain(), closeQueue.close(), worker?.close()]), grace]);
+      const written = detachedWrites.settled().then(() => store.drain());
+      await Promise.race([Promise.allSettled([written, closeQueue.close(), worker?.close()]), grace]);
       clearTimeout(timer);
       connection.disconnect();
       workerConnection?.disconnect();

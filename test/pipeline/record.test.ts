@@ -207,6 +207,8 @@ describe('record and recordGate with recording on', () => {
     if (row.forwarded) expect(run.next.ctx?.recording).toBe(run.ctx.recording);
     if (row.body && row.forwarded) expect(run.next.ctx?.body?.toString()).toBe(row.body);
 
+    // The response event is appended after the request finished; wait for it.
+    await recording.runtime.detachedWrites.settled();
     const stored = await events(sessionId);
     expect(stored[0]).toMatchObject({ type: 'session', caller: { subject: row.subject }, cluster: 'prod' });
     expect(stored.slice(1)).toHaveLength(row.events.length);
@@ -226,6 +228,26 @@ describe('record and recordGate with recording on', () => {
     });
     expect(run.next.calls).toBe(1);
     expect(seenByNext.map((e) => e['type'])).toEqual(['session', 'request']);
+  });
+
+  it('a response event still on its way when the request finished is in Redis once close() returns', async () => {
+    const own = await start({ redisUrl: REDIS_URL, required: true });
+    const run = await runStage(record(own.runtime), {
+      ctx: context('closing', 'GET', '/api/v1/namespaces/shop/secrets/db'),
+      next: async (ctx) => {
+        // Redis holds every write for 250 ms: both events of this refused call are still to come
+        // when its client has the answer.
+        await redis.call('CLIENT', 'PAUSE', '250', 'WRITE');
+        await deniedByPolicy(ctx);
+      },
+    });
+    expect(run.status).toBe(403);
+    expect(own.runtime.detachedWrites.size).toBe(1);
+    await own.close();
+    expect(own.runtime.detachedWrites.size).toBe(0);
+    const stored = await events(run.ctx.recording?.sessionId ?? '');
+    expect(stored.map((e) => e['type'])).toEqual(['session', 'request', 'response']);
+    expect(stored[2]).toMatchObject({ status: 403, refusal: 'policy' });
   });
 });
 
