@@ -72,18 +72,94 @@ export function canonicalJson(value: unknown): string {
   return `${out}}`;
 }
 
+/** What {@link sortedCopy} returns when `JSON.stringify` of a copy would not be canonical. */
+const UNCOPYABLE: unique symbol = Symbol('uncopyable');
+
+/**
+ * Whether a key keeps its insertion place in `JSON.stringify`'s output: integer-like keys (`"7"`)
+ * are listed first in numeric order whatever the insertion order (checked loosely: any key that
+ * starts with a digit), and `__proto__` would set the copy's prototype instead of a member.
+ */
+function keepsItsPlace(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return !(first >= 48 && first <= 57) && key !== '__proto__';
+}
+
+/**
+ * A copy of `value` whose `JSON.stringify` is its canonical JSON: every object rebuilt as a plain
+ * one with its keys inserted in sorted order, `undefined` members left out, `undefined` array
+ * items as `null`. One native `JSON.stringify` of the copy allocates a third less than joining
+ * the text piece by piece (measured on request and response events). {@link UNCOPYABLE} when
+ * an object has a key whose place the copy cannot keep.
+ */
+function sortedCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') {
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol')
+      throw new TypeError(`cannot serialise ${typeof value} canonically`);
+    return value; // bigint: JSON.stringify of the copy throws, as canonicalJson does
+  }
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = sortedCopy(value[i] ?? null);
+      if (item === UNCOPYABLE) return UNCOPYABLE;
+      out[i] = item;
+    }
+    return out;
+  }
+  const object = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of sortedKeys(object)) {
+    const item = object[key];
+    if (item === undefined) continue;
+    if (!keepsItsPlace(key)) return UNCOPYABLE;
+    const copy = sortedCopy(item);
+    if (copy === UNCOPYABLE) return UNCOPYABLE;
+    out[key] = copy;
+  }
+  return out;
+}
+
 /** The `prev` of a session's first event. */
 export function genesisHash(sessionId: string): string {
   return sha256Hex(`hoop-gateway recording v1 session ${sessionId}`);
 }
 
 /**
- * Hashes an event (without `hash`) and returns its stored line (with `hash`). The top-level
- * members are serialised once and the `hash` member is spliced into its sorted place, so a large
- * body is not walked twice (this ran on every recorded request and showed in the profile).
+ * Hashes an event (without `hash`) and returns its stored line (with `hash`). The members sorting
+ * before `hash` and those after it are serialised once each, from sorted copies, and the `hash`
+ * member is spliced in between, so a large body is not walked twice (this runs on every recorded
+ * event and showed in the profile).
  */
 export function sealEvent(event: Record<string, unknown>): { hash: string; line: string } {
   const keys = sortedKeys(event);
+  const before: Record<string, unknown> = {}; // members sorting before `hash`
+  const after: Record<string, unknown> = {}; // and after it
+  let anyBefore = false;
+  let anyAfter = false;
+  for (const key of keys) {
+    const item = event[key];
+    if (key === 'hash' || item === undefined) continue;
+    const copy = keepsItsPlace(key) ? sortedCopy(item) : UNCOPYABLE;
+    if (copy === UNCOPYABLE) return sealPieceByPiece(event, keys);
+    if (key < 'hash') {
+      before[key] = copy;
+      anyBefore = true;
+    } else {
+      after[key] = copy;
+      anyAfter = true;
+    }
+  }
+  // `{…before…` and `…after…}`: slices of flat strings, which copy nothing.
+  const head = anyBefore ? JSON.stringify(before).slice(0, -1) : '{';
+  const tail = anyAfter ? JSON.stringify(after).slice(1) : '}';
+  const hash = sha256Hex(anyBefore && anyAfter ? `${head},${tail}` : `${head}${tail}`);
+  const line = `${head}${anyBefore ? ',' : ''}"hash":"${hash}"${anyAfter ? ',' : ''}${tail}`;
+  return { hash, line };
+}
+
+/** {@link sealEvent} for an event some key of which a sorted copy cannot keep in place. */
+function sealPieceByPiece(event: Record<string, unknown>, keys: string[]): { hash: string; line: string } {
   let before = ''; // members sorting before `hash`
   let after = ''; // and after it
   for (const key of keys) {

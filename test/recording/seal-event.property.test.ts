@@ -59,4 +59,44 @@ describe('sealEvent', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('seals events whose keys a sorted copy cannot keep in place (integer-like, __proto__) the same way', () => {
+    // Such keys, at any depth, take the piece-by-piece path; the line must not depend on the path.
+    const awkwardKey = fc.constantFrom('0', '7', '10', '01', '4294967295', '__proto__', 'a', 'hash', 'z');
+    const awkwardObject = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.jsonValue({ maxDepth: 1 }),
+        fc.array(tie('value'), { maxLength: 3 }),
+        tie('object'),
+      ),
+      object: fc.array(fc.tuple(awkwardKey, tie('value')), { maxLength: 5 }).map((entries) => {
+        const object: Record<string, unknown> = {};
+        for (const [key, item] of entries)
+          Object.defineProperty(object, key, {
+            value: item,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        return object;
+      }),
+    }));
+    fc.assert(
+      fc.property(awkwardObject.object, (event) => {
+        const { hash: _ignored, ...content } = event as Record<string, unknown>;
+        const sealed = sealEvent(event as Record<string, unknown>);
+        expect(sealed.hash).toBe(sha256Hex(canonicalJson(content)));
+        expect(sealed.line).toBe(canonicalJson({ ...content, hash: sealed.hash }));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses what canonical JSON cannot hold, on either path', () => {
+    for (const bad of [() => undefined, Symbol('s')])
+      for (const event of [{ a: bad }, { a: [bad] }, { '7': 1, a: { b: bad } }])
+        expect(() => sealEvent(event as Record<string, unknown>)).toThrow(TypeError);
+    expect(() => sealEvent({ a: 1n })).toThrow(TypeError);
+  });
 });
