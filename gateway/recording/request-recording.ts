@@ -53,13 +53,13 @@ export class RequestRecording {
   static async begin(runtime: RecordingRuntime, ctx: RequestContext): Promise<RequestRecording> {
     if (!runtime.archiveWritable())
       throw new RecordingUnavailableError('the recording directory cannot be written');
-    const identity = sessionIdentity(callerFrom(ctx), clusterFrom(ctx).name, ctx.req.headers);
     const userAgent = ctx.req.headers['user-agent'];
     const origin: SessionOrigin = {
       caller: callerFrom(ctx),
       cluster: clusterFrom(ctx).name,
       ...(userAgent ? { userAgent } : {}),
     };
+    const identity = sessionIdentity(origin.caller, origin.cluster, ctx.req.headers);
     // Events waiting in the spool go first: this request's follow them there.
     if (runtime.spool?.pending) return new RequestRecording(runtime, origin, identity, undefined);
     try {

@@ -141,7 +141,7 @@ export function sealEvent(event: Record<string, unknown>): { hash: string; line:
     const item = event[key];
     if (key === 'hash' || item === undefined) continue;
     const copy = keepsItsPlace(key) ? sortedCopy(item) : UNCOPYABLE;
-    if (copy === UNCOPYABLE) return sealPieceByPiece(event, keys);
+    if (copy === UNCOPYABLE) return sealPieceByPiece(event);
     if (key < 'hash') {
       before[key] = copy;
       anyBefore = true;
@@ -158,21 +158,14 @@ export function sealEvent(event: Record<string, unknown>): { hash: string; line:
   return { hash, line };
 }
 
-/** {@link sealEvent} for an event some key of which a sorted copy cannot keep in place. */
-function sealPieceByPiece(event: Record<string, unknown>, keys: string[]): { hash: string; line: string } {
-  let before = ''; // members sorting before `hash`
-  let after = ''; // and after it
-  for (const key of keys) {
-    const item = event[key];
-    if (key === 'hash' || item === undefined) continue;
-    const member = `${JSON.stringify(key)}:${canonicalJson(item)}`;
-    if (key < 'hash') before += before === '' ? member : `,${member}`;
-    else after += after === '' ? member : `,${member}`;
-  }
-  const hash = sha256Hex(`{${before}${before !== '' && after !== '' ? ',' : ''}${after}}`);
-  const hashMember = `"hash":${JSON.stringify(hash)}`;
-  const line = `{${before}${before === '' ? '' : ','}${hashMember}${after === '' ? '' : ','}${after}}`;
-  return { hash, line };
+/**
+ * {@link sealEvent} for an event some key of which a sorted copy cannot keep in place (rare): the
+ * definition itself, which walks the event twice.
+ */
+function sealPieceByPiece(event: Record<string, unknown>): { hash: string; line: string } {
+  const { hash: _replaced, ...content } = event;
+  const hash = sha256Hex(canonicalJson(content));
+  return { hash, line: canonicalJson({ ...content, hash }) };
 }
 
 export type ChainResult =
