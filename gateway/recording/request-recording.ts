@@ -100,42 +100,59 @@ export class RequestRecording {
   }
 
   /** Appends an event to this request's session (re-resolving once if it closed meanwhile). */
-  async append(body: EventBody, updates: MetaUpdates = {}): Promise<void> {
+  append(body: EventBody, updates: MetaUpdates = {}): Promise<void> {
+    return this.appendAll([body], updates);
+  }
+
+  /**
+   * Appends events in order, all or none (in Redis: one script call; `updates` ride with them):
+   * a stream's frames that gathered while its previous append was in flight.
+   */
+  async appendAll(bodies: readonly EventBody[], updates: MetaUpdates = {}): Promise<void> {
     const spool = this.runtime.spool;
-    if (spool && (this.#sessionId === undefined || spool.pending)) return this.#spool(body, updates);
+    if (spool && (this.#sessionId === undefined || spool.pending)) return this.#spool(bodies, updates);
     try {
-      await this.#appendLive(body, updates);
+      await this.#appendLive(bodies, updates);
     } catch (error) {
       if (!spool || !(error instanceof RecordingUnavailableError)) throw error;
       this.#sessionId = undefined;
-      await this.#spool(body, updates);
+      await this.#spool(bodies, updates);
     }
   }
 
-  async #appendLive(body: EventBody, updates: MetaUpdates): Promise<void> {
+  async #appendLive(bodies: readonly EventBody[], updates: MetaUpdates): Promise<void> {
     const store = this.runtime.store;
     let id = this.#sessionId ?? (await RequestRecording.#open(this.runtime, this.#origin, this.#identity));
-    let outcome = await store.append(id, this.#identity.key, body, updates);
+    let outcome = await store.appendAll(id, this.#identity.key, bodies, updates);
     if (outcome.kind === 'closed') {
       id = await RequestRecording.#open(this.runtime, this.#origin, this.#identity);
-      outcome = await store.append(id, this.#identity.key, body, updates);
+      outcome = await store.appendAll(id, this.#identity.key, bodies, updates);
       if (outcome.kind === 'closed')
         throw new RecordingUnavailableError('the session closed twice while recording');
     }
     this.#sessionId = id;
   }
 
-  /** The event, fsynced to the local spool (gateway/recording/spool.ts), flushed to Redis later. */
-  #spool(body: EventBody, updates: MetaUpdates): Promise<void> {
+  /**
+   * The events, fsynced to the local spool (gateway/recording/spool.ts), flushed to Redis later;
+   * queued there together, so no other append comes between them.
+   */
+  async #spool(bodies: readonly EventBody[], updates: MetaUpdates): Promise<void> {
     const origin = this.#origin;
-    return this.runtime.spool!.write({
-      identity: this.#identity,
-      caller: snapshotCaller(origin.caller, DEFAULT_CLAIM_ALLOWLIST),
-      cluster: origin.cluster,
-      ...(origin.userAgent ? { userAgent: origin.userAgent } : {}),
-      body,
-      updates,
-    });
+    const spool = this.runtime.spool!;
+    const caller = snapshotCaller(origin.caller, DEFAULT_CLAIM_ALLOWLIST);
+    await Promise.all(
+      bodies.map((body, i) =>
+        spool.write({
+          identity: this.#identity,
+          caller,
+          cluster: origin.cluster,
+          ...(origin.userAgent ? { userAgent: origin.userAgent } : {}),
+          body,
+          updates: i === 0 ? updates : {},
+        }),
+      ),
+    );
   }
 
   /** The masking context for a body of this request: its own (`response` false) or the answer's. */

@@ -237,13 +237,27 @@ export class RecordingStore {
     body: EventBody,
     updates: MetaUpdates = {},
   ): Promise<AppendOutcome> {
+    return this.appendAll(id, identityKey, [body], updates);
+  }
+
+  /**
+   * Appends several events in order, all or none, in one script call (however many the batch
+   * limits would allow otherwise): a stream's frames that waited while its last append was in
+   * flight. Resolves with the last event's sequence number and hash.
+   */
+  appendAll(
+    id: string,
+    identityKey: string,
+    bodies: readonly EventBody[],
+    updates: MetaUpdates = {},
+  ): Promise<AppendOutcome> {
     return new Promise<AppendOutcome>((resolve, reject) => {
       let queue = this.#queues.get(id);
       if (!queue) {
         queue = { waiting: [], running: undefined };
         this.#queues.set(id, queue);
       }
-      queue.waiting.push({ identityKey, body, updates, resolve, reject });
+      queue.waiting.push({ identityKey, bodies, updates, resolve, reject });
       queue.running ??= this.#pump(id, queue);
     });
   }
@@ -269,16 +283,20 @@ export class RecordingStore {
     let tail = this.#tails.get(id) ?? { seq: -1, hash: '' };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const args: Array<string | number | Buffer> = [];
+      // Per waiting append, its last event's place on the chain.
       const appended: Array<{ seq: number; hash: string }> = [];
       let ts = 0;
+      let seq = tail.seq;
       let prev = tail.hash;
-      for (let i = 0; i < batch.length; i++) {
-        ts = nowMs();
-        const seq = tail.seq + 1 + i;
-        const sealed = sealEvent({ ...batch[i]!.body, v: 1, seq, prev, ts, by: this.replica });
-        args.push(sealed.line.length > LARGE_LINE ? Buffer.from(sealed.line) : sealed.line, sealed.hash);
-        appended.push({ seq, hash: sealed.hash });
-        prev = sealed.hash;
+      for (const { bodies } of batch) {
+        for (const body of bodies) {
+          ts = nowMs();
+          seq += 1;
+          const sealed = sealEvent({ ...body, v: 1, seq, prev, ts, by: this.replica });
+          args.push(sealed.line.length > LARGE_LINE ? Buffer.from(sealed.line) : sealed.line, sealed.hash);
+          prev = sealed.hash;
+        }
+        appended.push({ seq, hash: prev });
       }
       // The mapping is refreshed beside the script, not inside it (on a Redis Cluster it lives in
       // another slot), sent with it so it costs no round trip, and only every quarter gap.
@@ -366,7 +384,8 @@ export class RecordingStore {
 
 interface PendingAppend {
   identityKey: string;
-  body: EventBody;
+  /** Appended together, in order, in one script call. */
+  bodies: readonly EventBody[];
   updates: MetaUpdates;
   resolve: (outcome: AppendOutcome) => void;
   reject: (error: unknown) => void;
@@ -384,15 +403,19 @@ const MAX_BATCH_BYTES = 1024 * 1024;
 
 /**
  * Takes the next batch off the front of `waiting`: in order, all with the first one's identity
- * key (the mapping the script refreshes), bounded in count and roughly in size (at least one).
+ * key (the mapping the script refreshes), bounded in events and roughly in size (at least one
+ * waiting append, whatever its size).
  */
 function takeBatch(waiting: PendingAppend[]): PendingAppend[] {
   const key = waiting[0]!.identityKey;
   let n = 0;
+  let events = 0;
   let bytes = 0;
-  while (n < waiting.length && n < MAX_BATCH_EVENTS && waiting[n]!.identityKey === key) {
-    bytes += approximateSize(waiting[n]!.body);
-    if (n > 0 && bytes > MAX_BATCH_BYTES) break;
+  while (n < waiting.length && waiting[n]!.identityKey === key) {
+    const bodies = waiting[n]!.bodies;
+    events += bodies.length;
+    for (const body of bodies) bytes += approximateSize(body);
+    if (n > 0 && (events > MAX_BATCH_EVENTS || bytes > MAX_BATCH_BYTES)) break;
     n++;
   }
   return waiting.splice(0, n);

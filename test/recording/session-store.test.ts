@@ -84,6 +84,37 @@ describe('the live recording store', () => {
     expect(meta).toMatchObject({ requests: '15', inflight: '0', 'review:x': 'seven', seq: '31' });
   });
 
+  it('appends a group of events together: contiguous among concurrent appends, all or none', async () => {
+    h = await recordingHarness('group');
+    const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    const frames = (n: number): EventBody => ({
+      type: 'stream-data',
+      stream: 'r-s',
+      frames: [[n, 1, Buffer.from(`frame ${n}`).toString('base64')]],
+    });
+    // 100 events in one group: more than one script call's batch limit would otherwise take.
+    const group = Array.from({ length: 100 }, (_, i) => frames(i));
+    const [before, grouped, after] = await Promise.all([
+      h.store.append(id, identity.key, request('r-1')),
+      h.store.appendAll(id, identity.key, group, { incr: { requests: 1 } }),
+      h.store.append(id, identity.key, request('r-2')),
+    ]);
+    // Each caller learns the place of its last event.
+    expect([before, grouped, after]).toMatchObject([{ seq: 2 }, { seq: 102 }, { seq: 103 }]);
+    const lines = await new SessionIndex(h.redis, h.keys).liveLines(id);
+    expect(verifyChain(id, lines)).toMatchObject({ ok: true, count: 103 });
+    const frameTimes = lines
+      .slice(2, 102)
+      .map((line) => (JSON.parse(line) as { frames: Array<[number]> }).frames[0]![0]);
+    expect(frameTimes).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(await h.redis.hget(h.keys.meta(id), 'requests')).toBe('1');
+
+    // A group meant for a session that closed meanwhile adds nothing to it.
+    await h.redis.hset(h.keys.meta(id), 'state', 'closing');
+    expect(await h.store.appendAll(id, identity.key, [frames(100), frames(101)])).toEqual({ kind: 'closed' });
+    expect(await new SessionIndex(h.redis, h.keys).liveLines(id)).toHaveLength(103);
+  });
+
   it('stores large events (sent to Redis as bytes) as sealed, non-ASCII text included', async () => {
     h = await recordingHarness('large');
     const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
