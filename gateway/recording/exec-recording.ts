@@ -53,8 +53,9 @@ export function recordChannelStream(
         tty,
         stdin: flag('stdin'),
       }),
-    started: (stopStream) => {
+    started: (stopStream, flow) => {
       stop = stopStream;
+      recorder.throttle(flow);
     },
     toClient: (channel, payload) => {
       recorder.frame(channel, payload);

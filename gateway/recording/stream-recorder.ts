@@ -1,4 +1,10 @@
-import type { StreamCloseEvent, StreamFrame, StreamOpenEvent } from '../../src/recording/event.types.ts';
+import type {
+  StreamCloseEvent,
+  StreamDataEvent,
+  StreamFrame,
+  StreamOpenEvent,
+} from '../../src/recording/event.types.ts';
+import type { RelayFlow } from '../upstream/exec-relay-websocket.ts';
 import type { RequestRecording } from './request-recording.ts';
 
 /**
@@ -8,15 +14,26 @@ import type { RequestRecording } from './request-recording.ts';
  * frame), and a `stream-close` event with the exit status and byte counts.
  *
  * Frames carry their time in milliseconds since the stream opened (so replays keep the pacing)
- * and their bytes in base64, exactly as relayed. Appends go through the session's queue in
- * order. The first failed append calls `onFailure` once; the relay then ends the stream when
+ * and their bytes in base64, exactly as relayed. Appends go one at a time, in order (what gathered
+ * meanwhile goes together in the next, one script call). The first failed append calls `onFailure` once; the relay then ends the stream when
  * recording is required (a stream that can no longer be recorded must not go on).
+ *
+ * Appends are slower than a relay on loopback can be (each line is sealed, sent and stored), so
+ * frames not yet in Redis are counted: past `BACKLOG_HIGH` bytes the recorder asks the relay to
+ * stop reading (`throttle`), and lets it go on once the backlog is under `BACKLOG_LOW`. Without
+ * that, a bulk `cat` or `kubectl cp` outran its recording and the gateway held the difference:
+ * ~200 MB of heap for a 50 MB `cat` on the bench, more for a larger copy.
  */
 
 // Larger batches cost more CPU per byte, not less: sealing and sending 256 KiB batches (~350 KB
 // lines) took 2.5–3× the CPU per MB of 32 KiB ones (each line is copied, hashed and written
 // several times, at that size no longer from the caches); appends are grouped per script call.
 const MAX_BATCH_BYTES = 32 * 1024;
+/** Frame bytes in one append at most (one script call; more only when a single batch is larger). */
+const MAX_APPEND_BYTES = 256 * 1024;
+/** Bytes of frames waiting for Redis above which the relay stops reading, and below which it reads again. */
+export const BACKLOG_HIGH = 1024 * 1024;
+export const BACKLOG_LOW = 512 * 1024;
 
 export class StreamRecorder {
   readonly stream: string;
@@ -28,8 +45,14 @@ export class StreamRecorder {
   #frames: StreamFrame[] = [];
   #batchBytes = 0;
   #timer: NodeJS.Timeout | undefined;
-  #pending: Promise<void> = Promise.resolve();
+  /** Events ready to append, each with the frame bytes it holds. */
+  #ready: Array<{ event: StreamDataEvent | StreamCloseEvent; frameBytes: number }> = [];
+  #sending: Promise<void> | undefined;
   #failed = false;
+  /** Frame bytes recorded and not yet appended (or given up on). */
+  #backlog = 0;
+  #flow: RelayFlow | undefined;
+  #paused = false;
 
   constructor(recording: RequestRecording, onFailure: (error: unknown) => void, flushMs = 50) {
     this.#recording = recording;
@@ -57,6 +80,11 @@ export class StreamRecorder {
     return Math.round((performance.now() - this.#opened) * 1000) / 1000;
   }
 
+  /** Lets the recorder pause the relay while its backlog is over `BACKLOG_HIGH`. */
+  throttle(flow: RelayFlow): void {
+    this.#flow = flow;
+  }
+
   /** Records one frame (its channel and payload) as relayed. */
   frame(channel: number, payload: Uint8Array): void {
     const bytes = Buffer.isBuffer(payload)
@@ -64,8 +92,13 @@ export class StreamRecorder {
       : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
     this.#frames.push([this.elapsed(), channel, bytes.toString('base64')]);
     this.#batchBytes += payload.length;
+    this.#backlog += payload.length;
     if (this.#batchBytes >= MAX_BATCH_BYTES) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), this.#flushMs);
+    if (!this.#paused && this.#backlog > BACKLOG_HIGH && this.#flow) {
+      this.#paused = true;
+      this.#flow.pause();
+    }
   }
 
   /** Appends the frames gathered so far. */
@@ -74,9 +107,10 @@ export class StreamRecorder {
     this.#timer = undefined;
     if (this.#frames.length === 0) return;
     const frames = this.#frames;
+    const bytes = this.#batchBytes;
     this.#frames = [];
     this.#batchBytes = 0;
-    this.#enqueue(() => this.#recording.append({ type: 'stream-data', stream: this.stream, frames }));
+    this.#enqueue({ type: 'stream-data', stream: this.stream, frames }, bytes);
   }
 
   /** Flushes and writes the `stream-close` event; resolves once everything is appended. */
@@ -89,15 +123,49 @@ export class StreamRecorder {
       bytes: { ...this.bytes },
       ...details,
     };
-    this.#enqueue(() => this.#recording.append(event));
-    await this.#pending;
+    this.#enqueue(event, 0);
+    await this.#sending;
   }
 
-  #enqueue(append: () => Promise<void>): void {
-    this.#pending = this.#pending.then(append).catch((error: unknown) => {
-      if (this.#failed) return;
-      this.#failed = true;
-      this.#onFailure(error);
-    });
+  #enqueue(event: StreamDataEvent | StreamCloseEvent, frameBytes: number): void {
+    this.#ready.push({ event, frameBytes });
+    this.#sending ??= this.#send();
+  }
+
+  /**
+   * One append at a time, in order; what gathered while one was in flight goes in the next, up to
+   * `MAX_APPEND_BYTES` of frames in one script call. Bounded so the relay keeps going while an
+   * append is in flight (the backlog has room for the next), rather than stopping for one large
+   * append after another.
+   */
+  async #send(): Promise<void> {
+    while (this.#ready.length > 0) {
+      let n = 1;
+      let frameBytes = this.#ready[0]!.frameBytes;
+      for (; n < this.#ready.length; n++) {
+        if (frameBytes + this.#ready[n]!.frameBytes > MAX_APPEND_BYTES) break;
+        frameBytes += this.#ready[n]!.frameBytes;
+      }
+      const events = this.#ready.splice(0, n).map((ready) => ready.event);
+      try {
+        await this.#recording.appendAll(events);
+      } catch (error) {
+        if (!this.#failed) {
+          this.#failed = true;
+          this.#onFailure(error);
+        }
+      }
+      this.#release(frameBytes);
+    }
+    this.#sending = undefined;
+  }
+
+  /** Frames appended (or given up on): the relay may read again once the backlog is low. */
+  #release(frameBytes: number): void {
+    this.#backlog -= frameBytes;
+    if (this.#paused && this.#backlog < BACKLOG_LOW) {
+      this.#paused = false;
+      this.#flow?.resume();
+    }
   }
 }

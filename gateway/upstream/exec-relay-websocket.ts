@@ -30,7 +30,8 @@ import { clientResponseHeaders } from './headers.ts';
  * client is accepted — always with a 101 once the call got this far (exec-accept-websocket.ts says
  * why). Messages keep their order in each direction; each side's close code is passed to the
  * other. Pings are answered by `ws` on each side. A sender whose peer is not keeping up is paused
- * (ws `pause`/`resume`), so memory stays bounded.
+ * (ws `pause`/`resume`), and so are both while an observer says it is behind (a recording whose
+ * appends lag the relay), so memory stays bounded.
  *
  * Never throws once the client is accepted: after the 101, an error can only end the stream.
  */
@@ -56,14 +57,23 @@ export interface ChannelStreamEnd {
 export interface ChannelStreamObserver {
   /** Before anything else; a rejection refuses the call (the relay has not touched the client). */
   open?(): Promise<void>;
-  /** Called once the stream runs, with a function that ends it (both sides, close code 1011). */
-  started?(stop: (reason: string) => void): void;
+  /**
+   * Called once the stream runs, with a function that ends it (both sides, close code 1011) and
+   * one to hold the relay: after `flow.pause()` neither side is read until `flow.resume()`.
+   */
+  started?(stop: (reason: string) => void, flow: RelayFlow): void;
   /** A message sent to the client: its channel and payload, after filtering. */
   toClient?(channel: number, payload: Buffer): void;
   /** A message from the client as sent upstream: its channel, payload and size on the wire. */
   fromClient?(channel: number, payload: Buffer, wireBytes: number): void;
   /** The stream is over (or never started); resolves once the observer is done with it. */
   close?(end: ChannelStreamEnd): Promise<void>;
+}
+
+/** How an observer holds the relay while it catches up. */
+export interface RelayFlow {
+  pause(): void;
+  resume(): void;
 }
 
 export interface ChannelRelayPlugins {
@@ -124,10 +134,13 @@ export async function relayChannelStream(
   const upstream = answer.ws;
   const end: ChannelStreamEnd = {};
 
+  // Observers holding the relay; a side is read again only when none does and its peer drained.
+  let held = 0;
+  const mayRead = (source: WebSocket, target: WebSocket): void => {
+    if (source.isPaused && held === 0 && target.bufferedAmount < LOW_WATER) source.resume();
+  };
   const send = (target: WebSocket, source: WebSocket, message: Buffer, binary = true): void => {
-    target.send(message, { binary }, () => {
-      if (source.isPaused && target.bufferedAmount < LOW_WATER) source.resume();
-    });
+    target.send(message, { binary }, () => mayRead(source, target));
     if (target.bufferedAmount > HIGH_WATER && !source.isPaused) source.pause();
   };
   const toClient = (channel: number, payload: Buffer): void => {
@@ -180,7 +193,25 @@ export async function relayChannelStream(
     client.close(1011, reason);
     upstream.close(1011, reason);
   };
-  for (const observer of observers) observer.started?.(stop);
+  for (const observer of observers) {
+    let holding = false;
+    observer.started?.(stop, {
+      pause: () => {
+        if (holding) return;
+        holding = true;
+        held += 1;
+        if (!upstream.isPaused) upstream.pause();
+        if (!client.isPaused) client.pause();
+      },
+      resume: () => {
+        if (!holding) return;
+        holding = false;
+        held -= 1;
+        mayRead(upstream, client);
+        mayRead(client, upstream);
+      },
+    });
+  }
 
   await closed;
   if (filter) {
