@@ -20,7 +20,7 @@ import { parse, stringify } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { BENCH_AUDIENCE, benchGatewayConfig, gatewayProcess, issueGatewayTls } from './gateway-config.ts';
 import { processCpuMs } from './loadgen.ts';
-import { freePort, shippedGateway, startChild, startSandboxChild, stopChild } from './processes.ts';
+import { freePort, rssKb, shippedGateway, startChild, startSandboxChild, stopChild } from './processes.ts';
 import { benchKeyPrefix, deleteKeys } from './redis-keys.ts';
 
 const EXEC_PATH =
@@ -36,6 +36,8 @@ export interface ExecBenchResult {
   /** CPU time per MB relayed: the sandbox's when direct, the gateway's when through it. */
   sandboxCpuMsPerMb: number;
   gatewayCpuMsPerMb: number;
+  /** The gateway's RSS before its first `cat` and the most it reached during one, MB. */
+  gatewayRssMb: { before: number; peak: number };
   /** With `compareTree`: the same gateway as of that tree (an earlier commit), in the same rounds. */
   base?: { gatewayMbPerSecond: number; ratio: number; gatewayCpuMsPerMb: number };
 }
@@ -128,6 +130,8 @@ export async function benchExec(options: {
     let gatewayCpu = Number.POSITIVE_INFINITY;
     let baseThrough = Number.POSITIVE_INFINITY;
     let baseCpu = Number.POSITIVE_INFINITY;
+    let rssBefore = 0;
+    let rssPeak = 0;
     for (let round = 0; round < options.rounds; round++) {
       const sandboxBefore = processCpuMs(sandbox.pid!);
       const d = await runClient(
@@ -138,17 +142,27 @@ export async function benchExec(options: {
       );
       direct = Math.min(direct, d.seconds);
       sandboxCpu = Math.min(sandboxCpu, processCpuMs(sandbox.pid!) - sandboxBefore);
-      /** One `cat` through a gateway: its seconds and the gateway's CPU ms. */
+      /** One `cat` through a gateway: its seconds, the gateway's CPU ms and its peak RSS (KB). */
       const through = async (pid: number, gatewayPort: number) => {
         const before = processCpuMs(pid);
+        let peak = await rssKb(pid);
+        const sampler = setInterval(() => {
+          rssKb(pid).then(
+            (kb) => {
+              peak = Math.max(peak, kb);
+            },
+            () => undefined,
+          );
+        }, 50);
         const { seconds } = await runClient(
           `wss://127.0.0.1:${gatewayPort}/clusters/sandbox${EXEC_PATH}`,
           gatewayCa,
           { authorization: `Bearer ${agentToken}` },
           bytes,
-        );
-        return { seconds, cpu: processCpuMs(pid) - before };
+        ).finally(() => clearInterval(sampler));
+        return { seconds, cpu: processCpuMs(pid) - before, peakRssKb: peak };
       };
+      if (round === 0) rssBefore = await rssKb(gateway.pid!);
       // With a base gateway, the two take turns going first, so neither always meets the same load.
       const baseFirst = baseGateway !== undefined && round % 2 === 1;
       const b0 = baseFirst ? await through(baseGateway.pid!, basePort) : undefined;
@@ -156,6 +170,7 @@ export async function benchExec(options: {
       const b = baseGateway && !baseFirst ? await through(baseGateway.pid!, basePort) : b0;
       throughSeconds = Math.min(throughSeconds, g.seconds);
       gatewayCpu = Math.min(gatewayCpu, g.cpu);
+      rssPeak = Math.max(rssPeak, g.peakRssKb);
       if (b) {
         baseThrough = Math.min(baseThrough, b.seconds);
         baseCpu = Math.min(baseCpu, b.cpu);
@@ -168,6 +183,7 @@ export async function benchExec(options: {
       ratio: direct / throughSeconds,
       sandboxCpuMsPerMb: sandboxCpu / options.megabytes,
       gatewayCpuMsPerMb: gatewayCpu / options.megabytes,
+      gatewayRssMb: { before: rssBefore / 1024, peak: rssPeak / 1024 },
       ...(baseGateway
         ? {
             base: {

@@ -251,6 +251,7 @@ if (parts.has('exec')) {
     `exec: \`cat\` of ${megabytes} MB over the WebSocket exec protocol (v5.channel.k8s.io), stdin in and stdout back, client in its own process, best of ${rounds} interleaved rounds`,
     `  straight to the sandbox ${fmt(e.directMbPerSecond)} MB/s (sandbox CPU ${fmt(e.sandboxCpuMsPerMb, 0)} ms per MB)`,
     `  through the gateway with recording ${fmt(e.gatewayMbPerSecond)} MB/s (gateway CPU ${fmt(e.gatewayCpuMsPerMb, 0)} ms per MB)`,
+    `  gateway RSS ${fmt(e.gatewayRssMb.before, 0)} MB before the first \`cat\`, at most ${fmt(e.gatewayRssMb.peak, 0)} MB during one (frames wait for their recording in at most 1 MiB)`,
     target('exec throughput through the recording gateway / direct', e.ratio, '>=', 0.5),
     ...(e.base
       ? [
