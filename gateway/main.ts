@@ -373,15 +373,15 @@ function upstreamCredentialsCheck(clusters: Map<string, GatewayCluster>): () => 
 }
 
 /**
- * Times every recording append into the metrics, by wrapping the store's `append` on this one
- * instance, so the store itself (a hot path) stays free of metrics code.
+ * Times every recording append into the metrics, by wrapping the store's `appendAll` (which its
+ * `append` calls) on this one instance, so the store itself (a hot path) stays free of metrics code.
  */
 function instrumentAppends(recording: RecordingRuntime, metrics: GatewayMetrics): void {
   const store = recording.store;
-  const append = store.append.bind(store);
-  store.append = (...args) => {
+  const appendAll = store.appendAll.bind(store);
+  store.appendAll = (...args) => {
     const started = process.hrtime.bigint();
-    const result = append(...args);
+    const result = appendAll(...args);
     result.then(
       () => metrics.recordingAppend.observe(Number(process.hrtime.bigint() - started) / 1e9),
       () => metrics.recordingAppendFailures.inc(),
