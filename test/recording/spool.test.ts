@@ -65,11 +65,19 @@ describeWithKubectl('1.33', 'the recording spool', () => {
     });
     expect(review.status).toBe(503);
 
-    const spoolLines = (await readFile(join(dir, 'events.jsonl'), 'utf8')).trim().split('\n');
-    const paths = spoolLines
-      .map((line) => JSON.parse(line) as { entry: { body: { type: string; path?: string } } })
-      .filter((line) => line.entry.body.type === 'request')
-      .map((line) => line.entry.body.path);
+    type SpoolLine = { entry: { body: { type: string; method?: string; path?: string } } };
+    const spooledRequests = async () =>
+      (await readFile(join(dir, 'events.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as SpoolLine).entry.body)
+        .filter((body) => body.type === 'request');
+    // A refused call's request event is written after its answer, beside its response event.
+    await until(
+      async () => (await spooledRequests()).some((body) => body.method === 'DELETE'),
+      'the refused call was not spooled',
+    );
+    const paths = (await spooledRequests()).map((body) => body.path);
     expect(paths).toEqual(
       expect.arrayContaining([
         '/api/v1/namespaces/default',
