@@ -130,7 +130,7 @@ export function createGatewayMetrics(registry: Registry, sources: GaugeSources):
     }),
     recordingAppend: new Histogram({
       name: 'hoop_recording_append_seconds',
-      help: 'Time to append one event (or a stream\'s frames gathered meanwhile) to a session recording in Redis',
+      help: "Time to append one event (or a stream's frames gathered meanwhile) to a session recording in Redis",
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
