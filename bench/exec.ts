@@ -130,7 +130,7 @@ export async function benchExec(options: {
     let gatewayCpu = Number.POSITIVE_INFINITY;
     let baseThrough = Number.POSITIVE_INFINITY;
     let baseCpu = Number.POSITIVE_INFINITY;
-    let rssBefore = 0;
+    const rssBefore = await rssKb(gateway.pid!);
     let rssPeak = 0;
     for (let round = 0; round < options.rounds; round++) {
       const sandboxBefore = processCpuMs(sandbox.pid!);
@@ -162,7 +162,6 @@ export async function benchExec(options: {
         ).finally(() => clearInterval(sampler));
         return { seconds, cpu: processCpuMs(pid) - before, peakRssKb: peak };
       };
-      if (round === 0) rssBefore = await rssKb(gateway.pid!);
       // With a base gateway, the two take turns going first, so neither always meets the same load.
       const baseFirst = baseGateway !== undefined && round % 2 === 1;
       const b0 = baseFirst ? await through(baseGateway.pid!, basePort) : undefined;
