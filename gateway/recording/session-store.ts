@@ -316,7 +316,11 @@ export class RecordingStore {
             : undefined,
         ]),
       );
-      if (reply[0] === 'ok') {
+      // A conflict whose tail is this batch's own last event: Redis took an earlier send of this
+      // very call (its reply lost to a timeout, the call retried through an outage); sealing the
+      // events again on that tail would record them twice.
+      const ours = reply[0] === 'conflict' && Number(reply[1]) === seq && reply[2] === prev;
+      if (reply[0] === 'ok' || ours) {
         this.#remember(id, appended[appended.length - 1]!);
         if (touched?.head[0] === 'ok') this.#touch(identityKey, id);
         return appended.map((a) => ({ kind: 'ok', ...a }));

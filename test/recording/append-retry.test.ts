@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { sessionIdentity } from '../../gateway/recording/session-identity.ts';
+import { RecordingStore } from '../../gateway/recording/session-store.ts';
+import { whenReady } from '../../src/approvals/unavailable-error.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
+import { verifyChain } from '../../src/recording/hash-chain.ts';
+import { recordingKeys } from '../../src/recording/scripts.ts';
+import { SessionIndex } from '../../src/recording/session-index.ts';
+import { type ThrowawayRedis, throwawayRedis } from '../support/throwaway-redis.ts';
+import { CALLER } from './support.ts';
+
+/**
+ * An append whose reply never came back in time: Redis was frozen (SIGSTOP) longer than the
+ * connection's command timeout, so the call failed and was sent again through the outage wait
+ * (as on a Sentinel or Cluster topology), while the first send still sat in Redis's socket. When
+ * Redis thaws it runs both: the first adds the events, the second finds the tail moved. That tail
+ * is the batch's own last event; sealing the events again on it recorded them twice.
+ */
+
+const PREFIX = 'rec-retry';
+const identity = sessionIdentity(CALLER, 'prod', {
+  'kubectl-session': 'retry-1',
+  'kubectl-command': 'kubectl get',
+});
+
+let server: ThrowawayRedis | undefined;
+let redis: RedisConnection | undefined;
+afterEach(async () => {
+  server?.resume();
+  redis?.disconnect();
+  await server?.stop();
+});
+
+describe('an append retried after its reply was lost', () => {
+  it('is recorded once, and the chain stays intact', async () => {
+    server = await throwawayRedis();
+    await server.start();
+    redis = createRequestConnection({ url: server.url, commandTimeoutMs: 300, outageWaitMs: 10_000 });
+    await whenReady(redis, 5000);
+    const store = new RecordingStore({ redis, prefix: PREFIX, idleGapMs: 60_000 });
+    const { id } = await store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+
+    server.pause();
+    const appended = store.append(
+      id,
+      identity.key,
+      { type: 'request', rid: 'r-1', method: 'GET', path: '/api/v1/pods', headers: {} },
+      { incr: { requests: 1 } },
+    );
+    // Several sends time out meanwhile (300 ms each, 200 ms apart), every one queued in the socket.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    server.resume();
+    const outcome = await appended;
+    expect(outcome).toMatchObject({ kind: 'ok', seq: 2 });
+    // The next append lands on the tail the first one left.
+    await store.append(id, identity.key, { type: 'response', rid: 'r-1', status: 200, durationMs: 1 });
+
+    const index = new SessionIndex(redis, recordingKeys(PREFIX));
+    const lines = await index.liveLines(id);
+    const types = lines.map((line) => (JSON.parse(line) as { type: string }).type);
+    expect(types).toEqual(['session', 'request', 'response']);
+    const meta = await index.get(id);
+    expect(meta?.requests).toBe(1);
+    expect(verifyChain(id, lines, { count: meta?.seq, finalHash: meta?.hash })).toMatchObject({
+      ok: true,
+      count: 3,
+    });
+  });
+});
