@@ -21,6 +21,7 @@ import { createAwsAuthenticator } from './authn/aws/aws-authenticator.ts';
 import { createPeopleAuthenticator } from './authn/people-authenticator.ts';
 import { routeTokens } from './authn/token-router.ts';
 import { endStreams } from './ops/end-streams.ts';
+import { capHttpParserPool } from './ops/http-parser-pool.ts';
 import { collectAfterBursts, IDLE_COLLECTOR_DEFAULTS } from './ops/idle-collector.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './ops/metrics.ts';
 import { OpenRequests } from './ops/open-requests.ts';
@@ -266,6 +267,8 @@ export async function startGateway(
     connections: config.connections,
     api,
   });
+  // Memory a burst of connections would otherwise leave behind for good (ops/http-parser-pool.ts).
+  if (!capHttpParserPool()) logger.debug('http parser pool: this Node has no free list to cap');
   const idleCollector = collectAfterBursts({
     ...IDLE_COLLECTOR_DEFAULTS,
     logger,
