@@ -15,8 +15,9 @@ import type { RequestRecording } from './request-recording.ts';
  *
  * Frames carry their time in milliseconds since the stream opened (so replays keep the pacing)
  * and their bytes in base64, exactly as relayed. Appends go one at a time, in order (what gathered
- * meanwhile goes together in the next, one script call). The first failed append calls `onFailure` once; the relay then ends the stream when
- * recording is required (a stream that can no longer be recorded must not go on).
+ * meanwhile goes together in the next, one script call). The first failed append calls
+ * `onFailure` once; the relay then ends the stream when recording is required (a stream that can
+ * no longer be recorded must not go on).
  *
  * Appends are slower than a relay on loopback can be (each line is sealed, sent and stored), so
  * frames not yet in Redis are counted: past `BACKLOG_HIGH` bytes the recorder asks the relay to
