@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { CallerSnapshot } from '../../src/approvals/review.types.ts';
 import type { RedisConnection } from '../../src/queues/connections.ts';
 import type { EventBody } from '../../src/recording/event.types.ts';
-import { genesisHash, sealEvent } from '../../src/recording/hash-chain.ts';
+import { genesisHash, sealEvent, sealEventForSending } from '../../src/recording/hash-chain.ts';
 import {
   type RecordingKeys,
   type RecordingRedis,
@@ -292,8 +292,8 @@ export class RecordingStore {
         for (const body of bodies) {
           ts = nowMs();
           seq += 1;
-          const sealed = sealEvent({ ...body, v: 1, seq, prev, ts, by: this.replica });
-          args.push(sealed.line.length > LARGE_LINE ? Buffer.from(sealed.line) : sealed.line, sealed.hash);
+          const sealed = sealEventForSending({ ...body, v: 1, seq, prev, ts, by: this.replica }, LARGE_LINE);
+          args.push(sealed.line, sealed.hash);
           prev = sealed.hash;
         }
         appended.push({ seq, hash: prev });

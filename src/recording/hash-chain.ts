@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * The hash chain that makes a recording tamper-evident.
@@ -132,6 +132,54 @@ export function genesisHash(sessionId: string): string {
  * event and showed in the profile).
  */
 export function sealEvent(event: Record<string, unknown>): { hash: string; line: string } {
+  const halves = serialisedHalves(event);
+  if (halves === UNCOPYABLE) return sealPieceByPiece(event);
+  const hash = sha256Hex(`${halves.head}${withoutHash(halves)}${halves.tail}`);
+  return { hash, line: `${halves.head}${withHash(halves, hash)}${halves.tail}` };
+}
+
+/**
+ * {@link sealEvent} for sending: a line of more than `bytesAbove` characters comes back as its
+ * UTF-8 bytes, hashed and encoded from the two serialised halves where they lie rather than from
+ * one joined string. Joining copied a large event (a stream's frames, a body) twice more on the
+ * heap, once for the hash and once for the bytes: 40 % of what recording a `cat` allocated.
+ */
+export function sealEventForSending(
+  event: Record<string, unknown>,
+  bytesAbove: number,
+): { hash: string; line: string | Buffer } {
+  const halves = serialisedHalves(event);
+  if (halves === UNCOPYABLE) {
+    const sealed = sealPieceByPiece(event);
+    return sealed.line.length > bytesAbove ? { hash: sealed.hash, line: Buffer.from(sealed.line) } : sealed;
+  }
+  const { head, tail } = halves;
+  if (head.length + tail.length <= bytesAbove) {
+    const hash = sha256Hex(`${head}${withoutHash(halves)}${tail}`);
+    return { hash, line: `${head}${withHash(halves, hash)}${tail}` };
+  }
+  const hash = createHash('sha256').update(head).update(withoutHash(halves)).update(tail).digest('hex');
+  const middle = withHash(halves, hash);
+  const line = Buffer.allocUnsafe(Buffer.byteLength(head) + middle.length + Buffer.byteLength(tail));
+  let at = line.write(head, 0);
+  at += line.write(middle, at);
+  line.write(tail, at);
+  return { hash, line };
+}
+
+/**
+ * The canonical JSON of an event in two halves, `{…members before hash` and `…members after}`
+ * (slices of flat strings, which copy nothing), to be joined by {@link withoutHash} for hashing
+ * and by {@link withHash} for the stored line.
+ */
+interface Halves {
+  head: string;
+  tail: string;
+  anyBefore: boolean;
+  anyAfter: boolean;
+}
+
+function serialisedHalves(event: Record<string, unknown>): Halves | typeof UNCOPYABLE {
   const keys = sortedKeys(event);
   const before: Record<string, unknown> = {}; // members sorting before `hash`
   const after: Record<string, unknown> = {}; // and after it
@@ -141,7 +189,7 @@ export function sealEvent(event: Record<string, unknown>): { hash: string; line:
     const item = event[key];
     if (key === 'hash' || item === undefined) continue;
     const copy = keepsItsPlace(key) ? sortedCopy(item) : UNCOPYABLE;
-    if (copy === UNCOPYABLE) return sealPieceByPiece(event);
+    if (copy === UNCOPYABLE) return UNCOPYABLE;
     if (key < 'hash') {
       before[key] = copy;
       anyBefore = true;
@@ -150,12 +198,22 @@ export function sealEvent(event: Record<string, unknown>): { hash: string; line:
       anyAfter = true;
     }
   }
-  // `{…before…` and `…after…}`: slices of flat strings, which copy nothing.
-  const head = anyBefore ? JSON.stringify(before).slice(0, -1) : '{';
-  const tail = anyAfter ? JSON.stringify(after).slice(1) : '}';
-  const hash = sha256Hex(anyBefore && anyAfter ? `${head},${tail}` : `${head}${tail}`);
-  const line = `${head}${anyBefore ? ',' : ''}"hash":"${hash}"${anyAfter ? ',' : ''}${tail}`;
-  return { hash, line };
+  return {
+    head: anyBefore ? JSON.stringify(before).slice(0, -1) : '{',
+    tail: anyAfter ? JSON.stringify(after).slice(1) : '}',
+    anyBefore,
+    anyAfter,
+  };
+}
+
+/** What joins the halves of the text that is hashed: a comma between members, if both have any. */
+function withoutHash(halves: Halves): string {
+  return halves.anyBefore && halves.anyAfter ? ',' : '';
+}
+
+/** What joins the halves of the stored line: the `hash` member, with commas as needed. */
+function withHash(halves: Halves, hash: string): string {
+  return `${halves.anyBefore ? ',' : ''}"hash":"${hash}"${halves.anyAfter ? ',' : ''}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, sealEvent, sha256Hex } from '../../src/recording/hash-chain.ts';
+import { canonicalJson, sealEvent, sealEventForSending, sha256Hex } from '../../src/recording/hash-chain.ts';
 
 describe('sealEvent', () => {
   it('stores the canonical JSON of the event with its hash, the hash being over the event without it', () => {
@@ -91,6 +91,27 @@ describe('sealEvent', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('seals for sending as it seals: the same hash, and a line over the bound as its UTF-8 bytes', () => {
+    // Hashed and encoded from the two halves without joining them: any text, any side of `hash`.
+    const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.string());
+    fc.assert(
+      fc.property(fc.dictionary(text, fc.oneof(text, fc.jsonValue())), fc.nat(64), (event, bound) => {
+        const expected = sealEvent(event);
+        const sent = sealEventForSending(event, bound);
+        expect(sent.hash).toBe(expected.hash);
+        if (expected.line.length - 80 > bound) expect(Buffer.isBuffer(sent.line)).toBe(true);
+        if (typeof sent.line === 'string') expect(sent.line).toBe(expected.line);
+        else expect(sent.line.equals(Buffer.from(expected.line))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    const frames = [[0.5, 1, Buffer.alloc(48 * 1024, 'é').toString('base64')]];
+    const large = { type: 'stream-data', stream: 'r1', frames, v: 1, seq: 3, prev: 'p', ts: 1, by: 'x' };
+    const sent = sealEventForSending(large, 16 * 1024);
+    expect(Buffer.isBuffer(sent.line) && sent.line.toString()).toBe(sealEvent(large).line);
+    expect(typeof sealEventForSending({ ...large, frames: [] }, 16 * 1024).line).toBe('string');
   });
 
   it('refuses what canonical JSON cannot hold, on either path', () => {
