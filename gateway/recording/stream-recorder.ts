@@ -14,8 +14,11 @@ import type { RequestRecording } from './request-recording.ts';
  * frame), and a `stream-close` event with the exit status and byte counts.
  *
  * Frames carry their time in milliseconds since the stream opened (so replays keep the pacing)
- * and their bytes in base64, exactly as relayed. Appends go one at a time, in order (what gathered
- * meanwhile goes together in the next, one script call). The first failed append calls
+ * and their bytes in base64, exactly as relayed. Until its append is sent a frame waits as a copy
+ * of its bytes, outside the JavaScript heap: as base64 strings, the frames waiting behind an
+ * append outlived the young generation and were promoted, and the garbage collector's time grew
+ * with the backlog. Appends go one at a time, in order (what gathered meanwhile goes together in
+ * the next, one script call). The first failed append calls
  * `onFailure` once; the relay then ends the stream when recording is required (a stream that can
  * no longer be recorded must not go on).
  *
@@ -36,6 +39,9 @@ const MAX_APPEND_BYTES = 256 * 1024;
 export const BACKLOG_HIGH = 1024 * 1024;
 export const BACKLOG_LOW = 512 * 1024;
 
+/** A frame as recorded before it is sent: time, channel and its bytes. */
+type RawFrame = [number, number, Buffer];
+
 export class StreamRecorder {
   readonly stream: string;
   readonly bytes = { fromClient: 0, toClient: 0 };
@@ -43,11 +49,11 @@ export class StreamRecorder {
   readonly #onFailure: (error: unknown) => void;
   readonly #flushMs: number;
   readonly #opened = performance.now();
-  #frames: StreamFrame[] = [];
+  #frames: RawFrame[] = [];
   #batchBytes = 0;
   #timer: NodeJS.Timeout | undefined;
-  /** Events ready to append, each with the frame bytes it holds. */
-  #ready: Array<{ event: StreamDataEvent | StreamCloseEvent; frameBytes: number }> = [];
+  /** Frames (a `stream-data` event to be) or the `stream-close` event, in order, each with its frame bytes. */
+  #ready: Array<{ event: RawFrame[] | StreamCloseEvent; frameBytes: number }> = [];
   #sending: Promise<void> | undefined;
   #failed = false;
   /** Frame bytes recorded and not yet appended (or given up on). */
@@ -88,10 +94,8 @@ export class StreamRecorder {
 
   /** Records one frame (its channel and payload) as relayed. */
   frame(channel: number, payload: Uint8Array): void {
-    const bytes = Buffer.isBuffer(payload)
-      ? payload
-      : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    this.#frames.push([this.elapsed(), channel, bytes.toString('base64')]);
+    // A copy: the relay's buffers are not this recorder's to keep.
+    this.#frames.push([this.elapsed(), channel, Buffer.from(payload)]);
     this.#batchBytes += payload.length;
     this.#backlog += payload.length;
     if (this.#batchBytes >= MAX_BATCH_BYTES) this.flush();
@@ -111,7 +115,7 @@ export class StreamRecorder {
     const bytes = this.#batchBytes;
     this.#frames = [];
     this.#batchBytes = 0;
-    this.#enqueue({ type: 'stream-data', stream: this.stream, frames }, bytes);
+    this.#enqueue(frames, bytes);
   }
 
   /** Flushes and writes the `stream-close` event; resolves once everything is appended. */
@@ -128,7 +132,7 @@ export class StreamRecorder {
     await this.#sending;
   }
 
-  #enqueue(event: StreamDataEvent | StreamCloseEvent, frameBytes: number): void {
+  #enqueue(event: RawFrame[] | StreamCloseEvent, frameBytes: number): void {
     this.#ready.push({ event, frameBytes });
     this.#sending ??= this.#send();
   }
@@ -147,7 +151,9 @@ export class StreamRecorder {
         if (frameBytes + this.#ready[n]!.frameBytes > MAX_APPEND_BYTES) break;
         frameBytes += this.#ready[n]!.frameBytes;
       }
-      const events = this.#ready.splice(0, n).map((ready) => ready.event);
+      const events = this.#ready
+        .splice(0, n)
+        .map(({ event }) => (Array.isArray(event) ? this.#data(event) : event));
       try {
         await this.#recording.appendAll(events);
       } catch (error) {
@@ -159,6 +165,15 @@ export class StreamRecorder {
       this.#release(frameBytes);
     }
     this.#sending = undefined;
+  }
+
+  /** The `stream-data` event of `frames`, their bytes in base64 now that they are to be sent. */
+  #data(frames: readonly RawFrame[]): StreamDataEvent {
+    return {
+      type: 'stream-data',
+      stream: this.stream,
+      frames: frames.map(([at, channel, bytes]): StreamFrame => [at, channel, bytes.toString('base64')]),
+    };
   }
 
   /** Frames appended (or given up on): the relay may read again once the backlog is low. */
