@@ -133,7 +133,11 @@ export function genesisHash(sessionId: string): string {
  */
 export function sealEvent(event: Record<string, unknown>): { hash: string; line: string } {
   const halves = serialisedHalves(event);
-  if (halves === UNCOPYABLE) return sealPieceByPiece(event);
+  return halves === UNCOPYABLE ? sealPieceByPiece(event) : sealJoined(halves);
+}
+
+/** Hashes the halves joined into one string, and joins them around the hash for the line. */
+function sealJoined(halves: Halves): { hash: string; line: string } {
   const hash = sha256Hex(`${halves.head}${withoutHash(halves)}${halves.tail}`);
   return { hash, line: `${halves.head}${withHash(halves, hash)}${halves.tail}` };
 }
@@ -142,7 +146,7 @@ export function sealEvent(event: Record<string, unknown>): { hash: string; line:
  * {@link sealEvent} for sending: a line of more than `bytesAbove` characters comes back as its
  * UTF-8 bytes, hashed and encoded from the two serialised halves where they lie rather than from
  * one joined string. Joining copied a large event (a stream's frames, a body) twice more on the
- * heap, once for the hash and once for the bytes: 40 % of what recording a `cat` allocated.
+ * heap, once for the hash and once for the bytes: 37 % of what recording a `cat` allocated.
  */
 export function sealEventForSending(
   event: Record<string, unknown>,
@@ -154,10 +158,7 @@ export function sealEventForSending(
     return sealed.line.length > bytesAbove ? { hash: sealed.hash, line: Buffer.from(sealed.line) } : sealed;
   }
   const { head, tail } = halves;
-  if (head.length + tail.length <= bytesAbove) {
-    const hash = sha256Hex(`${head}${withoutHash(halves)}${tail}`);
-    return { hash, line: `${head}${withHash(halves, hash)}${tail}` };
-  }
+  if (head.length + tail.length <= bytesAbove) return sealJoined(halves);
   const hash = createHash('sha256').update(head).update(withoutHash(halves)).update(tail).digest('hex');
   const middle = withHash(halves, hash);
   const line = Buffer.allocUnsafe(Buffer.byteLength(head) + middle.length + Buffer.byteLength(tail));
@@ -167,11 +168,7 @@ export function sealEventForSending(
   return { hash, line };
 }
 
-/**
- * The canonical JSON of an event in two halves, `{…members before hash` and `…members after}`
- * (slices of flat strings, which copy nothing), to be joined by {@link withoutHash} for hashing
- * and by {@link withHash} for the stored line.
- */
+/** An event's canonical JSON in two halves, `{…members before hash` and `…members after}`. */
 interface Halves {
   head: string;
   tail: string;
@@ -179,6 +176,11 @@ interface Halves {
   anyAfter: boolean;
 }
 
+/**
+ * Serialises the members sorting before `hash` and those after it, each with one native
+ * `JSON.stringify` of a sorted copy; the halves are slices of those flat strings, which copy
+ * nothing, to be joined by {@link withoutHash} for hashing and by {@link withHash} for the line.
+ */
 function serialisedHalves(event: Record<string, unknown>): Halves | typeof UNCOPYABLE {
   const keys = sortedKeys(event);
   const before: Record<string, unknown> = {}; // members sorting before `hash`
