@@ -18,9 +18,8 @@ import type { RequestRecording } from './request-recording.ts';
  * of its bytes, outside the JavaScript heap: as base64 strings, the frames waiting behind an
  * append outlived the young generation and were promoted, and the garbage collector's time grew
  * with the backlog. Appends go one at a time, in order (what gathered meanwhile goes together in
- * the next, one script call). The first failed append calls
- * `onFailure` once; the relay then ends the stream when recording is required (a stream that can
- * no longer be recorded must not go on).
+ * the next, one script call). The first failed append calls `onFailure` once; the relay then ends
+ * the stream when recording is required (a stream that can no longer be recorded must not go on).
  *
  * Appends are slower than a relay on loopback can be (each line is sealed, sent and stored), so
  * frames not yet in Redis are counted: past `BACKLOG_HIGH` bytes the recorder asks the relay to
@@ -52,7 +51,7 @@ export class StreamRecorder {
   #frames: RawFrame[] = [];
   #batchBytes = 0;
   #timer: NodeJS.Timeout | undefined;
-  /** Frames (a `stream-data` event to be) or the `stream-close` event, in order, each with its frame bytes. */
+  /** In order: frames (a `stream-data` event to be) or the `stream-close` event, with frame bytes. */
   #ready: Array<{ event: RawFrame[] | StreamCloseEvent; frameBytes: number }> = [];
   #sending: Promise<void> | undefined;
   #failed = false;
