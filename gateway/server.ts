@@ -9,6 +9,7 @@ import { answerHealth, createHealth, type Health } from '../src/ops/health.ts';
 import { buildChain } from './chain.ts';
 import { limitConnections } from './connection-limits.ts';
 import { HTTP2_MAX_STREAMS, limitHttp2Sessions } from './http2-sessions.ts';
+import { errorText } from './ops/request-fields.ts';
 import { type AgentRequest, type AgentResponse, isHttp2, type RequestContext } from './request-context.ts';
 import { writeStatus } from './respond/status.ts';
 import type { GatewayRuntime } from './runtime.ts';
@@ -89,6 +90,19 @@ export function createGatewayServer(
   const sessions = limitHttp2Sessions(server, limits);
 
   server.on('request', (req: AgentRequest, res: AgentResponse) => {
+    try {
+      routeRequest(req, res);
+    } catch (error) {
+      // A bug here must not end the process (no later stage would catch it): this request gets
+      // a 500 Status, every other one goes on.
+      // The path without its query: a query may carry a credential (access_token) at this point.
+      const path = (req.url ?? '').split('?')[0]?.slice(0, 200);
+      runtime.logger.error({ err: errorText(error), method: req.method, path }, 'request handler failed');
+      writeStatus(res, kubeStatus(500, 'InternalError', 'the gateway failed to handle this request'));
+    }
+  });
+
+  const routeRequest = (req: AgentRequest, res: AgentResponse): void => {
     if (isHttp2(req)) {
       const release = admitStream(req.socket.remoteAddress);
       if (!release) {
@@ -106,7 +120,7 @@ export function createGatewayServer(
     res.setHeader('audit-id', id);
     const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint(), id };
     void chain.request(ctx);
-  });
+  };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const res = new ServerResponse(req);

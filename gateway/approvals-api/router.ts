@@ -44,8 +44,12 @@ export function createApprovalsApi(
   deps: ApprovalsApiDeps,
 ): (req: AgentRequest, res: AgentResponse) => boolean {
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'https://gateway.invalid');
-    if (!url.pathname.startsWith(API_PREFIX)) return false;
+    const target = req.url ?? '/';
+    // `URL.parse`, not `new URL`: a target such as `//` does not parse, and a throw here, before
+    // any stage that turns errors into a Status, ended the whole process. Such a target is not the
+    // API's; the agent pipeline answers it (401, or 404: no cluster in that path).
+    const url = URL.parse(target, 'https://gateway.invalid');
+    if (!url?.pathname.startsWith(API_PREFIX)) return false;
     handle(deps, req, res, url).catch((error: unknown) => {
       const status = writeError(res, error);
       if (!(error instanceof StatusError))
