@@ -83,6 +83,7 @@ export interface RequestContext {
   cluster?: GatewayCluster;
   /** The path below `/clusters/<name>`, still percent-encoded, without the query. */
   clusterPath?: string;
+  /** The query's parameters, once {@link queryOf} parsed them (most requests never read them). */
   query?: URLSearchParams;
   /** The raw query string (without `?`), forwarded as is. */
   rawQuery?: string;
@@ -134,3 +135,13 @@ function missing(what: string): never {
 export const clusterFrom = (ctx: RequestContext): GatewayCluster => ctx.cluster ?? missing('cluster');
 export const callerFrom = (ctx: RequestContext): Caller => ctx.caller ?? missing('caller');
 export const infoFrom = (ctx: RequestContext): RequestInfo => ctx.info ?? missing('request info');
+
+/**
+ * The request's query parameters (without any credential parameter, route-cluster.ts), parsed on
+ * first use: only a few responses depend on them (`follow` of a log), and a `URLSearchParams` per
+ * request was garbage for the rest.
+ */
+export function queryOf(ctx: RequestContext): URLSearchParams {
+  ctx.query ??= new URLSearchParams(ctx.rawQuery ?? '');
+  return ctx.query;
+}

@@ -61,7 +61,7 @@ export function requestLog(logger: Logger, observers: RequestObservers = {}): St
         method: ctx.req.method,
         verb: info?.verb,
         apiGroup: info?.apiGroup || undefined,
-        resource: info ? [info.resource, info.subresource].filter(Boolean).join('/') || undefined : undefined,
+        resource: info ? resourceField(info.resource, info.subresource) : undefined,
         namespace: info?.namespace || undefined,
         name: info?.name || undefined,
         path: info && !info.isResourceRequest ? info.path : undefined,
@@ -98,4 +98,10 @@ export function requestLog(logger: Logger, observers: RequestObservers = {}): St
     }
     audit?.add(ctx, status);
   };
+}
+
+/** `resource/subresource`, either alone when the other is empty, or nothing (no arrays per line). */
+function resourceField(resource: string, subresource: string): string | undefined {
+  if (resource && subresource) return `${resource}/${subresource}`;
+  return resource || subresource || undefined;
 }

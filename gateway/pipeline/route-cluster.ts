@@ -37,7 +37,6 @@ export function routeCluster(clusters: Map<string, GatewayCluster>): Stage {
     ctx.cluster = cluster;
     ctx.clusterPath = slash === -1 ? '/' : path.slice(slash);
     ctx.rawQuery = rawQuery;
-    ctx.query = new URLSearchParams(rawQuery);
     return next(ctx);
   };
 }

@@ -1,7 +1,8 @@
 import { StatusError } from '../../src/errors.ts';
+import { goQueryBool } from '../../src/request/query.ts';
 import { type MaskPlan, upstreamAcceptFor } from '../masking/index.ts';
 import { messageMaskerFor } from '../masking/websocket-messages.ts';
-import type { RequestContext } from '../request-context.ts';
+import { queryOf, type RequestContext } from '../request-context.ts';
 import type { IdentityMapping } from '../runtime.ts';
 import { relayMessageStream } from './message-relay-websocket.ts';
 import { relayResponse } from './relay-response.ts';
@@ -58,7 +59,8 @@ export function relayMaskedUpgrade(
           'without Upgrade, or upgrade to websocket.',
       );
     }
-    const follow = ctx.query?.get('follow') === 'true';
+    // Read as kube-apiserver reads it (`follow=1` follows too), as for a log over plain HTTP.
+    const follow = goQueryBool(queryOf(ctx), 'follow');
     await relayMessageStream(ctx, identity, {
       protocols: offeredProtocols(ctx),
       adjustHeaders: (headers) => {

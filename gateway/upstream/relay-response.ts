@@ -8,7 +8,7 @@ import {
   planMasking,
   upstreamAcceptFor,
 } from '../masking/index.ts';
-import { callerFrom, infoFrom, type RequestContext } from '../request-context.ts';
+import { callerFrom, infoFrom, queryOf, type RequestContext } from '../request-context.ts';
 import { statusFromError, writeStatus } from '../respond/status.ts';
 import { clientResponseHeaders } from './headers.ts';
 import { type UpstreamAnswer, type UpstreamBody, writeInto } from './upstream-exchange.ts';
@@ -68,7 +68,7 @@ export function relayResponse(
     return closed;
   }
 
-  const follow = ctx.query !== undefined && goQueryBool(ctx.query, 'follow');
+  const follow = goQueryBool(queryOf(ctx), 'follow');
   const masker = createResponseMasker(plan, {
     statusCode: status,
     contentType: single(head.headers['content-type']),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { routeCluster } from '../../gateway/pipeline/route-cluster.ts';
+import { queryOf } from '../../gateway/request-context.ts';
 import { runStage } from '../support/run-stage.ts';
 import { cluster } from '../support/stage-fixtures.ts';
 
@@ -51,7 +52,7 @@ describe('routeCluster routes', () => {
     expect(ctx?.cluster).toBe(CLUSTERS.get(row.cluster));
     expect(ctx?.clusterPath).toBe(row.clusterPath);
     expect(ctx?.rawQuery).toBe(row.rawQuery);
-    expect(Object.fromEntries(ctx?.query ?? [])).toEqual(row.query);
+    expect(Object.fromEntries(ctx ? queryOf(ctx) : [])).toEqual(row.query);
   });
 });
 
