@@ -93,9 +93,9 @@ export function createGatewayServer(
     try {
       routeRequest(req, res);
     } catch (error) {
-      // A bug here must not end the process (no later stage would catch it): this request gets
-      // a 500 Status, every other one goes on.
-      // The path without its query: a query may carry a credential (access_token) at this point.
+      // A bug here must not end the process (no later stage would catch it): this request gets a
+      // 500 Status, every other one goes on. Logged without the query, which may still carry a
+      // credential (access_token) at this point.
       const path = (req.url ?? '').split('?')[0]?.slice(0, 200);
       runtime.logger.error({ err: errorText(error), method: req.method, path }, 'request handler failed');
       writeStatus(res, kubeStatus(500, 'InternalError', 'the gateway failed to handle this request'));
