@@ -42,7 +42,12 @@ export function guardSlackRequests(receiver: HTTPReceiver, options: SlackRequest
   const next = receiver.requestListener;
   const now = options.now ?? Date.now;
   receiver.requestListener = (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const path = URL.parse(req.url ?? '/', 'http://x')?.pathname;
+    // A target that is no path at all (`//`): bolt's router would throw on it and answer 500.
+    if (path === undefined) {
+      refuse(res, 404);
+      return;
+    }
     if (req.method !== 'POST' || path !== options.path) {
       next(req, res);
       return;

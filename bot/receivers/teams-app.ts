@@ -91,7 +91,8 @@ export function createTeamsApp(options: TeamsAppOptions): TeamsAppHandle {
 }
 
 async function handle(options: TeamsAppOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  // `URL.parse`: a target that is no path at all (`//`) is not found, not a failure of the bot.
+  const path = URL.parse(req.url ?? '/', 'http://x')?.pathname;
   if (req.method === 'GET' && path === '/healthz') {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     return;

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { type RunningBot, startBot } from '../../bot/main.ts';
 import type { Review } from '../../src/approvals/review.types.ts';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
@@ -132,6 +133,24 @@ export async function postSigned(
     },
     body,
   });
+}
+
+/**
+ * Sends `method target` with an empty JSON body to the listener behind `url`, byte for byte (fetch
+ * would normalise a target such as `//`), and returns the status line of the answer.
+ */
+export async function rawStatusLine(url: string, method: string, target: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  let answer = '';
+  socket.on('data', (chunk: Buffer) => {
+    answer += chunk.toString();
+  });
+  socket.write(
+    `${method} ${target} HTTP/1.1\r\nHost: bot\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+  );
+  await new Promise((resolve) => socket.once('close', resolve));
+  return answer.split('\r\n')[0] ?? '';
 }
 
 /** What every interaction payload says about where it comes from: the stand-in team and app, and `user`. */

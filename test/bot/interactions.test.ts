@@ -6,6 +6,7 @@ import {
   CHANNEL,
   clickBody,
   postSigned,
+  rawStatusLine,
   rejectSubmitBody,
   sign,
   startBotHarness,
@@ -66,6 +67,21 @@ describe('card and buttons over signed HTTP', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await h.store.get(review.id))?.state).toBe('pending');
     expect(h.slack.callsTo('chat.postEphemeral')).toHaveLength(0);
+  });
+
+  it('answers a request target that is no path (`//`) with 404, not a 500 from the router', async () => {
+    h = await startBotHarness();
+    for (const [method, target] of [
+      ['POST', '//'],
+      ['GET', '//'],
+      ['POST', '//:99999/slack/events'],
+    ] as const) {
+      expect(await rawStatusLine(h.eventsUrl, method, target), `${method} ${target}`).toBe(
+        'HTTP/1.1 404 Not Found',
+      );
+    }
+    const health = await fetch(new URL('/healthz', h.eventsUrl));
+    expect(health.status).toBe(200);
   });
 
   it('refuses a timestamp more than 5 minutes ahead and a replayed request with 401', async () => {
