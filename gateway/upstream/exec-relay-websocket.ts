@@ -151,6 +151,11 @@ export async function relayChannelStream(
 
   upstream.on('message', (data: Buffer, isBinary: boolean) => {
     const channel = data[0];
+    if (client.readyState !== client.OPEN) {
+      // See `readAfterClose`; the exit status still belongs in the recording's stream-close.
+      if (isBinary && channel === CHANNEL.error) end.exit = exitStatus(data.subarray(1));
+      return;
+    }
     if (!isBinary || channel === undefined) return void send(client, upstream, data, isBinary);
     const payload = data.subarray(1);
     const output = channel === CHANNEL.stdout || channel === CHANNEL.stderr;
@@ -163,6 +168,7 @@ export async function relayChannelStream(
     toClient(channel, payload);
   });
   client.on('message', (data: Buffer, isBinary: boolean) => {
+    if (upstream.readyState !== upstream.OPEN) return; // see `readAfterClose`
     send(upstream, client, data, isBinary);
     const channel = data[0];
     const payload = isBinary && channel !== undefined ? data.subarray(1) : data;
@@ -174,14 +180,23 @@ export async function relayChannelStream(
     new Promise<void>((resolve) => upstream.once('close', () => resolve())),
     new Promise<void>((resolve) => client.once('close', () => resolve())),
   ]);
+  // Once one side is closing, what the other still sends reaches no one: it is dropped (neither
+  // relayed nor recorded), and that side is read again so that its close frame is seen. Left
+  // paused behind the backlog it had built (stdin poured into a command that then exited), it
+  // kept its close frame unread and the handshake waited out ws's 30 s timeout.
+  const readAfterClose = (side: WebSocket): void => {
+    if (side.isPaused) side.resume();
+  };
   upstream.on('close', (code: number, reason: Buffer) => {
     filter?.flush();
     end.closeCode = code;
     forwardClose(client, code, reason);
+    readAfterClose(client);
   });
   client.on('close', (code: number, reason: Buffer) => {
     end.closeCode ??= code;
     forwardClose(upstream, code, reason);
+    readAfterClose(upstream);
   });
   upstream.on('error', () => upstream.terminate());
   client.on('error', () => client.terminate());
