@@ -136,21 +136,25 @@ export async function postSigned(
 }
 
 /**
- * Sends `method target` with an empty JSON body to the listener behind `url`, byte for byte (fetch
- * would normalise a target such as `//`), and returns the status line of the answer.
+ * Sends request targets that are no path (`//`, and `//:99999` before the endpoint's own path) to
+ * the listener behind `url`, byte for byte (fetch would normalise them), each with an empty JSON
+ * body; returns each request line with the status line it got.
  */
-export async function rawStatusLine(url: string, method: string, target: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
-  let answer = '';
-  socket.on('data', (chunk: Buffer) => {
-    answer += chunk.toString();
-  });
-  socket.write(
-    `${method} ${target} HTTP/1.1\r\nHost: bot\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+export async function answersToNonPathTargets(url: string): Promise<Array<[string, string]>> {
+  const { hostname, port, pathname } = new URL(url);
+  const requests = ['POST //', 'GET //', `POST //:99999${pathname}`];
+  return Promise.all(
+    requests.map(async (request): Promise<[string, string]> => {
+      const socket = connect(Number(port), hostname);
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString();
+      });
+      socket.write(`${request} HTTP/1.1\r\nHost: bot\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+      await new Promise((resolve) => socket.once('close', resolve));
+      return [request, answer.split('\r\n')[0] ?? ''];
+    }),
   );
-  await new Promise((resolve) => socket.once('close', resolve));
-  return answer.split('\r\n')[0] ?? '';
 }
 
 /** What every interaction payload says about where it comes from: the stand-in team and app, and `user`. */

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { INFO } from '../approvals/helpers.ts';
 import {
+  answersToNonPathTargets,
   type BotHarness,
   blocksText,
   CHANNEL,
   clickBody,
   postSigned,
-  rawStatusLine,
   rejectSubmitBody,
   sign,
   startBotHarness,
@@ -71,15 +71,8 @@ describe('card and buttons over signed HTTP', () => {
 
   it('answers a request target that is no path (`//`) with 404, not a 500 from the router', async () => {
     h = await startBotHarness();
-    for (const [method, target] of [
-      ['POST', '//'],
-      ['GET', '//'],
-      ['POST', '//:99999/slack/events'],
-    ] as const) {
-      expect(await rawStatusLine(h.eventsUrl, method, target), `${method} ${target}`).toBe(
-        'HTTP/1.1 404 Not Found',
-      );
-    }
+    for (const [request, statusLine] of await answersToNonPathTargets(h.eventsUrl))
+      expect(statusLine, request).toBe('HTTP/1.1 404 Not Found');
     const health = await fetch(new URL('/healthz', h.eventsUrl));
     expect(health.status).toBe(200);
   });

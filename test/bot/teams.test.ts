@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VERBS } from '../../bot/render/teams/card.ts';
 import { assertAdaptiveCard, cardTexts } from '../support/adaptive-card-schema.ts';
-import { blocksText, rawStatusLine } from './harness.ts';
+import { answersToNonPathTargets, blocksText } from './harness.ts';
 import {
   invokeActivity,
   messageActivity,
@@ -115,15 +115,8 @@ describe('Teams: cards, signed invokes, commands', () => {
 
   it('answers a request target that is no path (`//`) with 404, not a 500', async () => {
     h = await startTeamsHarness();
-    for (const [method, target] of [
-      ['POST', '//'],
-      ['GET', '//'],
-      ['POST', '//:99999/api/messages'],
-    ] as const) {
-      expect(await rawStatusLine(h.endpoint, method, target), `${method} ${target}`).toBe(
-        'HTTP/1.1 404 Not Found',
-      );
-    }
+    for (const [request, statusLine] of await answersToNonPathTargets(h.endpoint))
+      expect(statusLine, request).toBe('HTTP/1.1 404 Not Found');
     expect((await fetch(new URL('/healthz', h.endpoint))).status).toBe(200);
   });
 

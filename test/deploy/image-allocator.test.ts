@@ -8,18 +8,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
-import { type Sandbox, SEED_VALUES, startSandbox } from '@hoop-gateway/sandbox/server';
+import { SEED_VALUES } from '@hoop-gateway/sandbox/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { GATEWAY_MALLOC_CONF, JEMALLOC } from '../../bench/gateway-config.ts';
-import { listeningUrl, type ServeProcess, spawnServe } from '../support/serve-process.ts';
+import type { ServeProcess } from '../support/serve-process.ts';
+import { type ServeStack, startServeStack } from '../support/serve-stack.ts';
 
-const AUDIENCE = 'https://hoop-gateway.test';
 const LIBRARY = JEMALLOC ?? '';
 const available = process.platform === 'linux' && JEMALLOC !== undefined;
 if (!available)
@@ -53,47 +49,28 @@ function get(url: string, token: string): Promise<{ status: number; body: string
 }
 
 describe.skipIf(!available)('the image allocator (jemalloc, preloaded)', () => {
-  let dir: string;
-  let sandbox: Sandbox;
-  let issuer: OidcIssuer;
+  let stack: ServeStack;
   let gateway: ServeProcess;
   let gatewayUrl = '';
   let token = '';
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'hoop-allocator-'));
-    sandbox = await startSandbox({ kubeVersion: '1.33', seed: true });
-    issuer = await startOidcIssuer({
-      audience: AUDIENCE,
-      clients: [{ clientId: 'agent-1', clientSecret: 'agent-1-secret-value', groups: ['ai-agents'] }],
-    });
-    await writeFile(join(dir, 'upstream.kubeconfig'), sandbox.kubeconfig(), { mode: 0o600 });
-    await writeFile(
-      join(dir, 'hoop.yaml'),
-      stringify({
-        listen: { host: '127.0.0.1', port: 0 },
-        dataDir: 'data',
-        authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
-        clusters: [{ name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } }],
+    stack = await startServeStack({
+      config: {
         policy: {
           default: 'deny',
           rules: [{ name: 'agents', action: 'allow', match: { groups: ['ai-agents'] } }],
         },
         metrics: false,
         shutdown: { gracePeriod: '3s' },
-      }),
-    );
-    gateway = spawnServe(['--config', join(dir, 'hoop.yaml')], allocatorEnv(GATEWAY_MALLOC_CONF));
-    gatewayUrl = await listeningUrl(gateway);
-    token = await issuer.issueToken('agent-1');
+      },
+      env: allocatorEnv(GATEWAY_MALLOC_CONF),
+    });
+    ({ gateway, url: gatewayUrl, token } = stack);
   }, 60_000);
 
   afterAll(async () => {
-    const child = gateway?.child;
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await issuer?.close();
-    await sandbox?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('accepts the image settings, and would say so on stderr if one were wrong', () => {

@@ -5,22 +5,19 @@
  * SIGTERM with a watch and an exec open and Redis down that exits within the grace period.
  */
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { connect as connectHttp2 } from 'node:http2';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
-import { type Sandbox, startSandbox } from '@hoop-gateway/sandbox/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { stringify } from 'yaml';
-import { listeningUrl, type ServeProcess, spawnServe } from '../support/serve-process.ts';
+import { type ServeProcess, spawnServe } from '../support/serve-process.ts';
+import { type ServeStack, startServeStack } from '../support/serve-stack.ts';
 import { type ThrowawayRedis, throwawayRedis } from '../support/throwaway-redis.ts';
 
-const AUDIENCE = 'https://hoop-gateway.test';
 const GRACE_MS = 4000;
 
 async function freePort(): Promise<number> {
@@ -41,9 +38,8 @@ const policy = (configmaps: 'allow' | 'deny') => ({
   ],
 });
 
+let stack: ServeStack;
 let dir: string;
-let sandbox: Sandbox;
-let issuer: OidcIssuer;
 let redis: ThrowawayRedis;
 let gatewayUrl: string;
 let metricsUrl: string;
@@ -103,45 +99,27 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<number>
 const readyStatus = async () => (await fetch(`${metricsUrl}/readyz`)).status;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hoop-serve-ops-'));
-  sandbox = await startSandbox({ kubeVersion: '1.33', seed: true });
-  issuer = await startOidcIssuer({
-    audience: AUDIENCE,
-    clients: [{ clientId: 'agent-1', clientSecret: 'agent-1-secret-value', groups: ['ai-agents'] }],
-  });
   redis = await throwawayRedis();
   await redis.start();
-  await writeFile(join(dir, 'upstream.kubeconfig'), sandbox.kubeconfig(), { mode: 0o600 });
-  await writeFile(join(dir, 'policy.yaml'), stringify(policy('allow')));
   const metricsPort = await freePort();
   metricsUrl = `http://127.0.0.1:${metricsPort}`;
-  await writeFile(
-    join(dir, 'hoop.yaml'),
-    stringify({
-      listen: { host: '127.0.0.1', port: 0 },
-      dataDir: 'data',
-      authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
-      clusters: [{ name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } }],
+  stack = await startServeStack({
+    files: { 'policy.yaml': stringify(policy('allow')) },
+    config: {
       policyFile: 'policy.yaml',
       approvals: { redisUrl: redis.url },
       recording: { redisUrl: redis.url },
       metrics: { listen: { host: '127.0.0.1', port: metricsPort } },
       shutdown: { gracePeriod: `${GRACE_MS / 1000}s` },
-    }),
-  );
-  gateway = spawnServe(['--config', join(dir, 'hoop.yaml')]);
-  gatewayUrl = await listeningUrl(gateway);
-  token = await issuer.issueToken('agent-1');
+    },
+  });
+  ({ dir, gateway, url: gatewayUrl, token } = stack);
   await until(async () => (await readyStatus()) === 200, 20_000);
 }, 60_000);
 
 afterAll(async () => {
-  const child = gateway?.child;
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await stack?.close();
   await redis?.stop();
-  await issuer?.close();
-  await sandbox?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('serve, operated', () => {

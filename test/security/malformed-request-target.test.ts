@@ -9,67 +9,38 @@
  * process then serves an ordinary request.
  */
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect as connectHttp2 } from 'node:http2';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import tls from 'node:tls';
-import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
-import { type Sandbox, startSandbox } from '@hoop-gateway/sandbox/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createGatewayServer } from '../../gateway/server.ts';
 import { compileMaskingPolicy } from '../../src/masking/policy.ts';
 import { createCertificateAuthority, issueServingCertificate } from '../../src/tls/certificate-issuer.ts';
 import { memoryLogger } from '../support/memory-logger.ts';
-import { listeningUrl, type ServeProcess, spawnServe } from '../support/serve-process.ts';
+import { type ServeStack, startServeStack } from '../support/serve-stack.ts';
 
-const AUDIENCE = 'https://hoop-gateway.test';
 const TARGETS = ['//', '//:99999/hoop/v1/login', '//[::1/hoop/', '//hoop:x/clusters/sandbox/api'];
 
-let dir: string;
-let sandbox: Sandbox;
-let issuer: OidcIssuer;
-let gateway: ServeProcess;
+let stack: ServeStack;
 let gatewayUrl: URL;
 let token: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hoop-target-'));
-  sandbox = await startSandbox({ kubeVersion: '1.33', seed: true });
-  issuer = await startOidcIssuer({
-    audience: AUDIENCE,
-    clients: [{ clientId: 'agent-1', clientSecret: 'agent-1-secret-value', groups: ['ai-agents'] }],
+  stack = await startServeStack({
+    files: {
+      'policy.yaml': stringify({
+        default: 'deny',
+        rules: [{ name: 'agents', action: 'allow', match: { groups: ['ai-agents'] } }],
+      }),
+    },
+    config: { policyFile: 'policy.yaml' },
   });
-  await writeFile(join(dir, 'upstream.kubeconfig'), sandbox.kubeconfig(), { mode: 0o600 });
-  await writeFile(
-    join(dir, 'policy.yaml'),
-    stringify({
-      default: 'deny',
-      rules: [{ name: 'agents', action: 'allow', match: { groups: ['ai-agents'] } }],
-    }),
-  );
-  await writeFile(
-    join(dir, 'hoop.yaml'),
-    stringify({
-      listen: { host: '127.0.0.1', port: 0 },
-      dataDir: 'data',
-      authentication: { issuers: [{ issuer: issuer.issuer, audience: AUDIENCE }] },
-      clusters: [{ name: 'sandbox', kubeconfig: { path: 'upstream.kubeconfig' } }],
-      policyFile: 'policy.yaml',
-    }),
-  );
-  gateway = spawnServe(['--config', join(dir, 'hoop.yaml')]);
-  gatewayUrl = new URL(await listeningUrl(gateway));
-  token = await issuer.issueToken('agent-1');
+  gatewayUrl = new URL(stack.url);
+  token = stack.token;
 }, 60_000);
 
 afterAll(async () => {
-  const child = gateway?.child;
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await issuer?.close();
-  await sandbox?.close();
-  await rm(dir, { recursive: true, force: true });
+  await stack?.close();
 });
 
 /** Sends one raw HTTP/1.1 request line with `target` and returns the status line and body. */
@@ -111,8 +82,8 @@ async function http2Get(target: string, bearer: string): Promise<{ status: numbe
 }
 
 function expectAlive(): void {
-  expect(gateway.child.exitCode, gateway.output().slice(-2000)).toBeNull();
-  expect(gateway.child.signalCode).toBeNull();
+  expect(stack.gateway.child.exitCode, stack.gateway.output().slice(-2000)).toBeNull();
+  expect(stack.gateway.child.signalCode).toBeNull();
 }
 
 describe('request targets that are not URL paths', () => {
@@ -147,7 +118,7 @@ describe('request targets that are not URL paths', () => {
     expect(api.statusLine).toMatch(/^HTTP\/1\.1 (404|503)/);
     expect(JSON.parse(api.body)).toMatchObject({ kind: 'Status' });
     expectAlive();
-    expect(gateway.output()).not.toContain(token);
+    expect(stack.gateway.output()).not.toContain(token);
   });
 });
 
