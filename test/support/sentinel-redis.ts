@@ -123,41 +123,29 @@ export async function startSentinelRedis(): Promise<SentinelRedis> {
       async restart(address) {
         const node = nodes.get(address.port);
         if (node?.running) return;
-        // Sentinel turns it into a replica of the new primary once it sees it again. A Sentinel
-        // whose timer sees the system clock jump (a VM's clock can step) stops acting for 30 s
-        // (TILT mode), and in full runs it sometimes had not done so after 65 s. Restoring the
-        // topology for the next test is not what any test checks, so after 20 s this does what
-        // Sentinel would: REPLICAOF the primary the Sentinels name.
-        await startNode(address.port);
-        if (
-          await waitForReplicaLink(address.port, 20_000).then(
-            () => true,
-            () => false,
-          )
-        )
-          return;
-        // The primary is the other data node that says it is one: a Sentinel still in TILT mode
-        // may name the restarted node itself. Sent again every 5 s for 30 s, in case a Sentinel
-        // coming out of TILT reconfigures the node meanwhile.
+        // The node comes back as a replica of the data node that reports itself primary, as an
+        // operator (or Sentinel, converting a returned old primary) would make it. Started as a
+        // primary and left to Sentinel, it sometimes had not been converted after 65 s (a Sentinel
+        // whose timer sees the system clock jump stops acting for 30 s: TILT mode), and pointing
+        // it at the new primary afterwards raced the Sentinels' own reconfiguration.
         const others = [...nodes.keys()].filter((port) => port !== address.port);
+        const primaryPort = (await primaryAmong(others)) ?? (await askSentinels()).port;
+        await startNode(address.port, primaryPort === address.port ? undefined : primaryPort);
         const deadline = Date.now() + 30_000;
         for (;;) {
-          const primaryPort = await primaryAmong(others);
-          if (primaryPort !== undefined) {
-            const client = new Redis({ host: '127.0.0.1', port: address.port, maxRetriesPerRequest: 1 });
-            client.on('error', () => undefined);
-            try {
-              await client.call('REPLICAOF', '127.0.0.1', String(primaryPort));
-            } finally {
-              client.disconnect();
-            }
-          }
           const linked = await waitForReplicaLink(address.port, 5_000).then(
             () => true,
             () => false,
           );
           if (linked) return;
-          if (Date.now() > deadline) throw new Error(`${address.port} did not rejoin as a replica`);
+          if (Date.now() > deadline) {
+            throw new Error(
+              `${address.port} did not rejoin as a replica of ${primaryPort}: ${await describeTopology(nodes.keys(), askSentinels)}`,
+            );
+          }
+          // Pointed elsewhere meanwhile (a Sentinel coming out of TILT mode): at the primary again.
+          const now = await primaryAmong(others);
+          if (now !== undefined) await replicaOf(address.port, now);
         }
       },
       async stop() {
@@ -186,6 +174,40 @@ async function waitForReplication(primaryPort: number, timeoutMs: number): Promi
   } finally {
     client.disconnect();
   }
+}
+
+async function replicaOf(port: number, primaryPort: number): Promise<void> {
+  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  try {
+    await client.call('REPLICAOF', '127.0.0.1', String(primaryPort));
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Each data node's role and link, and the primary the Sentinels name: for a failure message. */
+async function describeTopology(
+  ports: Iterable<number>,
+  askSentinels: () => Promise<RedisAddress>,
+): Promise<string> {
+  const parts: string[] = [];
+  for (const port of ports) {
+    const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, lazyConnect: true });
+    client.on('error', () => undefined);
+    const info = await client
+      .connect()
+      .then(() => client.info('replication'))
+      .catch((error: Error) => `unreachable (${error.message})`)
+      .finally(() => client.disconnect());
+    const fields = info.match(/^(role|master_port|master_link_status|connected_slaves):.*$/gm) ?? [info];
+    parts.push(`${port} ${fields.join(' ')}`);
+  }
+  const named = await askSentinels().then(
+    (address) => String(address.port),
+    (error: Error) => error.message,
+  );
+  return `${parts.join('; ')}; the Sentinels name ${named}`;
 }
 
 /** The port among `ports` whose node reports itself a primary, if one does. */
