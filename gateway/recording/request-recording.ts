@@ -1,7 +1,14 @@
 import { DEFAULT_CLAIM_ALLOWLIST, snapshotCaller } from '../../src/approvals/caller-snapshot.ts';
 import type { Caller } from '../../src/authn/caller.ts';
 import { maskingRulesFor } from '../../src/masking/policy.ts';
-import type { BodyRecord, EventBody, RecordedInfo, RequestEvent } from '../../src/recording/event.types.ts';
+import { hasByteFrames, withBase64Frames } from '../../src/recording/byte-frames.ts';
+import type {
+  AppendableEvent,
+  BodyRecord,
+  EventBody,
+  RecordedInfo,
+  RequestEvent,
+} from '../../src/recording/event.types.ts';
 import type { RequestInfo } from '../../src/request/request-info.types.ts';
 import { sensitiveKindOf } from '../masking/value-kinds.ts';
 import { callerFrom, clusterFrom, type RequestContext } from '../request-context.ts';
@@ -108,7 +115,7 @@ export class RequestRecording {
    * Appends events in order, all or none (in Redis: one script call; `updates` ride with them):
    * a stream's frames that gathered while its previous append was in flight.
    */
-  async appendAll(bodies: readonly EventBody[], updates: MetaUpdates = {}): Promise<void> {
+  async appendAll(bodies: readonly AppendableEvent[], updates: MetaUpdates = {}): Promise<void> {
     const spool = this.runtime.spool;
     if (spool && (this.#sessionId === undefined || spool.pending)) return this.#spool(bodies, updates);
     try {
@@ -120,7 +127,7 @@ export class RequestRecording {
     }
   }
 
-  async #appendLive(bodies: readonly EventBody[], updates: MetaUpdates): Promise<void> {
+  async #appendLive(bodies: readonly AppendableEvent[], updates: MetaUpdates): Promise<void> {
     const store = this.runtime.store;
     let id = this.#sessionId ?? (await RequestRecording.#open(this.runtime, this.#origin, this.#identity));
     let outcome = await store.appendAll(id, this.#identity.key, bodies, updates);
@@ -137,7 +144,7 @@ export class RequestRecording {
    * The events, fsynced to the local spool (gateway/recording/spool.ts), flushed to Redis later;
    * queued there together, so no other append comes between them.
    */
-  async #spool(bodies: readonly EventBody[], updates: MetaUpdates): Promise<void> {
+  async #spool(bodies: readonly AppendableEvent[], updates: MetaUpdates): Promise<void> {
     const origin = this.#origin;
     const spool = this.runtime.spool!;
     const caller = snapshotCaller(origin.caller, DEFAULT_CLAIM_ALLOWLIST);
@@ -148,7 +155,7 @@ export class RequestRecording {
           caller,
           cluster: origin.cluster,
           ...(origin.userAgent ? { userAgent: origin.userAgent } : {}),
-          body,
+          body: hasByteFrames(body) ? withBase64Frames(body) : body,
           updates: i === 0 ? updates : {},
         }),
       ),

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CallerSnapshot } from '../../src/approvals/review.types.ts';
 import type { RedisConnection } from '../../src/queues/connections.ts';
-import type { EventBody } from '../../src/recording/event.types.ts';
+import { hasByteFrames, sealByteFrames } from '../../src/recording/byte-frames.ts';
+import type { AppendableEvent, EventBody } from '../../src/recording/event.types.ts';
 import { genesisHash, sealEvent, sealEventForSending } from '../../src/recording/hash-chain.ts';
 import {
   type RecordingKeys,
@@ -234,7 +235,7 @@ export class RecordingStore {
   append(
     id: string,
     identityKey: string,
-    body: EventBody,
+    body: AppendableEvent,
     updates: MetaUpdates = {},
   ): Promise<AppendOutcome> {
     return this.appendAll(id, identityKey, [body], updates);
@@ -248,7 +249,7 @@ export class RecordingStore {
   appendAll(
     id: string,
     identityKey: string,
-    bodies: readonly EventBody[],
+    bodies: readonly AppendableEvent[],
     updates: MetaUpdates = {},
   ): Promise<AppendOutcome> {
     return new Promise<AppendOutcome>((resolve, reject) => {
@@ -292,7 +293,10 @@ export class RecordingStore {
         for (const body of bodies) {
           ts = nowMs();
           seq += 1;
-          const sealed = sealEventForSending({ ...body, v: 1, seq, prev, ts, by: this.replica }, LARGE_LINE);
+          const head = { v: 1, seq, prev, ts, by: this.replica };
+          const sealed = hasByteFrames(body)
+            ? sealByteFrames({ ...body, ...head })
+            : sealEventForSending({ ...body, ...head }, LARGE_LINE);
           args.push(sealed.line, sealed.hash);
           prev = sealed.hash;
         }
@@ -389,7 +393,7 @@ export class RecordingStore {
 interface PendingAppend {
   identityKey: string;
   /** Appended together, in order, in one script call. */
-  bodies: readonly EventBody[];
+  bodies: readonly AppendableEvent[];
   updates: MetaUpdates;
   resolve: (outcome: AppendOutcome) => void;
   reject: (error: unknown) => void;
@@ -426,10 +430,13 @@ function takeBatch(waiting: PendingAppend[]): PendingAppend[] {
 }
 
 /** Roughly how large an event's line is: its recorded body or stream frames dominate. */
-function approximateSize(body: EventBody): number {
-  const event = body as { body?: { size?: number }; frames?: ReadonlyArray<readonly unknown[]> };
+function approximateSize(body: AppendableEvent): number {
+  const event = body as {
+    body?: { size?: number };
+    frames?: ReadonlyArray<readonly [number, number, { length: number }]>;
+  };
   let size = 512 + (event.body?.size ?? 0);
-  for (const frame of event.frames ?? []) size += String(frame[2] ?? '').length;
+  for (const frame of event.frames ?? []) size += frame[2].length;
   return size;
 }
 

@@ -1,7 +1,7 @@
 import type {
   StreamCloseEvent,
-  StreamDataEvent,
-  StreamFrame,
+  StreamDataBytesEvent,
+  StreamFrameBytes,
   StreamOpenEvent,
 } from '../../src/recording/event.types.ts';
 import type { RelayFlow } from '../upstream/exec-relay-websocket.ts';
@@ -15,9 +15,10 @@ import type { RequestRecording } from './request-recording.ts';
  *
  * Frames carry their time in milliseconds since the stream opened (so replays keep the pacing)
  * and their bytes in base64, exactly as relayed. Until its append is sent a frame waits as a copy
- * of its bytes, outside the JavaScript heap: as base64 strings, the frames waiting behind an
+ * of its bytes, outside the JavaScript heap (as base64 strings, the frames waiting behind an
  * append outlived the young generation and were promoted, and the garbage collector's time grew
- * with the backlog. Appends go one at a time, in order (what gathered meanwhile goes together in
+ * with the backlog), and the store writes their base64 straight into the sealed line
+ * (src/recording/byte-frames.ts). Appends go one at a time, in order (what gathered meanwhile goes together in
  * the next, one script call). The first failed append calls `onFailure` once; the relay then ends
  * the stream when recording is required (a stream that can no longer be recorded must not go on).
  *
@@ -38,9 +39,6 @@ const MAX_APPEND_BYTES = 256 * 1024;
 export const BACKLOG_HIGH = 1024 * 1024;
 export const BACKLOG_LOW = 512 * 1024;
 
-/** A frame as recorded before it is sent: time, channel and its bytes. */
-type RawFrame = [number, number, Buffer];
-
 export class StreamRecorder {
   readonly stream: string;
   readonly bytes = { fromClient: 0, toClient: 0 };
@@ -48,11 +46,11 @@ export class StreamRecorder {
   readonly #onFailure: (error: unknown) => void;
   readonly #flushMs: number;
   readonly #opened = performance.now();
-  #frames: RawFrame[] = [];
+  #frames: StreamFrameBytes[] = [];
   #batchBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   /** In order: frames (a `stream-data` event to be) or the `stream-close` event, with frame bytes. */
-  #ready: Array<{ event: RawFrame[] | StreamCloseEvent; frameBytes: number }> = [];
+  #ready: Array<{ event: StreamFrameBytes[] | StreamCloseEvent; frameBytes: number }> = [];
   #sending: Promise<void> | undefined;
   #failed = false;
   /** Frame bytes recorded and not yet appended (or given up on). */
@@ -131,7 +129,7 @@ export class StreamRecorder {
     await this.#sending;
   }
 
-  #enqueue(event: RawFrame[] | StreamCloseEvent, frameBytes: number): void {
+  #enqueue(event: StreamFrameBytes[] | StreamCloseEvent, frameBytes: number): void {
     this.#ready.push({ event, frameBytes });
     this.#sending ??= this.#send();
   }
@@ -166,13 +164,9 @@ export class StreamRecorder {
     this.#sending = undefined;
   }
 
-  /** The `stream-data` event of `frames`, their bytes in base64 now that they are to be sent. */
-  #data(frames: readonly RawFrame[]): StreamDataEvent {
-    return {
-      type: 'stream-data',
-      stream: this.stream,
-      frames: frames.map(([at, channel, bytes]): StreamFrame => [at, channel, bytes.toString('base64')]),
-    };
+  /** The `stream-data` event of `frames`: they become base64 as the store writes its line. */
+  #data(frames: StreamFrameBytes[]): StreamDataBytesEvent {
+    return { type: 'stream-data', stream: this.stream, frames };
   }
 
   /** Frames appended (or given up on): the relay may read again once the backlog is low. */

@@ -132,6 +132,16 @@ export interface StreamDataEvent {
   frames: StreamFrame[];
 }
 
+/** A frame on its way into the recording: its bytes become base64 as its line is written. */
+export type StreamFrameBytes = [number, number, Buffer];
+
+/** A `stream-data` event as a stream hands it to the store (recording/byte-frames.ts). */
+export interface StreamDataBytesEvent {
+  type: 'stream-data';
+  stream: string;
+  frames: StreamFrameBytes[];
+}
+
 export interface StreamCloseEvent {
   type: 'stream-close';
   stream: string;
@@ -155,6 +165,9 @@ export type EventBody =
   | StreamOpenEvent
   | StreamDataEvent
   | StreamCloseEvent;
+
+/** What is appended: any event, a stream's frames as stored (base64) or still as bytes. */
+export type AppendableEvent = EventBody | StreamDataBytesEvent;
 
 /** An event as stored: body, head and its own hash. */
 export type RecordedEvent = EventBody & EventHead & { hash: string };

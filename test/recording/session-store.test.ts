@@ -8,7 +8,7 @@ import { sessionIdentity } from '../../gateway/recording/session-identity.ts';
 import { RecordingStore } from '../../gateway/recording/session-store.ts';
 import { duplicateConnection } from '../../src/queues/connections.ts';
 import { readArchiveLines } from '../../src/recording/archive.ts';
-import type { EventBody } from '../../src/recording/event.types.ts';
+import type { EventBody, StreamDataBytesEvent } from '../../src/recording/event.types.ts';
 import { verifyChain } from '../../src/recording/hash-chain.ts';
 import { SessionIndex } from '../../src/recording/session-index.ts';
 import { CALLER, type RecordingHarness, recordingHarness } from './support.ts';
@@ -164,6 +164,37 @@ describe('the live recording store', () => {
     expect(verifyChain(id, lines)).toMatchObject({ ok: true, count: 41 });
     const writers = new Set(lines.map((line) => (JSON.parse(line) as { by: string }).by));
     expect(writers.size).toBe(2);
+    await other.drain();
+    otherRedis.disconnect();
+  });
+
+  it('writes frames handed over as bytes in base64, re-sealed on the new tail when another replica got there first', async () => {
+    h = await recordingHarness('byte-frames');
+    const otherRedis = duplicateConnection(h.redis, 'hoop-test-replica-b');
+    const other = new RecordingStore({
+      redis: otherRedis,
+      prefix: `${h.prefix}:rec`,
+      idleGapMs: 60_000,
+      replica: 'b',
+    });
+    const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    await other.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    const sent: Buffer[] = [];
+    const writes: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 20; i++) {
+      const bytes = i % 2 === 0 ? Buffer.alloc(40 * 1024 + i, i) : Buffer.from(`ä€😀 line ${i}\n`);
+      sent.push(bytes);
+      const body: StreamDataBytesEvent = { type: 'stream-data', stream: 'x', frames: [[i, 1, bytes]] };
+      writes.push(h.store.append(id, identity.key, body), other.append(id, identity.key, request(`r-${i}`)));
+    }
+    await Promise.all(writes);
+    const lines = await new SessionIndex(h.redis, h.keys).liveLines(id);
+    expect(verifyChain(id, lines)).toMatchObject({ ok: true, count: 41 });
+    const frames = lines
+      .map((line) => JSON.parse(line) as { type: string; frames?: Array<[number, number, string]> })
+      .flatMap((event) => event.frames ?? []);
+    expect(frames.map(([at]) => at)).toEqual(sent.map((_, i) => i));
+    expect(frames.map(([, , data]) => Buffer.from(data, 'base64'))).toEqual(sent);
     await other.drain();
     otherRedis.disconnect();
   });

@@ -22,12 +22,15 @@ export interface SpoolStack {
   close(): Promise<void>;
 }
 
-export async function startSpoolStack(spool: Record<string, unknown> = {}): Promise<SpoolStack> {
+export async function startSpoolStack(
+  spool: Record<string, unknown> = {},
+  policy: Record<string, unknown> = reviewPolicy(),
+): Promise<SpoolStack> {
   const redis = await throwawayRedis();
   await redis.start();
   const prefix = freshPrefix('spool');
   const stack = await startStack({
-    policy: reviewPolicy(),
+    policy,
     config: {
       approvals: { redisUrl: redis.url, keyPrefix: prefix, holdSeconds: 5 },
       recording: { redisUrl: redis.url, keyPrefix: prefix, idleGap: '1s', spool },

@@ -16,7 +16,7 @@ import { recordingKeys } from '../../src/recording/scripts.ts';
 import { SessionIndex } from '../../src/recording/session-index.ts';
 import { rawRequest } from '../approvals-e2e/raw-https.ts';
 import { NAMESPACE_PATH } from '../approvals-e2e/support.ts';
-import { describeWithKubectl } from '../support/kubectl.ts';
+import { describeWithKubectl, runKubectl } from '../support/kubectl.ts';
 import { AGENTS } from '../support/stack.ts';
 import { getNamespace, type SpoolStack, spoolSize, startSpoolStack, until } from './spool-support.ts';
 
@@ -114,6 +114,58 @@ describeWithKubectl('1.33', 'the recording spool', () => {
     }
     expect(flushedPaths).toEqual(paths);
     expect(stack.logLines.some((line) => line.includes('spooled events flushed to Redis'))).toBe(true);
+  });
+
+  it('records an exec stream through an outage: its frames spooled in base64, flushed as relayed', async () => {
+    const policy = {
+      default: 'deny',
+      rules: [
+        { name: 'read', action: 'allow', match: { verbs: ['get'] } },
+        { name: 'exec', action: 'allow', match: { resources: ['pods/exec'], verbs: ['create'] } },
+      ],
+    };
+    spooled = await startSpoolStack({}, policy);
+    const { prefix, kubeconfig, dir, redis } = spooled;
+    await redis.stop();
+    const input = 'spooled stdin line\n'.repeat(4000); // ~76 KB: frames of every size
+    const run = await runKubectl({
+      kubeconfig,
+      version: '1.33',
+      args: ['exec', '-i', '-n', 'payments', 'ledger-0', '--', 'cat'],
+      stdin: input,
+      timeoutMs: 60_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run).toMatchObject({ code: 0, stdout: input });
+
+    type Frames = Array<[number, number, unknown]>;
+    const spooledFrames = (await readFile(join(dir, 'events.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { entry: { body: { type: string; frames?: Frames } } }).entry.body)
+      .flatMap((body) => (body.type === 'stream-data' ? (body.frames ?? []) : []));
+    expect(spooledFrames.length).toBeGreaterThan(0);
+    for (const frame of spooledFrames) expect(typeof frame[2]).toBe('string');
+
+    await redis.start();
+    await until(async () => (await spoolSize(dir)) === 0, 'the spool was not flushed');
+    client = createRequestConnection({ url: redis.url });
+    await whenReady(client, 5000);
+    const index = new SessionIndex(client, recordingKeys(`${prefix}:rec`));
+    const [meta] = await index.list({ limit: 10 });
+    const lines = await index.liveLines(meta!.id);
+    expect(verifyChain(meta!.id, lines, { count: meta!.seq, finalHash: meta!.hash })).toMatchObject({
+      ok: true,
+    });
+    const frames = lines
+      .map((line) => JSON.parse(line) as { type: string; frames?: Array<[number, number, string]> })
+      .flatMap((event) => (event.type === 'stream-data' ? (event.frames ?? []) : []));
+    const channel = (n: number) =>
+      Buffer.concat(
+        frames.filter(([, c]) => c === n).map(([, , data]) => Buffer.from(data, 'base64')),
+      ).toString();
+    expect(channel(0)).toBe(input);
+    expect(channel(1)).toBe(input);
   });
 
   it('refuses again once the spool is full', async () => {
