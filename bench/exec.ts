@@ -40,6 +40,8 @@ export interface ExecBenchResult {
   gatewayRssMb: { before: number; peak: number };
   /** With `compareTree`: the same gateway as of that tree (an earlier commit), in the same rounds. */
   base?: { gatewayMbPerSecond: number; ratio: number; gatewayCpuMsPerMb: number };
+  /** With `compareTree`: now/then ratios of back-to-back pairs of shorter copies (see below). */
+  paired?: { throughput: number[]; cpuPerMb: number[] };
 }
 
 async function runClient(url: string, ca: string, headers: Record<string, string>, bytes: number) {
@@ -58,6 +60,16 @@ export async function benchExec(options: {
   profileDir?: string;
   /** Also run the gateway from this tree (an earlier commit), interleaved in the same rounds. */
   compareTree?: string;
+  /**
+   * With `compareTree`, also this many pairs of `pairMegabytes` copies through the two gateways
+   * back to back (which goes first alternates), one now/then ratio per pair. The best of two
+   * 50 MB rounds alone misled: the same commit as now and then read 71 against 55 ms of CPU per
+   * MB. The pairs show the spread; even their median of CPU per MB read 0.97–1.52× in five such
+   * same-commit runs (the first gateway started spent up to 3× the other's time in V8's worker
+   * threads), so only a larger difference, or one in throughput, says something.
+   */
+  pairs?: number;
+  pairMegabytes?: number;
 }): Promise<ExecBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'hoop-bench-exec-'));
   const keyPrefix = benchKeyPrefix();
@@ -132,6 +144,26 @@ export async function benchExec(options: {
     let baseCpu = Number.POSITIVE_INFINITY;
     const rssBefore = await rssKb(gateway.pid!);
     let rssPeak = 0;
+    /** One `cat` through a gateway: its seconds, the gateway's CPU ms and its peak RSS (KB). */
+    const through = async (pid: number, gatewayPort: number, size = bytes) => {
+      const before = processCpuMs(pid);
+      let peak = await rssKb(pid);
+      const sampler = setInterval(() => {
+        rssKb(pid).then(
+          (kb) => {
+            peak = Math.max(peak, kb);
+          },
+          () => undefined,
+        );
+      }, 50);
+      const { seconds } = await runClient(
+        `wss://127.0.0.1:${gatewayPort}/clusters/sandbox${EXEC_PATH}`,
+        gatewayCa,
+        { authorization: `Bearer ${agentToken}` },
+        size,
+      ).finally(() => clearInterval(sampler));
+      return { seconds, cpu: processCpuMs(pid) - before, peakRssKb: peak };
+    };
     for (let round = 0; round < options.rounds; round++) {
       const sandboxBefore = processCpuMs(sandbox.pid!);
       const d = await runClient(
@@ -142,26 +174,6 @@ export async function benchExec(options: {
       );
       direct = Math.min(direct, d.seconds);
       sandboxCpu = Math.min(sandboxCpu, processCpuMs(sandbox.pid!) - sandboxBefore);
-      /** One `cat` through a gateway: its seconds, the gateway's CPU ms and its peak RSS (KB). */
-      const through = async (pid: number, gatewayPort: number) => {
-        const before = processCpuMs(pid);
-        let peak = await rssKb(pid);
-        const sampler = setInterval(() => {
-          rssKb(pid).then(
-            (kb) => {
-              peak = Math.max(peak, kb);
-            },
-            () => undefined,
-          );
-        }, 50);
-        const { seconds } = await runClient(
-          `wss://127.0.0.1:${gatewayPort}/clusters/sandbox${EXEC_PATH}`,
-          gatewayCa,
-          { authorization: `Bearer ${agentToken}` },
-          bytes,
-        ).finally(() => clearInterval(sampler));
-        return { seconds, cpu: processCpuMs(pid) - before, peakRssKb: peak };
-      };
       // With a base gateway, the two take turns going first, so neither always meets the same load.
       const baseFirst = baseGateway !== undefined && round % 2 === 1;
       const b0 = baseFirst ? await through(baseGateway.pid!, basePort) : undefined;
@@ -174,6 +186,16 @@ export async function benchExec(options: {
         baseThrough = Math.min(baseThrough, b.seconds);
         baseCpu = Math.min(baseCpu, b.cpu);
       }
+    }
+    const paired = baseGateway ? { throughput: [] as number[], cpuPerMb: [] as number[] } : undefined;
+    const pairBytes = (options.pairMegabytes ?? 20) * 1024 * 1024;
+    for (let pair = 0; paired && baseGateway && pair < (options.pairs ?? 0); pair++) {
+      const thenFirst = pair % 2 === 1;
+      const t0 = thenFirst ? await through(baseGateway.pid!, basePort, pairBytes) : undefined;
+      const n = await through(gateway.pid!, port, pairBytes);
+      const t = t0 ?? (await through(baseGateway.pid!, basePort, pairBytes));
+      paired.throughput.push(t.seconds / n.seconds);
+      paired.cpuPerMb.push(n.cpu / t.cpu);
     }
     return {
       megabytes: options.megabytes,
@@ -192,6 +214,7 @@ export async function benchExec(options: {
             },
           }
         : {}),
+      ...(paired && paired.throughput.length > 0 ? { paired } : {}),
     };
   } finally {
     if (baseGateway) await stopChild(baseGateway);

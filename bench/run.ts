@@ -13,7 +13,8 @@
  *                                       and print its top self-time functions
  *   npm run bench -- --compare <rev>    also run both gateways as of git revision <rev>, in the same
  *                                       interleaved rounds: before/after ratios from one run, and
- *                                       the median of 10 back-to-back pairs (4 with --quick)
+ *                                       the median of 10 back-to-back pairs (4 with --quick), for
+ *                                       exec of 20 MB copies (10 MB with --quick)
  *
  * BENCH_CONNECTIONS (16) and BENCH_WATCHES (1000) override the load.
  */
@@ -243,7 +244,9 @@ if (parts.has('exec')) {
     megabytes,
     rounds,
     ...(profileDir ? { profileDir } : {}),
-    ...(compareTree ? { compareTree } : {}),
+    ...(compareTree
+      ? { compareTree, pairs: values.quick ? 4 : 10, pairMegabytes: values.quick ? 10 : 20 }
+      : {}),
   }).finally(() => {
     if (compareTree) rmSync(compareTree, { recursive: true, force: true });
   });
@@ -256,6 +259,11 @@ if (parts.has('exec')) {
     ...(e.base
       ? [
           `  compared with ${values.compare} (same run, same rounds): ${fmt(e.base.gatewayMbPerSecond)} MB/s, ${fmt(e.base.ratio, 2)} of direct, gateway CPU ${fmt(e.base.gatewayCpuMsPerMb, 0)} ms per MB`,
+        ]
+      : []),
+    ...(e.paired
+      ? [
+          `  now vs then in back-to-back pairs of ${values.quick ? 10 : 20} MB copies (median, range): throughput ${describeRatios(e.paired.throughput)}, CPU per MB ${describeRatios(e.paired.cpuPerMb)}`,
         ]
       : []),
     '',
