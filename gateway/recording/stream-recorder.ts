@@ -17,10 +17,11 @@ import type { RequestRecording } from './request-recording.ts';
  * and their bytes in base64, exactly as relayed. Until its append is sent a frame waits as a copy
  * of its bytes, outside the JavaScript heap (as base64 strings, the frames waiting behind an
  * append outlived the young generation and were promoted, and the garbage collector's time grew
- * with the backlog), and the store writes their base64 straight into the sealed line
- * (src/recording/byte-frames.ts). Appends go one at a time, in order (what gathered meanwhile goes together in
- * the next, one script call). The first failed append calls `onFailure` once; the relay then ends
- * the stream when recording is required (a stream that can no longer be recorded must not go on).
+ * with the backlog); the store writes their base64 straight into the sealed line
+ * (src/recording/byte-frames.ts). Appends go one at a time, in order (what gathered meanwhile
+ * goes together in the next, one script call). The first failed append calls `onFailure` once;
+ * the relay then ends the stream when recording is required (a stream that can no longer be
+ * recorded must not go on).
  *
  * Appends are slower than a relay on loopback can be (each line is sealed, sent and stored), so
  * frames not yet in Redis are counted: past `BACKLOG_HIGH` bytes the recorder asks the relay to
