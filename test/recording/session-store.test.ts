@@ -27,6 +27,23 @@ const request = (rid: string): EventBody => ({
 const response = (rid: string, status = 200): EventBody => ({ type: 'response', rid, status, durationMs: 1 });
 
 let h: RecordingHarness;
+
+/** A second replica's store on the harness's session prefix, with a connection of its own. */
+function secondReplica(harness: RecordingHarness) {
+  const redis = duplicateConnection(harness.redis, 'hoop-test-replica-b');
+  const store = new RecordingStore({
+    redis,
+    prefix: `${harness.prefix}:rec`,
+    idleGapMs: 60_000,
+    replica: 'b',
+  });
+  return Object.assign(store, {
+    close: async () => {
+      await store.drain();
+      redis.disconnect();
+    },
+  });
+}
 afterEach(async () => h?.cleanup());
 
 describe('the live recording store', () => {
@@ -144,13 +161,7 @@ describe('the live recording store', () => {
 
   it('merges two replicas appending to one session into one ordered chain', async () => {
     h = await recordingHarness('replicas');
-    const otherRedis = duplicateConnection(h.redis, 'hoop-test-replica-b');
-    const other = new RecordingStore({
-      redis: otherRedis,
-      prefix: `${h.prefix}:rec`,
-      idleGapMs: 60_000,
-      replica: 'b',
-    });
+    const other = secondReplica(h);
     const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
     const joined = await other.resolve({ identity, caller: CALLER, cluster: 'prod' });
     expect(joined.id).toBe(id);
@@ -164,19 +175,12 @@ describe('the live recording store', () => {
     expect(verifyChain(id, lines)).toMatchObject({ ok: true, count: 41 });
     const writers = new Set(lines.map((line) => (JSON.parse(line) as { by: string }).by));
     expect(writers.size).toBe(2);
-    await other.drain();
-    otherRedis.disconnect();
+    await other.close();
   });
 
   it('writes frames handed over as bytes in base64, re-sealed on the new tail when another replica got there first', async () => {
     h = await recordingHarness('byte-frames');
-    const otherRedis = duplicateConnection(h.redis, 'hoop-test-replica-b');
-    const other = new RecordingStore({
-      redis: otherRedis,
-      prefix: `${h.prefix}:rec`,
-      idleGapMs: 60_000,
-      replica: 'b',
-    });
+    const other = secondReplica(h);
     const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
     await other.resolve({ identity, caller: CALLER, cluster: 'prod' });
     const sent: Buffer[] = [];
@@ -195,8 +199,7 @@ describe('the live recording store', () => {
       .flatMap((event) => event.frames ?? []);
     expect(frames.map(([at]) => at)).toEqual(sent.map((_, i) => i));
     expect(frames.map(([, , data]) => Buffer.from(data, 'base64'))).toEqual(sent);
-    await other.drain();
-    otherRedis.disconnect();
+    await other.close();
   });
 
   it('closes after the idle gap, archives, summarises, and opens a new session afterwards', async () => {
