@@ -11,6 +11,7 @@ import {
   recordingKeys,
   withRecordingScripts,
 } from '../../src/recording/scripts.ts';
+import { BufferPool, lendFrom } from './buffer-pool.ts';
 import { RecentlyUsed } from './recently-used.ts';
 import { newSessionId, type SessionIdentity } from './session-identity.ts';
 import { RecordingUnavailableError, withRecordingRedis } from './unavailable-error.ts';
@@ -64,6 +65,11 @@ const MAX_ATTEMPTS = 32;
  * encoded once (measured with 32 KiB and 256 KiB frames); small lines are cheaper as strings.
  */
 const LARGE_LINE = 16 * 1024;
+/**
+ * Buffers for a stream's sealed lines (a batch of up to ~64 KiB of frames in base64), reused from
+ * one append to the next (buffer-pool.ts says why); a larger line gets a buffer of its own.
+ */
+export const LINE_BUFFERS = new BufferPool(96 * 1024, 32);
 const MAX_RESOLVE_ATTEMPTS = 8;
 const MAX_CACHED_TAILS = 10_000;
 
@@ -289,13 +295,14 @@ export class RecordingStore {
       let ts = 0;
       let seq = tail.seq;
       let prev = tail.hash;
+      const lines = lendFrom(LINE_BUFFERS);
       for (const { bodies } of batch) {
         for (const body of bodies) {
           ts = nowMs();
           seq += 1;
           const head = { v: 1, seq, prev, ts, by: this.replica };
           const sealed = hasByteFrames(body)
-            ? sealByteFrames({ ...body, ...head })
+            ? sealByteFrames({ ...body, ...head }, lines.allocate)
             : sealEventForSending({ ...body, ...head }, LARGE_LINE);
           args.push(sealed.line, sealed.hash);
           prev = sealed.hash;
@@ -320,6 +327,9 @@ export class RecordingStore {
             : undefined,
         ]),
       );
+      // Redis answered the script, so it has read every line: their buffers may carry the next.
+      // (After a failure ioredis may still hold them, to send again; they are left to the collector.)
+      lines.giveBack();
       // A conflict whose tail is this batch's own last event: Redis took an earlier send of this
       // very call (its reply lost to a timeout, the call retried through an outage); sealing the
       // events again on that tail would record them twice.

@@ -5,6 +5,7 @@ import type {
   StreamOpenEvent,
 } from '../../src/recording/event.types.ts';
 import type { RelayFlow } from '../upstream/exec-relay-websocket.ts';
+import { FrameCopies, type Slab } from './frame-copies.ts';
 import type { RequestRecording } from './request-recording.ts';
 
 /**
@@ -14,14 +15,14 @@ import type { RequestRecording } from './request-recording.ts';
  * frame), and a `stream-close` event with the exit status and byte counts.
  *
  * Frames carry their time in milliseconds since the stream opened (so replays keep the pacing)
- * and their bytes in base64, exactly as relayed. Until its append is sent a frame waits as a copy
+ * and their bytes in base64, exactly as relayed. Until its append is done a frame waits as a copy
  * of its bytes, outside the JavaScript heap (as base64 strings, the frames waiting behind an
  * append outlived the young generation and were promoted, and the garbage collector's time grew
- * with the backlog); the store writes their base64 straight into the sealed line
- * (src/recording/byte-frames.ts). Appends go one at a time, in order (what gathered meanwhile
- * goes together in the next, one script call). The first failed append calls `onFailure` once;
- * the relay then ends the stream when recording is required (a stream that can no longer be
- * recorded must not go on).
+ * with the backlog), in slabs reused from one append to the next (frame-copies.ts); the store
+ * writes their base64 straight into the sealed line (src/recording/byte-frames.ts). Appends go
+ * one at a time, in order (what gathered meanwhile goes together in the next, one script call).
+ * The first failed append calls `onFailure` once; the relay then ends the stream when recording
+ * is required (a stream that can no longer be recorded must not go on).
  *
  * Appends are slower than a relay on loopback can be (each line is sealed, sent and stored), so
  * frames not yet in Redis are counted: past `BACKLOG_HIGH` bytes the recorder asks the relay to
@@ -48,10 +49,17 @@ export class StreamRecorder {
   readonly #flushMs: number;
   readonly #opened = performance.now();
   #frames: StreamFrameBytes[] = [];
+  /** The slab of each frame in `#frames`, released once its append is done. */
+  #slabs: Array<Slab | undefined> = [];
+  readonly #copies = new FrameCopies();
   #batchBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   /** In order: frames (a `stream-data` event to be) or the `stream-close` event, with frame bytes. */
-  #ready: Array<{ event: StreamFrameBytes[] | StreamCloseEvent; frameBytes: number }> = [];
+  #ready: Array<{
+    event: StreamFrameBytes[] | StreamCloseEvent;
+    frameBytes: number;
+    slabs: Array<Slab | undefined>;
+  }> = [];
   #sending: Promise<void> | undefined;
   #failed = false;
   /** Frame bytes recorded and not yet appended (or given up on). */
@@ -93,7 +101,9 @@ export class StreamRecorder {
   /** Records one frame (its channel and payload) as relayed. */
   frame(channel: number, payload: Uint8Array): void {
     // A copy: the relay's buffers are not this recorder's to keep.
-    this.#frames.push([this.elapsed(), channel, Buffer.from(payload)]);
+    const { bytes, slab } = this.#copies.copy(payload);
+    this.#frames.push([this.elapsed(), channel, bytes]);
+    this.#slabs.push(slab);
     this.#batchBytes += payload.length;
     this.#backlog += payload.length;
     if (this.#batchBytes >= MAX_BATCH_BYTES) this.flush();
@@ -110,10 +120,12 @@ export class StreamRecorder {
     this.#timer = undefined;
     if (this.#frames.length === 0) return;
     const frames = this.#frames;
+    const slabs = this.#slabs;
     const bytes = this.#batchBytes;
     this.#frames = [];
+    this.#slabs = [];
     this.#batchBytes = 0;
-    this.#enqueue(frames, bytes);
+    this.#enqueue(frames, bytes, slabs);
   }
 
   /** Flushes and writes the `stream-close` event; resolves once everything is appended. */
@@ -126,12 +138,16 @@ export class StreamRecorder {
       bytes: { ...this.bytes },
       ...details,
     };
-    this.#enqueue(event, 0);
+    this.#enqueue(event, 0, []);
     await this.#sending;
   }
 
-  #enqueue(event: StreamFrameBytes[] | StreamCloseEvent, frameBytes: number): void {
-    this.#ready.push({ event, frameBytes });
+  #enqueue(
+    event: StreamFrameBytes[] | StreamCloseEvent,
+    frameBytes: number,
+    slabs: Array<Slab | undefined>,
+  ): void {
+    this.#ready.push({ event, frameBytes, slabs });
     this.#sending ??= this.#send();
   }
 
@@ -149,9 +165,8 @@ export class StreamRecorder {
         if (frameBytes + this.#ready[n]!.frameBytes > MAX_APPEND_BYTES) break;
         frameBytes += this.#ready[n]!.frameBytes;
       }
-      const events = this.#ready
-        .splice(0, n)
-        .map(({ event }) => (Array.isArray(event) ? this.#data(event) : event));
+      const sent = this.#ready.splice(0, n);
+      const events = sent.map(({ event }) => (Array.isArray(event) ? this.#data(event) : event));
       try {
         await this.#recording.appendAll(events);
       } catch (error) {
@@ -160,6 +175,8 @@ export class StreamRecorder {
           this.#onFailure(error);
         }
       }
+      // Settled either way: the store has copied the frames into its line (or the spool's JSON).
+      for (const { slabs } of sent) for (const slab of slabs) this.#copies.release(slab);
       this.#release(frameBytes);
     }
     this.#sending = undefined;

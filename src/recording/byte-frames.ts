@@ -30,8 +30,14 @@ export function withBase64Frames(event: StreamDataBytesEvent): StreamDataEvent {
 
 const HASH_MEMBER = ',"hash":"'.length + 64 + '"'.length;
 
-/** Seals `event` (its head included: `seq`, `prev`, …) into its stored line, as bytes. */
-export function sealByteFrames(event: StreamDataBytesEvent & Record<string, unknown>): {
+/**
+ * Seals `event` (its head included: `seq`, `prev`, …) into its stored line, as bytes, in the
+ * buffer `allocate` returns for the line's size (exactly that many bytes; by default a fresh one).
+ */
+export function sealByteFrames(
+  event: StreamDataBytesEvent & Record<string, unknown>,
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+): {
   hash: string;
   line: Buffer;
 } {
@@ -60,7 +66,7 @@ export function sealByteFrames(event: StreamDataBytesEvent & Record<string, unkn
     headBytes += prefixes[i]!.length + 4 * Math.ceil(bytes.length / 3) + 2;
   }
   const middleBytes = HASH_MEMBER + (anyAfter ? 1 : 0);
-  const line = Buffer.allocUnsafe(headBytes + middleBytes + Buffer.byteLength(afterText));
+  const line = allocate(headBytes + middleBytes + Buffer.byteLength(afterText));
 
   let offset = line.write(open, 0);
   for (let i = 0; i < frames.length; i++) {

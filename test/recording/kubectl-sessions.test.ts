@@ -167,3 +167,29 @@ describeEachKubectl([['1.33'], ['1.31']], 'kubectl %s through a recording gatewa
     expect(close.ports).toEqual([8080]);
   });
 });
+
+it('records a 3 MB exec -i cat byte for byte while its frames wait in slabs reused from append to append', async () => {
+  const since = Date.now();
+  // Past the 1 MiB backlog at which the relay pauses, and many times the slab pool: a slab handed
+  // out again while frames in it still waited would show as stdin or stdout recorded wrong.
+  const input = Array.from({ length: 75_000 }, (_, i) => `${i} ${(i * 2654435761) % 4294967296} ✓\n`).join(
+    '',
+  );
+  expect(input.length).toBeGreaterThan(1_000_000);
+  const result = await runKubectl({
+    kubeconfig,
+    version: '1.33',
+    args: ['exec', '-i', '-n', 'payments', 'ledger-0', '--', 'cat'],
+    stdin: input.repeat(2),
+    timeoutMs: 120_000,
+  });
+  expect(result).toMatchObject({ code: 0, stdout: input.repeat(2) });
+  const { events } = await archivedEvents((await onlySession(since)).id);
+  const frames = events.flatMap((event) => (event.type === 'stream-data' ? event.frames : []));
+  const channel = (n: number) =>
+    Buffer.concat(
+      frames.filter(([, c]) => c === n).map(([, , data]) => Buffer.from(data, 'base64')),
+    ).toString();
+  expect(channel(0)).toBe(input.repeat(2));
+  expect(channel(1)).toBe(input.repeat(2));
+});

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -5,10 +6,10 @@ import type { SessionDirectory } from '../../bot/dispatch/sessions.ts';
 import { closeSession } from '../../gateway/recording/close-session.ts';
 import { pruneExpired } from '../../gateway/recording/retention.ts';
 import { sessionIdentity } from '../../gateway/recording/session-identity.ts';
-import { RecordingStore } from '../../gateway/recording/session-store.ts';
+import { LINE_BUFFERS, RecordingStore } from '../../gateway/recording/session-store.ts';
 import { duplicateConnection } from '../../src/queues/connections.ts';
 import { readArchiveLines } from '../../src/recording/archive.ts';
-import type { EventBody, StreamDataBytesEvent } from '../../src/recording/event.types.ts';
+import type { EventBody, StreamDataBytesEvent, StreamDataEvent } from '../../src/recording/event.types.ts';
 import { verifyChain } from '../../src/recording/hash-chain.ts';
 import { SessionIndex } from '../../src/recording/session-index.ts';
 import { CALLER, type RecordingHarness, recordingHarness } from './support.ts';
@@ -200,6 +201,52 @@ describe('the live recording store', () => {
     expect(frames.map(([at]) => at)).toEqual(sent.map((_, i) => i));
     expect(frames.map(([, , data]) => Buffer.from(data, 'base64'))).toEqual(sent);
     await other.close();
+  });
+
+  it("hands a sealed line's buffer to the next append only once Redis answered for it", async () => {
+    h = await recordingHarness('line-buffers');
+    // Three sessions appending at once, each frame distinct: a buffer reused too early would put
+    // one append's bytes into another's line, and the chain or the frames would show it.
+    const identities = [1, 2, 3].map((n) =>
+      sessionIdentity(CALLER, 'prod', {
+        'kubectl-session': `line-buffers-${n}`,
+        'kubectl-command': 'kubectl exec',
+      }),
+    );
+    const sessions = await Promise.all(
+      identities.map((who) => h.store.resolve({ identity: who, caller: CALLER, cluster: 'prod' })),
+    );
+    const sent = sessions.map(() => [] as Buffer[]);
+    const writes: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 30; i++)
+      sessions.forEach(({ id }, n) => {
+        const bytes = randomBytes(20_000 + ((i * 7919 + n) % 40_000));
+        sent[n]!.push(bytes);
+        const body: StreamDataBytesEvent = { type: 'stream-data', stream: 'x', frames: [[i, 1, bytes]] };
+        writes.push(h.store.append(id, identities[n]!.key, body));
+      });
+    await Promise.all(writes);
+    for (const [n, { id }] of sessions.entries()) {
+      const lines = await new SessionIndex(h.redis, h.keys).liveLines(id);
+      expect(verifyChain(id, lines)).toMatchObject({ ok: true, count: 31 });
+      const frames = lines.slice(1).map((line) => (JSON.parse(line) as StreamDataEvent).frames[0]![2]);
+      expect(frames.map((data) => Buffer.from(data, 'base64'))).toEqual(sent[n]);
+    }
+    expect(LINE_BUFFERS.free).toBeGreaterThan(0);
+
+    // A script call that fails may still be held by the Redis client (to send again after a
+    // reconnect): its buffer is not handed out again, the pool is one buffer short.
+    const { id } = sessions[0]!;
+    await h.redis.del(h.keys.meta(id));
+    await h.redis.set(h.keys.meta(id), 'not a hash');
+    const before = LINE_BUFFERS.free;
+    const frame: StreamDataBytesEvent = {
+      type: 'stream-data',
+      stream: 'x',
+      frames: [[99, 1, randomBytes(1000)]],
+    };
+    await expect(h.store.append(id, identities[0]!.key, frame)).rejects.toThrow(/recording unavailable/);
+    expect(LINE_BUFFERS.free).toBe(before - 1);
   });
 
   it('closes after the idle gap, archives, summarises, and opens a new session afterwards', async () => {
