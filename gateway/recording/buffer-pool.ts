@@ -43,7 +43,8 @@ export class BufferPool {
 
 /**
  * Buffers for one use, taken from `pool` where they fit and given back together: `allocate`
- * returns exactly `size` bytes (a pool buffer's start, or a fresh buffer when larger), and
+ * returns exactly `size` bytes (a pool buffer's start; a fresh buffer when larger than the pool's,
+ * or smaller than 1/32 of them, which Node's own allocator serves from its shared slabs), and
  * `giveBack` returns the pool's ones once nothing reads them any more.
  */
 export function lendFrom(pool: BufferPool): {
@@ -53,7 +54,7 @@ export function lendFrom(pool: BufferPool): {
   const lent: Buffer[] = [];
   return {
     allocate: (size) => {
-      if (size > pool.size) return Buffer.allocUnsafe(size);
+      if (size > pool.size || size < pool.size / 32) return Buffer.allocUnsafe(size);
       const buffer = pool.take();
       lent.push(buffer);
       return buffer.subarray(0, size);

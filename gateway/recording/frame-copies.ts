@@ -4,7 +4,9 @@ import { BufferPool } from './buffer-pool.ts';
  * Copies of a stream's frames while they wait for their append, packed into slabs from a shared
  * pool (buffer-pool.ts says why not a fresh buffer per frame). A slab goes back to the pool once
  * every frame copied into it was released; frames larger than half a slab get a buffer of their
- * own. One per stream recorder: its frames are copied and released on the recorder's own turn.
+ * own, and frames under 1/128 of a slab (1 KiB: keystrokes, a prompt) one from Node's allocator,
+ * so a thousand interactive sessions do not hold a slab each while their few bytes wait. One per
+ * stream recorder: its frames are copied and released on the recorder's own turn.
  */
 
 /** Slabs of 128 KiB; a busy stream's 1 MiB backlog spans about nine of them. */
@@ -31,7 +33,8 @@ export class FrameCopies {
    */
   copy(payload: Uint8Array): { bytes: Buffer; slab: Slab | undefined } {
     const size = payload.length;
-    if (size > this.#pool.size / 2) return { bytes: Buffer.from(payload), slab: undefined };
+    if (size > this.#pool.size / 2 || size < this.#pool.size / 128)
+      return { bytes: Buffer.from(payload), slab: undefined };
     let slab = this.#slab;
     if (!slab || slab.used + size > slab.buffer.length) {
       slab = { buffer: this.#pool.take(), used: 0, copies: 0 };

@@ -56,7 +56,7 @@ describe('frame copies in pooled slabs', () => {
           }
         // Once every copy is released the slabs are back in the pool (as many as it keeps).
         for (const copy of live.splice(0)) recorders[copy.recorder]!.release(copy.slab);
-        const usedSlabs = steps.some((s) => s.kind === 'copy' && s.bytes.length <= 32);
+        const usedSlabs = steps.some((s) => s.kind === 'copy' && s.bytes.length >= 1 && s.bytes.length <= 32);
         if (usedSlabs) expect(pool.free).toBeGreaterThanOrEqual(1);
         else expect(pool.free).toBe(0);
       }),
@@ -75,6 +75,16 @@ describe('frame copies in pooled slabs', () => {
     }
     expect(slabs.size).toBe(1);
     expect(pool.free).toBe(1);
+  });
+
+  it("leaves a keystroke-sized frame to Node's allocator, so an interactive session holds no slab", () => {
+    const pool = new BufferPool(128 * 1024, 4);
+    const copies = new FrameCopies(pool);
+    const typed = copies.copy(Buffer.from('ls -la\r'));
+    expect(typed.slab).toBeUndefined();
+    expect(typed.bytes.toString()).toBe('ls -la\r');
+    const output = copies.copy(Buffer.alloc(4096, 1));
+    expect(output.slab?.buffer.length).toBe(128 * 1024);
   });
 
   it('takes back only buffers of its own size', () => {
@@ -100,5 +110,8 @@ describe('buffers lent for one use', () => {
     lent.giveBack();
     expect(pool.free).toBe(1);
     expect(lendFrom(pool).allocate(10).buffer).toBe(small.buffer);
+    // A line of a few bytes comes from Node's allocator, not a whole pool buffer.
+    expect(lendFrom(pool).allocate(2).buffer).not.toBe(small.buffer);
+    expect(pool.free).toBe(0);
   });
 });

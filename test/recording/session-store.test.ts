@@ -243,7 +243,7 @@ describe('the live recording store', () => {
     const frame: StreamDataBytesEvent = {
       type: 'stream-data',
       stream: 'x',
-      frames: [[99, 1, randomBytes(1000)]],
+      frames: [[99, 1, randomBytes(10_000)]],
     };
     await expect(h.store.append(id, identities[0]!.key, frame)).rejects.toThrow(/recording unavailable/);
     expect(LINE_BUFFERS.free).toBe(before - 1);
