@@ -20,7 +20,15 @@ import { parse, stringify } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { BENCH_AUDIENCE, benchGatewayConfig, gatewayProcess, issueGatewayTls } from './gateway-config.ts';
 import { processCpuMs } from './loadgen.ts';
-import { freePort, rssKb, shippedGateway, startChild, startSandboxChild, stopChild } from './processes.ts';
+import {
+  freePort,
+  fullCollections,
+  rssKb,
+  shippedGateway,
+  startChild,
+  startSandboxChild,
+  stopChild,
+} from './processes.ts';
 import { benchKeyPrefix, deleteKeys } from './redis-keys.ts';
 
 const EXEC_PATH =
@@ -36,10 +44,17 @@ export interface ExecBenchResult {
   /** CPU time per MB relayed: the sandbox's when direct, the gateway's when through it. */
   sandboxCpuMsPerMb: number;
   gatewayCpuMsPerMb: number;
+  /** Full collections the gateway ran per 100 MB of `cat`, over every copy through it. */
+  fullCollectionsPer100Mb: number;
   /** The gateway's RSS before its first `cat` and the most it reached during one, MB. */
   gatewayRssMb: { before: number; peak: number };
   /** With `compareTree`: the same gateway as of that tree (an earlier commit), in the same rounds. */
-  base?: { gatewayMbPerSecond: number; ratio: number; gatewayCpuMsPerMb: number };
+  base?: {
+    gatewayMbPerSecond: number;
+    ratio: number;
+    gatewayCpuMsPerMb: number;
+    fullCollectionsPer100Mb: number;
+  };
   /** With `compareTree`: now/then ratios of back-to-back pairs of shorter copies (see below). */
   paired?: { throughput: number[]; cpuPerMb: number[] };
 }
@@ -83,11 +98,13 @@ export async function benchExec(options: {
     accessTokenTtlSeconds: 3600,
   });
   const port = await freePort();
+  const metricsPort = await freePort();
+  const baseMetricsPort = await freePort();
   const { tlsDir, caPem: gatewayCa } = await issueGatewayTls(dir);
   await writeFile(
     join(dir, 'hoop.yaml'),
     benchGatewayConfig(
-      { port, metricsPort: await freePort(), issuer: issuer.issuer, kubeconfig, tlsDir },
+      { port, metricsPort, issuer: issuer.issuer, kubeconfig, tlsDir },
       {
         policy: {
           default: 'deny',
@@ -115,7 +132,7 @@ export async function benchExec(options: {
       ...(parse(await readFile(join(dir, 'hoop.yaml'), 'utf8')) as object),
       listen: { host: '127.0.0.1', port: basePort },
       // A metrics port of its own too: serve exits when it cannot listen on its metrics port.
-      metrics: { listen: { host: '127.0.0.1', port: await freePort() } },
+      metrics: { listen: { host: '127.0.0.1', port: baseMetricsPort } },
       // Sessions of its own: two gateways appending to one session would race for its tail.
       recording: { redisUrl: redisUrlFromEnv(), keyPrefix: `${keyPrefix}:base` },
     }),
@@ -144,8 +161,12 @@ export async function benchExec(options: {
     let baseCpu = Number.POSITIVE_INFINITY;
     const rssBefore = await rssKb(gateway.pid!);
     let rssPeak = 0;
+    /** Per gateway (by its port): full collections during its copies, and the MB copied. */
+    const collections = new Map([port, basePort].map((p) => [p, { count: 0, megabytes: 0 }]));
     /** One `cat` through a gateway: its seconds, the gateway's CPU ms and its peak RSS (KB). */
     const through = async (pid: number, gatewayPort: number, size = bytes) => {
+      const gatewayMetrics = gatewayPort === port ? metricsPort : baseMetricsPort;
+      const collectionsBefore = await fullCollections(gatewayMetrics);
       const before = processCpuMs(pid);
       let peak = await rssKb(pid);
       const sampler = setInterval(() => {
@@ -162,7 +183,11 @@ export async function benchExec(options: {
         { authorization: `Bearer ${agentToken}` },
         size,
       ).finally(() => clearInterval(sampler));
-      return { seconds, cpu: processCpuMs(pid) - before, peakRssKb: peak };
+      const cpu = processCpuMs(pid) - before;
+      const counted = collections.get(gatewayPort)!;
+      counted.count += (await fullCollections(gatewayMetrics)) - collectionsBefore;
+      counted.megabytes += size / 2 ** 20;
+      return { seconds, cpu, peakRssKb: peak };
     };
     for (let round = 0; round < options.rounds; round++) {
       const sandboxBefore = processCpuMs(sandbox.pid!);
@@ -204,6 +229,7 @@ export async function benchExec(options: {
       ratio: direct / throughSeconds,
       sandboxCpuMsPerMb: sandboxCpu / options.megabytes,
       gatewayCpuMsPerMb: gatewayCpu / options.megabytes,
+      fullCollectionsPer100Mb: per100Mb(collections.get(port)!),
       gatewayRssMb: { before: rssBefore / 1024, peak: rssPeak / 1024 },
       ...(baseGateway
         ? {
@@ -211,6 +237,7 @@ export async function benchExec(options: {
               gatewayMbPerSecond: options.megabytes / baseThrough,
               ratio: direct / baseThrough,
               gatewayCpuMsPerMb: baseCpu / options.megabytes,
+              fullCollectionsPer100Mb: per100Mb(collections.get(basePort)!),
             },
           }
         : {}),
@@ -231,4 +258,8 @@ if (import.meta.main) {
   const profileDir = process.argv[3];
   const result = await benchExec({ megabytes, rounds: 2, ...(profileDir ? { profileDir } : {}) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+function per100Mb({ count, megabytes }: { count: number; megabytes: number }): number {
+  return megabytes > 0 ? (count / megabytes) * 100 : 0;
 }

@@ -115,6 +115,17 @@ export async function rssKb(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
 
+/**
+ * Full (mark-compact) collections a gateway has run so far, from its default metrics. A recorded
+ * copy that starts them every few MB is what the seventeenth round of docs/performance.md found
+ * and removed; the exec part prints them so such a regression shows.
+ */
+export async function fullCollections(metricsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const line = /^hoop_nodejs_gc_duration_seconds_count\{kind="major"\} (\S+)$/m.exec(text);
+  return line ? Number(line[1]) : 0;
+}
+
 /** V8's committed heap in MB, read from a gateway's default metrics. */
 export async function v8HeapMb(metricsPort: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();

@@ -253,12 +253,12 @@ if (parts.has('exec')) {
   out(
     `exec: \`cat\` of ${megabytes} MB over the WebSocket exec protocol (v5.channel.k8s.io), stdin in and stdout back, client in its own process, best of ${rounds} interleaved rounds`,
     `  straight to the sandbox ${fmt(e.directMbPerSecond)} MB/s (sandbox CPU ${fmt(e.sandboxCpuMsPerMb, 0)} ms per MB)`,
-    `  through the gateway with recording ${fmt(e.gatewayMbPerSecond)} MB/s (gateway CPU ${fmt(e.gatewayCpuMsPerMb, 0)} ms per MB)`,
+    `  through the gateway with recording ${fmt(e.gatewayMbPerSecond)} MB/s (gateway CPU ${fmt(e.gatewayCpuMsPerMb, 0)} ms per MB, ${fmt(e.fullCollectionsPer100Mb, 1)} full collections per 100 MB)`,
     `  gateway RSS ${fmt(e.gatewayRssMb.before, 0)} MB before the first \`cat\`, at most ${fmt(e.gatewayRssMb.peak, 0)} MB during one (frames wait for their recording in at most 1 MiB)`,
     target('exec throughput through the recording gateway / direct', e.ratio, '>=', 0.5),
     ...(e.base
       ? [
-          `  compared with ${values.compare} (same run, same rounds): ${fmt(e.base.gatewayMbPerSecond)} MB/s, ${fmt(e.base.ratio, 2)} of direct, gateway CPU ${fmt(e.base.gatewayCpuMsPerMb, 0)} ms per MB`,
+          `  compared with ${values.compare} (same run, same rounds): ${fmt(e.base.gatewayMbPerSecond)} MB/s, ${fmt(e.base.ratio, 2)} of direct, gateway CPU ${fmt(e.base.gatewayCpuMsPerMb, 0)} ms per MB, ${fmt(e.base.fullCollectionsPer100Mb, 1)} full collections per 100 MB`,
         ]
       : []),
     ...(e.paired
