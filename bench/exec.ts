@@ -163,7 +163,10 @@ export async function benchExec(options: {
     let rssPeak = 0;
     /** Per gateway (by its port): full collections during its copies, and the MB copied. */
     const collections = new Map([port, basePort].map((p) => [p, { count: 0, megabytes: 0 }]));
-    /** One `cat` through a gateway: its seconds, the gateway's CPU ms and its peak RSS (KB). */
+    /**
+     * One `cat` through a gateway: its seconds, the gateway's CPU ms and its peak RSS (KB); its
+     * full collections meanwhile go into `collections`.
+     */
     const through = async (pid: number, gatewayPort: number, size = bytes) => {
       const gatewayMetrics = gatewayPort === port ? metricsPort : baseMetricsPort;
       const collectionsBefore = await fullCollections(gatewayMetrics);

@@ -122,6 +122,9 @@ export async function rssKb(pid: number): Promise<number> {
  */
 export async function fullCollections(metricsPort: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  if (!text.includes('# TYPE hoop_nodejs_gc_duration_seconds histogram'))
+    throw new Error('bench: no hoop_nodejs_gc_duration_seconds in the metrics');
+  // The series appears with the first full collection: none so far until then.
   const line = /^hoop_nodejs_gc_duration_seconds_count\{kind="major"\} (\S+)$/m.exec(text);
   return line ? Number(line[1]) : 0;
 }
