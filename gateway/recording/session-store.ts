@@ -295,15 +295,20 @@ export class RecordingStore {
       let ts = 0;
       let seq = tail.seq;
       let prev = tail.hash;
-      const lines = lendFrom(LINE_BUFFERS);
+      // Pooled buffers for a stream's lines; none for the proxy path's small events.
+      let lines: ReturnType<typeof lendFrom> | undefined;
       for (const { bodies } of batch) {
         for (const body of bodies) {
           ts = nowMs();
           seq += 1;
           const head = { v: 1, seq, prev, ts, by: this.replica };
-          const sealed = hasByteFrames(body)
-            ? sealByteFrames({ ...body, ...head }, lines.allocate)
-            : sealEventForSending({ ...body, ...head }, LARGE_LINE);
+          let sealed: { line: string | Buffer; hash: string };
+          if (hasByteFrames(body)) {
+            lines ??= lendFrom(LINE_BUFFERS);
+            sealed = sealByteFrames({ ...body, ...head }, lines.allocate);
+          } else {
+            sealed = sealEventForSending({ ...body, ...head }, LARGE_LINE);
+          }
           args.push(sealed.line, sealed.hash);
           prev = sealed.hash;
         }
@@ -329,7 +334,7 @@ export class RecordingStore {
       );
       // Redis answered the script, so it has read every line: their buffers may carry the next.
       // (After a failure ioredis may still hold them, to send again; they are left to the collector.)
-      lines.giveBack();
+      lines?.giveBack();
       // A conflict whose tail is this batch's own last event: Redis took an earlier send of this
       // very call (its reply lost to a timeout, the call retried through an outage); sealing the
       // events again on that tail would record them twice.
