@@ -1,9 +1,9 @@
 /**
  * Child process of the exec benchmark: runs `cat` in a pod over the Kubernetes WebSocket exec
  * protocol (`v5.channel.k8s.io`), writes `bytes` of text lines to its stdin and reads its stdout
- * until all of them came back, then prints `{"seconds":…,"bytes":…,"stdoutBytes":…}`. It sends
- * as fast as the socket drains (at most `WINDOW` bytes ahead of what came back), so the relay in
- * between sets the pace.
+ * until all of them came back, then prints `{"seconds":…,"cpuMs":…,"bytes":…,"stdoutBytes":…}`
+ * (`cpuMs`: its own CPU time over the copy). It sends as fast as the socket drains (at most
+ * `WINDOW` bytes ahead of what came back), so the relay in between sets the pace.
  *
  * Usage: node bench/exec-client.ts '<json: url, ca, headers, bytes>'
  */
@@ -41,6 +41,7 @@ let sent = 0;
 let received = 0;
 let stdinClosed = false;
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 
 function pump(): void {
   while (sent < spec.bytes && sent - received < WINDOW && socket.bufferedAmount < 4 * FRAME) {
@@ -64,7 +65,9 @@ socket.on('message', (data: Buffer) => {
   received += data.length - 1;
   if (received >= spec.bytes) {
     const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(`${JSON.stringify({ seconds, bytes: spec.bytes, stdoutBytes: received })}\n`);
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    process.stdout.write(`${JSON.stringify({ seconds, cpuMs, bytes: spec.bytes, stdoutBytes: received })}\n`);
     socket.close();
     return;
   }

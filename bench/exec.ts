@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
+import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { BENCH_AUDIENCE, benchGatewayConfig, gatewayProcess, issueGatewayTls } from './gateway-config.ts';
@@ -29,6 +30,7 @@ import {
   startSandboxChild,
   stopChild,
 } from './processes.ts';
+import { redisCpuMs } from './redis-cpu.ts';
 import { benchKeyPrefix, deleteKeys } from './redis-keys.ts';
 
 const EXEC_PATH =
@@ -48,6 +50,15 @@ export interface ExecBenchResult {
   fullCollectionsPer100Mb: number;
   /** The gateway's RSS before its first `cat` and the most it reached during one, MB. */
   gatewayRssMb: { before: number; peak: number };
+  /**
+   * CPU time per MB of `cat` in every process a copy keeps busy (each the least over the rounds):
+   * the processes share the machine's cores, so the ratio to direct is bounded by how much more
+   * CPU a recorded copy takes in all of them, not only in the gateway.
+   */
+  cpuPerMb: {
+    direct: { client: number; sandbox: number };
+    through: { client: number; sandbox: number; gateway: number; redis: number };
+  };
   /** With `compareTree`: the same gateway as of that tree (an earlier commit), in the same rounds. */
   base?: {
     gatewayMbPerSecond: number;
@@ -65,7 +76,7 @@ async function runClient(url: string, ca: string, headers: Record<string, string
     [CLIENT, JSON.stringify({ url, ca, headers, bytes })],
     { maxBuffer: 1024 * 1024, timeout: 300_000 },
   );
-  return JSON.parse(stdout) as { seconds: number; stdoutBytes: number };
+  return JSON.parse(stdout) as { seconds: number; cpuMs: number; stdoutBytes: number };
 }
 
 export async function benchExec(options: {
@@ -143,6 +154,8 @@ export async function benchExec(options: {
         ...gatewayProcess(),
       })
     : undefined;
+  // Reads the server's CPU time around each copy through a gateway (redis-cpu.ts).
+  const redis = new Redis(redisUrlFromEnv(), { maxRetriesPerRequest: 1 });
   try {
     const upstream = parse(await readFile(kubeconfig, 'utf8')) as {
       clusters: Array<{ cluster: { 'certificate-authority-data': string } }>;
@@ -159,6 +172,12 @@ export async function benchExec(options: {
     let gatewayCpu = Number.POSITIVE_INFINITY;
     let baseThrough = Number.POSITIVE_INFINITY;
     let baseCpu = Number.POSITIVE_INFINITY;
+    let directClientCpu = Number.POSITIVE_INFINITY;
+    const throughOthers = {
+      client: Number.POSITIVE_INFINITY,
+      sandbox: Number.POSITIVE_INFINITY,
+      redis: Number.POSITIVE_INFINITY,
+    };
     const rssBefore = await rssKb(gateway.pid!);
     let rssPeak = 0;
     /** Per gateway (by its port): full collections during its copies, and the MB copied. */
@@ -170,6 +189,8 @@ export async function benchExec(options: {
     const through = async (pid: number, gatewayPort: number, size = bytes) => {
       const gatewayMetrics = gatewayPort === port ? metricsPort : baseMetricsPort;
       const collectionsBefore = await fullCollections(gatewayMetrics);
+      const redisBefore = await redisCpuMs(redis);
+      const sandboxBefore = processCpuMs(sandbox.pid!);
       const before = processCpuMs(pid);
       let peak = await rssKb(pid);
       const sampler = setInterval(() => {
@@ -180,17 +201,22 @@ export async function benchExec(options: {
           () => undefined,
         );
       }, 50);
-      const { seconds } = await runClient(
+      const client = await runClient(
         `wss://127.0.0.1:${gatewayPort}/clusters/sandbox${EXEC_PATH}`,
         gatewayCa,
         { authorization: `Bearer ${agentToken}` },
         size,
       ).finally(() => clearInterval(sampler));
       const cpu = processCpuMs(pid) - before;
+      const others = {
+        client: client.cpuMs,
+        sandbox: processCpuMs(sandbox.pid!) - sandboxBefore,
+        redis: (await redisCpuMs(redis)) - redisBefore,
+      };
       const counted = collections.get(gatewayPort)!;
       counted.count += (await fullCollections(gatewayMetrics)) - collectionsBefore;
       counted.megabytes += size / 2 ** 20;
-      return { seconds, cpu, peakRssKb: peak };
+      return { seconds: client.seconds, cpu, others, peakRssKb: peak };
     };
     for (let round = 0; round < options.rounds; round++) {
       const sandboxBefore = processCpuMs(sandbox.pid!);
@@ -202,6 +228,7 @@ export async function benchExec(options: {
       );
       direct = Math.min(direct, d.seconds);
       sandboxCpu = Math.min(sandboxCpu, processCpuMs(sandbox.pid!) - sandboxBefore);
+      directClientCpu = Math.min(directClientCpu, d.cpuMs);
       // With a base gateway, the two take turns going first, so neither always meets the same load.
       const baseFirst = baseGateway !== undefined && round % 2 === 1;
       const b0 = baseFirst ? await through(baseGateway.pid!, basePort) : undefined;
@@ -209,6 +236,8 @@ export async function benchExec(options: {
       const b = baseGateway && !baseFirst ? await through(baseGateway.pid!, basePort) : b0;
       throughSeconds = Math.min(throughSeconds, g.seconds);
       gatewayCpu = Math.min(gatewayCpu, g.cpu);
+      for (const part of ['client', 'sandbox', 'redis'] as const)
+        throughOthers[part] = Math.min(throughOthers[part], g.others[part]);
       rssPeak = Math.max(rssPeak, g.peakRssKb);
       if (b) {
         baseThrough = Math.min(baseThrough, b.seconds);
@@ -234,6 +263,15 @@ export async function benchExec(options: {
       gatewayCpuMsPerMb: gatewayCpu / options.megabytes,
       fullCollectionsPer100Mb: per100Mb(collections.get(port)!),
       gatewayRssMb: { before: rssBefore / 1024, peak: rssPeak / 1024 },
+      cpuPerMb: {
+        direct: { client: directClientCpu / options.megabytes, sandbox: sandboxCpu / options.megabytes },
+        through: {
+          client: throughOthers.client / options.megabytes,
+          sandbox: throughOthers.sandbox / options.megabytes,
+          gateway: gatewayCpu / options.megabytes,
+          redis: throughOthers.redis / options.megabytes,
+        },
+      },
       ...(baseGateway
         ? {
             base: {
@@ -247,6 +285,7 @@ export async function benchExec(options: {
       ...(paired && paired.throughput.length > 0 ? { paired } : {}),
     };
   } finally {
+    redis.disconnect();
     if (baseGateway) await stopChild(baseGateway);
     await stopChild(gateway);
     await stopChild(sandbox);

@@ -51,6 +51,7 @@ const allocProfileDir = values['alloc-profile']
   : undefined;
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
+const sum = (parts: Record<string, number>) => Object.values(parts).reduce((a, b) => a + b, 0);
 const out = (...lines: string[]) => process.stdout.write(`${lines.join('\n')}\n`);
 const targets: string[] = [];
 /** One target line: what, the measured value, the bound, met or not. */
@@ -255,6 +256,7 @@ if (parts.has('exec')) {
     `  straight to the sandbox ${fmt(e.directMbPerSecond)} MB/s (sandbox CPU ${fmt(e.sandboxCpuMsPerMb, 0)} ms per MB)`,
     `  through the gateway with recording ${fmt(e.gatewayMbPerSecond)} MB/s (gateway CPU ${fmt(e.gatewayCpuMsPerMb, 0)} ms per MB, ${fmt(e.fullCollectionsPer100Mb, 1)} full collections per 100 MB)`,
     `  gateway RSS ${fmt(e.gatewayRssMb.before, 0)} MB before the first \`cat\`, at most ${fmt(e.gatewayRssMb.peak, 0)} MB during one (frames wait for their recording in at most 1 MiB)`,
+    `  CPU per MB in every process a copy keeps busy: direct ${fmt(sum(e.cpuPerMb.direct), 0)} ms (client ${fmt(e.cpuPerMb.direct.client, 0)}, sandbox ${fmt(e.cpuPerMb.direct.sandbox, 0)}), through the gateway ${fmt(sum(e.cpuPerMb.through), 0)} ms (client ${fmt(e.cpuPerMb.through.client, 0)}, sandbox ${fmt(e.cpuPerMb.through.sandbox, 0)}, gateway ${fmt(e.cpuPerMb.through.gateway, 0)}, Redis ${fmt(e.cpuPerMb.through.redis, 0)}): a recorded copy takes ${fmt(sum(e.cpuPerMb.through) / sum(e.cpuPerMb.direct), 1)}x the CPU of a direct one, on cores they share`,
     target('exec throughput through the recording gateway / direct', e.ratio, '>=', 0.5),
     ...(e.base
       ? [
