@@ -27,7 +27,7 @@ export interface LoadSpec {
   http2?: boolean;
   warmupSeconds: number;
   seconds: number;
-  /** Process whose CPU time is measured over the window (the proxy under test). */
+  /** Processes whose CPU time is measured over the window (the proxy under test first). */
   pids: number[];
 }
 
@@ -39,6 +39,8 @@ export interface LoadResult {
   p99Ms: number;
   /** CPU milliseconds each of `pids` used in the measured window. */
   cpuMs: number[];
+  /** CPU milliseconds the generator itself used in the measured window. */
+  ownCpuMs: number;
 }
 
 /** CPU time (user + system) a process has used so far, in milliseconds, from /proc. */
@@ -156,12 +158,14 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const all = Promise.all(Array.from({ length: spec.connections }, spec.http2 ? streamClient : client));
   await new Promise((r) => setTimeout(r, spec.warmupSeconds * 1000));
   const cpuBefore = spec.pids.map(processCpuMs);
+  const ownBefore = process.cpuUsage();
   const started = performance.now();
   measuring = true;
   await new Promise((r) => setTimeout(r, spec.seconds * 1000));
   measuring = false;
   const seconds = (performance.now() - started) / 1000;
   const cpuMs = spec.pids.map((pid, i) => processCpuMs(pid) - cpuBefore[i]!);
+  const own = process.cpuUsage(ownBefore);
   stopped = true;
   const grace = setTimeout(() => {
     for (const s of sockets) s.destroy();
@@ -179,6 +183,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     p50Ms: at(0.5),
     p99Ms: at(0.99),
     cpuMs,
+    ownCpuMs: (own.user + own.system) / 1000,
   };
 }
 

@@ -8,6 +8,12 @@ export interface PathResult {
   load: LoadResult;
   /** CPU the process under test (sandbox, bare proxy or gateway) spent per request, µs. */
   cpuUsPerRequest: number;
+  /**
+   * CPU per request, µs, of every process the path keeps busy: the load generator, the sandbox
+   * (the process under test when direct), the proxy or gateway in front of it, and Redis for a
+   * recording gateway (when Redis runs on this machine). They share the machine's cores.
+   */
+  busyUsPerRequest: { generator: number; sandbox: number; proxy: number; redis?: number };
 }
 
 export interface ProxyOverhead {
@@ -40,13 +46,23 @@ export interface PairedRatios {
  */
 export async function benchProxyOverhead(
   env: BenchEnv,
-  options: { connections: number; seconds: number; rounds: number; pairs: number },
+  options: {
+    connections: number;
+    seconds: number;
+    rounds: number;
+    pairs: number;
+    /** Redis's pid, when it runs on this machine: its CPU is charged to the recording paths. */
+    redisPid?: number;
+  },
 ): Promise<ProxyOverhead> {
+  const recordings = new Set([env.recording, env.base?.recording]);
   const endpoints = [env.direct, env.bare, env.gateway, env.recording];
   if (env.base) endpoints.push(env.base.gateway, env.base.recording);
   const rounds = new Map<Endpoint, PathResult[]>(endpoints.map((e) => [e, []]));
   const overHttp2: PathResult[] = [];
   const once = async (endpoint: Endpoint, seconds: number, http2 = false): Promise<PathResult> => {
+    const direct = endpoint === env.direct;
+    const redis = recordings.has(endpoint) ? options.redisPid : undefined;
     const load = await runLoad({
       ...(http2 ? { http2 } : {}),
       host: '127.0.0.1',
@@ -57,10 +73,22 @@ export async function benchProxyOverhead(
       connections: options.connections,
       warmupSeconds: 0.5,
       seconds,
-      pids: [endpoint.pid],
+      pids: [endpoint.pid, ...(direct ? [] : [env.direct.pid]), ...(redis ? [redis] : [])],
     });
     if (load.errors > 0) throw new Error(`${endpoint.name}: ${load.errors} requests failed`);
-    return { name: endpoint.name, load, cpuUsPerRequest: (load.cpuMs[0]! * 1000) / load.requests };
+    const perRequest = (ms: number) => (ms * 1000) / load.requests;
+    const [own, sandbox, redisMs] = direct ? [load.cpuMs[0]!, load.cpuMs[0]!] : load.cpuMs;
+    return {
+      name: endpoint.name,
+      load,
+      cpuUsPerRequest: perRequest(own!),
+      busyUsPerRequest: {
+        generator: perRequest(load.ownCpuMs),
+        sandbox: perRequest(sandbox!),
+        proxy: direct ? 0 : perRequest(own!),
+        ...(redisMs !== undefined ? { redis: perRequest(redisMs) } : {}),
+      },
+    };
   };
   for (const endpoint of endpoints) await once(endpoint, 1); // JIT, TLS, JWKS, pools, Redis scripts
   await once(env.gateway, 1, true);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
 /**
@@ -13,4 +14,18 @@ export async function redisCpuMs(redis: Redis): Promise<number> {
     return Number(value);
   };
   return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000;
+}
+
+/**
+ * The Redis server's process id when it runs on this machine (its CPU time can then be read from
+ * `/proc` over exactly a measured window), else undefined.
+ */
+export async function localRedisPid(redis: Redis): Promise<number | undefined> {
+  const pid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('redis-server') ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -23,12 +23,15 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { benchApprovals } from './approvals.ts';
 import { benchExec } from './exec.ts';
 import { BENCH_ALLOCATOR } from './gateway-config.ts';
 import { benchMasking } from './masking.ts';
 import { topAllocations, topSelfTime } from './profile-top.ts';
 import { benchProxyOverhead, describeRatios, type PathResult } from './proxy-overhead.ts';
+import { localRedisPid } from './redis-cpu.ts';
 import { deleteOrphanedKeys } from './redis-keys.ts';
 import { startBenchEnv } from './setup.ts';
 import { benchWatches } from './watches.ts';
@@ -86,9 +89,21 @@ if (parts.has('proxy') || parts.has('watches')) {
   try {
     // The watches go through a gateway of their own, so neither part sees the other's heap.
     if (parts.has('proxy')) {
+      const redis = new Redis(redisUrlFromEnv(), { maxRetriesPerRequest: 1 });
+      const redisPid = await localRedisPid(redis).finally(() => redis.disconnect());
       const rounds = values.quick ? 2 : 3;
       const seconds = values.quick ? 2 : 4;
-      const p = await benchProxyOverhead(env, { connections, seconds, rounds, pairs: values.quick ? 4 : 10 });
+      const p = await benchProxyOverhead(env, {
+        connections,
+        seconds,
+        rounds,
+        pairs: values.quick ? 4 : 10,
+        ...(redisPid ? { redisPid } : {}),
+      });
+      const busy = (r: PathResult) => {
+        const b = r.busyUsPerRequest;
+        return `${r.name} ${fmt(sum(b), 0)}${b.redis !== undefined ? ` (Redis ${fmt(b.redis, 0)})` : ''}`;
+      };
       const row = (r: PathResult) =>
         `  ${r.name.padEnd(21)}${fmt(r.load.requestsPerSecond, 0).padStart(7)}  ${fmt(r.load.p50Ms, 2).padStart(7)}  ${fmt(r.load.p99Ms, 2).padStart(7)}  ${fmt(r.cpuUsPerRequest, 0).padStart(6)}`;
       out(
@@ -99,6 +114,7 @@ if (parts.has('proxy') || parts.has('watches')) {
         row(p.gateway),
         row(p.recording),
         row({ ...p.gatewayHttp2, name: 'gateway, HTTP/2' }),
+        `  CPU µs per request in every process a path keeps busy (generator, sandbox, proxy, Redis): ${[p.direct, p.bare, p.gateway, p.recording].map(busy).join(', ')}; gateway + recording / gateway: ${fmt(sum(p.recording.busyUsPerRequest) / sum(p.gateway.busyUsPerRequest), 2)}x`,
         `  gateway over one HTTP/2 connection (${connections} streams at a time) vs ${connections} HTTP/1.1 connections: throughput ${fmt(p.gatewayHttp2.load.requestsPerSecond / p.gateway.load.requestsPerSecond, 2)}x, CPU per request ${fmt(p.gatewayHttp2.cpuUsPerRequest / p.gateway.cpuUsPerRequest, 2)}x`,
         target(
           'gateway throughput / bare proxy',
