@@ -30,7 +30,7 @@ import {
   startSandboxChild,
   stopChild,
 } from './processes.ts';
-import { redisCpuMs } from './redis-cpu.ts';
+import { localRedisPid } from './redis-cpu.ts';
 import { benchKeyPrefix, deleteKeys } from './redis-keys.ts';
 
 const EXEC_PATH =
@@ -57,7 +57,8 @@ export interface ExecBenchResult {
    */
   cpuPerMb: {
     direct: { client: number; sandbox: number };
-    through: { client: number; sandbox: number; gateway: number; redis: number };
+    /** `redis` when Redis runs on this machine. */
+    through: { client: number; sandbox: number; gateway: number; redis?: number };
   };
   /** With `compareTree`: the same gateway as of that tree (an earlier commit), in the same rounds. */
   base?: {
@@ -154,8 +155,9 @@ export async function benchExec(options: {
         ...gatewayProcess(),
       })
     : undefined;
-  // Reads the server's CPU time around each copy through a gateway (redis-cpu.ts).
+  // Redis's CPU is read from /proc around each copy through a gateway, when it runs here.
   const redis = new Redis(redisUrlFromEnv(), { maxRetriesPerRequest: 1 });
+  const redisPid = await localRedisPid(redis).finally(() => redis.disconnect());
   try {
     const upstream = parse(await readFile(kubeconfig, 'utf8')) as {
       clusters: Array<{ cluster: { 'certificate-authority-data': string } }>;
@@ -189,7 +191,7 @@ export async function benchExec(options: {
     const through = async (pid: number, gatewayPort: number, size = bytes) => {
       const gatewayMetrics = gatewayPort === port ? metricsPort : baseMetricsPort;
       const collectionsBefore = await fullCollections(gatewayMetrics);
-      const redisBefore = await redisCpuMs(redis);
+      const redisBefore = redisPid ? processCpuMs(redisPid) : 0;
       const sandboxBefore = processCpuMs(sandbox.pid!);
       const before = processCpuMs(pid);
       let peak = await rssKb(pid);
@@ -211,7 +213,7 @@ export async function benchExec(options: {
       const others = {
         client: client.cpuMs,
         sandbox: processCpuMs(sandbox.pid!) - sandboxBefore,
-        redis: (await redisCpuMs(redis)) - redisBefore,
+        redis: redisPid ? processCpuMs(redisPid) - redisBefore : 0,
       };
       const counted = collections.get(gatewayPort)!;
       counted.count += (await fullCollections(gatewayMetrics)) - collectionsBefore;
@@ -269,7 +271,7 @@ export async function benchExec(options: {
           client: throughOthers.client / options.megabytes,
           sandbox: throughOthers.sandbox / options.megabytes,
           gateway: gatewayCpu / options.megabytes,
-          redis: throughOthers.redis / options.megabytes,
+          ...(redisPid ? { redis: throughOthers.redis / options.megabytes } : {}),
         },
       },
       ...(baseGateway
@@ -285,7 +287,6 @@ export async function benchExec(options: {
       ...(paired && paired.throughput.length > 0 ? { paired } : {}),
     };
   } finally {
-    redis.disconnect();
     if (baseGateway) await stopChild(baseGateway);
     await stopChild(gateway);
     await stopChild(sandbox);
