@@ -30,11 +30,34 @@ afterEach(async () => {
   client = undefined;
 });
 
+/** The event types of every session recorded so far, oldest session first. */
+async function recordedTypes(url: string, prefix: string): Promise<string[]> {
+  const connection = createRequestConnection({ url });
+  try {
+    await whenReady(connection, 5000);
+    const index = new SessionIndex(connection, recordingKeys(`${prefix}:rec`));
+    const types: string[] = [];
+    for (const meta of (await index.list({ limit: 100 })).reverse()) {
+      for (const line of await index.liveLines(meta.id))
+        types.push((JSON.parse(line) as { type: string }).type);
+    }
+    return types;
+  } finally {
+    connection.disconnect();
+  }
+}
+
 describeWithKubectl('1.33', 'the recording spool', () => {
   it('records allowed calls through an outage, refuses reviews, and flushes in order with chains intact', async () => {
     spooled = await startSpoolStack();
     const { prefix, kubeconfig, dir, redis, stack } = spooled;
     expect((await getNamespace(kubeconfig, 'default')).code).toBe(0);
+    // The response event is appended after kubectl has its answer: wait for it, or it would land
+    // in the spool and be flushed into the emptied Redis without its request.
+    await until(
+      async () => (await recordedTypes(redis.url, prefix)).includes('response'),
+      'the first call was not recorded',
+    );
 
     await redis.stop();
     for (const name of ['default', 'payments', 'scratch']) {
