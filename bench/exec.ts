@@ -1,7 +1,9 @@
 /**
  * Exec benchmark: a 50 MB `cat` over the WebSocket exec protocol, straight to the sandbox and
  * through the gateway with recording on (the shipped setting: every frame masked and appended to
- * the session's asciicast recording in Redis), in interleaved rounds, best of each. The client
+ * the session's asciicast recording in Redis), in interleaved rounds, best of each. The same
+ * gateway without a `recording:` section (masking still on) runs in the same rounds, so what the
+ * relay costs and what the recording adds show apart. The client
  * (bench/exec-client.ts) runs in its own process and sends the bytes to `cat`'s stdin and reads
  * them back from its stdout, so both directions go through the relay.
  *
@@ -59,6 +61,15 @@ export interface ExecBenchResult {
     direct: { client: number; sandbox: number };
     /** `redis` when Redis runs on this machine. */
     through: { client: number; sandbox: number; gateway: number; redis?: number };
+  };
+  /**
+   * The same gateway without recording (masking still on), in the same rounds: what relaying
+   * alone costs, so the recording's share of the ratio to direct shows.
+   */
+  unrecorded: {
+    gatewayMbPerSecond: number;
+    ratio: number;
+    cpuPerMb: { client: number; sandbox: number; gateway: number };
   };
   /** With `compareTree`: the same gateway as of that tree (an earlier commit), in the same rounds. */
   base?: {
@@ -138,10 +149,28 @@ export async function benchExec(options: {
   });
   const basePort = await freePort();
   const baseConfig = join(dir, 'base.yaml');
+  const shipped = parse(await readFile(join(dir, 'hoop.yaml'), 'utf8')) as Record<string, unknown>;
+  const unrecordedPort = await freePort();
+  const unrecordedMetricsPort = await freePort();
+  const unrecordedConfig = { ...shipped };
+  delete unrecordedConfig['recording'];
+  await writeFile(
+    join(dir, 'unrecorded.yaml'),
+    stringify({
+      ...unrecordedConfig,
+      listen: { host: '127.0.0.1', port: unrecordedPort },
+      metrics: { listen: { host: '127.0.0.1', port: unrecordedMetricsPort } },
+    }),
+  );
+  const unrecorded = await startChild(
+    ['serve', '--config', join(dir, 'unrecorded.yaml')],
+    /gateway listening/,
+    { ...gatewayProcess(), script: shippedGateway() },
+  );
   await writeFile(
     baseConfig,
     stringify({
-      ...(parse(await readFile(join(dir, 'hoop.yaml'), 'utf8')) as object),
+      ...shipped,
       listen: { host: '127.0.0.1', port: basePort },
       // A metrics port of its own too: serve exits when it cannot listen on its metrics port.
       metrics: { listen: { host: '127.0.0.1', port: baseMetricsPort } },
@@ -173,6 +202,12 @@ export async function benchExec(options: {
     let sandboxCpu = Number.POSITIVE_INFINITY;
     let gatewayCpu = Number.POSITIVE_INFINITY;
     let baseThrough = Number.POSITIVE_INFINITY;
+    const unrecordedBest = {
+      seconds: Number.POSITIVE_INFINITY,
+      client: Number.POSITIVE_INFINITY,
+      sandbox: Number.POSITIVE_INFINITY,
+      gateway: Number.POSITIVE_INFINITY,
+    };
     let baseCpu = Number.POSITIVE_INFINITY;
     let directClientCpu = Number.POSITIVE_INFINITY;
     const throughOthers = {
@@ -182,14 +217,19 @@ export async function benchExec(options: {
     };
     const rssBefore = await rssKb(gateway.pid!);
     let rssPeak = 0;
+    const metricsPorts = new Map([
+      [port, metricsPort],
+      [basePort, baseMetricsPort],
+      [unrecordedPort, unrecordedMetricsPort],
+    ]);
     /** Per gateway (by its port): full collections during its copies, and the MB copied. */
-    const collections = new Map([port, basePort].map((p) => [p, { count: 0, megabytes: 0 }]));
+    const collections = new Map([...metricsPorts.keys()].map((p) => [p, { count: 0, megabytes: 0 }]));
     /**
      * One `cat` through a gateway: its seconds, the gateway's CPU ms and its peak RSS (KB); its
      * full collections meanwhile go into `collections`.
      */
     const through = async (pid: number, gatewayPort: number, size = bytes) => {
-      const gatewayMetrics = gatewayPort === port ? metricsPort : baseMetricsPort;
+      const gatewayMetrics = metricsPorts.get(gatewayPort)!;
       const collectionsBefore = await fullCollections(gatewayMetrics);
       const redisBefore = redisPid ? processCpuMs(redisPid) : 0;
       const sandboxBefore = processCpuMs(sandbox.pid!);
@@ -231,11 +271,17 @@ export async function benchExec(options: {
       direct = Math.min(direct, d.seconds);
       sandboxCpu = Math.min(sandboxCpu, processCpuMs(sandbox.pid!) - sandboxBefore);
       directClientCpu = Math.min(directClientCpu, d.cpuMs);
-      // With a base gateway, the two take turns going first, so neither always meets the same load.
-      const baseFirst = baseGateway !== undefined && round % 2 === 1;
-      const b0 = baseFirst ? await through(baseGateway.pid!, basePort) : undefined;
+      // Gateways that share a round take turns going first, so none always meets the same load.
+      const laterFirst = round % 2 === 1;
+      const u0 = laterFirst ? await through(unrecorded.pid!, unrecordedPort) : undefined;
+      const b0 = baseGateway && laterFirst ? await through(baseGateway.pid!, basePort) : undefined;
       const g = await through(gateway.pid!, port);
-      const b = baseGateway && !baseFirst ? await through(baseGateway.pid!, basePort) : b0;
+      const b = baseGateway && !laterFirst ? await through(baseGateway.pid!, basePort) : b0;
+      const u = u0 ?? (await through(unrecorded.pid!, unrecordedPort));
+      unrecordedBest.seconds = Math.min(unrecordedBest.seconds, u.seconds);
+      unrecordedBest.gateway = Math.min(unrecordedBest.gateway, u.cpu);
+      unrecordedBest.client = Math.min(unrecordedBest.client, u.others.client);
+      unrecordedBest.sandbox = Math.min(unrecordedBest.sandbox, u.others.sandbox);
       throughSeconds = Math.min(throughSeconds, g.seconds);
       gatewayCpu = Math.min(gatewayCpu, g.cpu);
       for (const part of ['client', 'sandbox', 'redis'] as const)
@@ -265,6 +311,15 @@ export async function benchExec(options: {
       gatewayCpuMsPerMb: gatewayCpu / options.megabytes,
       fullCollectionsPer100Mb: per100Mb(collections.get(port)!),
       gatewayRssMb: { before: rssBefore / 1024, peak: rssPeak / 1024 },
+      unrecorded: {
+        gatewayMbPerSecond: options.megabytes / unrecordedBest.seconds,
+        ratio: direct / unrecordedBest.seconds,
+        cpuPerMb: {
+          client: unrecordedBest.client / options.megabytes,
+          sandbox: unrecordedBest.sandbox / options.megabytes,
+          gateway: unrecordedBest.gateway / options.megabytes,
+        },
+      },
       cpuPerMb: {
         direct: { client: directClientCpu / options.megabytes, sandbox: sandboxCpu / options.megabytes },
         through: {
@@ -288,6 +343,7 @@ export async function benchExec(options: {
     };
   } finally {
     if (baseGateway) await stopChild(baseGateway);
+    await stopChild(unrecorded);
     await stopChild(gateway);
     await stopChild(sandbox);
     await issuer.close();
