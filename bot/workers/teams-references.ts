@@ -1,3 +1,4 @@
+import { withRedis } from '../../src/approvals/unavailable-error.ts';
 import type { RedisConnection } from '../../src/queues/connections.ts';
 
 /**
@@ -11,8 +12,13 @@ import type { RedisConnection } from '../../src/queues/connections.ts';
  * | `<p>:teams:ref:<conversationId>`      | string | the connector's service URL        |
  *
  * Both the team's id (its General channel) and the channel the event came from are recorded.
+ *
+ * The connection is the bot's request connection (no offline queue), so every call first waits
+ * up to {@link READY_MS} for it to be ready: an install that arrived while the bot was still
+ * connecting, just after it started, failed with a 500 instead of being remembered.
  */
 const TTL_SECONDS = 400 * 86_400;
+const READY_MS = 2000;
 
 export class TeamsReferences {
   readonly #redis: RedisConnection;
@@ -24,13 +30,17 @@ export class TeamsReferences {
   }
 
   async remember(conversationIds: string[], serviceUrl: string): Promise<void> {
-    const multi = this.#redis.multi();
-    for (const id of new Set(conversationIds)) multi.set(this.#key(id), serviceUrl, 'EX', TTL_SECONDS);
-    await multi.exec();
+    await withRedis(this.#redis, READY_MS, () => {
+      const multi = this.#redis.multi();
+      for (const id of new Set(conversationIds)) multi.set(this.#key(id), serviceUrl, 'EX', TTL_SECONDS);
+      return multi.exec();
+    });
   }
 
   async serviceUrlOf(conversationId: string): Promise<string | undefined> {
-    return (await this.#redis.get(this.#key(conversationId))) ?? undefined;
+    return (
+      (await withRedis(this.#redis, READY_MS, () => this.#redis.get(this.#key(conversationId)))) ?? undefined
+    );
   }
 
   #key(conversationId: string): string {
