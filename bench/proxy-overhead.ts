@@ -23,6 +23,8 @@ export interface ProxyOverhead {
   recording: PathResult;
   /** The gateway without recording again, from one HTTP/2 connection carrying the same load. */
   gatewayHttp2: PathResult;
+  /** The bare proxy serving HTTP/2, from the same client: the floor of `gatewayHttp2`. */
+  bareHttp2: PathResult;
   /** The gateways of the `--compare` tree, when there is one. */
   base?: { gateway: PathResult; recording: PathResult };
   /** With a `--compare` tree: now/then ratios from short back-to-back pairs (see pairedRatios). */
@@ -42,7 +44,7 @@ export interface PairedRatios {
  * (every path once per round) and the best round of each path counts — with its own CPU per
  * request — so a noisy neighbour hurts every path alike. The gateway without recording is also
  * measured from a client that sends the same load as streams on one HTTP/2 connection, as
- * kubectl and client-go do.
+ * kubectl and client-go do, beside the bare proxy serving HTTP/2 to the same client.
  */
 export async function benchProxyOverhead(
   env: BenchEnv,
@@ -60,6 +62,7 @@ export async function benchProxyOverhead(
   if (env.base) endpoints.push(env.base.gateway, env.base.recording);
   const rounds = new Map<Endpoint, PathResult[]>(endpoints.map((e) => [e, []]));
   const overHttp2: PathResult[] = [];
+  const bareOverHttp2: PathResult[] = [];
   const once = async (endpoint: Endpoint, seconds: number, http2 = false): Promise<PathResult> => {
     const direct = endpoint === env.direct;
     const redis = recordings.has(endpoint) ? options.redisPid : undefined;
@@ -91,9 +94,11 @@ export async function benchProxyOverhead(
     };
   };
   for (const endpoint of endpoints) await once(endpoint, 1); // JIT, TLS, JWKS, pools, Redis scripts
+  await once(env.bareHttp2, 1, true);
   await once(env.gateway, 1, true);
   for (let round = 0; round < options.rounds; round++) {
     for (const endpoint of endpoints) rounds.get(endpoint)!.push(await once(endpoint, options.seconds));
+    bareOverHttp2.push(await once(env.bareHttp2, options.seconds, true));
     overHttp2.push(await once(env.gateway, options.seconds, true));
   }
   const paired = env.base
@@ -102,14 +107,16 @@ export async function benchProxyOverhead(
         recording: await pairedRatios(once, env.recording, env.base.recording, options.pairs),
       }
     : undefined;
-  const best = (endpoint: Endpoint) =>
-    rounds.get(endpoint)!.reduce((a, b) => (b.load.requestsPerSecond > a.load.requestsPerSecond ? b : a));
+  const fastest = (results: PathResult[]) =>
+    results.reduce((a, b) => (b.load.requestsPerSecond > a.load.requestsPerSecond ? b : a));
+  const best = (endpoint: Endpoint) => fastest(rounds.get(endpoint)!);
   return {
     direct: best(env.direct),
     bare: best(env.bare),
     gateway: best(env.gateway),
     recording: best(env.recording),
-    gatewayHttp2: overHttp2.reduce((a, b) => (b.load.requestsPerSecond > a.load.requestsPerSecond ? b : a)),
+    gatewayHttp2: fastest(overHttp2),
+    bareHttp2: fastest(bareOverHttp2),
     ...(env.base ? { base: { gateway: best(env.base.gateway), recording: best(env.base.recording) } } : {}),
     ...(paired ? { paired } : {}),
   };

@@ -113,9 +113,11 @@ if (parts.has('proxy') || parts.has('watches')) {
         row(p.bare),
         row(p.gateway),
         row(p.recording),
+        row(p.bareHttp2),
         row({ ...p.gatewayHttp2, name: 'gateway, HTTP/2' }),
         `  CPU µs per request in every process a path keeps busy (generator, sandbox, proxy, Redis): ${[p.direct, p.bare, p.gateway, p.recording].map(busy).join(', ')}; gateway + recording / gateway: ${fmt(sum(p.recording.busyUsPerRequest) / sum(p.gateway.busyUsPerRequest), 2)}x`,
-        `  gateway over one HTTP/2 connection (${connections} streams at a time) vs ${connections} HTTP/1.1 connections: throughput ${fmt(p.gatewayHttp2.load.requestsPerSecond / p.gateway.load.requestsPerSecond, 2)}x, CPU per request ${fmt(p.gatewayHttp2.cpuUsPerRequest / p.gateway.cpuUsPerRequest, 2)}x`,
+        `  gateway over one HTTP/2 connection (${connections} streams at a time) vs ${connections} HTTP/1.1 connections: throughput ${fmt(p.gatewayHttp2.load.requestsPerSecond / p.gateway.load.requestsPerSecond, 2)}x, CPU per request ${fmt(p.gatewayHttp2.cpuUsPerRequest / p.gateway.cpuUsPerRequest, 2)}x; the bare proxy likewise ${fmt(p.bareHttp2.load.requestsPerSecond / p.bare.load.requestsPerSecond, 2)}x and ${fmt(p.bareHttp2.cpuUsPerRequest / p.bare.cpuUsPerRequest, 2)}x`,
+        `  over HTTP/2, the gateway against the bare proxy: throughput ${fmt(p.gatewayHttp2.load.requestsPerSecond / p.bareHttp2.load.requestsPerSecond, 2)}, CPU per request ${fmt(p.gatewayHttp2.cpuUsPerRequest / p.bareHttp2.cpuUsPerRequest, 2)}x (the targets are set over HTTP/1.1)`,
         target(
           'gateway throughput / bare proxy',
           p.gateway.load.requestsPerSecond / p.bare.load.requestsPerSecond,

@@ -32,6 +32,8 @@ export interface Endpoint {
 export interface BenchEnv {
   direct: Endpoint;
   bare: Endpoint;
+  /** The same bare proxy serving HTTP/2: the floor of the gateway's HTTP/2 path. */
+  bareHttp2: Endpoint;
   gateway: Endpoint;
   recording: Endpoint;
   /** With `watchGateway`: a fresh recording gateway of its own for the watch benchmark. */
@@ -52,9 +54,9 @@ function profileArgs(dir: string, name: string): string[] {
 
 /**
  * Starts everything the benchmark measures, each in its own process: the sandbox API server
- * (direct), a bare Node TLS proxy in front of it, the gateway without recording and the gateway
- * with recording (the shipped setting), both with one JSON log line per request as deployed.
- * With `profileDir`, each gateway and the bare proxy write a CPU profile there when they stop
+ * (direct), a bare Node TLS proxy in front of it (and a second one serving HTTP/2), the gateway
+ * without recording and the gateway with recording (the shipped setting), both with one JSON log
+ * line per request as deployed. With `profileDir`, each gateway and bare proxy write a CPU profile there when they stop
  * (`--cpu-prof`); with `allocProfileDir`, each gateway an allocation profile (allocation-sampling.ts).
  */
 export async function startBenchEnv(
@@ -143,6 +145,17 @@ export async function startBenchEnv(
       ...(options.profileDir ? { nodeArgs: profileArgs(options.profileDir, 'bare-proxy') } : {}),
     });
     children.push(bare);
+    const bareHttp2Port = await freePort();
+    const bareHttp2 = await startChild(
+      [String(bareHttp2Port), String(sandboxPort), tlsDir, caFile, 'http2'],
+      /listening/,
+      {
+        script: BARE_PROXY,
+        env: BENCH_ALLOCATOR.env,
+        ...(options.profileDir ? { nodeArgs: profileArgs(options.profileDir, 'bare-proxy-http2') } : {}),
+      },
+    );
+    children.push(bareHttp2);
     const sandboxAuth = { authorization: `Bearer ${token}` };
     const agent = { authorization: `Bearer ${await issuer.issueToken('bench-agent')}` };
     const gw = (name: string, g: { port: number; pid: number; metricsPort: number }): Endpoint => ({
@@ -165,6 +178,14 @@ export async function startBenchEnv(
         name: 'bare proxy',
         port: barePort,
         pid: bare.pid!,
+        ca: gatewayCa,
+        prefix: '',
+        headers: sandboxAuth,
+      },
+      bareHttp2: {
+        name: 'bare proxy, HTTP/2',
+        port: bareHttp2Port,
+        pid: bareHttp2.pid!,
         ca: gatewayCa,
         prefix: '',
         headers: sandboxAuth,
