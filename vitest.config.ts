@@ -20,7 +20,7 @@ const UNIT = [
   'test/request/*.test.ts',
   'test/tls/*.test.ts',
   'test/approvals/fingerprint.test.ts',
-  'test/recording/{body-record,hash-chain,seal-event.property,unrecorded-streams}.test.ts',
+  'test/recording/{body-record,hash-chain,seal-event.property,spool-file,unrecorded-streams}.test.ts',
   'test/console/unit/*.test.ts',
   'test/redis/lua-keys.test.ts',
   'packages/sandbox/test/{api-wire,object-store,patch,seed-wire,selectors,watch-wire}.test.ts',

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CallerSnapshot } from '../../src/approvals/review.types.ts';
 import type { EventBody } from '../../src/recording/event.types.ts';
@@ -19,7 +19,10 @@ import { RecordingUnavailableError } from './unavailable-error.ts';
  *   refused (503), as without a spool. The spool never grows without limit.
  * - **Chained.** Each line carries the hash of the line before it (its own small chain, from a
  *   fixed genesis), so a line edited, removed or reordered on disk is detected before flushing;
- *   such a file is not flushed but set aside (`events.jsonl.rejected-<time>`) for investigation.
+ *   such a file is not flushed but set aside (`events.jsonl.rejected-<time>`) for investigation,
+ *   as is one holding fewer events than this process wrote (lines cut off the end). A last line
+ *   without its newline is a write the process died in (never fsynced, never acknowledged): it is
+ *   cut off on start, not taken for a damaged file.
  * - **Flushed in order.** Once Redis answers, {@link RecordingSpool.flush} replays the lines in the
  *   order they were written, through the same store calls a live request uses (resolve the
  *   session, append the event), so every session's hash chain in Redis is built in that order.
@@ -131,14 +134,14 @@ export class RecordingSpool {
   #load(): Promise<void> {
     this.#ready ??= (async () => {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      const lines = await this.#readLines();
+      const { lines, bytes, unfinished } = await this.#read();
+      // The write an earlier process died in: never fsynced, so never acknowledged (its request
+      // did not go upstream). Cut off, or the next line would be appended onto it.
+      if (unfinished) await truncate(join(this.dir, FILE), bytes);
       const last = lines[lines.length - 1];
       this.#count = last?.n ?? 0;
       this.#tail = last?.hash ?? GENESIS;
-      this.#bytes = await stat(join(this.dir, FILE)).then(
-        (s) => s.size,
-        () => 0,
-      );
+      this.#bytes = bytes;
     })();
     return this.#ready;
   }
@@ -159,8 +162,16 @@ export class RecordingSpool {
     await this.#load();
     const sessions = new Map<string, string>();
     for (;;) {
-      const lines = await this.#readLines();
-      const broken = verifySpool(lines);
+      // Read between writes: a write under way would show as part of a line.
+      const { lines, written } = await this.#exclusive(async () => ({
+        ...(await this.#read()),
+        written: this.#count,
+      }));
+      const broken =
+        verifySpool(lines) ??
+        (lines.length === written
+          ? undefined
+          : `the file holds ${lines.length} events where ${written} were written`);
       if (broken) {
         const aside = join(this.dir, `${FILE}.rejected-${Date.now()}`);
         await this.#exclusive(async () => {
@@ -214,9 +225,15 @@ export class RecordingSpool {
     return Number.parseInt(text, 10) || 0;
   }
 
-  async #readLines(): Promise<SpoolLine[]> {
-    const text = await readFile(join(this.dir, FILE), 'utf8').catch(() => '');
-    return text
+  /**
+   * The file's finished lines, their size in bytes, and whether something follows them that no
+   * write finished (part of a line, no newline: a process that died mid-write).
+   */
+  async #read(): Promise<{ lines: SpoolLine[]; bytes: number; unfinished: boolean }> {
+    const file = await readFile(join(this.dir, FILE)).catch(() => Buffer.alloc(0));
+    const bytes = file.lastIndexOf(0x0a) + 1;
+    const lines = file
+      .toString('utf8', 0, bytes)
       .split('\n')
       .filter((line) => line.length > 0)
       .map((line) => {
@@ -226,6 +243,7 @@ export class RecordingSpool {
           return { n: -1, prev: '', hash: '', entry: undefined as unknown as SpoolEntry };
         }
       });
+    return { lines, bytes, unfinished: bytes < file.length };
   }
 }
 
