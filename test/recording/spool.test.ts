@@ -161,12 +161,26 @@ describeWithKubectl('1.33', 'the recording spool', () => {
     expect(run.stderr).toBe('');
     expect(run).toMatchObject({ code: 0, stdout: input });
 
+    // The exec's last frames and its response event are spooled after kubectl has its answer:
+    // read the spool once the response event is in it (and no line is still being written).
     type Frames = Array<[number, number, unknown]>;
-    const spooledFrames = (await readFile(join(dir, 'events.jsonl'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((line) => (JSON.parse(line) as { entry: { body: { type: string; frames?: Frames } } }).entry.body)
-      .flatMap((body) => (body.type === 'stream-data' ? (body.frames ?? []) : []));
+    const spooledBodies = async () => {
+      const text = await readFile(join(dir, 'events.jsonl'), 'utf8');
+      if (!text.endsWith('\n')) return [];
+      return text
+        .trim()
+        .split('\n')
+        .map(
+          (line) => (JSON.parse(line) as { entry: { body: { type: string; frames?: Frames } } }).entry.body,
+        );
+    };
+    await until(
+      async () => (await spooledBodies()).some((body) => body.type === 'response'),
+      'the exec response event was not spooled',
+    );
+    const spooledFrames = (await spooledBodies()).flatMap((body) =>
+      body.type === 'stream-data' ? (body.frames ?? []) : [],
+    );
     expect(spooledFrames.length).toBeGreaterThan(0);
     for (const frame of spooledFrames) expect(typeof frame[2]).toBe('string');
 
