@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freshPrefix } from '../approvals/helpers.ts';
 import { reviewPolicy } from '../approvals-e2e/support.ts';
@@ -64,6 +64,20 @@ export async function spoolSize(dir: string): Promise<number> {
     (s) => s.size,
     () => 0,
   );
+}
+
+/**
+ * The event bodies in the spool, from its finished lines only: the gateway may be writing the
+ * next one as the test reads (a stream's last frames and a response event are spooled after the
+ * client has its answer), and part of a line is not an event.
+ */
+export async function spooledBodies<Body>(dir: string): Promise<Body[]> {
+  const text = await readFile(join(dir, 'events.jsonl'), 'utf8').catch(() => '');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => (JSON.parse(line) as { entry: { body: Body } }).entry.body);
 }
 
 export async function until(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {

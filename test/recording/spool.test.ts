@@ -6,8 +6,6 @@
  * verifying. A full spool refuses again. (Trying to get around review, or to slip an edited spool
  * into the audit trail: test/security/outage-review-bypass.test.ts, spool-tampering.test.ts.)
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
@@ -18,7 +16,14 @@ import { rawRequest } from '../approvals-e2e/raw-https.ts';
 import { NAMESPACE_PATH } from '../approvals-e2e/support.ts';
 import { describeWithKubectl, runKubectl } from '../support/kubectl.ts';
 import { AGENTS } from '../support/stack.ts';
-import { getNamespace, type SpoolStack, spoolSize, startSpoolStack, until } from './spool-support.ts';
+import {
+  getNamespace,
+  type SpoolStack,
+  spooledBodies,
+  spoolSize,
+  startSpoolStack,
+  until,
+} from './spool-support.ts';
 
 let spooled: SpoolStack | undefined;
 let client: RedisConnection | undefined;
@@ -88,13 +93,9 @@ describeWithKubectl('1.33', 'the recording spool', () => {
     });
     expect(review.status).toBe(503);
 
-    type SpoolLine = { entry: { body: { type: string; method?: string; path?: string } } };
+    type Body = { type: string; method?: string; path?: string };
     const spooledRequests = async () =>
-      (await readFile(join(dir, 'events.jsonl'), 'utf8'))
-        .trim()
-        .split('\n')
-        .map((line) => (JSON.parse(line) as SpoolLine).entry.body)
-        .filter((body) => body.type === 'request');
+      (await spooledBodies<Body>(dir)).filter((body) => body.type === 'request');
     // A refused call's request event is written after its answer, beside its response event.
     await until(
       async () => (await spooledRequests()).some((body) => body.method === 'DELETE'),
@@ -161,26 +162,14 @@ describeWithKubectl('1.33', 'the recording spool', () => {
     expect(run.stderr).toBe('');
     expect(run).toMatchObject({ code: 0, stdout: input });
 
-    // The exec's last frames and its response event are spooled after kubectl has its answer:
-    // read the spool once the response event is in it (and no line is still being written).
-    type Frames = Array<[number, number, unknown]>;
-    const spooledBodies = async () => {
-      const text = await readFile(join(dir, 'events.jsonl'), 'utf8');
-      if (!text.endsWith('\n')) return [];
-      return text
-        .trim()
-        .split('\n')
-        .map(
-          (line) => (JSON.parse(line) as { entry: { body: { type: string; frames?: Frames } } }).entry.body,
-        );
-    };
-    await until(
-      async () => (await spooledBodies()).some((body) => body.type === 'response'),
-      'the exec response event was not spooled',
-    );
-    const spooledFrames = (await spooledBodies()).flatMap((body) =>
-      body.type === 'stream-data' ? (body.frames ?? []) : [],
-    );
+    // The exec's last frames and its response event are spooled after kubectl has its answer.
+    type Body = { type: string; frames?: Array<[number, number, unknown]> };
+    let bodies: Body[] = [];
+    await until(async () => {
+      bodies = await spooledBodies<Body>(dir);
+      return bodies.some((body) => body.type === 'response');
+    }, 'the exec response event was not spooled');
+    const spooledFrames = bodies.flatMap((body) => (body.type === 'stream-data' ? (body.frames ?? []) : []));
     expect(spooledFrames.length).toBeGreaterThan(0);
     for (const frame of spooledFrames) expect(typeof frame[2]).toBe('string');
 
