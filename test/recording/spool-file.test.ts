@@ -50,29 +50,35 @@ function collectingTarget(): SpoolTarget & { streams: string[] } {
   };
 }
 
+/** A spool in a fresh directory with events r0, r1 and r2 written; `file` is its events file. */
+async function spoolOfThree(): Promise<{ path: string; file: string; spool: RecordingSpool }> {
+  const path = await spoolDir();
+  const spool = new RecordingSpool({ dir: path, maxBytes: 1 << 20 });
+  for (let i = 0; i < 3; i++) await spool.write(entry(i));
+  return { path, file: join(path, 'events.jsonl'), spool };
+}
+
+/** Flushes `spool` into a collecting target: what it took, and why the spool was set aside if it was. */
+async function flushCollected(spool: RecordingSpool): Promise<{ streams: string[]; rejected: string[] }> {
+  const target = collectingTarget();
+  const rejected: string[] = [];
+  await spool.flush(target, (why) => rejected.push(why));
+  return { streams: target.streams, rejected };
+}
+
 describe('the recording spool file', () => {
   it('a line half written when the flush reads the file does not condemn the lines before it', async () => {
-    const path = await spoolDir();
-    const spool = new RecordingSpool({ dir: path, maxBytes: 1 << 20 });
-    for (let i = 0; i < 3; i++) await spool.write(entry(i));
-    const file = join(path, 'events.jsonl');
+    const { file, spool } = await spoolOfThree();
     const complete = await readFile(file, 'utf8');
     // What a reader sees while a large write is on its way into the file: part of a line.
     await writeFile(file, `${complete}{"n":4,"prev":"`);
 
-    const target = collectingTarget();
-    const rejected: string[] = [];
-    await spool.flush(target, (why) => rejected.push(why));
-    expect(rejected).toEqual([]);
-    expect(target.streams).toEqual(['r0', 'r1', 'r2']);
+    expect(await flushCollected(spool)).toEqual({ streams: ['r0', 'r1', 'r2'], rejected: [] });
     expect(spool.pending).toBe(false);
   });
 
   it('a write the process died in is dropped and cut off; the events before it are flushed', async () => {
-    const path = await spoolDir();
-    const before = new RecordingSpool({ dir: path, maxBytes: 1 << 20 });
-    for (let i = 0; i < 3; i++) await before.write(entry(i));
-    const file = join(path, 'events.jsonl');
+    const { path, file } = await spoolOfThree();
     const complete = await readFile(file, 'utf8');
     // The process died in the middle of its fourth write: part of a line, no newline.
     const fourth = complete.split('\n')[2]!.replace('"r2"', '"r3"');
@@ -83,27 +89,19 @@ describe('the recording spool file', () => {
     expect(after.pending).toBe(true);
     expect(await readFile(file, 'utf8')).toBe(complete);
     await after.write(entry(4));
-    const target = collectingTarget();
-    const rejected: string[] = [];
-    await after.flush(target, (why) => rejected.push(why));
-    expect(rejected).toEqual([]);
-    expect(target.streams).toEqual(['r0', 'r1', 'r2', 'r4']);
+    expect(await flushCollected(after)).toEqual({ streams: ['r0', 'r1', 'r2', 'r4'], rejected: [] });
     expect(after.pending).toBe(false);
   });
 
   it('a file cut while the gateway runs is set aside, and the flush ends', async () => {
-    const path = await spoolDir();
-    const spool = new RecordingSpool({ dir: path, maxBytes: 1 << 20 });
-    for (let i = 0; i < 3; i++) await spool.write(entry(i));
-    const file = join(path, 'events.jsonl');
+    const { path, file, spool } = await spoolOfThree();
     const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
     await writeFile(file, `${lines.slice(0, 2).join('\n')}\n`);
 
-    const target = collectingTarget();
-    const rejected: string[] = [];
-    await spool.flush(target, (why) => rejected.push(why));
-    expect(rejected).toEqual(['the file holds 2 events where 3 were written']);
-    expect(target.streams).toEqual([]);
+    expect(await flushCollected(spool)).toEqual({
+      streams: [],
+      rejected: ['the file holds 2 events where 3 were written'],
+    });
     expect((await readdir(path)).some((name) => name.startsWith('events.jsonl.rejected-'))).toBe(true);
     expect(spool.pending).toBe(false);
   });
