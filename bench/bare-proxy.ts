@@ -33,21 +33,22 @@ const NOT_OVER_HTTP2 = new Set([
   'proxy-connection',
 ]);
 
-/** HTTP/2 request headers as HTTP/1.1 ones: no pseudo-headers. */
-function requestHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  if (!http2) return headers;
+const isPseudoHeader = (name: string) => name.startsWith(':');
+const isConnectionHeader = (name: string) => NOT_OVER_HTTP2.has(name);
+
+/** `headers` without the names `drop` picks. */
+function without(headers: IncomingHttpHeaders, drop: (name: string) => boolean): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
-  for (const name in headers) if (name.charCodeAt(0) !== 58) out[name] = headers[name];
+  for (const name in headers) if (!drop(name)) out[name] = headers[name];
   return out;
 }
 
+/** HTTP/2 request headers as HTTP/1.1 ones: no pseudo-headers. */
+const requestHeaders = (headers: IncomingHttpHeaders) => (http2 ? without(headers, isPseudoHeader) : headers);
+
 /** HTTP/1.1 response headers as HTTP/2 ones: none of the connection's own. */
-function responseHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  if (!http2) return headers;
-  const out: IncomingHttpHeaders = {};
-  for (const name in headers) if (!NOT_OVER_HTTP2.has(name)) out[name] = headers[name];
-  return out;
-}
+const responseHeaders = (headers: IncomingHttpHeaders) =>
+  http2 ? without(headers, isConnectionHeader) : headers;
 
 /** What the handler uses of a response, HTTP/1.1 or HTTP/2. */
 interface Reply extends NodeJS.WritableStream {
