@@ -8,9 +8,11 @@
  *   npm run bench -- --quick            2 rounds of 2 s per path
  *   npm run bench -- --only proxy       just one part: proxy, watches, masking, approvals or exec
  *                                       (repeatable)
- *   npm run bench -- --profile          also write a CPU profile of each gateway (bench/profiles/)
- *   npm run bench -- --alloc-profile    also an allocation profile of each gateway, freed objects included
- *                                       and print its top self-time functions
+ *   npm run bench -- --profile          also write a CPU profile of each gateway and bare proxy
+ *                                       (bench/profiles/) and print the gateways' top self time
+ *   npm run bench -- --alloc-profile    also an allocation profile of each, freed objects included,
+ *                                       and print the top allocation sites
+ *   npm run bench -- --survivors-profile  instead, only what survived a young collection (promoted)
  *   npm run bench -- --compare <rev>    also run both gateways as of git revision <rev>, in the same
  *                                       interleaved rounds: before/after ratios from one run, and
  *                                       the median of 10 back-to-back pairs (4 with --quick), for
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'alloc-profile': { type: 'boolean', default: false },
+    'survivors-profile': { type: 'boolean', default: false },
     only: { type: 'string', multiple: true },
     compare: { type: 'string' },
   },
@@ -49,9 +52,14 @@ const parts = new Set(values.only ?? ['proxy', 'watches', 'masking', 'approvals'
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
 const watchCount = Number(process.env['BENCH_WATCHES'] ?? 1000);
 const profileDir = values.profile ? new URL('./profiles/', import.meta.url).pathname : undefined;
-const allocProfileDir = values['alloc-profile']
-  ? new URL('./profiles/', import.meta.url).pathname
-  : undefined;
+if (values['alloc-profile'] && values['survivors-profile']) {
+  process.stderr.write('bench: --alloc-profile and --survivors-profile write the same files; pick one\n');
+  process.exit(2);
+}
+const allocProfile =
+  values['alloc-profile'] || values['survivors-profile']
+    ? { dir: new URL('./profiles/', import.meta.url).pathname, survivorsOnly: values['survivors-profile'] }
+    : undefined;
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 const sum = (parts: Record<string, number>) => Object.values(parts).reduce((a, b) => a + b, 0);
@@ -82,7 +90,7 @@ if (parts.has('proxy') || parts.has('watches')) {
   const compareTree = values.compare ? checkout(values.compare) : undefined;
   const env = await startBenchEnv({
     ...(profileDir ? { profileDir } : {}),
-    ...(allocProfileDir ? { allocProfileDir } : {}),
+    ...(allocProfile ? { allocProfile } : {}),
     ...(compareTree ? { compareTree } : {}),
     watchGateway: parts.has('watches'),
   });
@@ -212,11 +220,13 @@ if (parts.has('proxy') || parts.has('watches')) {
       if (existsSync(file)) out(`profile ${file}: top self time`, topSelfTime(file, 25), '');
     }
   }
-  if (allocProfileDir) {
-    for (const name of ['gateway', 'recording']) {
-      const file = join(allocProfileDir, `${name}.heapprofile`);
-      if (existsSync(file))
-        out(`allocation profile ${file}: top allocation sites`, topAllocations(file, 25), '');
+  if (allocProfile) {
+    const what = allocProfile.survivorsOnly
+      ? 'sites of what survived a young collection'
+      : 'allocation sites';
+    for (const name of ['gateway', 'recording', 'bare-proxy', 'bare-proxy-http2']) {
+      const file = join(allocProfile.dir, `${name}.heapprofile`);
+      if (existsSync(file)) out(`allocation profile ${file}: top ${what}`, topAllocations(file, 25), '');
     }
   }
 }

@@ -47,22 +47,49 @@ const BARE_PROXY = new URL('./bare-proxy.ts', import.meta.url).pathname;
 
 const ALLOCATION_SAMPLING = new URL('./allocation-sampling.ts', import.meta.url).pathname;
 
-/** Node flags that make a process write `<dir>/<name>.cpuprofile` when it stops. */
-function profileArgs(dir: string, name: string): string[] {
-  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`];
+/** Where allocation profiles go, and whether they keep only what survived a young collection. */
+export interface AllocationProfiling {
+  dir: string;
+  survivorsOnly: boolean;
+}
+
+/**
+ * Node flags and environment that make a process write `<dir>/<name>.cpuprofile` and
+ * `<dir>/<name>.heapprofile` when it stops, for the profiles asked for.
+ */
+function profiling(
+  options: { profileDir?: string; allocProfile?: AllocationProfiling },
+  name: string,
+): { nodeArgs: string[]; env: NodeJS.ProcessEnv } {
+  const { profileDir, allocProfile } = options;
+  return {
+    nodeArgs: [
+      ...(profileDir
+        ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+        : []),
+      ...(allocProfile ? ['--import', ALLOCATION_SAMPLING] : []),
+    ],
+    env: allocProfile
+      ? {
+          HOOP_BENCH_ALLOC_PROFILE: join(allocProfile.dir, `${name}.heapprofile`),
+          HOOP_BENCH_ALLOC_SURVIVORS: allocProfile.survivorsOnly ? '1' : '0',
+        }
+      : {},
+  };
 }
 
 /**
  * Starts everything the benchmark measures, each in its own process: the sandbox API server
  * (direct), a bare Node TLS proxy in front of it (and a second one serving HTTP/2), the gateway
  * without recording and the gateway with recording (the shipped setting), both with one JSON log
- * line per request as deployed. With `profileDir`, each gateway and bare proxy write a CPU profile there when they stop
- * (`--cpu-prof`); with `allocProfileDir`, each gateway an allocation profile (allocation-sampling.ts).
+ * line per request as deployed. With `profileDir`, each gateway and bare proxy write a CPU profile
+ * there when they stop (`--cpu-prof`); with `allocProfile`, an allocation profile
+ * (allocation-sampling.ts).
  */
 export async function startBenchEnv(
   options: {
     profileDir?: string;
-    allocProfileDir?: string;
+    allocProfile?: AllocationProfiling;
     compareTree?: string;
     watchGateway?: boolean;
   } = {},
@@ -81,7 +108,7 @@ export async function startBenchEnv(
     accessTokenTtlSeconds: 3600,
   });
   if (options.profileDir) await mkdir(options.profileDir, { recursive: true });
-  if (options.allocProfileDir) await mkdir(options.allocProfileDir, { recursive: true });
+  if (options.allocProfile) await mkdir(options.allocProfile.dir, { recursive: true });
   const { tlsDir, caPem: gatewayCa } = await issueGatewayTls(dir);
   const startGateway = async (name: string, extra: Record<string, unknown>, tree?: string) => {
     const port = await freePort();
@@ -101,15 +128,7 @@ export async function startBenchEnv(
       ),
     );
     const child = await startChild(['serve', '--config', file], /gateway listening/, {
-      ...gatewayProcess({
-        nodeArgs: [
-          ...(options.profileDir ? profileArgs(options.profileDir, name) : []),
-          ...(options.allocProfileDir ? ['--import', ALLOCATION_SAMPLING] : []),
-        ],
-        ...(options.allocProfileDir
-          ? { env: { HOOP_BENCH_ALLOC_PROFILE: join(options.allocProfileDir, `${name}.heapprofile`) } }
-          : {}),
-      }),
+      ...gatewayProcess(profiling(options, name)),
       script: shippedGateway(tree),
     });
     children.push(child);
@@ -138,22 +157,20 @@ export async function startBenchEnv(
     ).toString();
     const caFile = join(dir, 'sandbox-ca.crt');
     await writeFile(caFile, sandboxCa);
+    const bareProcess = (name: string) => {
+      const { nodeArgs, env } = profiling(options, name);
+      return { script: BARE_PROXY, nodeArgs, env: { ...BENCH_ALLOCATOR.env, ...env } };
+    };
     const barePort = await freePort();
     const bare = await startChild([String(barePort), String(sandboxPort), tlsDir, caFile], /listening/, {
-      script: BARE_PROXY,
-      env: BENCH_ALLOCATOR.env,
-      ...(options.profileDir ? { nodeArgs: profileArgs(options.profileDir, 'bare-proxy') } : {}),
+      ...bareProcess('bare-proxy'),
     });
     children.push(bare);
     const bareHttp2Port = await freePort();
     const bareHttp2 = await startChild(
       [String(bareHttp2Port), String(sandboxPort), tlsDir, caFile, 'http2'],
       /listening/,
-      {
-        script: BARE_PROXY,
-        env: BENCH_ALLOCATOR.env,
-        ...(options.profileDir ? { nodeArgs: profileArgs(options.profileDir, 'bare-proxy-http2') } : {}),
-      },
+      bareProcess('bare-proxy-http2'),
     );
     children.push(bareHttp2);
     const sandboxAuth = { authorization: `Bearer ${token}` };
