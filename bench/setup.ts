@@ -162,9 +162,11 @@ export async function startBenchEnv(
       return { script: BARE_PROXY, nodeArgs, env: { ...BENCH_ALLOCATOR.env, ...env } };
     };
     const barePort = await freePort();
-    const bare = await startChild([String(barePort), String(sandboxPort), tlsDir, caFile], /listening/, {
-      ...bareProcess('bare-proxy'),
-    });
+    const bare = await startChild(
+      [String(barePort), String(sandboxPort), tlsDir, caFile],
+      /listening/,
+      bareProcess('bare-proxy'),
+    );
     children.push(bare);
     const bareHttp2Port = await freePort();
     const bareHttp2 = await startChild(
