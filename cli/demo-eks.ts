@@ -17,7 +17,9 @@ import { startGateway } from '../gateway/main.ts';
 import { EKS_TOKEN_PREFIX } from '../src/aws/eks-token.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { renderKubeconfig } from '../src/kubeconfig/render.ts';
+import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { UsageError } from './args.ts';
+import { clearDemoKeys } from './demo-redis.ts';
 import { untilSignal } from './serve.ts';
 
 const run = promisify(execFile);
@@ -31,6 +33,8 @@ export interface EksDemoOptions {
   port: number;
   kubeVersion: string;
   policyFile: string;
+  /** Where the held calls' keys live in Redis; emptied at start (demo-redis.ts). */
+  keyPrefix: string;
 }
 
 /**
@@ -41,7 +45,7 @@ export interface EksDemoOptions {
  * chain, here the test keys in this process's environment; endpoint and CA from DescribeCluster).
  * The agent kubeconfig runs the real `aws eks get-token --cluster-name hoop-demo` with the test
  * keys and AWS_ENDPOINT_URL_STS pointing at the stand-in. No recordings; the demo policy's held
- * namespace deletes use Redis (REDIS_URL) as in the default demo.
+ * namespace deletes use Redis (REDIS_URL) as in the default demo, under the demo's own key prefix.
  */
 export async function runEksDemo(options: EksDemoOptions): Promise<number> {
   const { dir } = options;
@@ -128,12 +132,16 @@ export async function runEksDemo(options: EksDemoOptions): Promise<number> {
     },
     clusters: [{ name: 'eks', eks: { clusterName: EKS_CLUSTER, region: TEST_REGION } }],
     policyFile: options.policyFile,
+    // Held calls live in Redis under the demo's prefix, never the production default (`hoop`).
+    approvals: { redisUrl: redisUrlFromEnv(), keyPrefix: options.keyPrefix },
   };
   const configFile = join(dir, 'hoop-eks.yaml');
   await writeFile(
     configFile,
     `# Written by \`hoop-gateway demo --eks\`: the demo's effective configuration (AWS stand-in on loopback).\n${stringify(config)}`,
   );
+  // Before the gateway starts, so none of its own keys are deleted.
+  const redisStart = await clearDemoKeys(config.approvals.redisUrl, options.keyPrefix);
   const logger = pino({ level: 'info' }, pino.destination(join(dir, 'gateway-eks.log')));
   const gateway = await startGateway(await loadConfigFile(configFile), logger);
   const kubeconfig = join(dir, 'kubeconfig-eks');
@@ -169,6 +177,9 @@ export async function runEksDemo(options: EksDemoOptions): Promise<number> {
       '',
       `Configuration: ${configFile}`,
       `Gateway log:   ${join(dir, 'gateway-eks.log')}`,
+      redisStart.answered
+        ? `Redis:         held calls under ${options.keyPrefix}: at ${config.approvals.redisUrl} (emptied at start: ${redisStart.deleted} ${redisStart.deleted === 1 ? 'key' : 'keys'} deleted)`
+        : `Redis:         not reachable at ${config.approvals.redisUrl}: namespace deletes, which wait for a person, get 503 until it is`,
       'Stop with Ctrl-C.',
       '',
     ].join('\n'),

@@ -1,5 +1,7 @@
 import { whenReady } from '../src/approvals/unavailable-error.ts';
+import { keyPrefixField } from '../src/config/redis-fields.ts';
 import { createRequestConnection } from '../src/queues/connections.ts';
+import { UsageError } from './args.ts';
 
 /**
  * The demo's Redis at start: every run gets a new in-memory cluster, so reviews, grants, queues
@@ -9,8 +11,8 @@ import { createRequestConnection } from '../src/queues/connections.ts';
  *
  * Only keys under `<keyPrefix>:` are deleted (SCAN + UNLINK, never KEYS or FLUSHDB), so other
  * users of the same Redis, including another gateway or another demo with its own
- * `--key-prefix`, are left alone. A key prefix never contains Redis glob characters
- * (src/config/redis-fields.ts), so the MATCH pattern cannot reach beyond it.
+ * `--key-prefix`, are left alone. The prefix is checked first ({@link demoKeyPrefix}): one with
+ * Redis glob characters (`--key-prefix '*'`) would make the MATCH pattern reach every key.
  */
 
 export type DemoRedisStart = { answered: true; deleted: number } | { answered: false };
@@ -20,6 +22,7 @@ export type DemoRedisStart = { answered: true; deleted: number } | { answered: f
  * seconds (the demo then warns and starts anyway).
  */
 export async function clearDemoKeys(url: string, keyPrefix: string): Promise<DemoRedisStart> {
+  demoKeyPrefix(keyPrefix);
   const redis = createRequestConnection({ url, name: 'hoop-demo-start', commandTimeoutMs: 5000 });
   try {
     try {
@@ -40,4 +43,17 @@ export async function clearDemoKeys(url: string, keyPrefix: string): Promise<Dem
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * `keyPrefix` when the configuration would accept it (src/config/redis-fields.ts: no glob
+ * characters, no empty words); a UsageError naming `--key-prefix` otherwise.
+ */
+export function demoKeyPrefix(keyPrefix: string): string {
+  const checked = keyPrefixField.safeParse(keyPrefix);
+  if (!checked.success)
+    throw new UsageError(
+      `--key-prefix: ${JSON.stringify(keyPrefix)} is not a key prefix (${checked.error.issues[0]?.message ?? 'invalid'})`,
+    );
+  return keyPrefix;
 }

@@ -18,24 +18,25 @@ import { parseCommandArgs, UsageError } from './args.ts';
 import { execCredentialKubeconfigUser, HOOP_GATEWAY_BIN } from './credentials/exec-credential.ts';
 import { demoBotKey, demoChat } from './demo-chat.ts';
 import { runEksDemo } from './demo-eks.ts';
-import { clearDemoKeys } from './demo-redis.ts';
+import { clearDemoKeys, demoKeyPrefix } from './demo-redis.ts';
 import { startConsoleFor, untilSignal } from './serve.ts';
 
-const HELP = `usage: hoop-gateway demo [--dir DIR] [--port P] [--console-port P] [--kube-version 1.31] [--key-prefix hoop-demo] [--eks]
+const HELP = `usage: hoop-gateway demo [--dir DIR] [--port P] [--console-port P] [--kube-version 1.31] [--key-prefix PREFIX] [--eks]
 
 Starts, in this process: the sandbox cluster (seeded with namespaces default, payments, scratch),
 a local OpenID issuer, and the gateway with the demo policy. Writes DIR/kubeconfig (an agent in
 group ai-agents) and DIR/hoop.yaml (the effective configuration), and DIR/policy.yaml (the demo
 policy) only when it is missing, so your edits survive a restart. Held calls (namespace deletes)
 and recordings need Redis: REDIS_URL, else redis://127.0.0.1:6379; the demo's keys live under
---key-prefix and are deleted at every start (each run has a new cluster). The web console listens
+--key-prefix (default hoop-demo) and are deleted at every start (each run has a new cluster). The web console listens
 on --console-port (default 8444; with --port 0, a free port) and shows sessions and reviews to the
 demo's person, demo-approver (docs/console.md). Stop with Ctrl-C.
 
 --eks runs the AWS path instead, all on loopback: an AWS STS/EKS stand-in, the sandbox in EKS
 mode, the gateway authenticating agents by AWS IAM and reaching the cluster with its own IAM
 identity. Writes DIR/kubeconfig-eks, whose user runs the real \`aws eks get-token\` (the AWS CLI
-must be installed). No recordings in that mode; held namespace deletes use Redis as above.
+must be installed). No recordings in that mode; held namespace deletes use Redis as above, under
+--key-prefix (default hoop-demo-eks, so the two demos can run side by side).
 `;
 
 const DEMO_POLICY = fileURLToPath(new URL('../examples/demo-policy.yaml', import.meta.url));
@@ -54,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
       port: { type: 'string', default: '8443' },
       'console-port': { type: 'string' },
       'kube-version': { type: 'string', default: '1.33' },
-      'key-prefix': { type: 'string', default: 'hoop-demo' },
+      'key-prefix': { type: 'string' },
       eks: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -67,12 +68,14 @@ export async function run(args: string[]): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port: not a port: ${values.port}`);
+  // Checked before anything is written: the demo deletes every key under it at start.
+  const keyPrefix = demoKeyPrefix(values['key-prefix'] ?? (values.eks ? 'hoop-demo-eks' : 'hoop-demo'));
   const dir = resolve(values.dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   if (values.eks) {
     const policyFile = join(dir, 'policy.yaml');
     await writePolicyIfMissing(policyFile);
-    return runEksDemo({ dir, port, kubeVersion: values['kube-version'], policyFile });
+    return runEksDemo({ dir, port, kubeVersion: values['kube-version'], policyFile, keyPrefix });
   }
 
   const consolePort = await pickConsolePort(values['console-port'], port);
@@ -114,7 +117,7 @@ export async function run(args: string[]): Promise<number> {
     // Held calls live in Redis; decisions are signed with a key generated under data/keys.
     approvals: {
       redisUrl: redisUrlFromEnv(),
-      keyPrefix: values['key-prefix'],
+      keyPrefix,
       // The chat bot and the web console sign their decisions with keys of their own, which the
       // gateway trusts (both generated under the demo's directory).
       signing: {
@@ -140,7 +143,7 @@ export async function run(args: string[]): Promise<number> {
   );
 
   // Before the gateway starts, so none of its own keys are deleted.
-  const redisStart = await clearDemoKeys(config.approvals.redisUrl, values['key-prefix']);
+  const redisStart = await clearDemoKeys(config.approvals.redisUrl, keyPrefix);
   const logger = pino({ level: 'info' }, pino.destination(join(dir, 'gateway.log')));
   const loaded = await loadConfigFile(configFile);
   const gateway = await startGateway(loaded, logger);
@@ -208,7 +211,7 @@ export async function run(args: string[]): Promise<number> {
         : `Policy: ${policyFile} (kept from an earlier run, with any edits; delete it for the demo policy)`,
       redisStart.answered
         ? `Redis: started fresh, the previous run's reviews and sessions are gone (${redisStart.deleted} ` +
-          `${redisStart.deleted === 1 ? 'key' : 'keys'} under ${values['key-prefix']}: deleted; nothing ` +
+          `${redisStart.deleted === 1 ? 'key' : 'keys'} under ${keyPrefix}: deleted; nothing ` +
           'else in Redis is touched)'
         : `Redis: not reachable at ${config.approvals.redisUrl} (see the warning above)`,
       ...(chat?.banner ?? [

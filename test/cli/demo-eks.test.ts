@@ -4,24 +4,33 @@
  * the sandbox as the IAM-authenticated agent; the gateway's log holds no token; SIGTERM stops it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { whenReady } from '../../src/approvals/unavailable-error.ts';
+import { createRequestConnection } from '../../src/queues/connections.ts';
 import { runKubectl } from '../support/kubectl.ts';
-import { REDIS_URL } from '../support/redis.ts';
+import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 
 const BIN = new URL('../../bin/hoop-gateway.ts', import.meta.url).pathname;
 let dir: string;
 let demo: ChildProcess;
 let output = '';
+/** The demo's own key prefix: its held calls' queues and records live under it, not under `hoop`. */
+const prefix = `hoop-demo-eks-test-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hoop-demo-eks-'));
-  demo = spawn(process.execPath, [BIN, 'demo', '--eks', '--dir', dir, '--port', '0'], {
-    env: { ...process.env, REDIS_URL },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  demo = spawn(
+    process.execPath,
+    [BIN, 'demo', '--eks', '--dir', dir, '--port', '0', '--key-prefix', prefix],
+    {
+      env: { ...process.env, REDIS_URL },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
   };
@@ -37,11 +46,16 @@ beforeAll(async () => {
 afterAll(async () => {
   if (demo && demo.exitCode === null) demo.kill('SIGKILL');
   await rm(dir, { recursive: true, force: true });
+  const redis = createRequestConnection({ url: REDIS_URL });
+  await whenReady(redis, 5000);
+  await deleteKeys(redis, `${prefix}:*`);
+  redis.disconnect();
 });
 
 describe('hoop-gateway demo --eks', () => {
   it('kubectl works through it as the IAM agent, no token reaches the log, SIGTERM stops it', async () => {
     expect(output).toContain('demo --eks ready');
+    expect(output).toContain(`held calls under ${prefix}:`);
     const kubeconfig = join(dir, 'kubeconfig-eks');
     const read = await runKubectl({ kubeconfig, args: ['get', 'pods', '-A'], timeoutMs: 90_000 });
     expect(read.stderr).toBe('');
@@ -56,6 +70,12 @@ describe('hoop-gateway demo --eks', () => {
     expect(log).toContain('"subject":"demo-agent"');
     expect(log).toContain('"issuer":"aws-iam"');
     expect(log).not.toMatch(/k8s-aws-v1|X-Amz-Signature|AKIA/);
+    // The expire worker for held calls keeps its queue under the demo's prefix.
+    const redis = createRequestConnection({ url: REDIS_URL });
+    await whenReady(redis, 5000);
+    const [, ownKeys] = await redis.scan('0', 'MATCH', `${prefix}:expire:*`, 'COUNT', 10_000);
+    redis.disconnect();
+    expect(ownKeys.length).toBeGreaterThan(0);
     const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
     demo.kill('SIGTERM');
     expect(await exited).toBe(0);
