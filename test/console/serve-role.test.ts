@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
+import { createRequestConnection } from '../../src/queues/connections.ts';
 import { ConsoleClient } from '../support/console-client.ts';
 import { writeKeyPair } from '../support/decision-keys.ts';
-import { REDIS_URL } from '../support/redis.ts';
+import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 import { type ServeProcess, spawnServe } from '../support/serve-process.ts';
 
 /**
@@ -99,6 +101,11 @@ afterAll(async () => {
   }
   await issuer?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
+  // The console's sign-in sessions live under the prefix (recording shares it).
+  const redis = createRequestConnection({ url: REDIS_URL });
+  await whenReady(redis, 5000);
+  await deleteKeys(redis, `${prefix}:*`);
+  redis.disconnect();
 });
 
 it('refuses to start without the console’s signing key, saying how to make one', async () => {
