@@ -29,22 +29,6 @@ const MASKED_STRING_VALUE = Buffer.from(JSON.stringify(MASK_MARKER));
 const SECRET_KIND = Buffer.from('"Secret"');
 const OPEN_OBJECT = 0x7b;
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const NEWLINE = 0x0a;
-const LOWER_N = 0x6e;
-const LOWER_U = 0x75;
-/** The byte each two-character escape stands for. */
-const UNESCAPED = new Uint8Array(256);
-for (const [letter, byte] of [
-  ['"', 0x22],
-  ['\\', 0x5c],
-  ['b', 0x08],
-  ['f', 0x0c],
-  ['n', 0x0a],
-  ['r', 0x0d],
-  ['t', 0x09],
-] as const)
-  UNESCAPED[letter.charCodeAt(0)] = byte;
 /** Spans shorter than this are copied by a loop rather than a native call. */
 const SHORT_COPY = 48;
 const KEY = {
@@ -195,12 +179,20 @@ function readMetadata(reader: CanonicalJsonReader, annotation: [number, number])
 /**
  * The annotation's new JSON string, or undefined when masking its manifest replaced nothing
  * (then it stays as it was); the manifest's edits go to `edits.inner`.
+ *
+ * The string is unescaped and escaped again by V8's JSON (parse of the token, stringify of the
+ * masked manifest) rather than by loops over its bytes here: 1.4–1.6× as fast on the bench's
+ * annotations alone, 2 % on the whole Secret-list benchmark. Both give the same bytes: the reader
+ * accepted the token as `JSON.stringify` writes strings, and the masked manifest holds no control
+ * character (canonical JSON escapes them) and no lone surrogate (it is valid UTF-8), so only `"`
+ * and `\` gain a backslash and non-ASCII stays as it is. Bytes that are not UTF-8 come back as
+ * U+FFFD here; the callers refuse such a piece (isUtf8) before anything from it is used.
  */
 function maskedAnnotation(token: Buffer, start: number, end: number, edits: SecretEdits, depth: number) {
-  const manifest = unescapeString(token, start, end);
+  const manifest: string = JSON.parse(token.toString('utf8', start, end));
   // kubectl writes the manifest followed by a newline; the parse-based masker keeps it.
-  const newline = manifest.length > 0 && manifest[manifest.length - 1] === NEWLINE;
-  const body = newline ? manifest.subarray(0, -1) : manifest;
+  const newline = manifest.endsWith('\n');
+  const body = Buffer.from(newline ? manifest.slice(0, -1) : manifest);
   const { reader, edits: inner } = level(depth + 1);
   reader.reset(body);
   inner.reset(body);
@@ -208,52 +200,8 @@ function maskedAnnotation(token: Buffer, start: number, end: number, edits: Secr
   reader.finish();
   if (!inner.replacedAny) return undefined;
   edits.inner = inner;
-  return escapeString(inner.apply(), newline);
-}
-
-/**
- * The bytes of the JSON string token [start, end), already checked canonical: so its only escapes
- * are \" \\ \b \f \n \r \t and \u00xx below 0x20, each one byte.
- */
-function unescapeString(buf: Buffer, start: number, end: number): Buffer {
-  const out = Buffer.allocUnsafe(end - start - 2);
-  let o = 0;
-  for (let i = start + 1; i < end - 1; i++) {
-    let c = buf[i]!;
-    if (c === BACKSLASH) {
-      const e = buf[++i]!;
-      if (e === LOWER_U) {
-        c = Number.parseInt(buf.toString('latin1', i + 1, i + 5), 16);
-        i += 4;
-      } else c = UNESCAPED[e]!;
-    }
-    out[o++] = c;
-  }
-  return out.subarray(0, o);
-}
-
-/**
- * `JSON.stringify` of a manifest the reader accepted (plus a newline): it has no byte below 0x20
- * (canonical JSON has none outside strings and escapes them inside), so only `"` and `\` need a
- * backslash, and non-ASCII stays as it is, as JSON.stringify writes it.
- */
-function escapeString(bytes: Buffer, newline: boolean): Buffer {
-  let extra = newline ? 4 : 2;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] === QUOTE || bytes[i] === BACKSLASH) extra += 1;
-  const out = Buffer.allocUnsafe(bytes.length + extra);
-  let o = 0;
-  out[o++] = QUOTE;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (c === QUOTE || c === BACKSLASH) out[o++] = BACKSLASH;
-    out[o++] = c;
-  }
-  if (newline) {
-    out[o++] = BACKSLASH;
-    out[o++] = LOWER_N;
-  }
-  out[o] = QUOTE;
-  return out;
+  const masked = inner.apply().toString();
+  return Buffer.from(JSON.stringify(newline ? `${masked}\n` : masked));
 }
 
 /**
