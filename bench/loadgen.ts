@@ -39,13 +39,28 @@ export interface LoadResult {
   p99Ms: number;
   /** CPU milliseconds each of `pids` used in the measured window. */
   cpuMs: number[];
+  /** Of `cpuMs[0]`, what the main thread of the process under test used (mainThreadCpuMs). */
+  mainThreadCpuMs: number;
   /** CPU milliseconds the generator itself used in the measured window. */
   ownCpuMs: number;
 }
 
 /** CPU time (user + system) a process has used so far, in milliseconds, from /proc. */
 export function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return cpuMsOf(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU time of a process's main thread alone (where its JavaScript runs), in milliseconds. The
+ * rest of {@link processCpuMs} is its other threads': V8's helpers (concurrent marking of full
+ * collections, parallel scavenging, the optimising compilers) and libuv's pool.
+ */
+export function mainThreadCpuMs(pid: number): number {
+  return cpuMsOf(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuMsOf(statFile: string): number {
+  const stat = readFileSync(statFile, 'utf8');
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
@@ -158,6 +173,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const all = Promise.all(Array.from({ length: spec.connections }, spec.http2 ? streamClient : client));
   await new Promise((r) => setTimeout(r, spec.warmupSeconds * 1000));
   const cpuBefore = spec.pids.map(processCpuMs);
+  const mainBefore = mainThreadCpuMs(spec.pids[0]!);
   const ownBefore = process.cpuUsage();
   const started = performance.now();
   measuring = true;
@@ -165,6 +181,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   measuring = false;
   const seconds = (performance.now() - started) / 1000;
   const cpuMs = spec.pids.map((pid, i) => processCpuMs(pid) - cpuBefore[i]!);
+  const mainMs = mainThreadCpuMs(spec.pids[0]!) - mainBefore;
   const own = process.cpuUsage(ownBefore);
   stopped = true;
   const grace = setTimeout(() => {
@@ -183,6 +200,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     p50Ms: at(0.5),
     p99Ms: at(0.99),
     cpuMs,
+    mainThreadCpuMs: mainMs,
     ownCpuMs: (own.user + own.system) / 1000,
   };
 }

@@ -8,6 +8,8 @@ export interface PathResult {
   load: LoadResult;
   /** CPU the process under test (sandbox, bare proxy or gateway) spent per request, µs. */
   cpuUsPerRequest: number;
+  /** Of that, its main thread's; the rest is V8's helper threads' (mostly the collector's). */
+  mainThreadUsPerRequest: number;
   /**
    * CPU per request, µs, of every process the path keeps busy: the load generator, the sandbox
    * (the process under test when direct), the proxy or gateway in front of it, and Redis for a
@@ -85,6 +87,7 @@ export async function benchProxyOverhead(
       name: endpoint.name,
       load,
       cpuUsPerRequest: perRequest(own!),
+      mainThreadUsPerRequest: perRequest(load.mainThreadCpuMs),
       busyUsPerRequest: {
         generator: perRequest(load.ownCpuMs),
         sandbox: perRequest(sandbox!),

@@ -112,6 +112,8 @@ if (parts.has('proxy') || parts.has('watches')) {
         const b = r.busyUsPerRequest;
         return `${r.name} ${fmt(sum(b), 0)}${b.redis !== undefined ? ` (Redis ${fmt(b.redis, 0)})` : ''}`;
       };
+      const threads = (r: PathResult) =>
+        `${r.name} ${fmt(r.mainThreadUsPerRequest, 0)} + ${fmt(r.cpuUsPerRequest - r.mainThreadUsPerRequest, 0)}`;
       const row = (r: PathResult) =>
         `  ${r.name.padEnd(21)}${fmt(r.load.requestsPerSecond, 0).padStart(7)}  ${fmt(r.load.p50Ms, 2).padStart(7)}  ${fmt(r.load.p99Ms, 2).padStart(7)}  ${fmt(r.cpuUsPerRequest, 0).padStart(6)}`;
       out(
@@ -124,6 +126,7 @@ if (parts.has('proxy') || parts.has('watches')) {
         row(p.bareHttp2),
         row({ ...p.gatewayHttp2, name: 'gateway, HTTP/2' }),
         `  CPU µs per request in every process a path keeps busy (generator, sandbox, proxy, Redis): ${[p.direct, p.bare, p.gateway, p.recording].map(busy).join(', ')}; gateway + recording / gateway: ${fmt(sum(p.recording.busyUsPerRequest) / sum(p.gateway.busyUsPerRequest), 2)}x`,
+        `  of the serving process's CPU µs per request, on its main thread + on its other threads (V8's helpers: concurrent marking of full collections, parallel scavenges, compilers): ${[p.bare, p.gateway, p.recording].map(threads).join(', ')}`,
         `  gateway over one HTTP/2 connection (${connections} streams at a time) vs ${connections} HTTP/1.1 connections: throughput ${fmt(p.gatewayHttp2.load.requestsPerSecond / p.gateway.load.requestsPerSecond, 2)}x, CPU per request ${fmt(p.gatewayHttp2.cpuUsPerRequest / p.gateway.cpuUsPerRequest, 2)}x; the bare proxy likewise ${fmt(p.bareHttp2.load.requestsPerSecond / p.bare.load.requestsPerSecond, 2)}x and ${fmt(p.bareHttp2.cpuUsPerRequest / p.bare.cpuUsPerRequest, 2)}x`,
         `  over HTTP/2, the gateway against the bare proxy: throughput ${fmt(p.gatewayHttp2.load.requestsPerSecond / p.bareHttp2.load.requestsPerSecond, 2)}, CPU per request ${fmt(p.gatewayHttp2.cpuUsPerRequest / p.bareHttp2.cpuUsPerRequest, 2)}x (the targets are set over HTTP/1.1)`,
         target(
