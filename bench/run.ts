@@ -32,7 +32,7 @@ import { benchExec } from './exec.ts';
 import { BENCH_ALLOCATOR } from './gateway-config.ts';
 import { benchMasking } from './masking.ts';
 import { topAllocations, topSelfTime } from './profile-top.ts';
-import { benchProxyOverhead, describeRatios, type PathResult } from './proxy-overhead.ts';
+import { benchProxyOverhead, describeRatios, type PathResult, WARM_UP_REQUESTS } from './proxy-overhead.ts';
 import { localRedisPid } from './redis-cpu.ts';
 import { deleteOrphanedKeys } from './redis-keys.ts';
 import { startBenchEnv } from './setup.ts';
@@ -117,7 +117,7 @@ if (parts.has('proxy') || parts.has('watches')) {
       const row = (r: PathResult) =>
         `  ${r.name.padEnd(21)}${fmt(r.load.requestsPerSecond, 0).padStart(7)}  ${fmt(r.load.p50Ms, 2).padStart(7)}  ${fmt(r.load.p99Ms, 2).padStart(7)}  ${fmt(r.cpuUsPerRequest, 0).padStart(6)}`;
       out(
-        `proxy overhead: small GETs of a ConfigMap, ${connections} keep-alive connections from a generator in its own process, best of ${rounds} interleaved rounds of ${seconds} s`,
+        `proxy overhead: small GETs of a ConfigMap, ${connections} keep-alive connections from a generator in its own process, best of ${rounds} interleaved rounds of ${seconds} s, each path warmed by ${WARM_UP_REQUESTS.toLocaleString('en')} requests first`,
         '  path                   req/s   p50 ms   p99 ms  CPU µs/req (of the process serving it)',
         row(p.direct),
         row(p.bare),
