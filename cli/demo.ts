@@ -28,9 +28,9 @@ a local OpenID issuer, and the gateway with the demo policy. Writes DIR/kubeconf
 group ai-agents) and DIR/hoop.yaml (the effective configuration), and DIR/policy.yaml (the demo
 policy) only when it is missing, so your edits survive a restart. Held calls (namespace deletes)
 and recordings need Redis: REDIS_URL, else redis://127.0.0.1:6379; the demo's keys live under
---key-prefix (default hoop-demo) and are deleted at every start (each run has a new cluster). The web console listens
-on --console-port (default 8444; with --port 0, a free port) and shows sessions and reviews to the
-demo's person, demo-approver (docs/console.md). Stop with Ctrl-C.
+--key-prefix (default hoop-demo) and are deleted at every start (each run has a new cluster).
+The web console listens on --console-port (default 8444; with --port 0, a free port) and shows
+sessions and reviews to the demo's person, demo-approver (docs/console.md). Stop with Ctrl-C.
 
 --eks runs the AWS path instead, all on loopback: an AWS STS/EKS stand-in, the sandbox in EKS
 mode, the gateway authenticating agents by AWS IAM and reaching the cluster with its own IAM
