@@ -6,6 +6,8 @@ const ROOT = new URL('..', import.meta.url).pathname;
 /** The TypeScript entry point: the sandbox (development equipment, not in the build) runs from it. */
 const BIN = join(ROOT, 'bin', 'hoop-gateway.ts');
 const built = new Set<string>();
+/** How much of a child's last output the bench keeps, to show if it dies during a run. */
+const STDERR_TAIL = 4096;
 
 /**
  * The gateway as the production image runs it: JavaScript compiled by `npm run build` into
@@ -51,24 +53,31 @@ export function startChild(
       ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     });
     let seen = '';
+    let started = false;
     const timer = setTimeout(() => reject(new Error(`timed out starting ${args[0]}: ${seen}`)), 30_000);
     const onData = (chunk: Buffer) => {
       seen += chunk.toString();
       if (ready.test(seen)) {
         clearTimeout(timer);
+        started = true;
         child.stdout?.off('data', onData);
         child.stdout?.resume();
-        child.stderr?.resume();
         resolve(child);
       }
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
+      // Once started, only the end is kept: what to show if the process dies mid-run.
+      seen = (seen + chunk.toString()).slice(started ? -STDERR_TAIL : 0);
     });
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`${args[0]} exited with ${code}: ${seen}`));
+      if (!started) reject(new Error(`${args[0]} exited with ${code}: ${seen}`));
+      // stopChild removes this listener first: an exit seen here is the process dying under load.
+      else
+        process.stderr.write(
+          `bench: ${args[0]} (pid ${child.pid}) exited during the run (code ${code}, signal ${signal}); its last output:\n${seen.slice(-STDERR_TAIL)}\n`,
+        );
     });
   });
 }
