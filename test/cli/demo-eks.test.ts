@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
-import { createRequestConnection } from '../../src/queues/connections.ts';
+import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
 import { runKubectl } from '../support/kubectl.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 
@@ -18,10 +18,13 @@ const BIN = new URL('../../bin/hoop-gateway.ts', import.meta.url).pathname;
 let dir: string;
 let demo: ChildProcess;
 let output = '';
+let redis: RedisConnection;
 /** The demo's own key prefix: its held calls' queues and records live under it, not under `hoop`. */
 const prefix = `hoop-demo-eks-test-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
+  redis = createRequestConnection({ url: REDIS_URL });
+  await whenReady(redis, 5000);
   dir = await mkdtemp(join(tmpdir(), 'hoop-demo-eks-'));
   demo = spawn(
     process.execPath,
@@ -46,8 +49,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (demo && demo.exitCode === null) demo.kill('SIGKILL');
   await rm(dir, { recursive: true, force: true });
-  const redis = createRequestConnection({ url: REDIS_URL });
-  await whenReady(redis, 5000);
   await deleteKeys(redis, `${prefix}:*`);
   redis.disconnect();
 });
@@ -71,10 +72,7 @@ describe('hoop-gateway demo --eks', () => {
     expect(log).toContain('"issuer":"aws-iam"');
     expect(log).not.toMatch(/k8s-aws-v1|X-Amz-Signature|AKIA/);
     // The expire worker for held calls keeps its queue under the demo's prefix.
-    const redis = createRequestConnection({ url: REDIS_URL });
-    await whenReady(redis, 5000);
     const [, ownKeys] = await redis.scan('0', 'MATCH', `${prefix}:expire:*`, 'COUNT', 10_000);
-    redis.disconnect();
     expect(ownKeys.length).toBeGreaterThan(0);
     const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
     demo.kill('SIGTERM');
