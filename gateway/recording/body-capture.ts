@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, type Hash, hash } from 'node:crypto';
 
 /**
  * Watches a body go by — a request body, or a response streamed to the client — without holding
@@ -10,7 +10,14 @@ import { createHash, type Hash } from 'node:crypto';
  */
 export class BodyCapture {
   readonly cap: number;
-  readonly #hash: Hash = createHash('sha256');
+  /**
+   * The running digest, made only once the body outgrows what is kept. A body that fits (most
+   * do) is hashed in one call at the end instead: a native hash object per request, held by a
+   * weak handle, was kept alive by V8's young collections and promoted with every recorded
+   * request, running the old generation into a full collection every few hundred milliseconds
+   * (docs/performance.md, twenty-third round).
+   */
+  #hash: Hash | undefined;
   readonly #chunks: Buffer[] = [];
   #size = 0;
   #kept = 0;
@@ -21,14 +28,22 @@ export class BodyCapture {
 
   add(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.#hash.update(chunk);
     this.#size += chunk.length;
     const room = this.cap + 1 - this.#kept;
-    if (room <= 0) return;
-    const piece = chunk.length <= room ? chunk : chunk.subarray(0, room);
-    // Copy: the producer may reuse its buffer after write() returns.
-    this.#chunks.push(Buffer.from(piece));
-    this.#kept += piece.length;
+    const keep = room <= 0 ? 0 : Math.min(room, chunk.length);
+    if (keep > 0) {
+      // Copy: the producer may reuse its buffer after write() returns.
+      this.#chunks.push(Buffer.from(keep === chunk.length ? chunk : chunk.subarray(0, keep)));
+      this.#kept += keep;
+    }
+    if (this.#hash) this.#hash.update(chunk);
+    else if (keep < chunk.length) {
+      // The first byte not kept: from here on the digest runs as the bytes go by.
+      const running = createHash('sha256');
+      for (const kept of this.#chunks) running.update(kept);
+      running.update(chunk.subarray(keep));
+      this.#hash = running;
+    }
   }
 
   get size(): number {
@@ -43,7 +58,7 @@ export class BodyCapture {
       bytes: complete ? all : all.subarray(0, this.cap),
       complete,
       size: this.#size,
-      sha256: this.#hash.digest('hex'),
+      sha256: this.#hash ? this.#hash.digest('hex') : hash('sha256', all, 'hex'),
     };
   }
 }
