@@ -48,6 +48,8 @@ for (const [letter, byte] of [
   UNESCAPED[letter.charCodeAt(0)] = byte;
 const ESCAPED_DATA_VALUE = escapeBytes(MASKED_DATA_VALUE);
 const ESCAPED_STRING_VALUE = escapeBytes(MASKED_STRING_VALUE);
+/** The largest unescaped manifest buffer a level keeps from piece to piece (kubectl's are ~1 KiB). */
+const KEPT_MANIFEST_BYTES = 64 * 1024;
 /** Spans shorter than this are copied by a loop rather than a native call. */
 const SHORT_COPY = 48;
 const KEY = {
@@ -256,9 +258,12 @@ function maskAnnotation(start: number, end: number, edits: SecretEdits, depth: n
  * throws NOT_CANONICAL (the reader never lets one through).
  */
 function unescapeInto(token: Buffer, from: number, to: number, into: Level): number {
-  if (into.manifest.length < to - from) {
-    into.manifest = Buffer.allocUnsafe(2 * (to - from));
-    into.tokenAt = new Int32Array(2 * (to - from) + 1);
+  const size = to - from;
+  if (into.manifest.length < size) {
+    // Room to grow into, up to what is kept between pieces; an outsized manifest gets its own.
+    const capacity = size > KEPT_MANIFEST_BYTES ? size : Math.min(2 * size, KEPT_MANIFEST_BYTES);
+    into.manifest = Buffer.allocUnsafe(capacity);
+    into.tokenAt = new Int32Array(capacity + 1);
   }
   const out = into.manifest;
   const tokenAt = into.tokenAt;
@@ -292,7 +297,8 @@ function unescapeInto(token: Buffer, from: number, to: number, into: Level): num
 
 /**
  * Zeroes the unescaped manifests once a piece is done, so the reused buffers do not keep a
- * Secret's values in memory after the response that carried them.
+ * Secret's values in memory after the response that carried them; one larger than what is kept
+ * between pieces is let go as well.
  */
 function scrubManifests(): void {
   for (let n = 1; n < levels.length; n++) {
@@ -300,6 +306,10 @@ function scrubManifests(): void {
     if (entry.used === 0) continue;
     entry.manifest.fill(0, 0, entry.used);
     entry.used = 0;
+    if (entry.manifest.length > KEPT_MANIFEST_BYTES) {
+      entry.manifest = Buffer.alloc(0);
+      entry.tokenAt = new Int32Array(0);
+    }
   }
 }
 

@@ -416,6 +416,32 @@ describe('byte-level Secret masking against the parse-based masker', () => {
     }
   });
 
+  it('masks a last-applied manifest larger than the buffer kept between objects, and the ones after it', () => {
+    const secret = (name: string, values: number) => {
+      const data = Object.fromEntries(
+        Array.from({ length: values }, (_, i) => [
+          `key-${i}`,
+          Buffer.from(`${name}-secret-${i}-`.repeat(40)).toString('base64'),
+        ]),
+      );
+      const manifest = `${JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, data })}\n`;
+      return JSON.stringify({
+        metadata: { name, annotations: { [LAST_APPLIED_ANNOTATION]: manifest } },
+        data,
+      });
+    };
+    // ~1 KiB, ~150 KiB (over the 64 KiB kept), ~1 KiB: the buffer is let go and made again.
+    const list = Buffer.from(
+      `{"kind":"SecretList","apiVersion":"v1","metadata":{},"items":[${[secret('a', 1), secret('b', 100), secret('c', 1)].join(',')}]}`,
+    );
+    const shipped = run('list', [list], false);
+    expect(shipped).toEqual(run('list', [list], true));
+    const text = shipped.output;
+    for (const name of ['a', 'b', 'c'])
+      expect(text).not.toContain(Buffer.from(`${name}-secret-0-`.repeat(40)).toString('base64'));
+    expect(maskSecretBytes(Buffer.from(secret('b', 100)), false, new MaskTally())).toBeDefined();
+  });
+
   it('hands every non-canonical form to the parser', () => {
     const secret = (body: string) => maskSecretBytes(Buffer.from(body), false, new MaskTally());
     const ok = '{"metadata":{"name":"s"},"data":{"k":"djE="}}';
