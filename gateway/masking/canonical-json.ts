@@ -39,12 +39,24 @@ const MAX_ARRAY_INDEX = 4294967295;
 const FNV_OFFSET = 2166136261 | 0;
 const FNV_PRIME = 16777619;
 
-/** For each byte after a backslash: 1 when `JSON.stringify` writes that two-character escape. */
-const SHORT_ESCAPE = new Uint8Array(256);
-for (const c of '"\\bfnrt') SHORT_ESCAPE[c.charCodeAt(0)] = 1;
+/**
+ * For each byte after a backslash, the byte that two-character escape stands for, where
+ * `JSON.stringify` writes one (0 otherwise: `\u` and anything else).
+ */
+export const SHORT_ESCAPES = new Uint8Array(256);
+for (const [letter, byte] of [
+  ['"', 0x22],
+  ['\\', 0x5c],
+  ['b', 0x08],
+  ['f', 0x0c],
+  ['n', 0x0a],
+  ['r', 0x0d],
+  ['t', 0x09],
+] as const)
+  SHORT_ESCAPES[letter.charCodeAt(0)] = byte;
 /** Control characters `JSON.stringify` writes as \b \f \n \r \t rather than \u00xx. */
 const SHORT_CONTROL = new Uint8Array(32);
-for (const c of [0x08, 0x0c, 0x0a, 0x0d, 0x09]) SHORT_CONTROL[c] = 1;
+for (const byte of SHORT_ESCAPES) if (byte !== 0 && byte < 0x20) SHORT_CONTROL[byte] = 1;
 const LITERALS: ReadonlyMap<number, Buffer> = new Map([
   [0x74, Buffer.from('true')],
   [0x66, Buffer.from('false')],
@@ -52,7 +64,8 @@ const LITERALS: ReadonlyMap<number, Buffer> = new Map([
 ]);
 const CANONICAL_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:e[+-]\d+)?$/;
 
-function hexDigit(byte: number): number {
+/** A lowercase hex digit's value (as `JSON.stringify` writes them); NOT_CANONICAL otherwise. */
+export function hexDigit(byte: number): number {
   if (byte >= DIGIT_0 && byte <= DIGIT_9) return byte - DIGIT_0;
   if (byte >= 0x61 && byte <= 0x66) return byte - 0x61 + 10; // lowercase only, as JSON.stringify
   throw NOT_CANONICAL;
@@ -172,7 +185,7 @@ export class CanonicalJsonReader {
       if (c !== BACKSLASH) continue;
       if (i + 1 >= end) break;
       const e = buf[i + 1]!;
-      if (SHORT_ESCAPE[e] === 1) {
+      if (SHORT_ESCAPES[e] !== 0) {
         i += 1;
         continue;
       }

@@ -21,7 +21,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { MASK_MARKER, MASKED_BASE64, type MaskTally } from '../../src/masking/mask-core.ts';
-import { CanonicalJsonReader, NOT_CANONICAL } from './canonical-json.ts';
+import { CanonicalJsonReader, hexDigit, NOT_CANONICAL, SHORT_ESCAPES } from './canonical-json.ts';
 import { LAST_APPLIED_ANNOTATION } from './last-applied.ts';
 
 const MASKED_DATA_VALUE = Buffer.from(JSON.stringify(MASKED_BASE64));
@@ -32,20 +32,7 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
 const DIGIT_0 = 0x30;
-const LOWER_A = 0x61;
 const LOWER_U = 0x75;
-/** For each byte after a backslash, the byte the two-character escape stands for (0: not one). */
-const UNESCAPED = new Uint8Array(256);
-for (const [letter, byte] of [
-  ['"', 0x22],
-  ['\\', 0x5c],
-  ['b', 0x08],
-  ['f', 0x0c],
-  ['n', 0x0a],
-  ['r', 0x0d],
-  ['t', 0x09],
-] as const)
-  UNESCAPED[letter.charCodeAt(0)] = byte;
 const ESCAPED_DATA_VALUE = escapeBytes(MASKED_DATA_VALUE);
 const ESCAPED_STRING_VALUE = escapeBytes(MASKED_STRING_VALUE);
 /** The largest unescaped manifest buffer a level keeps from piece to piece (kubectl's are ~1 KiB). */
@@ -281,11 +268,11 @@ function unescapeInto(token: Buffer, from: number, to: number, into: Level): num
     if (e === LOWER_U) {
       // \u00xx: only control characters are written so, which the inner reader then refuses.
       if (token[i + 2] !== DIGIT_0 || token[i + 3] !== DIGIT_0) throw NOT_CANONICAL;
-      out[o++] = hexValue(token[i + 4]!) * 16 + hexValue(token[i + 5]!);
+      out[o++] = hexDigit(token[i + 4]!) * 16 + hexDigit(token[i + 5]!);
       i += 6;
       continue;
     }
-    const unescaped = UNESCAPED[e]!;
+    const unescaped = SHORT_ESCAPES[e]!;
     if (unescaped === 0) throw NOT_CANONICAL;
     out[o++] = unescaped;
     i += 2;
@@ -311,12 +298,6 @@ function scrubManifests(): void {
       entry.tokenAt = new Int32Array(0);
     }
   }
-}
-
-function hexValue(byte: number): number {
-  if (byte >= DIGIT_0 && byte <= DIGIT_0 + 9) return byte - DIGIT_0;
-  if (byte >= LOWER_A && byte <= LOWER_A + 5) return byte - LOWER_A + 10;
-  throw NOT_CANONICAL;
 }
 
 /** `bytes` as they read inside a JSON string (a backslash before each `"` and `\`); cached for the masks. */
