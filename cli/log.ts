@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import { serializeLinesAtOnce } from './log-line.ts';
 import { redactLogObject } from './log-redaction.ts';
 
 /**
@@ -48,7 +49,7 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
     flush: (done?: (error?: Error) => void) => stdout.flush(done),
     flushSync: () => stdout.flushSync(), // pino calls it after a fatal line
   };
-  return pino(
+  const logger = pino(
     {
       name: options.name ?? 'hoop-gateway',
       level: options.level ?? process.env['HOOP_LOG_LEVEL'] ?? 'info',
@@ -60,6 +61,8 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
     },
     lines,
   );
+  serializeLinesAtOnce(logger);
+  return logger;
 }
 
 /** An error as one readable line: its message, then its causes' messages. */
