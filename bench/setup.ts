@@ -38,12 +38,19 @@ export interface BenchEnv {
   recording: Endpoint;
   /** With `watchGateway`: a fresh recording gateway of its own for the watch benchmark. */
   watches?: Endpoint;
+  /**
+   * With `watchGateway`: starts the floor of a watch's client connection, a bare Node server
+   * holding each watch open (bench/bare-holder.ts `watch`) on the gateway's Node flags and
+   * allocator; a fresh process each time, so no measurement inherits another's memory.
+   */
+  startWatchFloor?(): Promise<{ endpoint: Endpoint; stop(): Promise<void> }>;
   /** With `compareTree`: the same two gateways run from that tree (an earlier commit). */
   base?: { gateway: Endpoint; recording: Endpoint };
   close(): Promise<void>;
 }
 
 const BARE_PROXY = new URL('./bare-proxy.ts', import.meta.url).pathname;
+const BARE_HOLDER = new URL('./bare-holder.ts', import.meta.url).pathname;
 
 const ALLOCATION_SAMPLING = new URL('./allocation-sampling.ts', import.meta.url).pathname;
 
@@ -176,6 +183,23 @@ export async function startBenchEnv(
     );
     children.push(bareHttp2);
     const sandboxAuth = { authorization: `Bearer ${token}` };
+    const startWatchFloor = async () => {
+      const port = await freePort();
+      const holder = await startChild([String(port), tlsDir, 'watch'], /listening/, {
+        ...gatewayProcess(),
+        script: BARE_HOLDER,
+      });
+      children.push(holder);
+      const endpoint = {
+        name: 'bare server holding watches',
+        port,
+        pid: holder.pid!,
+        ca: gatewayCa,
+        prefix: '',
+        headers: sandboxAuth,
+      };
+      return { endpoint, stop: () => stopChild(holder) };
+    };
     const agent = { authorization: `Bearer ${await issuer.issueToken('bench-agent')}` };
     const gw = (name: string, g: { port: number; pid: number; metricsPort: number }): Endpoint => ({
       name,
@@ -212,6 +236,7 @@ export async function startBenchEnv(
       gateway: gw('gateway', plain),
       recording: gw('gateway + recording', recorded),
       ...(watches ? { watches: gw('gateway + recording (watches)', watches) } : {}),
+      ...(options.watchGateway ? { startWatchFloor } : {}),
       ...(base
         ? {
             base: {

@@ -1,10 +1,12 @@
 /**
  * Child process of the watch benchmark: opens `count` watches, prints `open <n>` once every one
  * has its response head, then holds them idle until a line arrives on stdin, closes them all and
- * prints `closed`. Each watch has a keep-alive TLS connection of its own (HTTP/1.1, as separate
- * `kubectl get -w` processes), `parallel` handshakes at a time; or, with `http2`, the watches are
- * streams on HTTP/2 connections of at most `streamsPerConnection` each, as client-go opens them
- * (it starts another connection when one reaches the server's stream limit).
+ * prints `closed`. Each watch has a keep-alive TLS connection of its own speaking HTTP/1.1 (as a
+ * client without HTTP/2, such as one on urllib3); or, with `http2`, the watches are streams on
+ * HTTP/2 connections of at most `streamsPerConnection` each: 1 as separate `kubectl get -w`
+ * processes (kubectl speaks HTTP/2 wherever the server offers it), 100 as one client-go process
+ * opens many (it starts another connection when one reaches the server's stream limit).
+ * `parallel` connections are opened at a time.
  *
  * Usage: node bench/watch-client.ts '<json: host, port, path, ca, headers, count, parallel, http2?, streamsPerConnection?>'
  */
@@ -82,21 +84,17 @@ async function openStreams(count: number): Promise<void> {
   );
 }
 
-if (spec.http2) {
-  const perConnection = spec.streamsPerConnection ?? 100;
-  for (let opened = 0; opened < spec.count; opened += perConnection)
-    await openStreams(Math.min(perConnection, spec.count - opened));
-} else {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: spec.parallel }, async () => {
-      while (next < spec.count) {
-        next++;
-        await open();
-      }
-    }),
-  );
-}
+const perConnection = spec.http2 ? (spec.streamsPerConnection ?? 100) : 1;
+let next = 0;
+await Promise.all(
+  Array.from({ length: spec.parallel }, async () => {
+    while (next < spec.count) {
+      const streams = Math.min(perConnection, spec.count - next);
+      next += streams;
+      await (spec.http2 ? openStreams(streams) : open());
+    }
+  }),
+);
 process.stdout.write(`open ${spec.count - failed}\n`);
 for await (const _line of createInterface({ input: process.stdin })) break;
 for (const socket of sockets) socket.destroy();

@@ -33,14 +33,14 @@ async function settledRss(pid: number, ms: number): Promise<number> {
 }
 
 /**
- * Gateway memory per idle watch: RSS before, with `count` watches open and idle (from a client in
- * its own process: each watch its own client connection, or with `http2` streams on HTTP/2
- * connections of 100, as client-go opens them), and after they are closed again.
+ * Memory per idle watch of the process behind `endpoint`: RSS before, with `count` watches open and
+ * idle (from a client in its own process: each watch its own HTTP/1.1 connection, or with `http2`
+ * streams on HTTP/2 connections of `streamsPerConnection`, 1 by default), and after they closed.
  */
 export async function benchWatches(
   endpoint: Endpoint,
   count: number,
-  options: { http2?: boolean } = {},
+  options: { http2?: boolean; streamsPerConnection?: number } = {},
 ): Promise<WatchMemory> {
   const heap = endpoint.metricsPort === undefined ? undefined : () => v8HeapMb(endpoint.metricsPort!);
   const baseline = await settledRss(endpoint.pid, 3000);
@@ -57,7 +57,7 @@ export async function benchWatches(
         headers: endpoint.headers,
         count,
         parallel: 32,
-        ...(options.http2 ? { http2: true, streamsPerConnection: 100 } : {}),
+        ...(options.http2 ? { http2: true, streamsPerConnection: options.streamsPerConnection ?? 1 } : {}),
       }),
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
