@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { errorLine } from '../../cli/log.ts';
 import { serializeLinesAtOnce } from '../../cli/log-line.ts';
 import { redactLogObject } from '../../cli/log-redaction.ts';
+import { logObjects } from '../support/log-objects.ts';
 
 /** Two loggers with createLogger's options and a fixed time: pino's serializer and the one under test. */
 function loggers(options: pino.LoggerOptions = {}) {
@@ -53,15 +54,7 @@ const leaf = fc.oneof(
   fc.constant(-0),
   fc.constant(() => 1),
 );
-const { value } = fc.letrec((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    leaf,
-    fc.array(tie('value'), { maxLength: 3 }),
-    fc.dictionary(key, tie('value'), { maxKeys: 4 }),
-  ),
-}));
-const logObject = fc.dictionary(key, value, { maxKeys: 8 });
+const logObject = logObjects({ key, leaf, maxKeys: 8 });
 const message = fc.option(text, { nil: undefined });
 
 describe('log lines serialized at once', () => {

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { CENSOR, redactLogObject } from '../../cli/log-redaction.ts';
+import { logObjects } from '../support/log-objects.ts';
 
 const ORACLE_PATHS = [
   'authorization',
@@ -41,15 +42,7 @@ const key = fc.constantFrom(
   'Token',
 );
 const leaf = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null));
-const { value } = fc.letrec((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    leaf,
-    fc.array(tie('value'), { maxLength: 3 }),
-    fc.dictionary(key, tie('value'), { maxKeys: 4 }),
-  ),
-}));
-const logObject = fc.dictionary(key, value, { maxKeys: 6 });
+const logObject = logObjects({ key, leaf, maxKeys: 6 });
 
 describe('log redaction', () => {
   it('censors exactly what pino redact censored, and leaves the logged object as it was', () => {
