@@ -271,6 +271,7 @@ export async function startGateway(
   if (!capHttpParserPool()) logger.debug('http parser pool: this Node has no free list to cap');
   const idleCollector = collectAfterBursts({
     ...IDLE_COLLECTOR_DEFAULTS,
+    openLongLived: () => open.longLived(),
     logger,
     onCollect: () => metrics?.idleCollections.inc(),
   });

@@ -147,7 +147,7 @@ export function createGatewayMetrics(registry: Registry, sources: GaugeSources):
     }),
     idleCollections: new Counter({
       name: 'hoop_idle_collections_total',
-      help: 'Full garbage collections run once a burst of closed connections was over, to give their memory back',
+      help: 'Full garbage collections run once a burst of long-lived requests had ended or settled, to give memory back',
       registers,
     }),
   };

@@ -64,6 +64,18 @@ export class OpenRequests {
     return this.#size;
   }
 
+  /**
+   * The requests open for at least `longLivedMs` (the idle collector watches it grow). The list is
+   * newest first, so only the young entries at its head are walked: the requests of the last
+   * `longLivedMs` still open, a handful under ordinary load.
+   */
+  longLived(): number {
+    const youngFrom = process.hrtime.bigint() - this.#longLivedNs;
+    let young = 0;
+    for (let entry = this.#newest; entry && entry.ctx.startedAt > youngFrom; entry = entry.next) young++;
+    return this.#size - young;
+  }
+
   /** The long-lived requests by kind (ordinary requests are not counted). */
   countStreams(): Record<StreamKind, number> {
     const counts: Record<StreamKind, number> = { watch: 0, exec: 0, attach: 0, portforward: 0, other: 0 };

@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { connect as connectHttp2 } from 'node:http2';
+import { type ClientHttp2Session, connect as connectHttp2 } from 'node:http2';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -188,15 +188,16 @@ describe('serve, operated', () => {
     );
   }, 40_000);
 
-  it('gives memory back once a burst of long-lived requests is over: one full collection (hoop_idle_collections_total)', async () => {
-    const collections = async () =>
-      Number(
-        /^hoop_idle_collections_total (\d+)/m.exec(await (await fetch(`${metricsUrl}/metrics`)).text())?.[1],
-      );
-    const before = await collections();
-    // 120 watches over HTTP/2 (two connections, as client-go would open them), open for over a
-    // second: long-lived, so they count; then all closed at once.
+  /** Full collections the idle collector ran so far (hoop_idle_collections_total). */
+  const collections = async () =>
+    Number(
+      /^hoop_idle_collections_total (\d+)/m.exec(await (await fetch(`${metricsUrl}/metrics`)).text())?.[1],
+    );
+
+  /** 120 watches over HTTP/2 (two connections, as client-go would open them), answered 200. */
+  async function openWatches(): Promise<{ sessions: ClientHttp2Session[]; ended: () => number }> {
     const sessions = [0, 1].map(() => connectHttp2(gatewayUrl, { rejectUnauthorized: false }));
+    let ended = 0;
     const watches = sessions.flatMap((session) =>
       Array.from({ length: 60 }, () => {
         const stream = session.request({
@@ -204,10 +205,19 @@ describe('serve, operated', () => {
           authorization: `Bearer ${token}`,
         });
         stream.resume();
+        stream.on('close', () => ended++);
         return once(stream, 'response') as Promise<[Record<string, unknown>]>;
       }),
     );
     for (const [head] of await Promise.all(watches)) expect(head[':status']).toBe(200);
+    return { sessions, ended: () => ended };
+  }
+
+  it('gives memory back once a burst of long-lived requests is over: one full collection (hoop_idle_collections_total)', async () => {
+    const before = await collections();
+    // Open for over a second: long-lived, so they count; then all closed at once, before their
+    // arrival has settled.
+    const { sessions } = await openWatches();
     await sleep(1_200);
     expect(await collections()).toBe(before);
     for (const session of sessions) session.destroy();
@@ -216,6 +226,18 @@ describe('serve, operated', () => {
     await sleep(3_000);
     expect(await collections()).toBe(before + 1);
   }, 30_000);
+
+  it('collects what a burst of long-lived requests left behind on arrival, once, while they stay open', async () => {
+    const before = await collections();
+    const { sessions, ended } = await openWatches();
+    await until(async () => (await collections()) === before + 1, 10_000);
+    expect(ended()).toBe(0); // the watches were not touched: still open
+    await sleep(3_000);
+    expect(await collections()).toBe(before + 1);
+    // Their end is a burst of its own, collected once spacingMs (5 s) after the first.
+    for (const session of sessions) session.destroy();
+    await until(async () => (await collections()) === before + 2, 12_000);
+  }, 40_000);
 
   it('/readyz turns 503 within 2 s of Redis going away, and 200 once it is back', async () => {
     expect(await readyStatus()).toBe(200);
