@@ -13,9 +13,11 @@
  *
  * Latency: after a warm-up round of 10 (the first decisions after start pay for lazy setup),
  * three rounds of `latency` held calls, percentiles over all their decisions. Memory: one round
- * of `memory` held calls; the gateway's RSS (from /proc) before, with all of them held, and after.
- * The floor beside it: the same calls held by a bare Node HTTPS server (bench/bare-holder.ts, same
- * allocator, flags and certificate), which costs what any Node TLS server pays per held request.
+ * of `memory` held calls; the gateway's RSS (from /proc) before, with all of them held (1 s after
+ * the last was held, and settled: the lowest over the 6 s after that, by when the gateway's idle
+ * collection has run), the highest sampled on the way, and after. The floor beside it: the same
+ * calls held by a bare Node HTTPS server (bench/bare-holder.ts, same allocator, flags and
+ * certificate, measured settled alike), which costs what any Node TLS server pays per held request.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -31,6 +33,7 @@ import { BENCH_AUDIENCE, benchGatewayConfig, gatewayProcess, issueGatewayTls } f
 import {
   freePort,
   rssKb,
+  settledRssKb,
   shippedGateway,
   startChild,
   startSandboxChild,
@@ -50,8 +53,14 @@ export interface ApprovalsBenchResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Gateway RSS, MB. */
+  /**
+   * Gateway RSS, MB: before; the highest sampled while the calls arrived and were held; 1 s after
+   * all were held (what rounds before the twenty-fifth reported as held); settled with them held
+   * (the lowest over the next 6 s: the idle collection runs ~4 s after they arrived); after.
+   */
   baselineMb: number;
+  peakMb: number;
+  heldSoonMb: number;
   heldMb: number;
   afterMb: number;
   /** V8's committed heap (MB) before and with the calls held: the JS part of the RSS. */
@@ -190,6 +199,8 @@ export async function benchApprovals(counts: { latency: number; memory: number }
       p99Ms: percentile(all, 99),
       maxMs: all.at(-1) ?? 0,
       baselineMb: rounds[0]!.baselineMb,
+      peakMb: Math.max(...rounds.map((r) => r.peakMb)),
+      heldSoonMb: Math.max(...rounds.map((r) => r.heldSoonMb)),
       heldMb: Math.max(...rounds.map((r) => r.heldMb)),
       afterMb: rounds.at(-1)!.afterMb,
       heapMb: { baseline: rounds[0]!.heapMb.baseline, held: Math.max(...rounds.map((r) => r.heapMb.held)) },
@@ -201,6 +212,7 @@ export async function benchApprovals(counts: { latency: number; memory: number }
   const round = async (
     count: number,
     tag: string,
+    settle = 0,
   ): Promise<ApprovalsBenchResult & { latencies: number[] }> => {
     const agent = new Agent({ keepAlive: false, maxSockets: count + 8 });
     const baselineMb = (await rssKb(gateway.pid!)) / 1024;
@@ -209,12 +221,23 @@ export async function benchApprovals(counts: { latency: number; memory: number }
     const calls = new Map(names.map((name) => [name, heldCall(port, ca, token, name, agent)]));
     const pendingKey = store.keys.pending;
     const until = Date.now() + 50_000;
+    let peakKb = 0;
+    const sample = async () => {
+      const kb = await rssKb(gateway.pid!);
+      peakKb = Math.max(peakKb, kb);
+      return kb;
+    };
     while ((await redis.zcard(pendingKey)) < count) {
       if (Date.now() > until) throw new Error(`only ${await redis.zcard(pendingKey)} of ${count} calls held`);
+      await sample();
       await sleep(100);
     }
-    await sleep(1000); // let the gateway settle with every call held
-    const heldMb = (await rssKb(gateway.pid!)) / 1024;
+    for (let t = 0; t < 1000; t += 100) {
+      await sleep(100);
+      await sample();
+    }
+    const heldSoonMb = (await sample()) / 1024;
+    const heldMb = settle ? (await settledRssKb(gateway.pid!, settle)) / 1024 : heldSoonMb;
     const heldHeapMb = await v8HeapMb(metricsPort);
     const ids = await redis.zrange(pendingKey, '0', '-1');
     const latencies: number[] = [];
@@ -246,6 +269,8 @@ export async function benchApprovals(counts: { latency: number; memory: number }
       p99Ms: percentile(latencies, 99),
       maxMs: latencies.at(-1) ?? 0,
       baselineMb,
+      peakMb: peakKb / 1024,
+      heldSoonMb,
       heldMb,
       afterMb,
       heapMb: { baseline: baselineHeapMb, held: heldHeapMb },
@@ -260,7 +285,7 @@ export async function benchApprovals(counts: { latency: number; memory: number }
       await round(counts.latency, 'latency-2'),
       await round(counts.latency, 'latency-3'),
     );
-    const memory = await round(counts.memory, 'memory');
+    const memory = await round(counts.memory, 'memory', 6000);
     const floor = await holdOnBareServer(counts.memory, token, tlsDir, ca);
     return { latency, memory, floor };
   } finally {
@@ -306,8 +331,8 @@ async function holdOnBareServer(
       heldRequest(port, ca, token, path, agent).catch(() => undefined); // ended by destroying the agent
     }
     await reached;
-    await sleep(1000); // settle as the gateway's round does
-    return { held: count, baselineMb, heldMb: (await rssKb(holder.pid!)) / 1024 };
+    await sleep(1000);
+    return { held: count, baselineMb, heldMb: (await settledRssKb(holder.pid!, 6000)) / 1024 }; // as the gateway's
   } finally {
     agent.destroy();
     await stopChild(holder);

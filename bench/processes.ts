@@ -125,6 +125,20 @@ export async function rssKb(pid: number): Promise<number> {
 }
 
 /**
+ * The smallest RSS (KiB) of a process over `ms`, sampled every 500 ms: what it settles at once the
+ * gateway's idle collection (gateway/ops/idle-collector.ts, ~4 s after a burst of long-lived
+ * requests) has had its chance.
+ */
+export async function settledRssKb(pid: number, ms: number): Promise<number> {
+  let least = Number.POSITIVE_INFINITY;
+  for (let t = 0; t < ms; t += 500) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    least = Math.min(least, await rssKb(pid));
+  }
+  return least;
+}
+
+/**
  * Full (mark-compact) collections a gateway has run so far, from its default metrics. A recorded
  * copy that starts them every few MB is what the seventeenth round of docs/performance.md found
  * and removed; the exec part prints them so such a regression shows.

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { rssKb, v8HeapMb } from './processes.ts';
+import { settledRssKb as settledRss, v8HeapMb } from './processes.ts';
 import type { Endpoint } from './setup.ts';
 
 const CLIENT = new URL('./watch-client.ts', import.meta.url).pathname;
@@ -18,18 +18,6 @@ export interface WatchMemory {
   closedRatio: number;
   /** V8's committed heap (MB) before, open and closed, where the process reports it. */
   heapMb?: { baseline: number; open: number; closed: number };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The smallest RSS seen over `ms` (sampled every 500 ms): what the process settles at. */
-async function settledRss(pid: number, ms: number): Promise<number> {
-  let least = Number.POSITIVE_INFINITY;
-  for (let t = 0; t < ms; t += 500) {
-    await sleep(500);
-    least = Math.min(least, await rssKb(pid));
-  }
-  return least;
 }
 
 /**
@@ -66,7 +54,8 @@ export async function benchWatches(
   const opened = (await lines.next()).value as string;
   const open = Number(opened.split(' ')[1]);
   if (open !== count) throw new Error(`watch bench: only ${open} of ${count} watches opened`);
-  const withWatches = await settledRss(endpoint.pid, 3000);
+  // 6 s: the gateway collects what the watches' arrival left behind ~4 s after the last one.
+  const withWatches = await settledRss(endpoint.pid, 6000);
   const heapOpen = await heap?.();
   child.stdin!.write('close\n');
   await lines.next();
