@@ -54,7 +54,7 @@ export interface ApprovalsBenchResult {
   p99Ms: number;
   maxMs: number;
   /**
-   * Gateway RSS, MB: before; the highest sampled while the calls arrived and were held; 1 s after
+   * Gateway RSS, MB: before; the highest sampled while the calls arrived and for 1 s after; 1 s after
    * all were held (what rounds before the twenty-fifth reported as held); settled with them held
    * (the lowest over the next 6 s: the idle collection runs ~4 s after they arrived); after.
    */

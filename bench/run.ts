@@ -281,7 +281,7 @@ if (parts.has('approvals')) {
     `  ${l.held} held (${l.decisions} decisions in 3 rounds): p50 ${fmt(l.p50Ms)} ms, p99 ${fmt(l.p99Ms)} ms, max ${fmt(l.maxMs)} ms${l.failed ? `, ${l.failed} failed` : ''}`,
     `  ${m.held} held: p50 ${fmt(m.p50Ms)} ms, p99 ${fmt(m.p99Ms)} ms, max ${fmt(m.maxMs)} ms${m.failed ? `, ${m.failed} failed` : ''}`,
     `  gateway RSS: ${fmt(m.baselineMb)} MB before the ${m.held} calls, ${fmt(m.heldMb)} MB with them held, settled (+${fmt(m.heldMb - m.baselineMb)} MB, ${fmt(((m.heldMb - m.baselineMb) * 1024) / m.held)} KB per call), ${fmt(m.afterMb)} MB after`,
-    `  with them held 1 s: ${fmt(m.heldSoonMb)} MB (as measured before the twenty-fifth round); highest sampled while they arrived and were held: ${fmt(m.peakMb)} MB`,
+    `  with them held 1 s: ${fmt(m.heldSoonMb)} MB (as measured before the twenty-fifth round); highest sampled while they arrived and in the second after: ${fmt(m.peakMb)} MB`,
     `  of which V8 heap: ${fmt(m.heapMb.baseline)} MB before, ${fmt(m.heapMb.held)} MB with them held`,
     `  bare Node HTTPS server holding the same ${f.held} calls: ${fmt(f.baselineMb)} MB before, ${fmt(f.heldMb)} MB with them held (${fmt(perCall(f.baselineMb, f.heldMb, f.held))} KB per call; the gateway ${fmt(perCall(m.baselineMb, m.heldMb, m.held) / perCall(f.baselineMb, f.heldMb, f.held), 2)}× that)`,
     target(`decision to forward p50 (${l.held} held)`, l.p50Ms, '<=', 50, 1, ' ms'),
