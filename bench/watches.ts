@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { settledRssKb as settledRss, v8HeapMb } from './processes.ts';
+import { settledRssKb, v8HeapMb } from './processes.ts';
 import type { Endpoint } from './setup.ts';
 
 const CLIENT = new URL('./watch-client.ts', import.meta.url).pathname;
@@ -31,7 +31,7 @@ export async function benchWatches(
   options: { http2?: boolean; streamsPerConnection?: number } = {},
 ): Promise<WatchMemory> {
   const heap = endpoint.metricsPort === undefined ? undefined : () => v8HeapMb(endpoint.metricsPort!);
-  const baseline = await settledRss(endpoint.pid, 3000);
+  const baseline = await settledRssKb(endpoint.pid, 3000);
   const heapBaseline = await heap?.();
   const child = spawn(
     process.execPath,
@@ -55,12 +55,12 @@ export async function benchWatches(
   const open = Number(opened.split(' ')[1]);
   if (open !== count) throw new Error(`watch bench: only ${open} of ${count} watches opened`);
   // 6 s: the gateway collects what the watches' arrival left behind ~4 s after the last one.
-  const withWatches = await settledRss(endpoint.pid, 6000);
+  const withWatches = await settledRssKb(endpoint.pid, 6000);
   const heapOpen = await heap?.();
   child.stdin!.write('close\n');
   await lines.next();
   await once(child, 'exit');
-  const closed = await settledRss(endpoint.pid, 8000);
+  const closed = await settledRssKb(endpoint.pid, 8000);
   const heapClosed = await heap?.();
   return {
     watches: count,
