@@ -21,6 +21,7 @@ import { startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
+import { measureRecordingFloor, type RecordingFloor } from './exec-floor.ts';
 import { BENCH_AUDIENCE, benchGatewayConfig, gatewayProcess, issueGatewayTls } from './gateway-config.ts';
 import { processCpuMs } from './loadgen.ts';
 import {
@@ -71,6 +72,8 @@ export interface ExecBenchResult {
     ratio: number;
     cpuPerMb: { client: number; sandbox: number; gateway: number };
   };
+  /** The least any recording of the copy can cost (bench/exec-floor.ts), measured after the rounds. */
+  floor: RecordingFloor;
   /** With `compareTree`: the same gateway as of that tree (an earlier commit), in the same rounds. */
   base?: {
     gatewayMbPerSecond: number;
@@ -292,6 +295,12 @@ export async function benchExec(options: {
         baseCpu = Math.min(baseCpu, b.cpu);
       }
     }
+    const floor = await measureRecordingFloor({
+      megabytes: options.megabytes,
+      redisUrl: redisUrlFromEnv(),
+      key: `${keyPrefix}:floor`,
+      redisPid,
+    });
     const paired = baseGateway ? { throughput: [] as number[], cpuPerMb: [] as number[] } : undefined;
     const pairBytes = (options.pairMegabytes ?? 20) * 1024 * 1024;
     for (let pair = 0; paired && baseGateway && pair < (options.pairs ?? 0); pair++) {
@@ -311,6 +320,7 @@ export async function benchExec(options: {
       gatewayCpuMsPerMb: gatewayCpu / options.megabytes,
       fullCollectionsPer100Mb: per100Mb(collections.get(port)!),
       gatewayRssMb: { before: rssBefore / 1024, peak: rssPeak / 1024 },
+      floor,
       unrecorded: {
         gatewayMbPerSecond: options.megabytes / unrecordedBest.seconds,
         ratio: direct / unrecordedBest.seconds,

@@ -1,0 +1,67 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { processCpuMs } from './loadgen.ts';
+
+/**
+ * The least recording a `cat` can cost, whatever the gateway does: every byte of the copy hashed
+ * once and kept in Redis once, raw. A recorded copy holds each byte twice (stdin in, stdout back),
+ * so per MB of `cat` this writes 2 MB, in 32 KiB entries (the stream recorder's batch), eight in flight
+ * at a time (its largest append), each entry's hash chained to the last. (Separate commands:
+ * ioredis's pipeline cost 1.5–2.5× their CPU per MB.) No base64, no
+ * script, no masking of stdin, no JSON: what the gateway really does costs more. On cores shared
+ * by the client, the sandbox, the gateway and Redis, a copy's throughput follows the CPU of them
+ * all, so comparing this with what half of direct leaves for the recording (bench/exec.ts) says
+ * whether the exec target can be reached on this machine at all.
+ */
+
+const PIECE = 32 * 1024;
+const IN_FLIGHT = 8;
+
+export interface RecordingFloor {
+  /** CPU ms per MB of `cat` in the process that hashes and sends the bytes. */
+  writerMsPerMb: number;
+  /** CPU ms per MB of `cat` in Redis, when it runs on this machine. */
+  redisMsPerMb: number | undefined;
+}
+
+/** The floor for a `cat` of `megabytes`, the least of `tries` measurements. */
+export async function measureRecordingFloor(options: {
+  megabytes: number;
+  redisUrl: string;
+  /** A stream key of the bench's own, deleted after each measurement. */
+  key: string;
+  redisPid: number | undefined;
+  tries?: number;
+}): Promise<RecordingFloor> {
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
+  const piece = randomBytes(PIECE);
+  const pieces = Math.ceil((2 * options.megabytes * 2 ** 20) / PIECE);
+  let writer = Number.POSITIVE_INFINITY;
+  let server = Number.POSITIVE_INFINITY;
+  try {
+    for (let attempt = 0; attempt < (options.tries ?? 3); attempt++) {
+      const redisBefore = options.redisPid ? processCpuMs(options.redisPid) : 0;
+      const before = process.cpuUsage();
+      let prev = '';
+      for (let i = 0; i < pieces; i += IN_FLIGHT) {
+        const calls: Array<Promise<unknown>> = [];
+        for (let j = i; j < Math.min(pieces, i + IN_FLIGHT); j++) {
+          prev = createHash('sha256').update(prev).update(piece).digest('hex');
+          calls.push(redis.xadd(options.key, '*', 'h', prev, 'd', piece));
+        }
+        await Promise.all(calls);
+      }
+      const used = process.cpuUsage(before);
+      writer = Math.min(writer, (used.user + used.system) / 1000);
+      if (options.redisPid) server = Math.min(server, processCpuMs(options.redisPid) - redisBefore);
+      await redis.del(options.key);
+    }
+  } finally {
+    await redis.del(options.key).catch(() => undefined);
+    redis.disconnect();
+  }
+  return {
+    writerMsPerMb: writer / options.megabytes,
+    redisMsPerMb: options.redisPid ? server / options.megabytes : undefined,
+  };
+}
