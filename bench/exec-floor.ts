@@ -5,13 +5,13 @@ import { processCpuMs } from './loadgen.ts';
 /**
  * The least recording a `cat` can cost, whatever the gateway does: every byte of the copy hashed
  * once and kept in Redis once, raw. A recorded copy holds each byte twice (stdin in, stdout back),
- * so per MB of `cat` this writes 2 MB, in 32 KiB entries (the stream recorder's batch), eight in flight
- * at a time (its largest append), each entry's hash chained to the last. (Separate commands:
- * ioredis's pipeline cost 1.5–2.5× their CPU per MB.) No base64, no
- * script, no masking of stdin, no JSON: what the gateway really does costs more. On cores shared
- * by the client, the sandbox, the gateway and Redis, a copy's throughput follows the CPU of them
- * all, so comparing this with what half of direct leaves for the recording (bench/exec.ts) says
- * whether the exec target can be reached on this machine at all.
+ * so per MB of `cat` this writes 2 MB, in 32 KiB entries (the stream recorder's batch), eight in
+ * flight at a time (its largest append), each entry's hash chained to the last: separate commands,
+ * since ioredis's pipeline cost 1.5–2.5× their CPU per MB. No base64, no script, no masking of
+ * stdin, no JSON: what the gateway really does costs more. On cores shared by the client, the
+ * sandbox, the gateway and Redis, a copy's throughput follows the CPU of them all, so comparing
+ * this with what half of direct leaves for the recording (bench/run.ts) says whether the exec
+ * target can be reached on this machine at all.
  */
 
 const PIECE = 32 * 1024;
