@@ -22,6 +22,8 @@ export interface RecordingFloor {
   writerMsPerMb: number;
   /** CPU ms per MB of `cat` in Redis, when it runs on this machine. */
   redisMsPerMb: number | undefined;
+  /** Entries of 32 KiB Redis kept per measurement. */
+  entries: number;
 }
 
 /** The floor for a `cat` of `megabytes`, the least of `tries` measurements. */
@@ -54,6 +56,9 @@ export async function measureRecordingFloor(options: {
       const used = process.cpuUsage(before);
       writer = Math.min(writer, (used.user + used.system) / 1000);
       if (options.redisPid) server = Math.min(server, processCpuMs(options.redisPid) - redisBefore);
+      // Not a floor unless Redis kept every entry.
+      const kept = await redis.xlen(options.key);
+      if (kept !== pieces) throw new Error(`bench: the floor's stream kept ${kept} of ${pieces} entries`);
       await redis.del(options.key);
     }
   } finally {
@@ -63,5 +68,35 @@ export async function measureRecordingFloor(options: {
   return {
     writerMsPerMb: writer / options.megabytes,
     redisMsPerMb: options.redisPid ? server / options.megabytes : undefined,
+    entries: pieces,
   };
+}
+
+/** How the recording's floor compares with what half of direct leaves for it. */
+export interface FloorJudgement {
+  /**
+   * CPU ms per MB of `cat` a recorded copy may add to the relay alone and still reach half of
+   * direct: every process at most twice a direct copy's, less what the relay alone takes.
+   */
+  budgetMsPerMb: number;
+  floorMsPerMb: number;
+  verdict: 'relay-over-budget' | 'redis-elsewhere' | 'out-of-reach' | 'not-ruled-out';
+}
+
+export function judgeRecordingFloor(
+  cpuPerMb: { direct: Record<string, number>; relayAlone: Record<string, number> },
+  floor: Pick<RecordingFloor, 'writerMsPerMb' | 'redisMsPerMb'>,
+): FloorJudgement {
+  const total = (parts: Record<string, number>) => Object.values(parts).reduce((a, b) => a + b, 0);
+  const budgetMsPerMb = 2 * total(cpuPerMb.direct) - total(cpuPerMb.relayAlone);
+  const floorMsPerMb = floor.writerMsPerMb + (floor.redisMsPerMb ?? 0);
+  const verdict =
+    budgetMsPerMb <= 0
+      ? 'relay-over-budget'
+      : floor.redisMsPerMb === undefined
+        ? 'redis-elsewhere'
+        : floorMsPerMb > budgetMsPerMb
+          ? 'out-of-reach'
+          : 'not-ruled-out';
+  return { budgetMsPerMb, floorMsPerMb, verdict };
 }

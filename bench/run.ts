@@ -29,6 +29,7 @@ import { Redis } from 'ioredis';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { benchApprovals } from './approvals.ts';
 import { benchExec, type ExecBenchResult } from './exec.ts';
+import { judgeRecordingFloor } from './exec-floor.ts';
 import { BENCH_ALLOCATOR } from './gateway-config.ts';
 import { benchMasking } from './masking.ts';
 import { topAllocations, topSelfTime } from './profile-top.ts';
@@ -334,21 +335,19 @@ if (parts.has('exec')) {
 
 out('targets', ...targets);
 
-/**
- * Half of direct on cores the processes share: all of a recorded copy's CPU per MB at most twice a
- * direct one's. What that leaves beyond the relay alone, against the least a recording can cost.
- */
+/** The recording's floor beside what half of direct leaves it (bench/exec-floor.ts). */
 function recordingFloorLine(e: ExecBenchResult): string {
-  const budget = 2 * sum(e.cpuPerMb.direct) - sum(e.unrecorded.cpuPerMb);
   const { writerMsPerMb, redisMsPerMb } = e.floor;
-  const floor = writerMsPerMb + (redisMsPerMb ?? 0);
-  const verdict =
-    budget <= 0
-      ? ': the relay alone already takes more, so no recording reaches half of direct on this machine'
-      : redisMsPerMb === undefined
-        ? ' (Redis runs elsewhere: its share is not counted)'
-        : floor > budget
-          ? ': out of reach on this machine for any recording that keeps every byte in Redis'
-          : ': the floor does not rule it out';
-  return `  the recording's floor: hashing and storing a copy's bytes once, raw (2 MB per MB of \`cat\`, 32 KiB entries), takes ${fmt(writerMsPerMb, 1)} ms of CPU per MB in the writer${redisMsPerMb === undefined ? '' : ` and ${fmt(redisMsPerMb, 1)} in Redis`}; half of direct leaves the recording ${fmt(budget, 1)} ms per MB beyond the relay alone (every process at most 2x direct's)${verdict}`;
+  const judged = judgeRecordingFloor(
+    { direct: e.cpuPerMb.direct, relayAlone: e.unrecorded.cpuPerMb },
+    e.floor,
+  );
+  const verdict = {
+    'relay-over-budget':
+      ': the relay alone already takes more, so no recording reaches half of direct on this machine',
+    'redis-elsewhere': ' (Redis runs elsewhere: its share is not counted)',
+    'out-of-reach': ': out of reach on this machine for any recording that keeps every byte in Redis',
+    'not-ruled-out': ': the floor does not rule it out',
+  }[judged.verdict];
+  return `  the recording's floor: hashing and storing a copy's bytes once, raw (2 MB per MB of \`cat\`, 32 KiB entries), takes ${fmt(writerMsPerMb, 1)} ms of CPU per MB in the writer${redisMsPerMb === undefined ? '' : ` and ${fmt(redisMsPerMb, 1)} in Redis`}; half of direct leaves the recording ${fmt(judged.budgetMsPerMb, 1)} ms per MB beyond the relay alone (every process at most 2x direct's)${verdict}`;
 }
