@@ -111,6 +111,14 @@ export function collectAfterBursts(options: IdleCollectorOptions): IdleCollector
   };
 }
 
+/**
+ * V8's most thorough full collection (the "last resort" one: repeated until nothing more is freed,
+ * memory-reducing), without starting Node with `--expose-gc`: the flag is set at run time and the
+ * `gc` function taken from a fresh context, so the gateway's own global scope (and every library in
+ * it) never sees a `gc`. A regular full collection was not enough: after 1,000 watches closed it
+ * freed their JS objects (heap 60 → 31 MB) but RSS stayed at 155 MB; this one took it to 114 MB
+ * (the gateway started at 111 MB), in 134 ms.
+ */
 export function fullCollection(): () => void {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as (options: { type: 'major'; flavor: 'last-resort' }) => void;
