@@ -84,11 +84,11 @@ export interface FloorJudgement {
 }
 
 export function judgeRecordingFloor(
-  cpuPerMb: { direct: Record<string, number>; relayAlone: Record<string, number> },
+  /** CPU ms per MB of `cat` over every process a copy keeps busy: direct, and the relay alone. */
+  cpuPerMb: { direct: number; relayAlone: number },
   floor: Pick<RecordingFloor, 'writerMsPerMb' | 'redisMsPerMb'>,
 ): FloorJudgement {
-  const total = (parts: Record<string, number>) => Object.values(parts).reduce((a, b) => a + b, 0);
-  const budgetMsPerMb = 2 * total(cpuPerMb.direct) - total(cpuPerMb.relayAlone);
+  const budgetMsPerMb = 2 * cpuPerMb.direct - cpuPerMb.relayAlone;
   const floorMsPerMb = floor.writerMsPerMb + (floor.redisMsPerMb ?? 0);
   const verdict =
     budgetMsPerMb <= 0

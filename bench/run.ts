@@ -339,7 +339,7 @@ out('targets', ...targets);
 function recordingFloorLine(e: ExecBenchResult): string {
   const { writerMsPerMb, redisMsPerMb } = e.floor;
   const judged = judgeRecordingFloor(
-    { direct: e.cpuPerMb.direct, relayAlone: e.unrecorded.cpuPerMb },
+    { direct: sum(e.cpuPerMb.direct), relayAlone: sum(e.unrecorded.cpuPerMb) },
     e.floor,
   );
   const verdict = {

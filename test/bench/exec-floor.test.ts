@@ -10,8 +10,8 @@ describe('the recording floor of the exec bench', () => {
   const redis = new Redis(redisUrlFromEnv());
   afterAll(() => redis.disconnect());
 
-  const direct = { client: 4, sandbox: 7 }; // half of direct allows 22 ms per MB in all
-  const relayAlone = { client: 5, sandbox: 7, gateway: 8 }; // 20 of them: 2 left
+  const direct = 11; // ms per MB over every process: half of direct allows 22
+  const relayAlone = 20; // of them: 2 left
 
   it('is out of reach when the floor is above what the relay alone leaves', () => {
     const judged = judgeRecordingFloor({ direct, relayAlone }, { writerMsPerMb: 4.5, redisMsPerMb: 1.5 });
@@ -26,10 +26,7 @@ describe('the recording floor of the exec bench', () => {
   });
 
   it('says so when the relay alone already takes all half of direct allows', () => {
-    const judged = judgeRecordingFloor(
-      { direct, relayAlone: { ...relayAlone, gateway: 10 } },
-      { writerMsPerMb: 0, redisMsPerMb: 0 },
-    );
+    const judged = judgeRecordingFloor({ direct, relayAlone: 22 }, { writerMsPerMb: 0, redisMsPerMb: 0 });
     expect(judged.budgetMsPerMb).toBe(0);
     expect(judged.verdict).toBe('relay-over-budget');
   });
