@@ -152,7 +152,13 @@ export async function startBenchEnv(
     const base = tree
       ? {
           gateway: await startGateway('base-gateway', {}, tree),
-          recording: await startGateway('base-recording', recordingConfig, tree),
+          // Sessions of its own, as in the exec part: sharing one, each copy's appends found the
+          // other's tail on the chain (docs/performance.md, twenty-seventh round).
+          recording: await startGateway(
+            'base-recording',
+            { recording: { redisUrl: redisUrlFromEnv(), keyPrefix: `${keyPrefix}:base` } },
+            tree,
+          ),
         }
       : undefined;
     const upstream = parse(await readFile(kubeconfig, 'utf8')) as {
