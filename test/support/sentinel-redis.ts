@@ -23,6 +23,12 @@ export interface SentinelRedis {
   killPrimary(): Promise<RedisAddress>;
   /** Resolves once the Sentinels name a primary other than `old` and it accepts writes. */
   waitForFailover(old: RedisAddress, timeoutMs?: number): Promise<RedisAddress>;
+  /**
+   * Resolves once `old`, a primary demoted while it stayed up, replicates from `promoted`. Sentinel
+   * converts it 8 s after the switch; a Sentinel in TILT mode waits 30 s more, so after 20 s the
+   * helper points it at the new primary itself, as an operator would.
+   */
+  waitForDemotion(old: RedisAddress, promoted: RedisAddress): Promise<void>;
   /** Starts a killed node again; resolves once it replicates from the new primary. */
   restart(address: RedisAddress): Promise<void>;
   /** Kills every process and removes the directory. */
@@ -119,6 +125,17 @@ export async function startSentinelRedis(): Promise<SentinelRedis> {
           if (Date.now() > deadline) throw new Error(`no failover from ${old.port} within ${timeoutMs} ms`);
           await sleep(200);
         }
+      },
+      async waitForDemotion(old, promoted) {
+        const linked = await waitForReplicaLink(old.port, 20_000).then(
+          () => true,
+          () => false,
+        );
+        if (linked) return;
+        await replicaOf(old.port, promoted.port);
+        await waitForReplicaLink(old.port, 20_000).catch(async (error: Error) => {
+          throw new Error(`${error.message}: ${await describeTopology(nodes.keys(), askSentinels)}`);
+        });
       },
       async restart(address) {
         const node = nodes.get(address.port);
