@@ -55,7 +55,7 @@ for (const [letter, byte] of [
 ] as const)
   SHORT_ESCAPES[letter.charCodeAt(0)] = byte;
 /** Control characters `JSON.stringify` writes as \b \f \n \r \t rather than \u00xx. */
-const SHORT_CONTROL = new Uint8Array(32);
+export const SHORT_CONTROL = new Uint8Array(32);
 for (const byte of SHORT_ESCAPES) if (byte !== 0 && byte < 0x20) SHORT_CONTROL[byte] = 1;
 const LITERALS: ReadonlyMap<number, Buffer> = new Map([
   [0x74, Buffer.from('true')],
@@ -237,21 +237,35 @@ export class CanonicalJsonReader {
 
   /** Reads a key (a string at `pos`), refusing array indices; returns the hash of its bytes. */
   #readKey(): number {
-    const start = this.pos + 1;
-    this.skipString();
-    const end = this.pos - 1;
-    this.keyStart = start;
-    this.keyEnd = end;
     const buf = this.buf;
+    const start = this.pos + 1;
+    if (this.pos >= this.end || buf[this.pos] !== QUOTE) throw NOT_CANONICAL;
+    // Scanned and hashed in one pass; a key with an escape is scanned by skipString, then hashed.
     let hash = FNV_OFFSET;
-    let digits = end > start;
-    for (let i = start; i < end; i++) {
+    let digits = true;
+    let i = start;
+    for (; i < this.end; i++) {
       const c = buf[i]!;
+      if (c === QUOTE || c === BACKSLASH || c < 0x20) break;
       if (c < DIGIT_0 || c > DIGIT_9) digits = false;
       hash = Math.imul(hash ^ c, FNV_PRIME);
     }
-    if (digits && (end - start === 1 || buf[start] !== DIGIT_0)) {
-      if (Number(buf.toString('latin1', start, end)) < MAX_ARRAY_INDEX) throw NOT_CANONICAL;
+    if (buf[i] !== QUOTE || i >= this.end) {
+      this.skipString();
+      i = this.pos - 1;
+      hash = FNV_OFFSET;
+      digits = true;
+      for (let k = start; k < i; k++) {
+        const c = buf[k]!;
+        if (c < DIGIT_0 || c > DIGIT_9) digits = false;
+        hash = Math.imul(hash ^ c, FNV_PRIME);
+      }
+    }
+    this.pos = i + 1;
+    this.keyStart = start;
+    this.keyEnd = i;
+    if (digits && i > start && (i - start === 1 || buf[start] !== DIGIT_0)) {
+      if (Number(buf.toString('latin1', start, i)) < MAX_ARRAY_INDEX) throw NOT_CANONICAL;
     }
     return hash;
   }

@@ -21,7 +21,13 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { MASK_MARKER, MASKED_BASE64, type MaskTally } from '../../src/masking/mask-core.ts';
-import { CanonicalJsonReader, hexDigit, NOT_CANONICAL, SHORT_ESCAPES } from './canonical-json.ts';
+import {
+  CanonicalJsonReader,
+  hexDigit,
+  NOT_CANONICAL,
+  SHORT_CONTROL,
+  SHORT_ESCAPES,
+} from './canonical-json.ts';
 import { LAST_APPLIED_ANNOTATION } from './last-applied.ts';
 
 const MASKED_DATA_VALUE = Buffer.from(JSON.stringify(MASKED_BASE64));
@@ -57,33 +63,56 @@ const KEY = {
  */
 class SecretEdits {
   buf: Buffer = Buffer.alloc(0);
+  /**
+   * How many spans there are: [starts[i], ends[i]) is replaced by replacements[i]. The arrays are
+   * reused from piece to piece and only written over (emptying an array is a call into V8 each time).
+   */
+  count = 0;
   readonly starts: number[] = [];
   readonly ends: number[] = [];
   readonly replacements: Buffer[] = [];
-  /** [start, end) pairs of replaced `data` values, then of `stringData` values. */
+  /** [start, end) pairs of replaced `data` values (the first `dataCount`), then of `stringData`. */
   readonly data: number[] = [];
+  dataCount = 0;
   readonly stringData: number[] = [];
+  stringDataCount = 0;
   inner: SecretEdits | null = null;
 
   reset(buf: Buffer): void {
     this.buf = buf;
-    this.starts.length = 0;
-    this.ends.length = 0;
-    this.replacements.length = 0;
-    this.data.length = 0;
-    this.stringData.length = 0;
+    this.count = 0;
+    this.dataCount = 0;
+    this.stringDataCount = 0;
     this.inner = null;
   }
 
   /** True when masking replaced any value here or in the manifest. */
   get replacedAny(): boolean {
-    return this.data.length > 0 || this.stringData.length > 0 || this.inner !== null;
+    return this.dataCount > 0 || this.stringDataCount > 0 || this.inner !== null;
+  }
+
+  /** Adds a replaced span after the others. */
+  add(start: number, end: number, replacement: Buffer): void {
+    const i = this.count++;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.replacements[i] = replacement;
+  }
+
+  /** Makes room for `n` spans at index `at`, moving those from there on up. */
+  openGap(at: number, n: number): void {
+    for (let i = this.count - 1; i >= at; i--) {
+      this.starts[i + n] = this.starts[i]!;
+      this.ends[i + n] = this.ends[i]!;
+      this.replacements[i + n] = this.replacements[i]!;
+    }
+    this.count += n;
   }
 
   /** The piece with every span replaced (the piece itself when there is none). */
   apply(start = 0, end = this.buf.length): Buffer {
     const buf = this.buf;
-    const count = this.starts.length;
+    const count = this.count;
     if (count === 0) return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
     let length = end - start;
     for (let i = 0; i < count; i++)
@@ -100,20 +129,26 @@ class SecretEdits {
 
   /** Reports the replaced values to the tally in the parse-based masker's order. */
   commit(tally: MaskTally, reader: CanonicalJsonReader): void {
-    const listening = tally.listening;
     reader.reset(this.buf);
-    for (const [spans, encoding] of [
-      [this.data, 'base64'],
-      [this.stringData, 'text'],
-    ] as const) {
-      for (let i = 0; i < spans.length; i += 2) {
-        const start = spans[i]!;
-        const end = spans[i + 1]!;
-        // Only strings reach the sinks; decoding costs, so only when someone listens.
-        tally.replaced(listening && this.buf[start] === QUOTE ? reader.stringAt(start, end) : null, encoding);
-      }
-    }
+    reportSpans(tally, reader, this.data, this.dataCount, 'base64');
+    reportSpans(tally, reader, this.stringData, this.stringDataCount, 'text');
     this.inner?.commit(tally, reader);
+  }
+}
+
+function reportSpans(
+  tally: MaskTally,
+  reader: CanonicalJsonReader,
+  spans: number[],
+  pairs: number,
+  encoding: 'base64' | 'text',
+): void {
+  const listening = tally.listening;
+  for (let i = 0; i < 2 * pairs; i += 2) {
+    const start = spans[i]!;
+    const end = spans[i + 1]!;
+    // Only strings reach the sinks; decoding costs, so only when someone listens.
+    tally.replaced(listening && reader.buf[start] === QUOTE ? reader.stringAt(start, end) : null, encoding);
   }
 }
 
@@ -134,6 +169,8 @@ interface Level {
   edits: SecretEdits;
   manifest: Buffer;
   tokenAt: Int32Array;
+  /** The length of the manifest last read into `manifest`. */
+  length: number;
   /** How much of `manifest` holds a manifest's bytes (scrubbed once the piece is done). */
   used: number;
 }
@@ -146,6 +183,7 @@ function level(n: number): Level {
       edits: new SecretEdits(),
       manifest: Buffer.alloc(0),
       tokenAt: new Int32Array(0),
+      length: 0,
       used: 0,
     };
     levels[n] = entry;
@@ -153,33 +191,37 @@ function level(n: number): Level {
   return entry;
 }
 
-/** Reads a `data`/`stringData` value; when it is an object, every member's value is replaced. */
-function readValueMap(
-  reader: CanonicalJsonReader,
-  edits: SecretEdits,
-  masked: Buffer,
-  spans: number[],
-): void {
+/** Reads a `data` (or `stringData`) value; when it is an object, every member's value is replaced. */
+function readValueMap(reader: CanonicalJsonReader, edits: SecretEdits, stringData: boolean): void {
   if (reader.peek() !== OPEN_OBJECT) {
     reader.skipValue();
     return;
   }
+  const masked = stringData ? MASKED_STRING_VALUE : MASKED_DATA_VALUE;
+  const spans = stringData ? edits.stringData : edits.data;
+  let pairs = stringData ? edits.stringDataCount : edits.dataCount;
   reader.openObject();
   while (reader.nextKey()) {
     const start = reader.pos;
     reader.skipValue();
-    edits.starts.push(start);
-    edits.ends.push(reader.pos);
-    edits.replacements.push(masked);
-    spans.push(start, reader.pos);
+    edits.add(start, reader.pos, masked);
+    spans[2 * pairs] = start;
+    spans[2 * pairs + 1] = reader.pos;
+    pairs += 1;
   }
+  if (stringData) edits.stringDataCount = pairs;
+  else edits.dataCount = pairs;
 }
 
-/** Reads `metadata`; the span of the last-applied annotation's string goes to `annotation`. */
-function readMetadata(reader: CanonicalJsonReader, annotation: [number, number]): void {
+/**
+ * Reads `metadata`; returns where the last-applied annotation's string starts (-1: there is none),
+ * its content gone, unescaped, to the next level (readAnnotation).
+ */
+function readMetadata(reader: CanonicalJsonReader, depth: number): number {
+  let annotation = -1;
   if (reader.peek() !== OPEN_OBJECT) {
     reader.skipValue();
-    return;
+    return annotation;
   }
   reader.openObject();
   while (reader.nextKey()) {
@@ -195,30 +237,30 @@ function readMetadata(reader: CanonicalJsonReader, annotation: [number, number])
       }
       // An annotation that is not a string is dropped by the parse-based masker: leave it to it.
       if (reader.peek() !== QUOTE) throw NOT_CANONICAL;
-      annotation[0] = reader.pos;
-      reader.skipString();
-      annotation[1] = reader.pos;
+      annotation = reader.pos;
+      readAnnotation(reader, level(depth + 1));
     }
   }
+  return annotation;
 }
 
 /**
- * Masks the manifest in the annotation token [start, end) of `edits.buf` and adds what it changed
- * to `edits`, as edits of the token itself; nothing when masking the manifest replaced nothing.
+ * Masks the manifest of the annotation token at `start` in `edits.buf` and adds what it changed to
+ * `edits`, as edits of the token itself; nothing when masking the manifest replaced nothing.
  *
- * The token's content is unescaped into the level's buffer, noting where each byte came from,
- * read as a Secret, and each edit is carried back into the token with its replacement escaped,
- * instead of the masked manifest being serialised and escaped again. That gives what the
- * parse-based masker writes because the token is canonical (the reader accepted it as
- * `JSON.stringify` writes strings) and so is the manifest the inner reader accepted: it holds no
- * control character but kubectl's final newline (canonical JSON escapes them), so escaping it
- * again puts a backslash before each `"` and `\` and changes nothing else, as the unescaping
- * took them out. Bytes that are not UTF-8 are copied as they are; the callers refuse such a piece
- * (isUtf8) before anything from it is used.
+ * The token's content was unescaped into the next level's buffer as it was read (readAnnotation),
+ * noting where each byte came from; it is read as a Secret, and each edit is carried back into the
+ * token with its replacement escaped, instead of the masked manifest being serialised and escaped
+ * again. That gives what the parse-based masker writes because the token is canonical (the reader
+ * accepted it as `JSON.stringify` writes strings) and so is the manifest the inner reader accepted:
+ * it holds no control character but kubectl's final newline (canonical JSON escapes them), so
+ * escaping it again puts a backslash before each `"` and `\` and changes nothing else, as the
+ * unescaping took them out. Bytes that are not UTF-8 are copied as they are; the callers refuse
+ * such a piece (isUtf8) before anything from it is used.
  */
-function maskAnnotation(start: number, end: number, edits: SecretEdits, depth: number): void {
+function maskAnnotation(start: number, edits: SecretEdits, depth: number): void {
   const next = level(depth + 1);
-  let length = unescapeInto(edits.buf, start + 1, end - 1, next);
+  let length = next.length;
   // kubectl writes the manifest followed by a newline; it stays as it is in the token.
   if (length > 0 && next.manifest[length - 1] === NEWLINE) length -= 1;
   const { reader, edits: inner, manifest, tokenAt } = next;
@@ -229,57 +271,83 @@ function maskAnnotation(start: number, end: number, edits: SecretEdits, depth: n
   if (!inner.replacedAny) return;
   edits.inner = inner;
   // Keep the spans in byte order: the annotation may come before or after data and stringData.
-  let at = edits.starts.length;
+  let at = edits.count;
   while (at > 0 && edits.starts[at - 1]! > start) at -= 1;
-  for (let i = 0; i < inner.starts.length; i++, at++) {
-    edits.starts.splice(at, 0, tokenAt[inner.starts[i]!]!);
-    edits.ends.splice(at, 0, tokenAt[inner.ends[i]!]!);
-    edits.replacements.splice(at, 0, escaped(inner.replacements[i]!));
+  edits.openGap(at, inner.count);
+  for (let i = 0; i < inner.count; i++, at++) {
+    edits.starts[at] = tokenAt[inner.starts[i]!]!;
+    edits.ends[at] = tokenAt[inner.ends[i]!]!;
+    edits.replacements[at] = escaped(inner.replacements[i]!);
   }
 }
 
 /**
- * Unescapes the string content [from, to) of `token` (checked canonical by the reader) into
- * `into.manifest`, and for each byte written its offset in `token` into `into.tokenAt` (then `to`
- * for the end); returns how many bytes were written. An escape `JSON.stringify` would not write
- * throws NOT_CANONICAL (the reader never lets one through).
+ * Reads the string token at the reader's position, checking it as `skipString` does, and unescapes
+ * its content into `into.manifest` on the way (one pass over the token instead of two), with, for
+ * each byte written, its offset in the token in `into.tokenAt` (then the closing quote's).
  */
-function unescapeInto(token: Buffer, from: number, to: number, into: Level): number {
-  const size = to - from;
-  if (into.manifest.length < size) {
-    // Room to grow into, up to what is kept between pieces; an outsized manifest gets its own.
-    const capacity = size > KEPT_MANIFEST_BYTES ? size : Math.min(2 * size, KEPT_MANIFEST_BYTES);
-    into.manifest = Buffer.allocUnsafe(capacity);
-    into.tokenAt = new Int32Array(capacity + 1);
-  }
-  const out = into.manifest;
-  const tokenAt = into.tokenAt;
+function readAnnotation(reader: CanonicalJsonReader, into: Level): void {
+  const token = reader.buf;
+  const end = reader.end;
+  const from = reader.pos + 1;
+  let out = into.manifest;
+  let tokenAt = into.tokenAt;
+  // Unescaping never lengthens, so below `limit` every byte written fits.
+  let limit = Math.min(end, from + out.length);
   let o = 0;
   let i = from;
-  while (i < to) {
+  for (;;) {
+    if (i >= limit) {
+      if (limit >= end) throw NOT_CANONICAL; // the string does not end within the piece
+      ({ out, tokenAt } = growManifest(into, o));
+      limit = Math.min(end, from + out.length);
+      continue;
+    }
     tokenAt[o] = i;
     const c = token[i]!;
+    if (c === QUOTE) break;
+    if (c < 0x20) throw NOT_CANONICAL;
     if (c !== BACKSLASH) {
       out[o++] = c;
       i += 1;
       continue;
     }
+    if (i + 1 >= end) throw NOT_CANONICAL;
     const e = token[i + 1]!;
-    if (e === LOWER_U) {
-      // \u00xx: only control characters are written so, which the inner reader then refuses.
-      if (token[i + 2] !== DIGIT_0 || token[i + 3] !== DIGIT_0) throw NOT_CANONICAL;
-      out[o++] = hexDigit(token[i + 4]!) * 16 + hexDigit(token[i + 5]!);
-      i += 6;
+    const unescaped = SHORT_ESCAPES[e]!;
+    if (unescaped !== 0) {
+      out[o++] = unescaped;
+      i += 2;
       continue;
     }
-    const unescaped = SHORT_ESCAPES[e]!;
-    if (unescaped === 0) throw NOT_CANONICAL;
-    out[o++] = unescaped;
-    i += 2;
+    // \u00xx for the control characters without a short escape, nothing else.
+    if (e !== LOWER_U || i + 5 >= end || token[i + 2] !== DIGIT_0 || token[i + 3] !== DIGIT_0)
+      throw NOT_CANONICAL;
+    const code = hexDigit(token[i + 4]!) * 16 + hexDigit(token[i + 5]!);
+    if (code >= 0x20 || SHORT_CONTROL[code] === 1) throw NOT_CANONICAL;
+    out[o++] = code;
+    i += 6;
   }
-  tokenAt[o] = to;
+  reader.pos = i + 1;
+  into.length = o;
   into.used = Math.max(into.used, o);
-  return o;
+}
+
+/**
+ * A larger manifest buffer for `into`, its first `kept` bytes (and offsets) carried over and the old
+ * buffer zeroed: up to what is kept between pieces; beyond that, one of its own each time.
+ */
+function growManifest(into: Level, kept: number): { out: Buffer; tokenAt: Int32Array } {
+  const capacity = Math.max(1024, 2 * into.manifest.length);
+  const out = Buffer.allocUnsafe(capacity);
+  const tokenAt = new Int32Array(capacity + 1);
+  into.manifest.copy(out, 0, 0, kept);
+  tokenAt.set(into.tokenAt.subarray(0, kept));
+  into.manifest.fill(0, 0, Math.max(into.used, kept));
+  into.manifest = out;
+  into.tokenAt = tokenAt;
+  into.used = kept;
+  return { out, tokenAt };
 }
 
 /**
@@ -331,13 +399,13 @@ function readSecret(
   kindRequired: boolean,
   depth: number,
 ): void {
-  const annotation: [number, number] = [-1, -1];
+  let annotation = -1;
   let kind = false;
   reader.openObject();
   while (reader.nextKey()) {
-    if (reader.keyIs(KEY.data)) readValueMap(reader, edits, MASKED_DATA_VALUE, edits.data);
-    else if (reader.keyIs(KEY.stringData)) readValueMap(reader, edits, MASKED_STRING_VALUE, edits.stringData);
-    else if (reader.keyIs(KEY.metadata)) readMetadata(reader, annotation);
+    if (reader.keyIs(KEY.data)) readValueMap(reader, edits, false);
+    else if (reader.keyIs(KEY.stringData)) readValueMap(reader, edits, true);
+    else if (reader.keyIs(KEY.metadata)) annotation = readMetadata(reader, depth);
     else if (reader.keyIs(KEY.kind)) {
       const start = reader.pos;
       reader.skipValue();
@@ -346,8 +414,7 @@ function readSecret(
     } else reader.skipValue();
   }
   if (kindRequired && !kind) throw NOT_CANONICAL;
-  const [start, end] = annotation;
-  if (start !== -1) maskAnnotation(start, end, edits, depth);
+  if (annotation !== -1) maskAnnotation(annotation, edits, depth);
 }
 
 /** Reads one piece at level 0 with `read`; the edits, or undefined to parse instead. */
