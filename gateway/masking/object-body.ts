@@ -39,7 +39,7 @@ import {
   QUOTE,
 } from './json-scanner.ts';
 import { listItemKind, maskDocument, maskTableRow } from './mask-object.ts';
-import { maskSecretBytes, maskSecretItemAt } from './secret-bytes.ts';
+import { ByteRun, maskSecretBytes, maskSecretItemAt } from './secret-bytes.ts';
 import { scrubStatus } from './status-scrub.ts';
 
 export interface DocumentMaskerOptions {
@@ -282,8 +282,9 @@ export class ObjectBodyMasker implements BodyMasker {
   /**
    * At the start of a list element (after `[` or `,`): masks the Secret items that lie whole in
    * this chunk with the byte-level path, which finds their end itself, and returns the index past
-   * the last one — the scanner resumes there, at the separator that follows. Stops at the first
-   * item it cannot take; that one is cut and parsed as usual.
+   * the last one, with the separators between them passed on in the same buffer; the scanner
+   * resumes there, at the separator that follows. Stops at the first item it cannot take; that one
+   * is cut and parsed as usual.
    */
   #secretItemsAt(chunk: Buffer, from: number): number {
     if (
@@ -294,11 +295,22 @@ export class ObjectBodyMasker implements BodyMasker {
     )
       return from;
     if (this.#section.bytes > 0 || chunk[from] !== OPEN_OBJECT) return from;
-    const item = maskSecretItemAt(chunk, from, this.#o.tally);
-    if (item === undefined) return from;
-    this.#scanner.lossyNumbers = false;
-    this.#emit(item.bytes);
-    return item.end;
+    // Masked items are about as long as they were: room for the rest of the chunk, to begin with.
+    const run = new ByteRun(chunk.length - from + 1024);
+    let at = from;
+    for (;;) {
+      const end = maskSecretItemAt(chunk, at, this.#o.tally, run);
+      if (end === undefined) break;
+      at = end;
+      if (chunk[at] !== COMMA || chunk[at + 1] !== OPEN_OBJECT) break;
+      run.push(COMMA);
+      at += 1;
+    }
+    if (run.length > 0) {
+      this.#scanner.lossyNumbers = false;
+      this.#emit(run.bytes());
+    }
+    return at;
   }
 
   /** The byte-level path for a Secret (a list item, or the whole document); false to parse instead. */

@@ -112,19 +112,40 @@ class SecretEdits {
   /** The piece with every span replaced (the piece itself when there is none). */
   apply(start = 0, end = this.buf.length): Buffer {
     const buf = this.buf;
-    const count = this.count;
-    if (count === 0) return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
+    if (this.count === 0) return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
+    const out = Buffer.allocUnsafe(this.#appliedLength(start, end));
+    this.#write(start, end, out, 0);
+    return out;
+  }
+
+  /** The same, written at the end of `run`. */
+  applyTo(run: ByteRun, start: number, end: number): void {
+    const length = this.#appliedLength(start, end);
+    run.reserve(length);
+    this.#write(start, end, run.buf, run.length);
+    run.length += length;
+  }
+
+  #appliedLength(start: number, end: number): number {
     let length = end - start;
-    for (let i = 0; i < count; i++)
+    for (let i = 0; i < this.count; i++)
       length += this.replacements[i]!.length - (this.ends[i]! - this.starts[i]!);
-    const out = Buffer.allocUnsafe(length);
-    let to = copySpan(buf, start, this.starts[0]!, out, 0);
+    return length;
+  }
+
+  #write(start: number, end: number, out: Buffer, at: number): void {
+    const buf = this.buf;
+    const count = this.count;
+    if (count === 0) {
+      copySpan(buf, start, end, out, at);
+      return;
+    }
+    let to = copySpan(buf, start, this.starts[0]!, out, at);
     for (let i = 0; i < count; i++) {
       const replacement = this.replacements[i]!;
       to = copySpan(replacement, 0, replacement.length, out, to);
       to = copySpan(buf, this.ends[i]!, i + 1 < count ? this.starts[i + 1]! : end, out, to);
     }
-    return out;
   }
 
   /** Reports the replaced values to the tally in the parse-based masker's order. */
@@ -149,6 +170,39 @@ function reportSpans(
     const end = spans[i + 1]!;
     // Only strings reach the sinks; decoding costs, so only when someone listens.
     tally.replaced(listening && reader.buf[start] === QUOTE ? reader.stringAt(start, end) : null, encoding);
+  }
+}
+
+/**
+ * Bytes written one after another into a buffer that grows as needed: the masked items of one
+ * input chunk, passed on as one buffer instead of one per item.
+ */
+export class ByteRun {
+  buf: Buffer = Buffer.alloc(0);
+  length = 0;
+  readonly #initial: number;
+
+  /** `initial`: the capacity of the first buffer, allocated when the first byte is written. */
+  constructor(initial: number) {
+    this.#initial = initial;
+  }
+
+  /** Room for `n` more bytes. */
+  reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.#initial, 2 * this.buf.length, this.length + n));
+    this.buf.copy(grown, 0, 0, this.length);
+    this.buf = grown;
+  }
+
+  push(byte: number): void {
+    this.reserve(1);
+    this.buf[this.length++] = byte;
+  }
+
+  /** What was written. */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
   }
 }
 
@@ -482,16 +536,17 @@ export function maskSecretEventBytes(bytes: Buffer, tally: MaskTally): Buffer | 
 }
 
 /**
- * Masks the list item that starts at `start` in `chunk` (a `{`), when it ends within the chunk:
- * the masked bytes and the index just past the item, or undefined — the item is incomplete here,
- * or not one this path understands — and then the caller cuts and parses it as usual. This saves
- * the separate pass that finds where an item ends.
+ * Masks the list item that starts at `start` in `chunk` (a `{`), when it ends within the chunk: the
+ * masked bytes go to the end of `run`, and the index just past the item is returned; or undefined —
+ * the item is incomplete here, or not one this path understands — and then the caller cuts and
+ * parses it as usual. This saves the separate pass that finds where an item ends.
  */
 export function maskSecretItemAt(
   chunk: Buffer,
   start: number,
   tally: MaskTally,
-): { bytes: Buffer; end: number } | undefined {
+  run: ByteRun,
+): number | undefined {
   const { reader, edits } = level(0);
   reader.reset(chunk, start, chunk.length);
   edits.reset(chunk);
@@ -505,7 +560,8 @@ export function maskSecretItemAt(
     const end = reader.pos;
     if (!isUtf8(chunk.subarray(start, end))) return undefined;
     edits.commit(tally, reader);
-    return { bytes: edits.apply(start, end), end };
+    edits.applyTo(run, start, end);
+    return end;
   } finally {
     scrubManifests();
   }
