@@ -60,6 +60,13 @@ export type AppendOutcome = { kind: 'ok'; seq: number; hash: string } | { kind: 
 
 const MAX_ATTEMPTS = 32;
 /**
+ * How long a replica that lost a race keeps the next turn if it does not come back (append.lua):
+ * it normally returns within a round trip; should it crash, the others wait at most this long.
+ */
+const TURN_MS = 200;
+/** `wait` answers an append may get (1 ms apart) before it gives up: well beyond one turn. */
+const MAX_WAITS = 1000;
+/**
  * Lines longer than this (stream frames, large bodies) go to Redis as bytes: ioredis writes string
  * arguments as one concatenated string, which cost 1.1–1.9× the CPU of writing the same line
  * encoded once (measured with 32 KiB and 256 KiB frames); small lines are cheaper as strings.
@@ -288,6 +295,7 @@ export class RecordingStore {
     const identityKey = batch[0]!.identityKey;
     const updates = mergeUpdates(batch);
     let tail = this.#tails.get(id) ?? { seq: -1, hash: '' };
+    let waits = 0;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const args: Array<string | number | Buffer> = [];
       // Per waiting append, its last event's place on the chain.
@@ -322,9 +330,12 @@ export class RecordingStore {
           this.#scripts.hoopRecAppend(
             this.keys.meta(id),
             this.keys.events(id),
+            this.keys.turn(id),
             tail.seq,
             Math.floor(ts),
             updates,
+            this.replica,
+            TURN_MS,
             ...args,
           ),
           refresh
@@ -350,8 +361,16 @@ export class RecordingStore {
         return batch.map(() => ({ kind: 'closed' }));
       }
       tail = { seq: Number(reply[1]), hash: reply[2] ?? '' };
-      // Another replica won the race: back off a random moment so the two do not collide in step.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
+      if (reply[0] === 'wait') {
+        // Another replica lost the last race and appends next: not a lost race of this one's.
+        if (++waits > MAX_WAITS) break;
+        attempt -= 1;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      } else if (reply[3] !== '1') {
+        // Lost the race, and a third replica holds the next turn: back off a random moment.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
+      }
+      // Lost the race and holds the next turn: the others wait for this one, so again at once.
     }
     throw new RecordingUnavailableError('too many concurrent writers to one session');
   }

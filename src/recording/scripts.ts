@@ -18,7 +18,7 @@ export const RECORDING_SCRIPTS = [
   { name: 'hoopRecClaimMapping', file: 'claim-mapping.lua', keys: 1 },
   { name: 'hoopRecTouchMapping', file: 'touch-mapping.lua', keys: 1 },
   { name: 'hoopRecReleaseMapping', file: 'release-mapping.lua', keys: 1 },
-  { name: 'hoopRecAppend', file: 'append.lua', keys: 2 },
+  { name: 'hoopRecAppend', file: 'append.lua', keys: 3 },
   { name: 'hoopRecClose', file: 'close.lua', keys: 1 },
   { name: 'hoopRecFinalize', file: 'finalize.lua', keys: 2 },
 ] as const;
@@ -46,6 +46,8 @@ export function recordingKeys(prefix: string, options: { hashTag?: boolean } = {
     mapping: (identityKey: string) => `${prefix}:map:${identityKey}`,
     meta: (id: string) => `${prefix}:s:${session(id)}`,
     events: (id: string) => `${prefix}:s:${session(id)}:events`,
+    /** Which replica appends next to a session two are racing on (append.lua). */
+    turn: (id: string) => `${prefix}:s:${session(id)}:turn`,
     byTime: `${prefix}:idx:time`,
     byAgent: (subject: string) => `${prefix}:idx:agent:${subject}`,
     byCluster: (cluster: string) => `${prefix}:idx:cluster:${cluster}`,

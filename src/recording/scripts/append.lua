@@ -4,31 +4,53 @@
   session race here; the loser gets the current tail, re-seals its events on top of it and tries
   again. A batch is all or nothing: either every event is added or none is.
 
+  Turns: a replica that loses the race claims the next turn (KEYS[3], for ARGV[5] ms), and until it
+  has appended, another replica's append is answered `wait` instead of taking the tail again. The
+  winner of one race would otherwise win the next ones too: it sends its next batch as soon as its
+  reply arrives, before the loser's retry (one round trip and a re-seal behind) can land, so under
+  steady load one replica starved until the other went quiet.
+
   KEYS[1]  session meta       <p>:s:<id>                (hash)
   KEYS[2]  event stream       <p>:s:<id>:events         (stream; field `e` = the event's line)
+  KEYS[3]  next turn          <p>:s:<id>:turn           (string: the replica that lost the last race)
 
   ARGV[1]  tail seq the first event was sealed on (event i has seq ARGV[1] + i)
   ARGV[2]  now (ms)
   ARGV[3]  meta updates for the whole batch: JSON { incr = { field = n }, set = { field = "value" } }
-  ARGV[4], ARGV[5]  the first event's line (canonical JSON) and hash; then the next event's, …
+  ARGV[4]  the appending replica's name
+  ARGV[5]  how long a claimed turn is kept for a replica that does not come back (ms)
+  ARGV[6], ARGV[7]  the first event's line (canonical JSON) and hash; then the next event's, …
 
   The identity's mapping lives in another slot on a Redis Cluster; touch-mapping.lua refreshes it
   alongside.
 
   Result: { 'ok' } | { 'closed' } (the session is closed or gone: resolve again)
-        | { 'conflict', seq, hash } (the tail moved: re-seal on it)
+        | { 'conflict', seq, hash, turn } (the tail moved: re-seal on it; `turn` is '1' when this
+          replica now holds the next turn, so it may try again at once)
+        | { 'wait', seq, hash } (another replica holds the turn: try again in a moment)
 ]]
 local current = redis.call('HMGET', KEYS[1], 'state', 'seq', 'hash')
 if current[1] ~= 'open' then
   return { 'closed' }
 end
+local turn = redis.call('GET', KEYS[3])
 if current[2] ~= ARGV[1] then
-  return { 'conflict', current[2], current[3] }
+  if not turn then
+    redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])
+    turn = ARGV[4]
+  end
+  return { 'conflict', current[2], current[3], turn == ARGV[4] and '1' or '0' }
+end
+if turn and turn ~= ARGV[4] then
+  return { 'wait', current[2], current[3] }
 end
 local count = 0
-for i = 4, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   redis.call('XADD', KEYS[2], '*', 'e', ARGV[i])
   count = count + 1
+end
+if turn then
+  redis.call('DEL', KEYS[3])
 end
 redis.call('HSET', KEYS[1], 'seq', tostring(tonumber(ARGV[1]) + count), 'hash', ARGV[#ARGV], 'lastAt', ARGV[2])
 if ARGV[3] ~= '' then
