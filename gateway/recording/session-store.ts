@@ -351,6 +351,8 @@ export class RecordingStore {
       // events again on that tail would record them twice.
       const ours = reply[0] === 'conflict' && Number(reply[1]) === seq && reply[2] === prev;
       if (reply[0] === 'ok' || ours) {
+        // The conflict claimed the next turn for appends already made: give it back at once.
+        if (ours && reply[3] === '1') void this.#redis.del(this.keys.turn(id)).catch(() => undefined);
         this.#remember(id, appended[appended.length - 1]!);
         if (touched?.head[0] === 'ok') this.#touch(identityKey, id);
         return appended.map((a) => ({ kind: 'ok', ...a }));

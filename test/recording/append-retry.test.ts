@@ -52,6 +52,9 @@ describe('an append retried after its reply was lost', () => {
     server.resume();
     const outcome = await appended;
     expect(outcome).toMatchObject({ kind: 'ok', seq: 2 });
+    // The retry's conflict claimed the next turn (append.lua); it is given back, so another
+    // replica's appends do not wait out the turn's 200 ms for appends already made.
+    expect(await redis.exists(recordingKeys(PREFIX).turn(id))).toBe(0);
     // The next append lands on the tail the first one left.
     await store.append(id, identity.key, { type: 'response', rid: 'r-1', status: 200, durationMs: 1 });
 
