@@ -24,7 +24,8 @@ import { RecordingUnavailableError, withRecordingRedis } from './unavailable-err
  * - {@link RecordingStore.append} seals an event on the chain's tail and adds it to the session's
  *   Redis Stream with a compare-and-set on the sequence number. Appends from one process to one
  *   session are queued, so they never race each other; replicas that race retry on the new tail,
- *   so two gateways serving one kubectl invocation produce one ordered chain.
+ *   so two gateways serving one kubectl invocation produce one ordered chain, and the loser of a
+ *   race appends next (append.lua's turns), so neither waits for the other to go quiet.
  *
  * The mapping from identity to session expires after the idle gap (every append refreshes it),
  * so a caller's next request after a gap opens a new session even before the close job runs.
