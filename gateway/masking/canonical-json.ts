@@ -55,7 +55,7 @@ for (const [letter, byte] of [
 ] as const)
   SHORT_ESCAPES[letter.charCodeAt(0)] = byte;
 /** Control characters `JSON.stringify` writes as \b \f \n \r \t rather than \u00xx. */
-export const SHORT_CONTROL = new Uint8Array(32);
+const SHORT_CONTROL = new Uint8Array(32);
 for (const byte of SHORT_ESCAPES) if (byte !== 0 && byte < 0x20) SHORT_CONTROL[byte] = 1;
 const LITERALS: ReadonlyMap<number, Buffer> = new Map([
   [0x74, Buffer.from('true')],
@@ -65,10 +65,23 @@ const LITERALS: ReadonlyMap<number, Buffer> = new Map([
 const CANONICAL_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:e[+-]\d+)?$/;
 
 /** A lowercase hex digit's value (as `JSON.stringify` writes them); NOT_CANONICAL otherwise. */
-export function hexDigit(byte: number): number {
+function hexDigit(byte: number): number {
   if (byte >= DIGIT_0 && byte <= DIGIT_9) return byte - DIGIT_0;
   if (byte >= 0x61 && byte <= 0x66) return byte - 0x61 + 10; // lowercase only, as JSON.stringify
   throw NOT_CANONICAL;
+}
+
+/**
+ * The control character the `\u` escape whose backslash is at `i` stands for, checked as
+ * `JSON.stringify` writes them: `\u00xx`, lowercase, only for the control characters without a
+ * short escape; NOT_CANONICAL otherwise (also when the escape does not end before `end`).
+ */
+export function unicodeEscapeAt(buf: Buffer, i: number, end: number): number {
+  if (buf[i + 1] !== LOWER_U || i + 5 >= end || buf[i + 2] !== DIGIT_0 || buf[i + 3] !== DIGIT_0)
+    throw NOT_CANONICAL;
+  const code = hexDigit(buf[i + 4]!) * 16 + hexDigit(buf[i + 5]!);
+  if (code >= 0x20 || SHORT_CONTROL[code] === 1) throw NOT_CANONICAL;
+  return code;
 }
 
 export class CanonicalJsonReader {
@@ -189,11 +202,7 @@ export class CanonicalJsonReader {
         i += 1;
         continue;
       }
-      // \u00xx for the control characters without a short escape, nothing else.
-      if (e !== LOWER_U || i + 5 >= end || buf[i + 2] !== DIGIT_0 || buf[i + 3] !== DIGIT_0)
-        throw NOT_CANONICAL;
-      const code = hexDigit(buf[i + 4]!) * 16 + hexDigit(buf[i + 5]!);
-      if (code >= 0x20 || SHORT_CONTROL[code] === 1) throw NOT_CANONICAL;
+      unicodeEscapeAt(buf, i, end);
       i += 5;
     }
     throw NOT_CANONICAL;

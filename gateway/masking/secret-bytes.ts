@@ -21,13 +21,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { MASK_MARKER, MASKED_BASE64, type MaskTally } from '../../src/masking/mask-core.ts';
-import {
-  CanonicalJsonReader,
-  hexDigit,
-  NOT_CANONICAL,
-  SHORT_CONTROL,
-  SHORT_ESCAPES,
-} from './canonical-json.ts';
+import { CanonicalJsonReader, NOT_CANONICAL, SHORT_ESCAPES, unicodeEscapeAt } from './canonical-json.ts';
 import { LAST_APPLIED_ANNOTATION } from './last-applied.ts';
 
 const MASKED_DATA_VALUE = Buffer.from(JSON.stringify(MASKED_BASE64));
@@ -37,8 +31,6 @@ const OPEN_OBJECT = 0x7b;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
-const DIGIT_0 = 0x30;
-const LOWER_U = 0x75;
 const ESCAPED_DATA_VALUE = escapeBytes(MASKED_DATA_VALUE);
 const ESCAPED_STRING_VALUE = escapeBytes(MASKED_STRING_VALUE);
 /** The largest unescaped manifest buffer a level keeps from piece to piece (kubectl's are ~1 KiB). */
@@ -374,12 +366,7 @@ function readAnnotation(reader: CanonicalJsonReader, into: Level): void {
       i += 2;
       continue;
     }
-    // \u00xx for the control characters without a short escape, nothing else.
-    if (e !== LOWER_U || i + 5 >= end || token[i + 2] !== DIGIT_0 || token[i + 3] !== DIGIT_0)
-      throw NOT_CANONICAL;
-    const code = hexDigit(token[i + 4]!) * 16 + hexDigit(token[i + 5]!);
-    if (code >= 0x20 || SHORT_CONTROL[code] === 1) throw NOT_CANONICAL;
-    out[o++] = code;
+    out[o++] = unicodeEscapeAt(token, i, end);
     i += 6;
   }
   reader.pos = i + 1;
