@@ -273,109 +273,197 @@ export class RecordingStore {
         this.#queues.set(id, queue);
       }
       queue.waiting.push({ identityKey, bodies, updates, resolve, reject });
+      queue.wake?.();
       queue.running ??= this.#pump(id, queue);
     });
   }
 
-  /** Sends a session's waiting appends, a batch at a time, until none is left. */
+  /**
+   * Sends a session's waiting appends, a batch at a time, until none is left. A batch of stream
+   * frames does not wait for the reply to the one before it when that one carried frames too: it
+   * is sealed on the tail that batch will leave and sent behind it (at most `PIPELINE_DEPTH` in
+   * flight), so Redis stores one while the next is sealed and sent, instead of the two taking
+   * turns. Redis runs them in order, and each one's compare-and-set (sequence and hash) holds only
+   * if everything before it was appended, so a batch is never appended after one that was not.
+   */
   async #pump(id: string, queue: SessionQueue): Promise<void> {
-    while (queue.waiting.length > 0) {
-      const batch = takeBatch(queue.waiting);
-      try {
-        const outcomes = await this.#appendBatch(id, batch);
-        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outcomes[i]!);
-      } catch (error) {
-        for (const item of batch) item.reject(error);
+    const flight: Flight[] = [];
+    while (queue.waiting.length > 0 || flight.length > 0) {
+      while (queue.waiting.length > 0 && mayGoNow(flight, queue.waiting[0]!)) {
+        const batch = takeBatch(queue.waiting);
+        const tail = flight.at(-1)?.end ?? this.#tails.get(id) ?? UNKNOWN_TAIL;
+        flight.push(this.#send(id, batch, tail, mergeUpdates(batch)));
+      }
+      const first = flight[0]!;
+      // While a frames batch is in flight, one arriving may go behind it: wake for that too.
+      const arrival =
+        flight.length < PIPELINE_DEPTH && first.frames
+          ? new Promise<void>((resolve) => {
+              queue.wake = resolve;
+            })
+          : undefined;
+      const settled = await (arrival ? Promise.race([first.settled, arrival]) : first.settled);
+      queue.wake = undefined;
+      if (settled === undefined) continue;
+      flight.shift();
+      if (settled.kind === 'ok' || settled.kind === 'closed') {
+        this.#resolveBatch(first.batch, settled);
+        continue;
+      }
+      // Not appended: nor will be those sealed behind it. Once every reply is in, each goes
+      // again, in order, on the tail Redis has then.
+      const behind = flight.splice(0);
+      const replies = await Promise.all(behind.map((f) => f.settled));
+      if (settled.kind === 'error') {
+        for (const item of first.batch) item.reject(settled.error);
+        // An earlier send's fate is unknown: nothing behind it is sent again on top of it.
+        behind.forEach((f, i) => {
+          const reply = replies[i]!;
+          if (reply.kind === 'ok') this.#resolveBatch(f.batch, reply);
+          else for (const item of f.batch) item.reject(settled.error);
+        });
+        continue;
+      }
+      await this.#retry(id, first.batch, first.updates, settled);
+      for (const f of behind) {
+        const again = this.#send(id, f.batch, this.#tails.get(id) ?? UNKNOWN_TAIL, f.updates);
+        await this.#retry(id, f.batch, f.updates, await again.settled);
       }
     }
     queue.running = undefined;
     if (this.#queues.get(id) === queue && !this.#tails.has(id)) this.#queues.delete(id);
   }
 
-  async #appendBatch(id: string, batch: readonly PendingAppend[]): Promise<AppendOutcome[]> {
-    const identityKey = batch[0]!.identityKey;
-    const updates = mergeUpdates(batch);
-    let tail = this.#tails.get(id) ?? { seq: -1, hash: '' };
+  /** Settles a batch's callers with its outcome (`ok`: each append's place on the chain). */
+  #resolveBatch(batch: readonly PendingAppend[], outcome: Extract<Attempt, { kind: 'ok' | 'closed' }>): void {
+    for (let i = 0; i < batch.length; i++)
+      batch[i]!.resolve(outcome.kind === 'ok' ? { kind: 'ok', ...outcome.appended[i]! } : { kind: 'closed' });
+  }
+
+  /**
+   * Tries a batch again after `last`, its attempt that was not appended, until it is (or the
+   * session closed), then settles its callers: the loser of a race with another replica holds
+   * the next turn and goes again at once; `wait` (another replica holds it) tries again in a
+   * millisecond; a lost race with the turn elsewhere backs off a random moment.
+   */
+  async #retry(id: string, batch: readonly PendingAppend[], updates: string, last: Attempt): Promise<void> {
+    let attempt = last;
+    let conflicts = 1;
     let waits = 0;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const args: Array<string | number | Buffer> = [];
-      // Per waiting append, its last event's place on the chain.
-      const appended: Array<{ seq: number; hash: string }> = [];
-      let ts = 0;
-      let seq = tail.seq;
-      let prev = tail.hash;
-      // Pooled buffers for a stream's lines; none for the proxy path's small events.
-      let lines: ReturnType<typeof lendFrom> | undefined;
-      for (const { bodies } of batch) {
-        for (const body of bodies) {
-          ts = nowMs();
-          seq += 1;
-          const head = { v: 1, seq, prev, ts, by: this.replica };
-          let sealed: { line: string | Buffer; hash: string };
-          if (hasByteFrames(body)) {
-            lines ??= lendFrom(LINE_BUFFERS);
-            sealed = sealByteFrames({ ...body, ...head }, lines.allocate);
-          } else {
-            sealed = sealEventForSending({ ...body, ...head }, LARGE_LINE);
-          }
-          args.push(sealed.line, sealed.hash);
-          prev = sealed.hash;
-        }
-        appended.push({ seq, hash: prev });
-      }
-      // The mapping is refreshed beside the script, not inside it (on a Redis Cluster it lives in
-      // another slot), sent with it so it costs no round trip, and only every quarter gap.
-      const refresh = this.#mappingDue(identityKey, id);
-      const [{ head: reply }, touched] = await this.#redisCall(() =>
-        Promise.all([
-          this.#scripts.hoopRecAppend(
-            this.keys.meta(id),
-            this.keys.events(id),
-            this.keys.turn(id),
-            tail.seq,
-            Math.floor(ts),
-            updates,
-            this.replica,
-            TURN_MS,
-            ...args,
-          ),
-          refresh
-            ? this.#scripts.hoopRecTouchMapping(this.keys.mapping(identityKey), id, this.#idleGapMs)
-            : undefined,
-        ]),
-      );
-      // Redis answered the script, so it has read every line: their buffers may carry the next.
-      // (After a failure ioredis may still hold them, to send again; they are left to the collector.)
-      lines?.giveBack();
-      // A conflict whose tail is this batch's own last event: Redis took an earlier send of this
-      // very call (its reply lost to a timeout, the call retried through an outage); sealing the
-      // events again on that tail would record them twice.
-      const ours = reply[0] === 'conflict' && Number(reply[1]) === seq && reply[2] === prev;
-      if (reply[0] === 'ok' || ours) {
-        // The conflict claimed the next turn for appends already made: give it back at once.
-        if (ours && reply[3] === '1') void this.#redis.del(this.keys.turn(id)).catch(() => undefined);
-        this.#remember(id, appended[appended.length - 1]!);
-        if (touched?.head[0] === 'ok') this.#touch(identityKey, id);
-        return appended.map((a) => ({ kind: 'ok', ...a }));
-      }
-      if (reply[0] === 'closed') {
-        this.#forgetTail(id);
-        if (this.#recent.get(identityKey)?.id === id) this.#recent.delete(identityKey);
-        return batch.map(() => ({ kind: 'closed' }));
-      }
-      tail = { seq: Number(reply[1]), hash: reply[2] ?? '' };
-      if (reply[0] === 'wait') {
+    while (attempt.kind === 'conflict' || attempt.kind === 'wait') {
+      if (attempt.kind === 'wait') {
         // Another replica lost the last race and appends next: not a lost race of this one's.
         if (++waits > MAX_WAITS) break;
-        attempt -= 1;
         await new Promise((resolve) => setTimeout(resolve, 1));
-      } else if (reply[3] !== '1') {
+      } else {
+        if (conflicts >= MAX_ATTEMPTS) break;
         // Lost the race, and a third replica holds the next turn: back off a random moment.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
+        if (!attempt.turn) await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * conflicts));
+        conflicts += 1;
       }
-      // Lost the race and holds the next turn: the others wait for this one, so again at once.
+      attempt = await this.#send(id, batch, attempt.tail, updates).settled;
     }
-    throw new RecordingUnavailableError('too many concurrent writers to one session');
+    if (attempt.kind === 'ok' || attempt.kind === 'closed') return this.#resolveBatch(batch, attempt);
+    const error =
+      attempt.kind === 'error'
+        ? attempt.error
+        : new RecordingUnavailableError('too many concurrent writers to one session');
+    for (const item of batch) item.reject(error);
+  }
+
+  /**
+   * Seals `batch` on `tail` and sends it in one script call: where the batch leaves the chain
+   * (known at once, for a batch sent behind it) and what Redis answered. Never rejects.
+   */
+  #send(id: string, batch: readonly PendingAppend[], tail: ChainTail, updates: string): Flight {
+    try {
+      return this.#sealAndSend(id, batch, tail, updates);
+    } catch (error) {
+      // Sealing failed (nothing was sent): the batch's callers get the error, the pump goes on.
+      return { batch, updates, frames: false, end: tail, settled: Promise.resolve({ kind: 'error', error }) };
+    }
+  }
+
+  #sealAndSend(id: string, batch: readonly PendingAppend[], tail: ChainTail, updates: string): Flight {
+    const identityKey = batch[0]!.identityKey;
+    const args: Array<string | number | Buffer> = [];
+    // Per waiting append, its last event's place on the chain.
+    const appended: ChainTail[] = [];
+    let ts = 0;
+    let seq = tail.seq;
+    let prev = tail.hash;
+    let frames = false;
+    // Pooled buffers for a stream's lines; none for the proxy path's small events.
+    let lines: ReturnType<typeof lendFrom> | undefined;
+    for (const { bodies } of batch) {
+      for (const body of bodies) {
+        ts = nowMs();
+        seq += 1;
+        const head = { v: 1, seq, prev, ts, by: this.replica };
+        let sealed: { line: string | Buffer; hash: string };
+        if (hasByteFrames(body)) {
+          frames = true;
+          lines ??= lendFrom(LINE_BUFFERS);
+          sealed = sealByteFrames({ ...body, ...head }, lines.allocate);
+        } else {
+          sealed = sealEventForSending({ ...body, ...head }, LARGE_LINE);
+        }
+        args.push(sealed.line, sealed.hash);
+        prev = sealed.hash;
+      }
+      appended.push({ seq, hash: prev });
+    }
+    const end = { seq, hash: prev };
+    // The mapping is refreshed beside the script, not inside it (on a Redis Cluster it lives in
+    // another slot), sent with it so it costs no round trip, and only every quarter gap.
+    const refresh = this.#mappingDue(identityKey, id);
+    const settled = this.#redisCall(() =>
+      Promise.all([
+        this.#scripts.hoopRecAppend(
+          this.keys.meta(id),
+          this.keys.events(id),
+          this.keys.turn(id),
+          tail.seq,
+          Math.floor(ts),
+          updates,
+          this.replica,
+          TURN_MS,
+          tail.hash,
+          ...args,
+        ),
+        refresh
+          ? this.#scripts.hoopRecTouchMapping(this.keys.mapping(identityKey), id, this.#idleGapMs)
+          : undefined,
+      ]),
+    ).then(
+      ([{ head: reply }, touched]): Attempt => {
+        // Redis answered the script, so it has read every line: their buffers may carry the next.
+        // (After a failure ioredis may still hold them, to send again; they are left to the collector.)
+        lines?.giveBack();
+        // A conflict whose tail is this batch's own last event: Redis took an earlier send of this
+        // very call (its reply lost to a timeout, the call retried through an outage); sealing the
+        // events again on that tail would record them twice.
+        const ours = reply[0] === 'conflict' && Number(reply[1]) === end.seq && reply[2] === end.hash;
+        if (reply[0] === 'ok' || ours) {
+          // The conflict claimed the next turn for appends already made: give it back at once.
+          if (ours && reply[3] === '1') void this.#redis.del(this.keys.turn(id)).catch(() => undefined);
+          this.#remember(id, end);
+          if (touched?.head[0] === 'ok') this.#touch(identityKey, id);
+          return { kind: 'ok', appended };
+        }
+        if (reply[0] === 'closed') {
+          this.#forgetTail(id);
+          if (this.#recent.get(identityKey)?.id === id) this.#recent.delete(identityKey);
+          return { kind: 'closed' };
+        }
+        const current = { seq: Number(reply[1]), hash: reply[2] ?? '' };
+        return reply[0] === 'wait'
+          ? { kind: 'wait', tail: current }
+          : { kind: 'conflict', tail: current, turn: reply[3] === '1' };
+      },
+      (error: unknown): Attempt => ({ kind: 'error', error }),
+    );
+    return { batch, updates, frames, end, settled };
   }
 
   /** Whether the mapping's TTL is to be refreshed with this append (a quarter gap since, or never). */
@@ -395,9 +483,11 @@ export class RecordingStore {
     }
   }
 
-  #remember(id: string, tail: { seq: number; hash: string }): void {
+  #remember(id: string, tail: ChainTail): void {
     const cached = this.#tails.newest(id);
     if (cached) {
+      // Replies retried through an outage may settle out of order: keep the furthest tail.
+      if (cached.seq > tail.seq) return;
       cached.seq = tail.seq;
       cached.hash = tail.hash;
       return;
@@ -440,6 +530,49 @@ interface PendingAppend {
 interface SessionQueue {
   waiting: PendingAppend[];
   running: Promise<void> | undefined;
+  /** Set while the pump could send one more behind a batch in flight: an arrival wakes it. */
+  wake?: (() => void) | undefined;
+}
+
+/** A place on a session's chain: the last event's sequence number and hash. */
+interface ChainTail {
+  seq: number;
+  hash: string;
+}
+
+/** What became of one send of a batch (never a rejection: `error` holds a failed call's error). */
+type Attempt =
+  | { kind: 'ok'; appended: ChainTail[] }
+  | { kind: 'closed' }
+  | { kind: 'conflict'; tail: ChainTail; turn: boolean }
+  | { kind: 'wait'; tail: ChainTail }
+  | { kind: 'error'; error: unknown };
+
+/** A batch sent and not yet settled. */
+interface Flight {
+  batch: readonly PendingAppend[];
+  updates: string;
+  /** Whether it carries stream frames (only those are sent behind one another). */
+  frames: boolean;
+  /** Where the chain ends once it is appended. */
+  end: ChainTail;
+  settled: Promise<Attempt>;
+}
+
+/** No tail known here: the first send conflicts and learns the session's. */
+const UNKNOWN_TAIL: ChainTail = { seq: -1, hash: '' };
+
+/**
+ * Batches of stream frames in flight at once to one session from this process. Two let Redis
+ * store one while the next is sealed and sent; more gained nothing measurable (see
+ * docs/performance.md, twenty-ninth round).
+ */
+const PIPELINE_DEPTH = 2;
+
+/** Whether the first waiting append may be sent now: nothing in flight, or frames behind frames. */
+function mayGoNow(flight: readonly Flight[], next: PendingAppend): boolean {
+  if (flight.length === 0) return true;
+  return flight.length < PIPELINE_DEPTH && flight.every((f) => f.frames) && next.bodies.some(hasByteFrames);
 }
 
 /** At most this many events, or about this many bytes of event bodies, in one script call. */

@@ -1,8 +1,13 @@
 --[[
   append: adds one or more sealed events, in order, to a session's stream, if the caller's view of
-  the chain's tail is current (compare-and-set on the sequence number). Replicas appending to one
-  session race here; the loser gets the current tail, re-seals its events on top of it and tries
-  again. A batch is all or nothing: either every event is added or none is.
+  the chain's tail is current (compare-and-set on the sequence number and the hash). Replicas
+  appending to one session race here; the loser gets the current tail, re-seals its events on top
+  of it and tries again. A batch is all or nothing: either every event is added or none is.
+
+  The hash is compared too because a gateway sends a stream's next batch before the reply to the
+  one before it, sealed on the tail that one leaves: should that one not be appended, another
+  replica's events could bring the sequence number to the same place, and only the hash tells the
+  tails apart.
 
   Turns: a replica that loses the race claims the next turn (KEYS[3], for ARGV[5] ms), and until it
   has appended, another replica's append is answered `wait` instead of taking the tail again. The
@@ -19,7 +24,8 @@
   ARGV[3]  meta updates for the whole batch: JSON { incr = { field = n }, set = { field = "value" } }
   ARGV[4]  the appending replica's name
   ARGV[5]  how long a claimed turn is kept for a replica that does not come back (ms)
-  ARGV[6], ARGV[7]  the first event's line (canonical JSON) and hash; then the next event's, …
+  ARGV[6]  the tail's hash the first event was sealed on
+  ARGV[7], ARGV[8]  the first event's line (canonical JSON) and hash; then the next event's, …
 
   The identity's mapping lives in another slot on a Redis Cluster; touch-mapping.lua refreshes it
   alongside.
@@ -34,7 +40,7 @@ if current[1] ~= 'open' then
   return { 'closed' }
 end
 local turn = redis.call('GET', KEYS[3])
-if current[2] ~= ARGV[1] then
+if current[2] ~= ARGV[1] or current[3] ~= ARGV[6] then
   if not turn then
     redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])
     turn = ARGV[4]
@@ -45,7 +51,7 @@ if turn and turn ~= ARGV[4] then
   return { 'wait', current[2], current[3] }
 end
 local count = 0
-for i = 6, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   redis.call('XADD', KEYS[2], '*', 'e', ARGV[i])
   count = count + 1
 end
