@@ -43,6 +43,8 @@ export class RequestRecording {
   readonly #identity: SessionIdentity;
   /** Undefined while this request's events go to the spool (Redis unreachable, spool on). */
   #sessionId: string | undefined;
+  /** The last session opened because the one before was found closed (see `#reopen`). */
+  #reopened: { closed: string; opened: Promise<string> } | undefined;
   #requestWritten = false;
 
   private constructor(
@@ -132,12 +134,28 @@ export class RequestRecording {
     let id = this.#sessionId ?? (await RequestRecording.#open(this.runtime, this.#origin, this.#identity));
     let outcome = await store.appendAll(id, this.#identity.key, bodies, updates);
     if (outcome.kind === 'closed') {
-      id = await RequestRecording.#open(this.runtime, this.#origin, this.#identity);
+      id = await this.#reopen(id);
       outcome = await store.appendAll(id, this.#identity.key, bodies, updates);
       if (outcome.kind === 'closed')
         throw new RecordingUnavailableError('the session closed twice while recording');
     }
     this.#sessionId = id;
+  }
+
+  /**
+   * The session that replaces `closed`: one for every append that found it closed. A stream's
+   * appends in flight together all find it closed, and move on to one new session in the order
+   * they were made (each awaits the same opening, in that order).
+   */
+  #reopen(closed: string): Promise<string> {
+    if (this.#reopened?.closed === closed) return this.#reopened.opened;
+    const opened = RequestRecording.#open(this.runtime, this.#origin, this.#identity);
+    this.#reopened = { closed, opened };
+    // A failed opening is not kept: the next append tries again.
+    opened.catch(() => {
+      if (this.#reopened?.opened === opened) this.#reopened = undefined;
+    });
+    return opened;
   }
 
   /**

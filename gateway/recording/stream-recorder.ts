@@ -20,9 +20,10 @@ import type { RequestRecording } from './request-recording.ts';
  * append outlived the young generation and were promoted, and the garbage collector's time grew
  * with the backlog), in slabs reused from one append to the next (frame-copies.ts); the store
  * writes their base64 straight into the sealed line (src/recording/byte-frames.ts). Appends go
- * one at a time, in order (what gathered meanwhile goes together in the next, one script call).
- * The first failed append calls `onFailure` once; the relay then ends the stream when recording
- * is required (a stream that can no longer be recorded must not go on).
+ * in order, at most `APPENDS_IN_FLIGHT` at a time (what gathered meanwhile goes together in the
+ * next, one script call); the store sends the second behind the first without waiting for its
+ * reply (session-store.ts). The first failed append calls `onFailure` once; the relay then ends
+ * the stream when recording is required (a stream that can no longer be recorded must not go on).
  *
  * Appends are slower than a relay on loopback can be (each line is sealed, sent and stored), so
  * frames not yet in Redis are counted: past `BACKLOG_HIGH` bytes the recorder asks the relay to
@@ -40,6 +41,12 @@ const MAX_APPEND_BYTES = 256 * 1024;
 /** Bytes of frames waiting for Redis above which the relay stops reading, and below which it reads again. */
 export const BACKLOG_HIGH = 1024 * 1024;
 export const BACKLOG_LOW = 512 * 1024;
+/**
+ * Appends of one stream in flight at once. With one, the relay stood paused about half of a bulk
+ * copy while an append was sealed, sent and stored; with two, Redis stores one while the next is
+ * sealed and sent (docs/performance.md, twenty-ninth round).
+ */
+const APPENDS_IN_FLIGHT = 2;
 
 export class StreamRecorder {
   readonly stream: string;
@@ -60,7 +67,9 @@ export class StreamRecorder {
     frameBytes: number;
     slabs: Array<Slab | undefined>;
   }> = [];
-  #sending: Promise<void> | undefined;
+  #inFlight = 0;
+  /** Resolves `close` once nothing is ready or in flight. */
+  #whenIdle: (() => void) | undefined;
   #failed = false;
   /** Frame bytes recorded and not yet appended (or given up on). */
   #backlog = 0;
@@ -139,7 +148,10 @@ export class StreamRecorder {
       ...details,
     };
     this.#enqueue(event, 0, []);
-    await this.#sending;
+    if (this.#ready.length === 0 && this.#inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      this.#whenIdle = resolve;
+    });
   }
 
   #enqueue(
@@ -148,17 +160,17 @@ export class StreamRecorder {
     slabs: Array<Slab | undefined>,
   ): void {
     this.#ready.push({ event, frameBytes, slabs });
-    this.#sending ??= this.#send();
+    this.#send();
   }
 
   /**
-   * One append at a time, in order; what gathered while one was in flight goes in the next, up to
-   * `MAX_APPEND_BYTES` of frames in one script call. Bounded so the relay keeps going while an
-   * append is in flight (the backlog has room for the next), rather than stopping for one large
-   * append after another.
+   * Starts appends, in order, while fewer than `APPENDS_IN_FLIGHT` are in flight; each takes what
+   * is ready, up to `MAX_APPEND_BYTES` of frames in one script call. Bounded so the relay keeps
+   * going while appends are in flight (the backlog has room for the next), rather than stopping
+   * for one large append after another.
    */
-  async #send(): Promise<void> {
-    while (this.#ready.length > 0) {
+  #send(): void {
+    while (this.#ready.length > 0 && this.#inFlight < APPENDS_IN_FLIGHT) {
       let n = 1;
       let frameBytes = this.#ready[0]!.frameBytes;
       for (; n < this.#ready.length; n++) {
@@ -167,19 +179,31 @@ export class StreamRecorder {
       }
       const sent = this.#ready.splice(0, n);
       const events = sent.map(({ event }) => (Array.isArray(event) ? this.#data(event) : event));
-      try {
-        await this.#recording.appendAll(events);
-      } catch (error) {
-        if (!this.#failed) {
-          this.#failed = true;
-          this.#onFailure(error);
-        }
-      }
-      // Settled either way: the store has copied the frames into its line (or the spool's JSON).
-      for (const { slabs } of sent) for (const slab of slabs) this.#copies.release(slab);
-      this.#release(frameBytes);
+      this.#inFlight += 1;
+      // The store keeps the order of these calls, whichever settles first.
+      this.#recording.appendAll(events).then(
+        () => this.#settled(sent, frameBytes),
+        (error: unknown) => {
+          if (!this.#failed) {
+            this.#failed = true;
+            this.#onFailure(error);
+          }
+          this.#settled(sent, frameBytes);
+        },
+      );
     }
-    this.#sending = undefined;
+  }
+
+  /** An append settled either way: the store has copied the frames into its line (or the spool's JSON). */
+  #settled(sent: ReadonlyArray<{ slabs: Array<Slab | undefined> }>, frameBytes: number): void {
+    this.#inFlight -= 1;
+    for (const { slabs } of sent) for (const slab of slabs) this.#copies.release(slab);
+    this.#release(frameBytes);
+    this.#send();
+    if (this.#ready.length === 0 && this.#inFlight === 0) {
+      this.#whenIdle?.();
+      this.#whenIdle = undefined;
+    }
   }
 
   /** The `stream-data` event of `frames`: they become base64 as the store writes its line. */

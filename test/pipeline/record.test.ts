@@ -230,6 +230,53 @@ describe('record and recordGate with recording on', () => {
     expect(seenByNext.map((e) => e['type'])).toEqual(['session', 'request']);
   });
 
+  it("a stream's appends in flight together that find the session closed go on in one new session, in order", async () => {
+    let closed = '';
+    let reopened = '';
+    await runStage(record(recording.runtime), {
+      ctx: context('reopening', 'POST', '/api/v1/namespaces/shop/pods/web-0/exec'),
+      next: async (ctx) => {
+        const rec = ctx.recording!;
+        await rec.append({
+          type: 'stream-open',
+          rid: rec.rid,
+          stream: rec.rid,
+          kind: 'exec',
+          protocol: 'v5.channel.k8s.io',
+          recorded: true,
+          pod: 'web-0',
+          namespace: 'shop',
+          tty: false,
+          stdin: true,
+        });
+        closed = rec.sessionId;
+        // The session's idle gap passed on another replica meanwhile: it is closed.
+        await redis.hset(`${prefix}:rec:s:${closed}`, 'state', 'closed');
+        const data = (n: number) => ({
+          type: 'stream-data' as const,
+          stream: rec.rid,
+          frames: [[n, 1, Buffer.from(`frame ${n}`)] as [number, number, Buffer]],
+        });
+        // Two appends in flight at once, as a stream recorder sends them.
+        await Promise.all([rec.appendAll([data(1)]), rec.appendAll([data(2)]), rec.appendAll([data(3)])]);
+        reopened = rec.sessionId;
+        ctx.res.end();
+      },
+    });
+    expect(reopened).not.toBe(closed);
+    const stored = await events(reopened);
+    // The request event comes when the request ends (this test has no gate to write it first).
+    expect(stored.map((e) => e['type'])).toEqual([
+      'session',
+      'stream-data',
+      'stream-data',
+      'stream-data',
+      'request',
+      'response',
+    ]);
+    expect(stored.slice(1, 4).map((e) => (e['frames'] as Array<[number]>)[0]![0])).toEqual([1, 2, 3]);
+  });
+
   it('a response event still on its way when the request finished is in Redis once close() returns', async () => {
     const own = await start({ redisUrl: REDIS_URL, required: true });
     const run = await runStage(record(own.runtime), {
