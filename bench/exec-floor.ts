@@ -72,31 +72,49 @@ export async function measureRecordingFloor(options: {
   };
 }
 
-/** How the recording's floor compares with what half of direct leaves for it. */
+/**
+ * How the recording's floor compares with what half of direct leaves for it, two ways. A direct
+ * copy does not keep every core busy (its processes wait on one another), so twice its CPU is
+ * what a recorded copy may take at the same occupancy; with every core busy it could take all the
+ * machine's CPU time at half of direct's speed.
+ */
 export interface FloorJudgement {
   /**
    * CPU ms per MB of `cat` a recorded copy may add to the relay alone and still reach half of
    * direct: every process at most twice a direct copy's, less what the relay alone takes.
    */
   budgetMsPerMb: number;
+  /** The same with every core of the machine busy for the whole copy: the most there can be. */
+  everyCoreBudgetMsPerMb: number;
   floorMsPerMb: number;
-  verdict: 'relay-over-budget' | 'redis-elsewhere' | 'out-of-reach' | 'not-ruled-out';
+  verdict:
+    | 'relay-over-budget'
+    | 'redis-elsewhere'
+    | 'out-of-reach'
+    | 'only-with-every-core-busy'
+    | 'not-ruled-out';
 }
 
 export function judgeRecordingFloor(
   /** CPU ms per MB of `cat` over every process a copy keeps busy: direct, and the relay alone. */
   cpuPerMb: { direct: number; relayAlone: number },
   floor: Pick<RecordingFloor, 'writerMsPerMb' | 'redisMsPerMb'>,
+  /** The machine's cores and a direct copy's speed, for the budget with every core busy. */
+  machine: { cores: number; directMbPerSecond: number },
 ): FloorJudgement {
   const budgetMsPerMb = 2 * cpuPerMb.direct - cpuPerMb.relayAlone;
+  const everyCoreBudgetMsPerMb =
+    (machine.cores * 1000) / (machine.directMbPerSecond / 2) - cpuPerMb.relayAlone;
   const floorMsPerMb = floor.writerMsPerMb + (floor.redisMsPerMb ?? 0);
   const verdict =
-    budgetMsPerMb <= 0
+    everyCoreBudgetMsPerMb <= 0
       ? 'relay-over-budget'
       : floor.redisMsPerMb === undefined
         ? 'redis-elsewhere'
-        : floorMsPerMb > budgetMsPerMb
+        : floorMsPerMb > everyCoreBudgetMsPerMb
           ? 'out-of-reach'
-          : 'not-ruled-out';
-  return { budgetMsPerMb, floorMsPerMb, verdict };
+          : floorMsPerMb > budgetMsPerMb
+            ? 'only-with-every-core-busy'
+            : 'not-ruled-out';
+  return { budgetMsPerMb, everyCoreBudgetMsPerMb, floorMsPerMb, verdict };
 }

@@ -22,7 +22,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -341,12 +341,15 @@ function recordingFloorLine(e: ExecBenchResult): string {
   const judged = judgeRecordingFloor(
     { direct: sum(e.cpuPerMb.direct), relayAlone: sum(e.unrecorded.cpuPerMb) },
     e.floor,
+    { cores: availableParallelism(), directMbPerSecond: e.directMbPerSecond },
   );
   const verdict = {
     'relay-over-budget':
       ': the relay alone already takes more, so no recording reaches half of direct on this machine',
     'redis-elsewhere': ' (Redis runs elsewhere: its share is not counted)',
-    'out-of-reach': ': out of reach on this machine for any recording that keeps every byte in Redis',
+    'out-of-reach':
+      ': out of reach on this machine for any recording that keeps every byte in Redis, even with every core busy',
+    'only-with-every-core-busy': `: within reach only of a recorded copy that kept more of the machine busy than a direct one does (with every core busy ${fmt(judged.everyCoreBudgetMsPerMb, 1)} ms per MB)`,
     'not-ruled-out': ': the floor does not rule it out',
   }[judged.verdict];
   return `  the recording's floor: hashing and storing a copy's bytes once, raw (2 MB per MB of \`cat\`, 32 KiB entries), takes ${fmt(writerMsPerMb, 1)} ms of CPU per MB in the writer${redisMsPerMb === undefined ? '' : ` and ${fmt(redisMsPerMb, 1)} in Redis`}; half of direct leaves the recording ${fmt(judged.budgetMsPerMb, 1)} ms per MB beyond the relay alone (every process at most 2x direct's)${verdict}`;

@@ -12,27 +12,68 @@ describe('the recording floor of the exec bench', () => {
 
   const direct = 11; // ms per MB over every process: half of direct allows 22
   const relayAlone = 20; // of them: 2 left
+  // Direct at 125 MB/s keeps 1.375 of 2 cores busy; at half its speed, with both busy, a copy may
+  // take 32 ms per MB: 12 beyond the relay alone.
+  const machine = { cores: 2, directMbPerSecond: 125 };
 
-  it('is out of reach when the floor is above what the relay alone leaves', () => {
-    const judged = judgeRecordingFloor({ direct, relayAlone }, { writerMsPerMb: 4.5, redisMsPerMb: 1.5 });
-    expect(judged).toEqual({ budgetMsPerMb: 2, floorMsPerMb: 6, verdict: 'out-of-reach' });
+  it('is out of reach when the floor is above what the relay alone leaves with every core busy', () => {
+    const judged = judgeRecordingFloor(
+      { direct, relayAlone },
+      { writerMsPerMb: 10, redisMsPerMb: 3 },
+      machine,
+    );
+    expect(judged).toEqual({
+      budgetMsPerMb: 2,
+      everyCoreBudgetMsPerMb: 12,
+      floorMsPerMb: 13,
+      verdict: 'out-of-reach',
+    });
+  });
+
+  it('is within reach only with every core busy when the floor fits only there', () => {
+    const judged = judgeRecordingFloor(
+      { direct, relayAlone },
+      { writerMsPerMb: 4.5, redisMsPerMb: 1.5 },
+      machine,
+    );
+    expect(judged.verdict).toBe('only-with-every-core-busy');
+    // A direct copy that already kept every core busy leaves no more than twice its CPU.
+    const saturated = judgeRecordingFloor(
+      { direct, relayAlone },
+      { writerMsPerMb: 4.5, redisMsPerMb: 1.5 },
+      { cores: 2, directMbPerSecond: 2000 / 11 },
+    );
+    expect(saturated.everyCoreBudgetMsPerMb).toBeCloseTo(2, 6);
+    expect(saturated.verdict).toBe('out-of-reach');
   });
 
   it('is not ruled out when the floor fits, counting Redis', () => {
-    const fits = judgeRecordingFloor({ direct, relayAlone }, { writerMsPerMb: 1, redisMsPerMb: 1 });
+    const fits = judgeRecordingFloor({ direct, relayAlone }, { writerMsPerMb: 1, redisMsPerMb: 1 }, machine);
     expect(fits.verdict).toBe('not-ruled-out');
-    const redisTips = judgeRecordingFloor({ direct, relayAlone }, { writerMsPerMb: 1, redisMsPerMb: 1.5 });
-    expect(redisTips.verdict).toBe('out-of-reach');
+    const redisTips = judgeRecordingFloor(
+      { direct, relayAlone },
+      { writerMsPerMb: 1, redisMsPerMb: 1.5 },
+      machine,
+    );
+    expect(redisTips.verdict).toBe('only-with-every-core-busy');
   });
 
-  it('says so when the relay alone already takes all half of direct allows', () => {
-    const judged = judgeRecordingFloor({ direct, relayAlone: 22 }, { writerMsPerMb: 0, redisMsPerMb: 0 });
-    expect(judged.budgetMsPerMb).toBe(0);
+  it('says so when the relay alone already takes all half of direct allows with every core busy', () => {
+    const judged = judgeRecordingFloor(
+      { direct, relayAlone: 32 },
+      { writerMsPerMb: 0, redisMsPerMb: 0 },
+      machine,
+    );
+    expect(judged.everyCoreBudgetMsPerMb).toBe(0);
     expect(judged.verdict).toBe('relay-over-budget');
   });
 
   it('does not judge a floor without Redis in it', () => {
-    const judged = judgeRecordingFloor({ direct, relayAlone }, { writerMsPerMb: 1, redisMsPerMb: undefined });
+    const judged = judgeRecordingFloor(
+      { direct, relayAlone },
+      { writerMsPerMb: 1, redisMsPerMb: undefined },
+      machine,
+    );
     expect(judged.verdict).toBe('redis-elsewhere');
   });
 
