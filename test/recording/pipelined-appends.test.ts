@@ -43,6 +43,19 @@ async function connect(url: string): Promise<RedisConnection> {
   return redis;
 }
 
+/** A Redis of its own, two replicas' stores on it (a and b), and a session a opened. */
+async function twoReplicasOnOneSession() {
+  server = await throwawayRedis();
+  await server.start();
+  const redis = await connect(server.url);
+  const store = (replica: string, connection: RedisConnection) =>
+    new RecordingStore({ redis: connection, prefix: PREFIX, idleGapMs: 60_000, replica });
+  const a = store('a', redis);
+  const b = store('b', await connect(server.url));
+  const { id } = await a.resolve({ identity, caller: CALLER, cluster: 'prod' });
+  return { redis, a, b, id };
+}
+
 async function appendScriptCalls(redis: RedisConnection): Promise<number> {
   const stats = await redis.info('commandstats');
   return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
@@ -50,17 +63,7 @@ async function appendScriptCalls(redis: RedisConnection): Promise<number> {
 
 describe('stream batches sent behind one another', () => {
   it('are re-sealed in order when the first lost a race, even where the sequence numbers line up', async () => {
-    server = await throwawayRedis();
-    await server.start();
-    const redis = await connect(server.url);
-    const a = new RecordingStore({ redis, prefix: PREFIX, idleGapMs: 60_000, replica: 'a' });
-    const b = new RecordingStore({
-      redis: await connect(server.url),
-      prefix: PREFIX,
-      idleGapMs: 60_000,
-      replica: 'b',
-    });
-    const { id } = await a.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    const { redis, a, b, id } = await twoReplicasOnOneSession();
     await a.appendAll(id, identity.key, [frames('a-0')]);
     // Replica b appends one event: a's view of the tail is now one behind, and a's first batch
     // (one event) will end exactly at b's sequence number.
@@ -91,17 +94,7 @@ describe('stream batches sent behind one another', () => {
   });
 
   it('keep a long stream in order on one chain while another replica appends to the session', async () => {
-    server = await throwawayRedis();
-    await server.start();
-    const redis = await connect(server.url);
-    const a = new RecordingStore({ redis, prefix: PREFIX, idleGapMs: 60_000, replica: 'a' });
-    const b = new RecordingStore({
-      redis: await connect(server.url),
-      prefix: PREFIX,
-      idleGapMs: 60_000,
-      replica: 'b',
-    });
-    const { id } = await a.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    const { redis, a, b, id } = await twoReplicasOnOneSession();
     const appends: Array<Promise<unknown>> = [];
     for (let i = 0; i < 200; i++) {
       appends.push(a.appendAll(id, identity.key, [frames(`a-${i}`)]));
