@@ -68,8 +68,8 @@ export class StreamRecorder {
     slabs: Array<Slab | undefined>;
   }> = [];
   #inFlight = 0;
-  /** Resolves `close` once nothing is ready or in flight. */
-  #whenIdle: (() => void) | undefined;
+  /** Callers of `close` waiting until nothing is ready or in flight. */
+  #idleWaiters: Array<() => void> = [];
   #failed = false;
   /** Frame bytes recorded and not yet appended (or given up on). */
   #backlog = 0;
@@ -149,9 +149,7 @@ export class StreamRecorder {
     };
     this.#enqueue(event, 0, []);
     if (this.#ready.length === 0 && this.#inFlight === 0) return;
-    await new Promise<void>((resolve) => {
-      this.#whenIdle = resolve;
-    });
+    await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 
   #enqueue(
@@ -201,8 +199,7 @@ export class StreamRecorder {
     this.#release(frameBytes);
     this.#send();
     if (this.#ready.length === 0 && this.#inFlight === 0) {
-      this.#whenIdle?.();
-      this.#whenIdle = undefined;
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
   }
 
