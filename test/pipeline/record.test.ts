@@ -264,6 +264,8 @@ describe('record and recordGate with recording on', () => {
       },
     });
     expect(reopened).not.toBe(closed);
+    // The response event is written after the request ended, detached from it.
+    await recording.runtime.detachedWrites.settled();
     const stored = await events(reopened);
     // The request event comes when the request ends (this test has no gate to write it first).
     expect(stored.map((e) => e['type'])).toEqual([
