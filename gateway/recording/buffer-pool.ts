@@ -1,6 +1,6 @@
 /**
  * Buffers of one size, handed out and taken back: for bytes that wait a Redis round trip before
- * they are dropped (a stream's frames until their append, a sealed line until Redis answered it).
+ * they are dropped (a stream's frames until their append, an append's command until Redis answered it).
  *
  * Why not fresh buffers: their bytes live outside the JavaScript heap, and V8 counts such memory
  * allocated since its last full collection against the old generation's limit. Buffers that wait
@@ -42,25 +42,20 @@ export class BufferPool {
 }
 
 /**
- * Buffers for one use, taken from `pool` where they fit and given back together: `allocate`
- * returns exactly `size` bytes (a pool buffer's start; a fresh buffer when larger than the pool's,
- * or smaller than 1/32 of them, which Node's own allocator serves from its shared slabs), and
- * `giveBack` returns the pool's ones once nothing reads them any more.
+ * A buffer for one use of about `size` bytes: a whole buffer of `pool` when `size` fits in one,
+ * else a fresh one of `size` (larger than the pool's, or smaller than 1/32 of them, which Node's
+ * own allocator serves from its shared slabs, so a few bytes do not hold a pool buffer).
+ * `giveBack` returns the pool's buffer once nothing reads it any more (a second call does nothing).
  */
-export function lendFrom(pool: BufferPool): {
-  allocate: (size: number) => Buffer;
-  giveBack: () => void;
-} {
-  const lent: Buffer[] = [];
+export function lendFor(pool: BufferPool, size: number): { buffer: Buffer; giveBack: () => void } {
+  if (size > pool.size || size < pool.size / 32)
+    return { buffer: Buffer.allocUnsafe(size), giveBack: () => undefined };
+  let buffer: Buffer | undefined = pool.take();
   return {
-    allocate: (size) => {
-      if (size > pool.size || size < pool.size / 32) return Buffer.allocUnsafe(size);
-      const buffer = pool.take();
-      lent.push(buffer);
-      return buffer.subarray(0, size);
-    },
+    buffer,
     giveBack: () => {
-      for (const buffer of lent.splice(0)) pool.give(buffer);
+      if (buffer) pool.give(buffer);
+      buffer = undefined;
     },
   };
 }

@@ -11,7 +11,7 @@ import {
   recordingKeys,
   withRecordingScripts,
 } from '../../src/recording/scripts.ts';
-import { BufferPool, lendFrom } from './buffer-pool.ts';
+import { BufferPool, lendFor } from './buffer-pool.ts';
 import { RecentlyUsed } from './recently-used.ts';
 import { newSessionId, type SessionIdentity } from './session-identity.ts';
 import { RecordingUnavailableError, withRecordingRedis } from './unavailable-error.ts';
@@ -74,10 +74,30 @@ const MAX_WAITS = 1000;
  */
 const LARGE_LINE = 16 * 1024;
 /**
- * Buffers for a stream's sealed lines (a batch of up to ~64 KiB of frames in base64), reused from
- * one append to the next (buffer-pool.ts says why); a larger line gets a buffer of its own.
+ * Buffers for a stream's append commands (up to 256 KiB of frames in base64, ~350 KB), reused from
+ * one append to the next (buffer-pool.ts says why); a larger command moves to a buffer of its own,
+ * and a small one (an interactive session's keystrokes) is served by Node's allocator, so a
+ * thousand quiet sessions do not hold half a megabyte each while an append is in flight.
  */
-export const LINE_BUFFERS = new BufferPool(96 * 1024, 32);
+export const COMMAND_BUFFERS = new BufferPool(512 * 1024, 8);
+
+/** What a frame adds to its line besides its bytes in base64 (`,[<ms>,<channel>,"…"]`), at most. */
+const FRAME_OVERHEAD = 48;
+/** What an event's line holds besides its frames (its head, hash, type and stream), about. */
+const EVENT_OVERHEAD = 512;
+
+/** A buffer for the append command of `batch` (pooled when it fits), to give back once Redis answered. */
+function commandBuffer(batch: readonly PendingAppend[]): { buffer: Buffer; giveBack: () => void } {
+  let size = 1024;
+  for (const { bodies } of batch) {
+    for (const body of bodies) {
+      size += EVENT_OVERHEAD;
+      if (!hasByteFrames(body)) continue;
+      for (const [, , bytes] of body.frames) size += 4 * Math.ceil(bytes.length / 3) + FRAME_OVERHEAD;
+    }
+  }
+  return lendFor(COMMAND_BUFFERS, size);
+}
 const MAX_RESOLVE_ATTEMPTS = 8;
 const MAX_CACHED_TAILS = 10_000;
 
@@ -386,30 +406,45 @@ export class RecordingStore {
 
   #sealAndSend(id: string, batch: readonly PendingAppend[], tail: ChainTail, updates: string): Flight {
     const identityKey = batch[0]!.identityKey;
+    const frames = batch.some(({ bodies }) => bodies.some(hasByteFrames));
+    const count = batch.reduce((sum, { bodies }) => sum + bodies.length, 0);
+    // Each event's time (never going back), taken before sealing: the script's `now`, the last
+    // of them, comes before the lines in the command.
+    const stamps = Array.from({ length: count }, () => nowMs());
+    const ts = stamps[count - 1] ?? nowMs();
+    const keys = [this.keys.meta(id), this.keys.events(id), this.keys.turn(id)];
+    const head = [tail.seq, Math.floor(ts), updates, this.replica, TURN_MS, tail.hash] as const;
+    // A stream's batch is written as the command itself, into a pooled buffer: its lines are
+    // sealed in place (resp-writer.ts says why). The proxy path's small events go as arguments.
+    const command = frames ? commandBuffer(batch) : undefined;
+    const call = command
+      ? this.#scripts.written.hoopRecAppend(keys, head.length + 2 * count, command.buffer)
+      : undefined;
     const args: Array<string | number | Buffer> = [];
+    if (call) for (const value of head) call.writer.string(value);
     // Per waiting append, its last event's place on the chain.
     const appended: ChainTail[] = [];
-    let ts = 0;
     let seq = tail.seq;
     let prev = tail.hash;
-    let frames = false;
-    // Pooled buffers for a stream's lines; none for the proxy path's small events.
-    let lines: ReturnType<typeof lendFrom> | undefined;
     for (const { bodies } of batch) {
       for (const body of bodies) {
-        ts = nowMs();
+        const event = { ...body, v: 1, seq: seq + 1, prev, ts: stamps[seq - tail.seq]!, by: this.replica };
         seq += 1;
-        const head = { v: 1, seq, prev, ts, by: this.replica };
-        let sealed: { line: string | Buffer; hash: string };
-        if (hasByteFrames(body)) {
-          frames = true;
-          lines ??= lendFrom(LINE_BUFFERS);
-          sealed = sealByteFrames({ ...body, ...head }, lines.allocate);
+        if (call) {
+          if (hasByteFrames(event)) {
+            prev = sealByteFrames(event, (size) => call.writer.reserve(size)).hash;
+          } else {
+            const sealed = sealEventForSending(event, LARGE_LINE);
+            if (typeof sealed.line === 'string') call.writer.string(sealed.line);
+            else call.writer.bytes(sealed.line);
+            prev = sealed.hash;
+          }
+          call.writer.string(prev);
         } else {
-          sealed = sealEventForSending({ ...body, ...head }, LARGE_LINE);
+          const sealed = sealEventForSending(event, LARGE_LINE);
+          args.push(sealed.line, sealed.hash);
+          prev = sealed.hash;
         }
-        args.push(sealed.line, sealed.hash);
-        prev = sealed.hash;
       }
       appended.push({ seq, hash: prev });
     }
@@ -419,27 +454,16 @@ export class RecordingStore {
     const refresh = this.#mappingDue(identityKey, id);
     const settled = this.#redisCall(() =>
       Promise.all([
-        this.#scripts.hoopRecAppend(
-          this.keys.meta(id),
-          this.keys.events(id),
-          this.keys.turn(id),
-          tail.seq,
-          Math.floor(ts),
-          updates,
-          this.replica,
-          TURN_MS,
-          tail.hash,
-          ...args,
-        ),
+        call ? call.send() : this.#scripts.hoopRecAppend(...keys, ...head, ...args),
         refresh
           ? this.#scripts.hoopRecTouchMapping(this.keys.mapping(identityKey), id, this.#idleGapMs)
           : undefined,
       ]),
     ).then(
       ([{ head: reply }, touched]): Attempt => {
-        // Redis answered the script, so it has read every line: their buffers may carry the next.
-        // (After a failure ioredis may still hold them, to send again; they are left to the collector.)
-        lines?.giveBack();
+        // Redis answered the script, so it has read the command: its buffer may carry the next.
+        // (After a failure ioredis may still hold it, to send again; it is left to the collector.)
+        command?.giveBack();
         // A conflict whose tail is this batch's own last event: Redis took an earlier send of this
         // very call (its reply lost to a timeout, the call retried through an outage); sealing the
         // events again on that tail would record them twice.

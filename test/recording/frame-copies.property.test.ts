@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BufferPool, lendFrom } from '../../gateway/recording/buffer-pool.ts';
+import { BufferPool, lendFor } from '../../gateway/recording/buffer-pool.ts';
 import { FrameCopies, type Slab } from '../../gateway/recording/frame-copies.ts';
 
 /**
@@ -95,23 +95,25 @@ describe('frame copies in pooled slabs', () => {
 });
 
 describe('buffers lent for one use', () => {
-  it('gives exactly the bytes asked for, from the pool where they fit, and takes back only those', () => {
+  it("gives a whole pool buffer where the size fits, a fresh one of the size elsewhere, and takes back only the pool's", () => {
     const pool = new BufferPool(100, 8);
-    const lent = lendFrom(pool);
-    const small = lent.allocate(60);
-    const large = lent.allocate(101);
-    expect(small.length).toBe(60);
-    expect(large.length).toBe(101);
-    expect(small.buffer.byteLength).toBe(100);
+    const fits = lendFor(pool, 60);
+    const large = lendFor(pool, 101);
+    expect(fits.buffer.length).toBe(100);
+    expect(large.buffer.length).toBe(101);
     expect(pool.free).toBe(0);
-    lent.giveBack();
+    large.giveBack();
+    expect(pool.free).toBe(0);
+    fits.giveBack();
     expect(pool.free).toBe(1);
     // Given back once: a second call returns nothing more.
-    lent.giveBack();
+    fits.giveBack();
     expect(pool.free).toBe(1);
-    expect(lendFrom(pool).allocate(10).buffer).toBe(small.buffer);
-    // A line of a few bytes comes from Node's allocator, not a whole pool buffer.
-    expect(lendFrom(pool).allocate(2).buffer).not.toBe(small.buffer);
+    expect(lendFor(pool, 10).buffer).toBe(fits.buffer);
+    // A few bytes come from Node's allocator, not a whole pool buffer.
+    const few = lendFor(pool, 2);
+    expect(few.buffer.length).toBe(2);
+    expect(few.buffer.buffer).not.toBe(fits.buffer.buffer);
     expect(pool.free).toBe(0);
   });
 });

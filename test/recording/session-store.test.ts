@@ -6,7 +6,7 @@ import type { SessionDirectory } from '../../bot/dispatch/sessions.ts';
 import { closeSession } from '../../gateway/recording/close-session.ts';
 import { pruneExpired } from '../../gateway/recording/retention.ts';
 import { sessionIdentity } from '../../gateway/recording/session-identity.ts';
-import { LINE_BUFFERS, RecordingStore } from '../../gateway/recording/session-store.ts';
+import { COMMAND_BUFFERS, RecordingStore } from '../../gateway/recording/session-store.ts';
 import { duplicateConnection } from '../../src/queues/connections.ts';
 import { readArchiveLines } from '../../src/recording/archive.ts';
 import type { EventBody, StreamDataBytesEvent, StreamDataEvent } from '../../src/recording/event.types.ts';
@@ -232,21 +232,21 @@ describe('the live recording store', () => {
       const frames = lines.slice(1).map((line) => (JSON.parse(line) as StreamDataEvent).frames[0]![2]);
       expect(frames.map((data) => Buffer.from(data, 'base64'))).toEqual(sent[n]);
     }
-    expect(LINE_BUFFERS.free).toBeGreaterThan(0);
+    expect(COMMAND_BUFFERS.free).toBeGreaterThan(0);
 
     // A script call that fails may still be held by the Redis client (to send again after a
     // reconnect): its buffer is not handed out again, the pool is one buffer short.
     const { id } = sessions[0]!;
     await h.redis.del(h.keys.meta(id));
     await h.redis.set(h.keys.meta(id), 'not a hash');
-    const before = LINE_BUFFERS.free;
+    const before = COMMAND_BUFFERS.free;
     const frame: StreamDataBytesEvent = {
       type: 'stream-data',
       stream: 'x',
-      frames: [[99, 1, randomBytes(10_000)]],
+      frames: [[99, 1, randomBytes(40_000)]],
     };
     await expect(h.store.append(id, identities[0]!.key, frame)).rejects.toThrow(/recording unavailable/);
-    expect(LINE_BUFFERS.free).toBe(before - 1);
+    expect(COMMAND_BUFFERS.free).toBe(before - 1);
   });
 
   it('closes after the idle gap, archives, summarises, and opens a new session afterwards', async () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import {
 } from '../../src/queues/connections.ts';
 import { ReviewProducers } from '../../src/queues/review-producers.ts';
 import { readArchiveLines } from '../../src/recording/archive.ts';
-import type { EventBody } from '../../src/recording/event.types.ts';
+import type { EventBody, StreamDataBytesEvent, StreamDataEvent } from '../../src/recording/event.types.ts';
 import { verifyChain } from '../../src/recording/hash-chain.ts';
 import { RECORDING_SCRIPTS, RECORDING_SCRIPTS_DIR } from '../../src/recording/scripts.ts';
 import { SessionIndex } from '../../src/recording/session-index.ts';
@@ -248,6 +248,46 @@ describe('recording on a Redis Cluster', () => {
     );
     expect(pruned.sort()).toEqual([...ids].sort());
     expect(await index.list({ limit: 50 })).toEqual([]);
+  });
+});
+
+describe('stream frames on a Redis Cluster', () => {
+  it("appends a stream's batches, written as one command each, to sessions on every master", async () => {
+    const store = new RecordingStore({ redis, prefix: 'c4:frames', idleGapMs: 60_000 });
+    const index = new SessionIndex(redis, store.keys);
+    const sessions = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const identity = sessionIdentity(CALLER, 'prod', {
+          'kubectl-session': `55555555-2222-3333-4444-${String(i).padStart(12, '0')}`,
+          'kubectl-command': 'kubectl exec',
+        });
+        return { identity, ...(await store.resolve({ identity, caller: CALLER, cluster: 'prod' })) };
+      }),
+    );
+    const masters = new Set(
+      await Promise.all(sessions.map(({ id }) => cluster.masterFor(store.keys.meta(id)))),
+    );
+    expect(masters.size).toBeGreaterThan(1);
+    // Frames of a few bytes to ~300 KB: commands from under a kilobyte to half a megabyte.
+    const sizes = [3, 40_000, 300_000];
+    const sent = await Promise.all(
+      sessions.map(async ({ identity, id }) => {
+        const frames = sizes.map((size, n): [number, number, Buffer] => [n, 1, randomBytes(size)]);
+        const batches: StreamDataBytesEvent[] = frames.map((frame) => ({
+          type: 'stream-data',
+          stream: 's',
+          frames: [frame],
+        }));
+        await Promise.all(batches.map((batch) => store.appendAll(id, identity.key, [batch])));
+        return frames.map(([, , bytes]) => bytes);
+      }),
+    );
+    for (const [n, { id }] of sessions.entries()) {
+      const lines = await index.liveLines(id);
+      expect(verifyChain(id, lines)).toMatchObject({ ok: true, count: 1 + sizes.length });
+      const frames = lines.slice(1).map((line) => (JSON.parse(line) as StreamDataEvent).frames[0]![2]);
+      expect(frames.map((data) => Buffer.from(data, 'base64'))).toEqual(sent[n]);
+    }
   });
 });
 
