@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionIdentity } from '../../gateway/recording/session-identity.ts';
-import { RecordingStore } from '../../gateway/recording/session-store.ts';
+import { COMMAND_BUFFERS, RecordingStore } from '../../gateway/recording/session-store.ts';
 import { whenReady } from '../../src/approvals/unavailable-error.ts';
 import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
+import type { StreamDataEvent } from '../../src/recording/event.types.ts';
 import { verifyChain } from '../../src/recording/hash-chain.ts';
 import { recordingKeys } from '../../src/recording/scripts.ts';
 import { SessionIndex } from '../../src/recording/session-index.ts';
@@ -68,5 +70,38 @@ describe('an append retried after its reply was lost', () => {
       ok: true,
       count: 3,
     });
+  });
+
+  it("holds for a stream's frames, whose command is written into a reused buffer and sent several times", async () => {
+    server = await throwawayRedis();
+    await server.start();
+    redis = createRequestConnection({ url: server.url, commandTimeoutMs: 300, outageWaitMs: 10_000 });
+    await whenReady(redis, 5000);
+    const store = new RecordingStore({ redis, prefix: PREFIX, idleGapMs: 60_000 });
+    const { id } = await store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+
+    // ~400 KB commands: the sends that time out fill the socket, and Node holds the rest of them.
+    const bytes = [randomBytes(300_000), randomBytes(300_000)];
+    const pooled = COMMAND_BUFFERS.free;
+    server.pause();
+    const first = store.appendAll(id, identity.key, [
+      { type: 'stream-data', stream: 's', frames: [[0, 1, bytes[0]!]] },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    // Every send of the command so far is still to be read: its buffer is held, not in the pool.
+    expect(COMMAND_BUFFERS.free).toBe(Math.max(0, pooled - 1));
+    server.resume();
+    expect(await first).toMatchObject({ kind: 'ok', seq: 2 });
+    // The reply came after Redis had read every send: the buffer is back and carries the next append.
+    expect(COMMAND_BUFFERS.free).toBe(Math.max(pooled, 1));
+    await store.appendAll(id, identity.key, [
+      { type: 'stream-data', stream: 's', frames: [[1, 1, bytes[1]!]] },
+    ]);
+
+    const index = new SessionIndex(redis, recordingKeys(PREFIX));
+    const lines = await index.liveLines(id);
+    expect(verifyChain(id, lines)).toMatchObject({ ok: true, count: 3 });
+    const frames = lines.slice(1).map((line) => (JSON.parse(line) as StreamDataEvent).frames[0]![2]);
+    expect(frames.map((data) => Buffer.from(data, 'base64'))).toEqual(bytes);
   });
 });
