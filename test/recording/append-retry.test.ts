@@ -33,14 +33,26 @@ afterEach(async () => {
   await server?.stop();
 });
 
+/** A Redis of its own whose replies time out after 300 ms, a store on it and a session it opened. */
+async function sessionOnThrowawayRedis() {
+  const started = await throwawayRedis();
+  server = started;
+  await started.start();
+  const connection = createRequestConnection({
+    url: started.url,
+    commandTimeoutMs: 300,
+    outageWaitMs: 10_000,
+  });
+  redis = connection;
+  await whenReady(connection, 5000);
+  const store = new RecordingStore({ redis: connection, prefix: PREFIX, idleGapMs: 60_000 });
+  const { id } = await store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+  return { server: started, redis: connection, store, id };
+}
+
 describe('an append retried after its reply was lost', () => {
   it('is recorded once, and the chain stays intact', async () => {
-    server = await throwawayRedis();
-    await server.start();
-    redis = createRequestConnection({ url: server.url, commandTimeoutMs: 300, outageWaitMs: 10_000 });
-    await whenReady(redis, 5000);
-    const store = new RecordingStore({ redis, prefix: PREFIX, idleGapMs: 60_000 });
-    const { id } = await store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    const { server, redis, store, id } = await sessionOnThrowawayRedis();
 
     server.pause();
     const appended = store.append(
@@ -73,12 +85,7 @@ describe('an append retried after its reply was lost', () => {
   });
 
   it("holds for a stream's frames, whose command is written into a reused buffer and sent several times", async () => {
-    server = await throwawayRedis();
-    await server.start();
-    redis = createRequestConnection({ url: server.url, commandTimeoutMs: 300, outageWaitMs: 10_000 });
-    await whenReady(redis, 5000);
-    const store = new RecordingStore({ redis, prefix: PREFIX, idleGapMs: 60_000 });
-    const { id } = await store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    const { server, redis, store, id } = await sessionOnThrowawayRedis();
 
     // ~400 KB commands: the sends that time out fill the socket, and Node holds the rest of them.
     const bytes = [randomBytes(300_000), randomBytes(300_000)];
