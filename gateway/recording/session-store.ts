@@ -430,21 +430,16 @@ export class RecordingStore {
       for (const body of bodies) {
         const event = { ...body, v: 1, seq: seq + 1, prev, ts: stamps[seq - tail.seq]!, by: this.replica };
         seq += 1;
-        if (call) {
-          if (hasByteFrames(event)) {
-            prev = sealByteFrames(event, (size) => call.writer.reserve(size)).hash;
-          } else {
-            const sealed = sealEventForSending(event, LARGE_LINE);
-            if (typeof sealed.line === 'string') call.writer.string(sealed.line);
-            else call.writer.bytes(sealed.line);
-            prev = sealed.hash;
-          }
-          call.writer.string(prev);
+        if (call && hasByteFrames(event)) {
+          prev = sealByteFrames(event, (size) => call.writer.reserve(size)).hash;
         } else {
           const sealed = sealEventForSending(event, LARGE_LINE);
-          args.push(sealed.line, sealed.hash);
           prev = sealed.hash;
+          if (!call) args.push(sealed.line, sealed.hash);
+          else if (typeof sealed.line === 'string') call.writer.string(sealed.line);
+          else call.writer.bytes(sealed.line);
         }
+        call?.writer.string(prev);
       }
       appended.push({ seq, hash: prev });
     }
