@@ -328,6 +328,9 @@ export class RecordingStore {
       flight.shift();
       if (settled.kind === 'ok' || settled.kind === 'closed') {
         this.#resolveBatch(first.batch, settled);
+        // Requests read in this turn of the event loop queue their events after the reply's
+        // callback: waiting for the turn's end sends them in this batch, not one each after it.
+        if (!first.frames && flight.length === 0 && queue.waiting.length > 0) await endOfTurn();
         continue;
       }
       // Not appended: nor will be those sealed behind it. Once every reply is in, each goes
@@ -587,6 +590,11 @@ const UNKNOWN_TAIL: ChainTail = { seq: -1, hash: '' };
  * docs/performance.md, twenty-ninth round).
  */
 const PIPELINE_DEPTH = 2;
+
+/** Resolves once the I/O callbacks of the event loop's current turn have run. */
+function endOfTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /** Whether the first waiting append may be sent now: nothing in flight, or frames behind frames. */
 function mayGoNow(flight: readonly Flight[], next: PendingAppend): boolean {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SessionDirectory } from '../../bot/dispatch/sessions.ts';
 import { closeSession } from '../../gateway/recording/close-session.ts';
 import { pruneExpired } from '../../gateway/recording/retention.ts';
@@ -100,6 +100,24 @@ describe('the live recording store', () => {
     expect(rids).toEqual(Array.from({ length: 30 }, (_, i) => `r-${i - (i % 2)}`));
     const meta = await h.redis.hgetall(h.keys.meta(id));
     expect(meta).toMatchObject({ requests: '15', inflight: '0', 'review:x': 'seven', seq: '31' });
+  });
+
+  it('sends appends made in the turn its last reply arrived in together, in one script call', async () => {
+    h = await recordingHarness('turn');
+    const { id } = await h.store.resolve({ identity, caller: CALLER, cluster: 'prod' });
+    const sent = vi.spyOn(h.redis, 'sendCommand');
+    const scriptCalls = () =>
+      sent.mock.calls.filter(([command]) => ['evalsha', 'eval'].includes(command.name.toLowerCase())).length;
+    // The first goes at once; the second waits for it; the third is made as the first's reply
+    // arrives, as a request read in the same turn of the event loop would be.
+    const first = h.store.append(id, identity.key, request('r-1'));
+    const second = h.store.append(id, identity.key, response('r-1'));
+    const third = first.then(() => h.store.append(id, identity.key, request('r-2')));
+    expect(await Promise.all([first, second, third])).toMatchObject([{ seq: 2 }, { seq: 3 }, { seq: 4 }]);
+    expect(scriptCalls()).toBe(2);
+    sent.mockRestore();
+    const lines = await new SessionIndex(h.redis, h.keys).liveLines(id);
+    expect(verifyChain(id, lines)).toMatchObject({ ok: true, count: 4 });
   });
 
   it('appends a group of events together: contiguous among concurrent appends, all or none', async () => {
