@@ -12,6 +12,7 @@
  *
  * Input: one JSON argument (LoadSpec). Output: one JSON line (LoadResult).
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect as connectHttp2 } from 'node:http2';
 import { connect, type TLSSocket } from 'node:tls';
@@ -25,6 +26,11 @@ export interface LoadSpec {
   connections: number;
   /** One HTTP/2 connection with `connections` requests in flight, instead of HTTP/1.1 ones. */
   http2?: boolean;
+  /**
+   * HTTP/1.1 only: each connection sends a `Kubectl-Session` of its own, as that many kubectl
+   * processes would, so a recording gateway keeps that many sessions instead of one.
+   */
+  sessionPerConnection?: boolean;
   warmupSeconds: number;
   seconds: number;
   /** Processes whose CPU time is measured over the window (the proxy under test first). */
@@ -93,13 +99,15 @@ function responseLength(buf: Buffer): { length: number; status: number } | null 
 }
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
-  const request = Buffer.from(
-    `GET ${spec.path} HTTP/1.1\r\nHost: ${spec.host}:${spec.port}\r\n` +
-      Object.entries(spec.headers)
-        .map(([k, v]) => `${k}: ${v}\r\n`)
-        .join('') +
-      '\r\n',
-  );
+  const requestFor = (headers: Record<string, string>) =>
+    Buffer.from(
+      `GET ${spec.path} HTTP/1.1\r\nHost: ${spec.host}:${spec.port}\r\n` +
+        Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('') +
+        '\r\n',
+    );
+  const shared = requestFor(spec.headers);
   let measuring = false;
   let stopped = false;
   const latencies: number[] = [];
@@ -108,6 +116,9 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
 
   const client = () =>
     new Promise<void>((resolve) => {
+      const request = spec.sessionPerConnection
+        ? requestFor({ ...spec.headers, 'Kubectl-Session': randomUUID() })
+        : shared;
       const socket = connect({ host: spec.host, port: spec.port, ca: spec.ca, servername: undefined });
       sockets.push(socket);
       let pending: Buffer = Buffer.alloc(0);

@@ -23,6 +23,11 @@ export interface ProxyOverhead {
   bare: PathResult;
   gateway: PathResult;
   recording: PathResult;
+  /**
+   * The recording gateway again, each connection sending a `Kubectl-Session` of its own (as many
+   * kubectl processes would): as many sessions as connections, whose appends are not grouped.
+   */
+  recordingSessions: PathResult;
   /** The gateway without recording again, from one HTTP/2 connection carrying the same load. */
   gatewayHttp2: PathResult;
   /** The bare proxy serving HTTP/2, from the same client: the floor of `gatewayHttp2`. */
@@ -65,11 +70,18 @@ export async function benchProxyOverhead(
   const rounds = new Map<Endpoint, PathResult[]>(endpoints.map((e) => [e, []]));
   const overHttp2: PathResult[] = [];
   const bareOverHttp2: PathResult[] = [];
-  const once = async (endpoint: Endpoint, seconds: number, http2 = false): Promise<PathResult> => {
+  const sessions: PathResult[] = [];
+  const once = async (
+    endpoint: Endpoint,
+    seconds: number,
+    http2 = false,
+    sessionPerConnection = false,
+  ): Promise<PathResult> => {
     const direct = endpoint === env.direct;
     const redis = recordings.has(endpoint) ? options.redisPid : undefined;
     const load = await runLoad({
       ...(http2 ? { http2 } : {}),
+      ...(sessionPerConnection ? { sessionPerConnection } : {}),
       host: '127.0.0.1',
       port: endpoint.port,
       path: endpoint.prefix + PATH,
@@ -102,6 +114,7 @@ export async function benchProxyOverhead(
   await warmUp(once, env.gateway, true);
   for (let round = 0; round < options.rounds; round++) {
     for (const endpoint of endpoints) rounds.get(endpoint)!.push(await once(endpoint, options.seconds));
+    sessions.push(await once(env.recording, options.seconds, false, true));
     bareOverHttp2.push(await once(env.bareHttp2, options.seconds, true));
     overHttp2.push(await once(env.gateway, options.seconds, true));
   }
@@ -119,6 +132,7 @@ export async function benchProxyOverhead(
     bare: best(env.bare),
     gateway: best(env.gateway),
     recording: best(env.recording),
+    recordingSessions: fastest(sessions),
     gatewayHttp2: fastest(overHttp2),
     bareHttp2: fastest(bareOverHttp2),
     ...(env.base ? { base: { gateway: best(env.base.gateway), recording: best(env.base.recording) } } : {}),

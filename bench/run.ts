@@ -33,7 +33,13 @@ import { judgeRecordingFloor } from './exec-floor.ts';
 import { BENCH_ALLOCATOR } from './gateway-config.ts';
 import { benchMasking } from './masking.ts';
 import { topAllocations, topSelfTime } from './profile-top.ts';
-import { benchProxyOverhead, describeRatios, type PathResult, WARM_UP_REQUESTS } from './proxy-overhead.ts';
+import {
+  benchProxyOverhead,
+  describeRatios,
+  type PathResult,
+  type ProxyOverhead,
+  WARM_UP_REQUESTS,
+} from './proxy-overhead.ts';
 import { localRedisPid } from './redis-cpu.ts';
 import { deleteOrphanedKeys } from './redis-keys.ts';
 import { startBenchEnv } from './setup.ts';
@@ -128,6 +134,7 @@ if (parts.has('proxy') || parts.has('watches')) {
         row({ ...p.gatewayHttp2, name: 'gateway, HTTP/2' }),
         `  CPU µs per request in every process a path keeps busy (generator, sandbox, proxy, Redis): ${[p.direct, p.bare, p.gateway, p.recording].map(busy).join(', ')}; gateway + recording / gateway: ${fmt(sum(p.recording.busyUsPerRequest) / sum(p.gateway.busyUsPerRequest), 2)}x`,
         `  of the serving process's CPU µs per request, on its main thread + on its other threads (V8's helpers: concurrent marking of full collections, parallel scavenges, compilers): ${[p.bare, p.gateway, p.recording].map(threads).join(', ')}`,
+        sessionsLine(p, connections),
         `  gateway over one HTTP/2 connection (${connections} streams at a time) vs ${connections} HTTP/1.1 connections: throughput ${fmt(p.gatewayHttp2.load.requestsPerSecond / p.gateway.load.requestsPerSecond, 2)}x, CPU per request ${fmt(p.gatewayHttp2.cpuUsPerRequest / p.gateway.cpuUsPerRequest, 2)}x; the bare proxy likewise ${fmt(p.bareHttp2.load.requestsPerSecond / p.bare.load.requestsPerSecond, 2)}x and ${fmt(p.bareHttp2.cpuUsPerRequest / p.bare.cpuUsPerRequest, 2)}x`,
         `  over HTTP/2, the gateway against the bare proxy: throughput ${fmt(p.gatewayHttp2.load.requestsPerSecond / p.bareHttp2.load.requestsPerSecond, 2)}, CPU per request ${fmt(p.gatewayHttp2.cpuUsPerRequest / p.bareHttp2.cpuUsPerRequest, 2)}x (the targets are set over HTTP/1.1)`,
         target(
@@ -334,6 +341,23 @@ if (parts.has('exec')) {
 }
 
 out('targets', ...targets);
+
+/**
+ * The recording gateway with a kubectl session per connection, against itself with one session
+ * and the gateway: the bench's recording targets are measured with one session, where concurrent
+ * requests share script calls; many sessions each cost calls of their own.
+ */
+function sessionsLine(p: ProxyOverhead, connections: number): string {
+  const r = p.recordingSessions;
+  const redis = r.busyUsPerRequest.redis;
+  return (
+    `  gateway + recording with a kubectl session per connection (${connections} sessions): ` +
+    `${fmt(r.load.requestsPerSecond, 0)} req/s (${fmt(r.load.requestsPerSecond / p.gateway.load.requestsPerSecond, 2)} of the gateway), ` +
+    `CPU ${fmt(r.mainThreadUsPerRequest, 0)} + ${fmt(r.cpuUsPerRequest - r.mainThreadUsPerRequest, 0)} µs per request ` +
+    `(${fmt(r.cpuUsPerRequest / p.gateway.cpuUsPerRequest, 2)}x the gateway's, ${fmt(r.cpuUsPerRequest / p.recording.cpuUsPerRequest, 2)}x one session's)` +
+    `${redis === undefined ? '' : `, Redis ${fmt(redis, 0)} µs`}`
+  );
+}
 
 /** The recording's floor beside what half of direct leaves it (bench/exec-floor.ts). */
 function recordingFloorLine(e: ExecBenchResult): string {
