@@ -146,7 +146,12 @@ export async function startBenchEnv(
     const recordingConfig = { recording: { redisUrl: redisUrlFromEnv(), keyPrefix } };
     const recorded = await startGateway('recording', recordingConfig);
     // 1,000 watches come from one address: above the default per-source connection cap (512).
-    const watchConfig = { ...recordingConfig, connections: { maxConnectionsPerSource: 4096 } };
+    // Sessions of their own: on the recording gateway's prefix, its close worker took the close
+    // jobs of the proxy part's sessions, due an idle gap after that part, while watches were measured.
+    const watchConfig = {
+      recording: { redisUrl: redisUrlFromEnv(), keyPrefix: `${keyPrefix}:watches` },
+      connections: { maxConnectionsPerSource: 4096 },
+    };
     const watches = options.watchGateway ? await startGateway('watches', watchConfig) : undefined;
     const tree = options.compareTree;
     const base = tree
