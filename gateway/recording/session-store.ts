@@ -262,7 +262,8 @@ export class RecordingStore {
    *
    * Group commit: an append to a session with no append in flight from this process is sent at
    * once; appends that arrive while one is in flight wait for it and then go together, sealed in
-   * arrival order on one chain, in one script call. So concurrent requests of one session cost
+   * arrival order on one chain, in one script call, with those made in the event loop's turn its
+   * reply arrived in (requests read in that turn). So concurrent requests of one session cost
    * one Redis round trip per batch instead of one each, and the order within the session is the
    * order of the calls here.
    */
