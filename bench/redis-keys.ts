@@ -1,12 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
+import { DEFAULT_QUEUE_PREFIX, QUEUE_NAMES, sessionSummaryJobId } from '../src/queues/names.ts';
 
 /**
  * The bench's keys in the shared Redis: each part's gateways write under a prefix of their own that
  * names the bench process (`hoop-bench-<pid>-<random>`), deleted when the part ends. A run that was
  * interrupted (Ctrl-C, a crash) cannot delete its keys; the next run deletes the keys of every bench
  * process that is no longer running, so they do not pile up.
+ *
+ * One thing lands outside that prefix: a recording gateway that closes a session queues its
+ * summary for the chat bot on the notify queue, under the approvals' prefix (`hoop:notify`,
+ * shared with a real bot on the same Redis). Those jobs are removed with the sessions' keys.
  */
 const PREFIX = 'hoop-bench-';
 const OWNED = /^hoop-bench-(\d+)-/;
@@ -16,7 +22,7 @@ export function benchKeyPrefix(): string {
   return `${PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Deletes every key matching `pattern` (SCAN, never KEYS). */
+/** Deletes every key matching `pattern` (SCAN, never KEYS), and the summaries its sessions queued. */
 export function deleteKeys(pattern: string): Promise<number> {
   return unlinkMatching(pattern, () => true);
 }
@@ -24,6 +30,21 @@ export function deleteKeys(pattern: string): Promise<number> {
 /** Deletes the keys of earlier bench runs whose process is gone (or that predate the pid in the prefix). */
 export function deleteOrphanedKeys(): Promise<number> {
   return unlinkMatching(`${PREFIX}*`, (key) => !isRunning(Number(OWNED.exec(key)?.[1] ?? 0)));
+}
+
+/** The recording's index of sessions by start time, under any bench prefix (`…:rec:idx:time`). */
+const SESSION_INDEX = /:rec:idx:time$/;
+
+/** Removes the session-summary jobs of the sessions in these indexes from the notify queue. */
+async function removeSummaries(redis: Redis, indexes: readonly string[]): Promise<void> {
+  const sessions = (await Promise.all(indexes.map((key) => redis.zrange(key, '0', '-1')))).flat();
+  if (sessions.length === 0) return;
+  const notify = new Queue(QUEUE_NAMES.notify, { connection: redis, prefix: DEFAULT_QUEUE_PREFIX });
+  try {
+    for (const id of sessions) await notify.remove(sessionSummaryJobId(id));
+  } finally {
+    await notify.close();
+  }
 }
 
 /** Unlinks the keys matching `pattern` that `chosen` picks; how many it deleted. */
@@ -37,6 +58,10 @@ async function unlinkMatching(pattern: string, chosen: (key: string) => boolean)
       const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
       const picked = keys.filter(chosen);
+      await removeSummaries(
+        redis,
+        picked.filter((key) => SESSION_INDEX.test(key)),
+      );
       if (picked.length > 0) deleted += await redis.unlink(...picked);
     } while (cursor !== '0');
   } finally {
