@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+// Resolves once the I/O callbacks of the event loop's current turn have run.
+import { setImmediate as endOfTurn } from 'node:timers/promises';
 import type { CallerSnapshot } from '../../src/approvals/review.types.ts';
 import type { RedisConnection } from '../../src/queues/connections.ts';
 import { hasByteFrames, sealByteFrames } from '../../src/recording/byte-frames.ts';
@@ -591,11 +593,6 @@ const UNKNOWN_TAIL: ChainTail = { seq: -1, hash: '' };
  * docs/performance.md, twenty-ninth round).
  */
 const PIPELINE_DEPTH = 2;
-
-/** Resolves once the I/O callbacks of the event loop's current turn have run. */
-function endOfTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** Whether the first waiting append may be sent now: nothing in flight, or frames behind frames. */
 function mayGoNow(flight: readonly Flight[], next: PendingAppend): boolean {
