@@ -10,6 +10,7 @@ import {
   type RedisSettings,
 } from '../../src/queues/connections.ts';
 import { probeWritable } from '../../src/recording/archive.ts';
+import { writeOncePerTurn } from '../../src/redis/turn-writes.ts';
 import { CloseQueue } from './close-queue.ts';
 import { type CloseWorker, startCloseWorker } from './close-worker.ts';
 import { DetachedWrites } from './detached-writes.ts';
@@ -85,6 +86,8 @@ export async function startRecording(
     onError,
     redis: deps.redis,
   });
+  // Many sessions' appends are sent in one turn: one write for them all (turn-writes.ts).
+  writeOncePerTurn(connection);
   const store = new RecordingStore({
     redis: connection,
     prefix: settings.storePrefix,

@@ -26,6 +26,7 @@ import { verifyChain } from '../../src/recording/hash-chain.ts';
 import { RECORDING_SCRIPTS, RECORDING_SCRIPTS_DIR } from '../../src/recording/scripts.ts';
 import { SessionIndex } from '../../src/recording/session-index.ts';
 import { readLuaScript } from '../../src/redis/lua-scripts.ts';
+import { writeOncePerTurn } from '../../src/redis/turn-writes.ts';
 import { CALLER as APPROVAL_CALLER, fp, openInput, rule } from '../approvals/helpers.ts';
 import { CALLER } from '../recording/support.ts';
 import { type RedisClusterHarness, startRedisCluster } from '../support/redis-cluster.ts';
@@ -48,6 +49,8 @@ beforeAll(async () => {
     commandTimeoutMs: 5000,
     connectTimeoutMs: 5000,
   });
+  // As the gateway's recording connection: each node's commands of a turn in one write.
+  writeOncePerTurn(redis);
   await whenReady(redis, 10_000);
   dir = await mkdtemp(join(tmpdir(), 'hoop-cluster-rec-'));
 }, 90_000);
@@ -248,6 +251,38 @@ describe('recording on a Redis Cluster', () => {
     );
     expect(pruned.sort()).toEqual([...ids].sort());
     expect(await index.list({ limit: 50 })).toEqual([]);
+  });
+});
+
+describe('writes on a Redis Cluster', () => {
+  it("sends each node its share of a turn's commands in one write, every reply in place", async () => {
+    const keys = Array.from({ length: 30 }, (_, i) => `c5:turn:${i}`);
+    // Every master's connection is open once each has served a command.
+    await Promise.all(keys.map((key) => redis.set(key, 'warm')));
+    const nodes = (redis as Cluster).nodes('master');
+    expect(nodes.length).toBe(3);
+    const writes = new Map<number, number>();
+    for (const node of nodes) {
+      const socket = node.stream as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+      const port = node.options.port!;
+      writes.set(port, 0);
+      for (const method of ['_write', '_writev'] as const) {
+        const original = socket[method].bind(socket);
+        socket[method] = (...args: unknown[]) => {
+          writes.set(port, writes.get(port)! + 1);
+          return original(...args);
+        };
+      }
+    }
+    const replies = await Promise.all(
+      keys.map((key, i) => redis.set(key, `v${i}`).then(() => redis.get(key))),
+    );
+    expect(replies).toEqual(keys.map((_, i) => `v${i}`));
+    // Two turns: the SETs together, then the GETs sent as their replies arrived (in one read or more).
+    const owners = new Set(await Promise.all(keys.map((key) => cluster.masterFor(key))));
+    expect(owners.size).toBe(3);
+    for (const port of owners) expect(writes.get(port)).toBeLessThanOrEqual(3);
+    await Promise.all(keys.map((key) => redis.del(key)));
   });
 });
 
