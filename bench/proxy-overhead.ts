@@ -32,10 +32,10 @@ export interface ProxyOverhead {
   gatewayHttp2: PathResult;
   /** The bare proxy serving HTTP/2, from the same client: the floor of `gatewayHttp2`. */
   bareHttp2: PathResult;
-  /** The gateways of the `--compare` tree, when there is one. */
-  base?: { gateway: PathResult; recording: PathResult };
+  /** The gateways of the `--compare` tree, when there is one (its recording both ways). */
+  base?: { gateway: PathResult; recording: PathResult; recordingSessions: PathResult };
   /** With a `--compare` tree: now/then ratios from short back-to-back pairs (see pairedRatios). */
-  paired?: { gateway: PairedRatios; recording: PairedRatios };
+  paired?: { gateway: PairedRatios; recording: PairedRatios; recordingSessions: PairedRatios };
 }
 
 /** Now/then ratios of one path, one per pair of back-to-back rounds. */
@@ -71,6 +71,7 @@ export async function benchProxyOverhead(
   const overHttp2: PathResult[] = [];
   const bareOverHttp2: PathResult[] = [];
   const sessions: PathResult[] = [];
+  const baseSessions: PathResult[] = [];
   const once = async (
     endpoint: Endpoint,
     seconds: number,
@@ -115,6 +116,7 @@ export async function benchProxyOverhead(
   for (let round = 0; round < options.rounds; round++) {
     for (const endpoint of endpoints) rounds.get(endpoint)!.push(await once(endpoint, options.seconds));
     sessions.push(await once(env.recording, options.seconds, false, true));
+    if (env.base) baseSessions.push(await once(env.base.recording, options.seconds, false, true));
     bareOverHttp2.push(await once(env.bareHttp2, options.seconds, true));
     overHttp2.push(await once(env.gateway, options.seconds, true));
   }
@@ -122,6 +124,12 @@ export async function benchProxyOverhead(
     ? {
         gateway: await pairedRatios(once, env.gateway, env.base.gateway, options.pairs),
         recording: await pairedRatios(once, env.recording, env.base.recording, options.pairs),
+        recordingSessions: await pairedRatios(
+          (endpoint, seconds) => once(endpoint, seconds, false, true),
+          env.recording,
+          env.base.recording,
+          options.pairs,
+        ),
       }
     : undefined;
   const fastest = (results: PathResult[]) =>
@@ -135,7 +143,15 @@ export async function benchProxyOverhead(
     recordingSessions: fastest(sessions),
     gatewayHttp2: fastest(overHttp2),
     bareHttp2: fastest(bareOverHttp2),
-    ...(env.base ? { base: { gateway: best(env.base.gateway), recording: best(env.base.recording) } } : {}),
+    ...(env.base
+      ? {
+          base: {
+            gateway: best(env.base.gateway),
+            recording: best(env.base.recording),
+            recordingSessions: fastest(baseSessions),
+          },
+        }
+      : {}),
     ...(paired ? { paired } : {}),
   };
 }

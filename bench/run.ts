@@ -168,18 +168,20 @@ if (parts.has('proxy') || parts.has('watches')) {
       if (p.base) {
         const vs = (now: PathResult, then: PathResult) =>
           `throughput ${fmt(now.load.requestsPerSecond / then.load.requestsPerSecond, 2)}x, CPU per request ${fmt(now.cpuUsPerRequest / then.cpuUsPerRequest, 2)}x`;
-        const { gateway, recording } = p.base;
+        const { gateway, recording, recordingSessions } = p.base;
         out(
           `compared with ${values.compare} (same run, same rounds):`,
           row(gateway),
           row(recording),
           `  gateway now vs then: ${vs(p.gateway, gateway)}; then: ${fmt(gateway.load.requestsPerSecond / p.bare.load.requestsPerSecond, 2)} of the bare proxy`,
           `  recording now vs then: ${vs(p.recording, recording)}; then: ${fmt(recording.load.requestsPerSecond / gateway.load.requestsPerSecond, 2)} of its gateway, CPU ${fmt(recording.cpuUsPerRequest / gateway.cpuUsPerRequest, 2)}x`,
+          `  recording with a session per connection now vs then: ${vs(p.recordingSessions, recordingSessions)}; then: ${fmt(recordingSessions.load.requestsPerSecond / gateway.load.requestsPerSecond, 2)} of its gateway, CPU ${fmt(recordingSessions.cpuUsPerRequest / gateway.cpuUsPerRequest, 2)}x${recordingSessions.busyUsPerRequest.redis === undefined ? '' : `, Redis ${fmt(recordingSessions.busyUsPerRequest.redis, 0)} µs`}`,
           ...(p.paired
             ? [
                 '  now vs then in back-to-back pairs of 2 s rounds (median, range):',
                 `    gateway: throughput ${describeRatios(p.paired.gateway.throughput)}, CPU per request ${describeRatios(p.paired.gateway.cpuPerRequest)}`,
                 `    recording: throughput ${describeRatios(p.paired.recording.throughput)}, CPU per request ${describeRatios(p.paired.recording.cpuPerRequest)}`,
+                `    recording, a session per connection: throughput ${describeRatios(p.paired.recordingSessions.throughput)}, CPU per request ${describeRatios(p.paired.recordingSessions.cpuPerRequest)}`,
               ]
             : []),
           '',
