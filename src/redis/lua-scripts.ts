@@ -61,7 +61,7 @@ export type ScriptedConnection<Name extends string> = { readonly [K in Name]: Sc
 };
 
 /** A command whose RESP bytes were written beforehand; ioredis sends them as they are. */
-class WrittenCommand extends Command {
+export class WrittenCommand extends Command {
   readonly #wire: Buffer;
 
   constructor(name: 'evalsha' | 'eval', routing: Array<string | number>, wire: Buffer) {

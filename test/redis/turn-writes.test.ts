@@ -1,7 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setImmediate as endOfTurn } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRequestConnection, type RedisConnection } from '../../src/queues/connections.ts';
+import { luaScripts } from '../../src/redis/lua-scripts.ts';
 import { writeOncePerTurn } from '../../src/redis/turn-writes.ts';
 import { REDIS_URL } from '../support/redis.ts';
 
@@ -69,6 +75,34 @@ describe('writeOncePerTurn', () => {
     await endOfTurn();
     expect(await Promise.all([redis.echo('a'), redis.echo('b')])).toEqual(['a', 'b']);
     expect(writes.count).toBe(4);
+  });
+
+  it('sends a command written in place at once; what follows it in the turn is held', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hoop-turn-writes-'));
+    try {
+      await writeFile(
+        join(dir, 'length.lua'),
+        '-- length: of ARGV[1]\nreturn { tostring(string.len(ARGV[1])) }\n',
+      );
+      const redis = await connected(true);
+      const scripts = luaScripts(pathToFileURL(`${dir}/`), [
+        { name: 'hoopTestLength', file: 'length.lua', keys: 1 },
+      ])(redis);
+      await scripts.hoopTestLength('k', 'load the script');
+      const writes = countWrites(redis.stream);
+      const call = scripts.written.hoopTestLength(['k'], 1, Buffer.alloc(64 * 1024));
+      randomBytes(300_000).copy(call.writer.reserve(300_000));
+      const written = call.send();
+      // A stream's batch fills a write of its own: holding it only kept Redis waiting.
+      expect(writes.count).toBe(1);
+      const small = redis.echo('behind it');
+      expect(writes.count).toBe(1);
+      expect(await written).toEqual({ head: ['300000'], fields: {} });
+      expect(await small).toBe('behind it');
+      expect(writes.count).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('settles commands whose connection is lost in the turn they were sent, and goes on', async () => {
