@@ -4,9 +4,9 @@ import { WrittenCommand } from './lua-scripts.ts';
 
 /**
  * Makes the commands a connection sends within one turn of the event loop reach its socket in one
- * write. ioredis writes every command to the socket as it is sent, and on loopback a write costs
- * the sender 20–40 µs of CPU (the system call carries the receiver's side of TCP too), more than
- * building the command does. A gateway serving many requests at once sends several commands per
+ * write. ioredis writes every command to the socket as it is sent, and on loopback a write cost
+ * the sender 10–25 µs of CPU in the bench's measurements (the system call carries the receiver's
+ * side of TCP too), about as much as building a small script call. A gateway serving many requests at once sends several commands per
  * turn (one per recorded session's append, in the turn their requests were read in), so the socket
  * is corked at the first command of a turn and uncorked once the turn's I/O callbacks have run
  * (`setImmediate`): the turn's commands leave in one `writev`, and Redis reads them, and answers
