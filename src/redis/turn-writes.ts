@@ -4,14 +4,13 @@ import { WrittenCommand } from './lua-scripts.ts';
 
 /**
  * Makes the commands a connection sends within one turn of the event loop reach its socket in one
- * write. ioredis writes every command to the socket as it is sent, and on loopback a write cost
- * the sender 10–25 µs of CPU in the bench's measurements (the system call carries the receiver's
- * side of TCP too), about as much as building a small script call. A gateway serving many requests at once sends several commands per
- * turn (one per recorded session's append, in the turn their requests were read in), so the socket
- * is corked at the first command of a turn and uncorked once the turn's I/O callbacks have run
- * (`setImmediate`): the turn's commands leave in one `writev`, and Redis reads them, and answers
- * them, together. They wait at most for the rest of the turn, which is also when a command sent
- * during it would have reached Redis's socket under load.
+ * write. ioredis writes every command to the socket as it is sent, and on loopback a write cost the
+ * sender 10–25 µs of CPU in the bench's measurements (the system call carries the receiver's side
+ * of TCP too), about as much as building a small script call. A gateway recording many sessions
+ * sends several script calls a turn (each session's append for the requests read in that turn), so
+ * the socket is corked at the first command of a turn and uncorked once the turn's I/O callbacks
+ * have run (`setImmediate`): the turn's commands leave in one `writev`, and Redis reads and answers
+ * them together. A command waits at most for the rest of its turn.
  *
  * Nothing else changes: ioredis keeps each command in its queue of commands awaiting a reply as
  * before (a connection lost while corked fails or resends them as if they had been written), and
