@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from 'ioredis';
@@ -30,6 +31,7 @@ import { writeOncePerTurn } from '../../src/redis/turn-writes.ts';
 import { CALLER as APPROVAL_CALLER, fp, openInput, rule } from '../approvals/helpers.ts';
 import { CALLER } from '../recording/support.ts';
 import { type RedisClusterHarness, startRedisCluster } from '../support/redis-cluster.ts';
+import { countWrites } from '../support/socket-writes.ts';
 
 /**
  * Every Lua script and MULTI of the approvals and recording stores, run for real on a six-node
@@ -261,19 +263,7 @@ describe('writes on a Redis Cluster', () => {
     await Promise.all(keys.map((key) => redis.set(key, 'warm')));
     const nodes = (redis as Cluster).nodes('master');
     expect(nodes.length).toBe(3);
-    const writes = new Map<number, number>();
-    for (const node of nodes) {
-      const socket = node.stream as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
-      const port = node.options.port!;
-      writes.set(port, 0);
-      for (const method of ['_write', '_writev'] as const) {
-        const original = socket[method].bind(socket);
-        socket[method] = (...args: unknown[]) => {
-          writes.set(port, writes.get(port)! + 1);
-          return original(...args);
-        };
-      }
-    }
+    const writes = new Map(nodes.map((node) => [node.options.port!, countWrites(node.stream as Socket)]));
     const replies = await Promise.all(
       keys.map((key, i) => redis.set(key, `v${i}`).then(() => redis.get(key))),
     );
@@ -281,7 +271,7 @@ describe('writes on a Redis Cluster', () => {
     // Two turns: the SETs together, then the GETs sent as their replies arrived (in one read or more).
     const owners = new Set(await Promise.all(keys.map((key) => cluster.masterFor(key))));
     expect(owners.size).toBe(3);
-    for (const port of owners) expect(writes.get(port)).toBeLessThanOrEqual(3);
+    for (const port of owners) expect(writes.get(port)!.count).toBeLessThanOrEqual(3);
     await Promise.all(keys.map((key) => redis.del(key)));
   });
 });

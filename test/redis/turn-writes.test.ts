@@ -10,6 +10,7 @@ import { createRequestConnection, type RedisConnection } from '../../src/queues/
 import { luaScripts } from '../../src/redis/lua-scripts.ts';
 import { writeOncePerTurn } from '../../src/redis/turn-writes.ts';
 import { REDIS_URL } from '../support/redis.ts';
+import { countWrites } from '../support/socket-writes.ts';
 
 /**
  * A connection's commands of one event-loop turn leave in one write (turn-writes.ts), against the
@@ -28,20 +29,6 @@ async function connected(corked: boolean): Promise<RedisConnection & { stream: S
   // A request connection refuses commands until it is ready (no offline queue).
   if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   return redis as RedisConnection & { stream: Socket };
-}
-
-/** Counts the socket's writes to the kernel (one `_write` or `_writev` each). */
-function countWrites(socket: Socket): { readonly count: number } {
-  const counter = { count: 0 };
-  const target = socket as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
-  for (const method of ['_write', '_writev'] as const) {
-    const original = target[method].bind(socket);
-    target[method] = (...args: unknown[]) => {
-      counter.count += 1;
-      return original(...args);
-    };
-  }
-  return counter;
 }
 
 const key = `hoop-test:turn-writes:${process.pid}`;
