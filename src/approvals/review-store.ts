@@ -69,6 +69,15 @@ export class ReviewStore {
   readonly #readyMs: number;
   readonly #signer: DecisionSigner | undefined;
   readonly #replication: ReplicationOptions | undefined;
+  /**
+   * The held calls' listeners for a lost connection. The store keeps one `close` listener on the
+   * connection for all of them: one each made Node warn of a leak (and print it to the
+   * gateway's stderr) as soon as more than ten calls were held at once.
+   */
+  readonly #connectionLost = new Set<{ listener: () => void }>();
+  readonly #connectionClosed = (): void => {
+    for (const entry of [...this.#connectionLost]) entry.listener();
+  };
 
   constructor(options: ReviewStoreOptions) {
     this.keys = approvalKeys(options.prefix ?? 'hoop:approvals', { hashTag: options.connection.isCluster });
@@ -329,9 +338,12 @@ export class ReviewStore {
 
   /** Calls `listener` whenever the store's connection closes; returns the function that stops it. */
   #onConnectionLost(listener: () => void): () => void {
-    this.#redis.on('close', listener);
+    if (this.#connectionLost.size === 0) this.#redis.on('close', this.#connectionClosed);
+    const entry = { listener };
+    this.#connectionLost.add(entry);
     return () => {
-      this.#redis.off('close', listener);
+      if (!this.#connectionLost.delete(entry)) return;
+      if (this.#connectionLost.size === 0) this.#redis.off('close', this.#connectionClosed);
     };
   }
 

@@ -80,4 +80,60 @@ describe('waitForDecision', () => {
     );
     expect((await Promise.all(waits)).every((r) => r.state === 'approved')).toBe(true);
   });
+
+  it('holds many calls on one listener of the connection, without a leak warning', async () => {
+    h = await harness('wait-listeners');
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const before = h.redis.listenerCount('close');
+      const reviews = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          h.store.findOrCreate(openInput({ fingerprint: i.toString(16).padStart(64, 'b') })),
+        ),
+      );
+      const waits = reviews.map(({ review }) =>
+        h.store.waitForDecision(review.id, { timeoutMs: 10_000, pollMs: 10_000 }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(h.redis.listenerCount('close')).toBe(before + 1);
+      await Promise.all(
+        reviews.map(({ review }) =>
+          h.store.decide(review.id, { approver: bob, action: 'approve', via: 'slack' }),
+        ),
+      );
+      expect((await Promise.all(waits)).map((r) => r.state)).toEqual(reviews.map(() => 'approved'));
+      expect(h.redis.listenerCount('close')).toBe(before);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('wakes every held call when the connection is lost, long before the poll', async () => {
+    h = await harness('wait-lost');
+    // Events go to a channel nobody publishes to, and the poll is a minute away: only the lost
+    // connection can make these waits read their reviews again.
+    extra = new ReviewStore({ connection: h.redis, prefix: h.prefix, channel: `${h.prefix}:nowhere` });
+    const reviews = await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        h.store.findOrCreate(openInput({ fingerprint: i.toString(16).padStart(64, 'c') })),
+      ),
+    );
+    const waits = reviews.map(({ review }) =>
+      extra!.waitForDecision(review.id, { timeoutMs: 60_000, pollMs: 60_000 }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await Promise.all(
+      reviews.map(({ review }) =>
+        h.store.decide(review.id, { approver: bob, action: 'reject', via: 'teams' }),
+      ),
+    );
+    const started = Date.now();
+    h.redis.disconnect(true); // closes the socket and connects again
+    expect((await Promise.all(waits)).map((r) => r.state)).toEqual(reviews.map(() => 'rejected'));
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
 });
