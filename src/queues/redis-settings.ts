@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import type { ClusterOptions, RedisOptions, SentinelAddress } from 'ioredis';
 
 /**
@@ -170,7 +171,11 @@ export function reconnectOnReadonly(error: Error): 2 | false {
   return error.message.startsWith('READONLY') ? 2 : false;
 }
 
-function tlsOptions(tls: RedisTls): NonNullable<RedisOptions['tls']> {
+/**
+ * Node's TLS options, which both `tls` and `sentinelTLS` take (ioredis 6.1's `tls` also takes a
+ * profile's name).
+ */
+function tlsOptions(tls: RedisTls): ConnectionOptions {
   const { ca, cert, key, servername } = tls;
   return {
     ...(ca ? { ca } : {}),
