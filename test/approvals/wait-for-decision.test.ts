@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Review } from '../../src/approvals/review.types.ts';
 import { ReviewStore } from '../../src/approvals/review-store.ts';
 import { type Harness, harness, openInput } from './helpers.ts';
 
@@ -11,6 +12,22 @@ afterEach(async () => {
 });
 
 const bob = { id: 'bob', groups: [] };
+
+/** `count` pending reviews on the harness's store, their fingerprints told apart by `fill`. */
+function openReviews(count: number, fill: string): Promise<Array<{ review: Review }>> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      h.store.findOrCreate(openInput({ fingerprint: i.toString(16).padStart(64, fill) })),
+    ),
+  );
+}
+
+/** Bob decides every one of `reviews` the same way. */
+async function decideAll(reviews: Array<{ review: Review }>, action: 'approve' | 'reject'): Promise<void> {
+  await Promise.all(
+    reviews.map(({ review }) => h.store.decide(review.id, { approver: bob, action, via: 'slack' })),
+  );
+}
 
 describe('waitForDecision', () => {
   it('wakes on the event within milliseconds, long before the poll', async () => {
@@ -62,22 +79,14 @@ describe('waitForDecision', () => {
 
   it('serves many waiters from one subscriber connection', async () => {
     h = await harness('wait-many');
-    const reviews = await Promise.all(
-      Array.from({ length: 25 }, (_, i) =>
-        h.store.findOrCreate(openInput({ fingerprint: i.toString(16).padStart(64, 'a') })),
-      ),
-    );
+    const reviews = await openReviews(25, 'a');
     const waits = reviews.map(({ review }) =>
       h.store.waitForDecision(review.id, { timeoutMs: 10_000, pollMs: 10_000 }),
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
     // 25 held requests, one subscription on the channel.
     expect(await h.redis.pubsub('NUMSUB', h.store.events.channel)).toEqual([h.store.events.channel, 1]);
-    await Promise.all(
-      reviews.map(({ review }) =>
-        h.store.decide(review.id, { approver: bob, action: 'approve', via: 'slack' }),
-      ),
-    );
+    await decideAll(reviews, 'approve');
     expect((await Promise.all(waits)).every((r) => r.state === 'approved')).toBe(true);
   });
 
@@ -88,21 +97,13 @@ describe('waitForDecision', () => {
     process.on('warning', onWarning);
     try {
       const before = h.redis.listenerCount('close');
-      const reviews = await Promise.all(
-        Array.from({ length: 40 }, (_, i) =>
-          h.store.findOrCreate(openInput({ fingerprint: i.toString(16).padStart(64, 'b') })),
-        ),
-      );
+      const reviews = await openReviews(40, 'b');
       const waits = reviews.map(({ review }) =>
         h.store.waitForDecision(review.id, { timeoutMs: 10_000, pollMs: 10_000 }),
       );
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(h.redis.listenerCount('close')).toBe(before + 1);
-      await Promise.all(
-        reviews.map(({ review }) =>
-          h.store.decide(review.id, { approver: bob, action: 'approve', via: 'slack' }),
-        ),
-      );
+      await decideAll(reviews, 'approve');
       expect((await Promise.all(waits)).map((r) => r.state)).toEqual(reviews.map(() => 'approved'));
       expect(h.redis.listenerCount('close')).toBe(before);
       await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
@@ -117,20 +118,12 @@ describe('waitForDecision', () => {
     // Events go to a channel nobody publishes to, and the poll is a minute away: only the lost
     // connection can make these waits read their reviews again.
     extra = new ReviewStore({ connection: h.redis, prefix: h.prefix, channel: `${h.prefix}:nowhere` });
-    const reviews = await Promise.all(
-      Array.from({ length: 15 }, (_, i) =>
-        h.store.findOrCreate(openInput({ fingerprint: i.toString(16).padStart(64, 'c') })),
-      ),
-    );
+    const reviews = await openReviews(15, 'c');
     const waits = reviews.map(({ review }) =>
       extra!.waitForDecision(review.id, { timeoutMs: 60_000, pollMs: 60_000 }),
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await Promise.all(
-      reviews.map(({ review }) =>
-        h.store.decide(review.id, { approver: bob, action: 'reject', via: 'teams' }),
-      ),
-    );
+    await decideAll(reviews, 'reject');
     const started = Date.now();
     h.redis.disconnect(true); // closes the socket and connects again
     expect((await Promise.all(waits)).map((r) => r.state)).toEqual(reviews.map(() => 'rejected'));
