@@ -71,8 +71,9 @@ export class ReviewStore {
   readonly #replication: ReplicationOptions | undefined;
   /**
    * The held calls' listeners for a lost connection. The store keeps one `close` listener on the
-   * connection for all of them: one each made Node warn of a leak (and print it to the
-   * gateway's stderr) as soon as more than ten calls were held at once.
+   * connection for all of them: with one each, Node warned of a leak on the gateway's stderr as
+   * soon as more calls were held than the connection's listener limit (ten, a few more where BullMQ
+   * shares the connection).
    */
   readonly #connectionLost = new Set<{ listener: () => void }>();
   readonly #connectionClosed = (): void => {
