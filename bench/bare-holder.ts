@@ -9,6 +9,11 @@
  * HTTP/1.1 as the gateway does (one secure HTTP/2 server that allows HTTP/1.1), sends each
  * request's response head at once and then holds the body open, as a watch with no events.
  *
+ * It does what any Node server can do about memory, as the gateway does: Node's free list of
+ * HTTP/1.1 parsers capped (gateway/ops/http-parser-pool.ts), and one full collection after a burst
+ * of calls has arrived or ended (gateway/ops/idle-collector.ts). So its figures are what the held
+ * connections take, not what their arrival left in its heap or what Node kept for reuse.
+ *
  * Usage: node bench/bare-holder.ts <port> <tls dir (tls.crt, tls.key)> [watch]
  */
 import { readFileSync } from 'node:fs';
@@ -16,14 +21,22 @@ import type { ServerResponse } from 'node:http';
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { createServer } from 'node:https';
 import { join } from 'node:path';
+import { capHttpParserPool } from '../gateway/ops/http-parser-pool.ts';
+import { collectAfterBursts, IDLE_COLLECTOR_DEFAULTS } from '../gateway/ops/idle-collector.ts';
 
 const [port, tlsDir, mode] = process.argv.slice(2) as [string, string, string | undefined];
 const tls = { cert: readFileSync(join(tlsDir, 'tls.crt')), key: readFileSync(join(tlsDir, 'tls.key')) };
 const held = new Set<ServerResponse | Http2ServerResponse>();
+capHttpParserPool();
+// Every held call is long-lived, as the gateway counts them (held for seconds, not milliseconds).
+const collector = collectAfterBursts({ ...IDLE_COLLECTOR_DEFAULTS, openLongLived: () => held.size });
 
 function hold(res: ServerResponse | Http2ServerResponse): void {
   held.add(res);
-  res.once('close', () => held.delete(res));
+  res.once('close', () => {
+    held.delete(res);
+    collector.ended();
+  });
   if (held.size % 100 === 0) process.stdout.write(`held ${held.size}\n`);
 }
 
