@@ -26,6 +26,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { IDLE_SOCKET_MS } from '../gateway/upstream/credentials/connection-pool.ts';
 import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { benchApprovals } from './approvals.ts';
 import { benchExec, type ExecBenchResult } from './exec.ts';
@@ -200,26 +201,35 @@ if (parts.has('proxy') || parts.has('watches')) {
           await floor.stop();
         }
       };
-      const h1 = await benchWatches(gateway, watchCount);
+      // Skipped in quick mode: also the RSS once the gateway's idle connections to the cluster,
+      // kept for reuse after the watches closed, have closed too.
+      const later = values.quick ? {} : { laterMs: IDLE_SOCKET_MS + 2000 };
+      const h1 = await benchWatches(gateway, watchCount, later);
       const h1Floor = await onFloor();
       // The same watches through the bare proxy (two TLS connections per watch, nothing else),
       // after its proxy rounds. Skipped in quick mode.
       const bareProxy = values.quick ? undefined : await benchWatches(env.bare, watchCount);
-      const h2Each = await benchWatches(gateway, watchCount, { http2: true });
+      const h2Each = await benchWatches(gateway, watchCount, { http2: true, ...later });
       const h2EachFloor = await onFloor({ http2: true });
       const multiplexed = { http2: true, streamsPerConnection: 100 };
-      const h2 = await benchWatches(gateway, watchCount, multiplexed);
+      const h2 = await benchWatches(gateway, watchCount, { ...multiplexed, ...later });
       const h2Floor = await onFloor(multiplexed);
       const rss = (w: WatchMemory) => [
         `  gateway RSS: ${fmt(w.baselineMb)} MB before, ${fmt(w.openMb)} MB with the watches open, ${fmt(w.closedMb)} MB after they closed`,
+        ...(w.closedLaterMb !== undefined
+          ? [
+              `  ${fmt(w.closedLaterMb)} MB (${fmt(w.closedLaterMb / w.baselineMb, 3)}x) once its idle connections to the cluster had closed too (${IDLE_SOCKET_MS / 1000} s unused)`,
+            ]
+          : []),
         ...(w.heapMb
           ? [
               `  of which V8 heap: ${fmt(w.heapMb.baseline)} MB, ${fmt(w.heapMb.open)} MB, ${fmt(w.heapMb.closed)} MB`,
             ]
           : []),
       ];
+      const kept = (w: WatchMemory) => fmt(w.closedMb - w.baselineMb);
       const floorLine = (w: WatchMemory, f: WatchMemory) =>
-        `  a bare Node server holding the same watches: ${fmt(f.kbPerWatch)} KB per watch, so the gateway's own ${fmt(w.kbPerWatch - f.kbPerWatch)} KB`;
+        `  a bare Node server holding the same watches: ${fmt(f.kbPerWatch)} KB per watch, so the gateway's own ${fmt(w.kbPerWatch - f.kbPerWatch)} KB; after they closed it kept ${kept(f)} MB (${fmt(f.closedRatio, 2)}x), the gateway ${kept(w)} MB`;
       out(
         `watches: ${watchCount} idle watches through the gateway with recording (client in its own process)`,
         '  each its own connection, HTTP/1.1 (as clients without HTTP/2, e.g. on urllib3):',

@@ -18,17 +18,21 @@ export interface WatchMemory {
   closedRatio: number;
   /** V8's committed heap (MB) before, open and closed, where the process reports it. */
   heapMb?: { baseline: number; open: number; closed: number };
+  /** With `laterMs`: RSS (lowest over 8 s) from that long after the watches closed. */
+  closedLaterMb?: number;
 }
 
 /**
  * Memory per idle watch of the process behind `endpoint`: RSS before, with `count` watches open and
  * idle (from a client in its own process: each watch its own HTTP/1.1 connection, or with `http2`
- * streams on HTTP/2 connections of `streamsPerConnection`, 1 by default), and after they closed.
+ * streams on HTTP/2 connections of `streamsPerConnection`, 1 by default), and after they closed;
+ * with `laterMs` also that long after they closed (once a gateway's idle connections to the
+ * cluster, kept for reuse, have closed too).
  */
 export async function benchWatches(
   endpoint: Endpoint,
   count: number,
-  options: { http2?: boolean; streamsPerConnection?: number } = {},
+  options: { http2?: boolean; streamsPerConnection?: number; laterMs?: number } = {},
 ): Promise<WatchMemory> {
   const heap = endpoint.metricsPort === undefined ? undefined : () => v8HeapMb(endpoint.metricsPort!);
   const baseline = await settledRssKb(endpoint.pid, 3000);
@@ -60,8 +64,14 @@ export async function benchWatches(
   child.stdin!.write('close\n');
   await lines.next();
   await once(child, 'exit');
+  const closedAt = performance.now();
   const closed = await settledRssKb(endpoint.pid, 8000);
   const heapClosed = await heap?.();
+  let closedLater: number | undefined;
+  if (options.laterMs !== undefined) {
+    await new Promise((resolve) => setTimeout(resolve, closedAt + options.laterMs! - performance.now()));
+    closedLater = await settledRssKb(endpoint.pid, 8000);
+  }
   return {
     watches: count,
     baselineMb: baseline / 1024,
@@ -70,5 +80,6 @@ export async function benchWatches(
     kbPerWatch: (withWatches - baseline) / count,
     closedRatio: closed / baseline,
     ...(heap ? { heapMb: { baseline: heapBaseline!, open: heapOpen!, closed: heapClosed! } } : {}),
+    ...(closedLater !== undefined ? { closedLaterMb: closedLater / 1024 } : {}),
   };
 }
