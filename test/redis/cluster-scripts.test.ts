@@ -280,18 +280,19 @@ describe('stream frames on a Redis Cluster', () => {
   it("appends a stream's batches, written as one command each, to sessions on every master", async () => {
     const store = new RecordingStore({ redis, prefix: 'c4:frames', idleGapMs: 60_000 });
     const index = new SessionIndex(redis, store.keys);
-    const sessions = await Promise.all(
-      Array.from({ length: 6 }, async (_, i) => {
-        const identity = sessionIdentity(CALLER, 'prod', {
-          'kubectl-session': `55555555-2222-3333-4444-${String(i).padStart(12, '0')}`,
-          'kubectl-command': 'kubectl exec',
-        });
-        return { identity, ...(await store.resolve({ identity, caller: CALLER, cluster: 'prod' })) };
-      }),
-    );
-    const masters = new Set(
-      await Promise.all(sessions.map(({ id }) => cluster.masterFor(store.keys.meta(id)))),
-    );
+    // Session ids are random, so six of them land on one master in 1 run of 243: sessions are
+    // opened until at least six span two masters or more.
+    const sessions: Array<{ identity: ReturnType<typeof sessionIdentity>; id: string }> = [];
+    const masters = new Set<number>();
+    for (let i = 0; i < 40 && (sessions.length < 6 || masters.size < 2); i++) {
+      const identity = sessionIdentity(CALLER, 'prod', {
+        'kubectl-session': `55555555-2222-3333-4444-${String(i).padStart(12, '0')}`,
+        'kubectl-command': 'kubectl exec',
+      });
+      const session = { identity, ...(await store.resolve({ identity, caller: CALLER, cluster: 'prod' })) };
+      sessions.push(session);
+      masters.add(await cluster.masterFor(store.keys.meta(session.id)));
+    }
     expect(masters.size).toBeGreaterThan(1);
     // Frames of a few bytes to ~300 KB: commands from under a kilobyte to half a megabyte.
     const sizes = [3, 40_000, 300_000];
