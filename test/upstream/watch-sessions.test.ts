@@ -2,8 +2,9 @@
  * The watch dispatcher's sessions against a real Node HTTP/2 server: it opens no more streams on
  * a session than the server allows (a watch over the limit gets a session of its own, it is not
  * queued behind watches that may last for hours), a session the server sent GOAWAY keeps its open
- * streams but takes no new one, a session left without streams closes after the idle time, and a
- * server without h2 gets its watches through the fallback. Each request is a real UpstreamExchange
+ * streams but takes no new one, a session left without streams closes at once when another has
+ * room and after the idle time otherwise, and a server without h2 gets its watches through the
+ * fallback. Each request is a real UpstreamExchange
  * reading a real response.
  */
 
@@ -147,6 +148,40 @@ it('closes a session once it has had no stream for the idle time', async () => {
   const open = await watch(watches, '/w/idle');
   open.exchange.abort(new Error('the client went away'));
   await until(() => server.sessions[0]!.closed || server.sessions[0]!.destroyed, 'the idle session to close');
+});
+
+it('closes a session left without streams at once when another session has room', async () => {
+  const server = await watchServer({ maxConcurrentStreams: 2 });
+  const watches = dispatcher(server.origin); // idle time 30 s: only the new rule closes it here
+  const first = await watch(watches, '/w/1');
+  await watch(watches, '/w/2');
+  const third = await watch(watches, '/w/3'); // the second session's only stream
+  expect(server.sessions).toHaveLength(2);
+  first.exchange.abort(new Error('the client went away')); // the first session has room again
+  await until(() => server.streams[0]!.closed, 'the first watch to end');
+  third.exchange.abort(new Error('the client went away'));
+  await until(
+    () => server.sessions[1]!.closed || server.sessions[1]!.destroyed,
+    'the spare session to close',
+  );
+  expect(server.sessions[0]!.closed).toBe(false);
+  await watch(watches, '/w/4'); // onto the first session's free stream, no new connection
+  expect(server.sessions).toHaveLength(2);
+});
+
+it('keeps a session left without streams while every other session is full', async () => {
+  const server = await watchServer({ maxConcurrentStreams: 2 });
+  const watches = dispatcher(server.origin);
+  await watch(watches, '/w/1');
+  await watch(watches, '/w/2');
+  const third = await watch(watches, '/w/3');
+  third.exchange.abort(new Error('the client went away'));
+  await until(() => server.streams[2]!.closed, 'the third watch to end');
+  await new Promise((r) => setTimeout(r, 200));
+  expect(server.sessions[1]!.closed).toBe(false);
+  await watch(watches, '/w/4'); // the kept session takes it: no third connection
+  expect(server.sessions).toHaveLength(2);
+  expect(server.streams).toHaveLength(4);
 });
 
 it('a server without h2 gets its watches through the fallback', async () => {

@@ -20,7 +20,8 @@ import type { ClusterTls } from './connection-pool.ts';
  * masking, backpressure, shutdown and timeouts are the same code. A cluster that does not offer
  * `h2` in ALPN gets its watches through `fallback` (the pool) from then on. A session takes at
  * most the server's `maxConcurrentStreams` (at most 100) streams, a session the server sent
- * GOAWAY takes none, and a session without streams closes after `idleMs`.
+ * GOAWAY takes none. A session left without streams closes at once when another one has room for
+ * the next watch (what a burst of watches opened does not outlive it), else after `idleMs`.
  */
 export interface WatchDispatch {
   path: string;
@@ -120,6 +121,15 @@ export function watchSessions(
     return state;
   };
 
+  /** A stream of `state` ended: a session left without any is kept only if no other has room. */
+  const release = (state: SessionState) => {
+    state.streams--;
+    if (state.streams === 0 && sessions.some((other) => other !== state && usable(other))) {
+      clearTimeout(state.idle);
+      state.session.close();
+    } else armIdle(state);
+  };
+
   const armIdle = (state: SessionState) => {
     clearTimeout(state.idle);
     state.idle =
@@ -135,11 +145,7 @@ export function watchSessions(
       reserveStream().then(
         (state) => {
           if (!state) fallback.dispatch(request, handler);
-          else
-            startStream(state.session, origin, request, handler, () => {
-              state.streams--;
-              armIdle(state);
-            });
+          else startStream(state.session, origin, request, handler, () => release(state));
         },
         (error: Error) => {
           const controller = new StreamController(handler);
