@@ -12,7 +12,9 @@ import { DEFAULT_QUEUE_PREFIX, QUEUE_NAMES, sessionSummaryJobId } from '../src/q
  *
  * One thing lands outside that prefix: a recording gateway that closes a session queues its
  * summary for the chat bot on the notify queue, under the approvals' prefix (`hoop:notify`,
- * shared with a real bot on the same Redis). Those jobs are removed with the sessions' keys.
+ * shared with a real bot on the same Redis). Those jobs are removed with the sessions' keys, and
+ * the queue's own bookkeeping at the end of the run, when the run made the queue and nothing is
+ * left on it ({@link dropNotifyQueueIfMade}); a queue a bot or anything else made is left alone.
  */
 const PREFIX = 'hoop-bench-';
 const OWNED = /^hoop-bench-(\d+)-/;
@@ -45,6 +47,38 @@ async function removeSummaries(redis: Redis, indexes: readonly string[]): Promis
   } finally {
     await notify.close();
   }
+}
+
+/** The chat bots' notify queue in the shared Redis, for `use`; closed afterwards. */
+async function withNotifyQueue<T>(use: (queue: Queue, redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(redisUrlFromEnv(), { maxRetriesPerRequest: 1 });
+  const queue = new Queue(QUEUE_NAMES.notify, { connection: redis, prefix: DEFAULT_QUEUE_PREFIX });
+  try {
+    return await use(queue, redis);
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
+
+/** Whether the notify queue exists (its `meta` key: BullMQ writes it with the first job). */
+export function notifyQueueExists(): Promise<boolean> {
+  const meta = `${DEFAULT_QUEUE_PREFIX}:${QUEUE_NAMES.notify}:meta`;
+  return withNotifyQueue(async (_queue, redis) => (await redis.exists(meta)) > 0);
+}
+
+/**
+ * Removes the notify queue's keys when it did not exist before the run (`existedBefore`) and holds
+ * no job now; true when it did.
+ */
+export function dropNotifyQueueIfMade(existedBefore: boolean): Promise<boolean> {
+  if (existedBefore) return Promise.resolve(false);
+  return withNotifyQueue(async (queue) => {
+    const counts = await queue.getJobCounts();
+    if (Object.values(counts).some((n) => n > 0)) return false;
+    await queue.obliterate();
+    return true;
+  });
 }
 
 /** Unlinks the keys matching `pattern` that `chosen` picks; how many it deleted. */

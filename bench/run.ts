@@ -42,7 +42,7 @@ import {
   WARM_UP_REQUESTS,
 } from './proxy-overhead.ts';
 import { localRedisPid } from './redis-cpu.ts';
-import { deleteOrphanedKeys } from './redis-keys.ts';
+import { deleteOrphanedKeys, dropNotifyQueueIfMade, notifyQueueExists } from './redis-keys.ts';
 import { startBenchEnv } from './setup.ts';
 import { benchWatches, type WatchMemory } from './watches.ts';
 
@@ -92,6 +92,7 @@ function checkout(rev: string): string {
 
 out(`allocator of the gateways and the bare proxy: ${BENCH_ALLOCATOR.name}`);
 const orphaned = await deleteOrphanedKeys();
+const notifyQueueBefore = await notifyQueueExists();
 if (orphaned > 0) out(`deleted ${orphaned} Redis keys that interrupted bench runs left behind`);
 
 if (parts.has('proxy') || parts.has('watches')) {
@@ -353,6 +354,7 @@ if (parts.has('exec')) {
 }
 
 out('targets', ...targets);
+await dropNotifyQueueIfMade(notifyQueueBefore);
 
 /**
  * The recording gateway with a kubectl session per connection, against itself with one session
