@@ -4,8 +4,7 @@
  * queued behind watches that may last for hours), a session the server sent GOAWAY keeps its open
  * streams but takes no new one, a session left without streams closes at once when another has
  * room and after the idle time otherwise, and a server without h2 gets its watches through the
- * fallback. Each request is a real UpstreamExchange
- * reading a real response.
+ * fallback. Each request is a real UpstreamExchange reading a real response.
  */
 
 import type { IncomingHttpHeaders } from 'node:http2';
