@@ -41,22 +41,27 @@ const SESSION_INDEX = /:rec:idx:time$/;
 async function removeSummaries(redis: Redis, indexes: readonly string[]): Promise<void> {
   const sessions = (await Promise.all(indexes.map((key) => redis.zrange(key, '0', '-1')))).flat();
   if (sessions.length === 0) return;
-  const notify = new Queue(QUEUE_NAMES.notify, { connection: redis, prefix: DEFAULT_QUEUE_PREFIX });
-  try {
+  await withNotifyQueue(redis, async (notify) => {
     for (const id of sessions) await notify.remove(sessionSummaryJobId(id));
+  });
+}
+
+/** The chat bots' notify queue on `redis`, for `use`; the queue (not the connection) closed after. */
+async function withNotifyQueue<T>(redis: Redis, use: (queue: Queue) => Promise<T>): Promise<T> {
+  const queue = new Queue(QUEUE_NAMES.notify, { connection: redis, prefix: DEFAULT_QUEUE_PREFIX });
+  try {
+    return await use(queue);
   } finally {
-    await notify.close();
+    await queue.close();
   }
 }
 
-/** The chat bots' notify queue in the shared Redis, for `use`; closed afterwards. */
-async function withNotifyQueue<T>(use: (queue: Queue, redis: Redis) => Promise<T>): Promise<T> {
+/** A connection to the bench's Redis, for `use`; disconnected after. */
+async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis(redisUrlFromEnv(), { maxRetriesPerRequest: 1 });
-  const queue = new Queue(QUEUE_NAMES.notify, { connection: redis, prefix: DEFAULT_QUEUE_PREFIX });
   try {
-    return await use(queue, redis);
+    return await use(redis);
   } finally {
-    await queue.close();
     redis.disconnect();
   }
 }
@@ -64,7 +69,7 @@ async function withNotifyQueue<T>(use: (queue: Queue, redis: Redis) => Promise<T
 /** Whether the notify queue exists (its `meta` key: BullMQ writes it with the first job). */
 export function notifyQueueExists(): Promise<boolean> {
   const meta = `${DEFAULT_QUEUE_PREFIX}:${QUEUE_NAMES.notify}:meta`;
-  return withNotifyQueue(async (_queue, redis) => (await redis.exists(meta)) > 0);
+  return withRedis(async (redis) => (await redis.exists(meta)) > 0);
 }
 
 /**
@@ -73,12 +78,14 @@ export function notifyQueueExists(): Promise<boolean> {
  */
 export function dropNotifyQueueIfMade(existedBefore: boolean): Promise<boolean> {
   if (existedBefore) return Promise.resolve(false);
-  return withNotifyQueue(async (queue) => {
-    const counts = await queue.getJobCounts();
-    if (Object.values(counts).some((n) => n > 0)) return false;
-    await queue.obliterate();
-    return true;
-  });
+  return withRedis((redis) =>
+    withNotifyQueue(redis, async (queue) => {
+      const counts = await queue.getJobCounts();
+      if (Object.values(counts).some((n) => n > 0)) return false;
+      await queue.obliterate();
+      return true;
+    }),
+  );
 }
 
 /** Unlinks the keys matching `pattern` that `chosen` picks; how many it deleted. */
