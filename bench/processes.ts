@@ -25,8 +25,24 @@ export function shippedGateway(tree = ROOT): string {
   return join(tree, 'dist', 'bin', 'hoop-gateway.js');
 }
 
-/** A free loopback port (bound then released), for children that must listen where we say. */
-export function freePort(): Promise<number> {
+/** Ports `freePort` handed out in this run: each is free once bound, not in use until its child starts. */
+const handedOut = new Set<number>();
+
+/**
+ * A free loopback port (bound then released), for children that must listen where we say. Never
+ * one handed out before in this run: the kernel may bind a port just released again, and a
+ * gateway whose metrics listener got its own API port died at start (EADDRINUSE).
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await releasedPort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function releasedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type OidcIssuer, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
@@ -12,6 +12,7 @@ import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
 import { ConsoleClient } from '../support/console-client.ts';
 import { writeKeyPair } from '../support/decision-keys.ts';
+import { freePort } from '../support/free-port.ts';
 import { deleteKeys, REDIS_URL } from '../support/redis.ts';
 import { type ServeProcess, spawnServe } from '../support/serve-process.ts';
 
@@ -21,14 +22,6 @@ import { type ServeProcess, spawnServe } from '../support/serve-process.ts';
  * and the same command refused with a readable message when the console has no signing key.
  */
 const AUDIENCE = 'https://hoop-gateway.test';
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const port = (probe.address() as { port: number }).port;
-  probe.close();
-  return port;
-}
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {

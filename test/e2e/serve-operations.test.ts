@@ -8,25 +8,17 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { type ClientHttp2Session, connect as connectHttp2 } from 'node:http2';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { stringify } from 'yaml';
+import { freePort } from '../support/free-port.ts';
 import { type ServeProcess, spawnServe } from '../support/serve-process.ts';
 import { type ServeStack, startServeStack } from '../support/serve-stack.ts';
 import { type ThrowawayRedis, throwawayRedis } from '../support/throwaway-redis.ts';
 
 const GRACE_MS = 4000;
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const port = (probe.address() as { port: number }).port;
-  probe.close();
-  return port;
-}
 
 const policy = (configmaps: 'allow' | 'deny') => ({
   default: 'deny',

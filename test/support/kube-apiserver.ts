@@ -23,7 +23,6 @@ import { createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +30,7 @@ import { seedObjects } from '@hoop-gateway/sandbox/seed';
 import { describe } from 'vitest';
 import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
 import { createCertificateAuthority, issueServingCertificate } from '../../src/tls/certificate-issuer.ts';
+import { freePort } from './free-port.ts';
 import { missingKubectl, runKubectl } from './kubectl.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -93,19 +93,6 @@ export async function ensureKubeApiserverBinary(): Promise<string> {
     });
   });
   return binary;
-}
-
-/** A free loopback TCP port (closed again before it is returned). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One event of the JSON audit log (the fields the tests read). */

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /**
@@ -20,18 +19,6 @@ export interface RedisProcess {
 
 const running = new Set<ChildProcess>();
 let exitHandlerInstalled = false;
-
-/** A port the kernel just handed out on 127.0.0.1 (so parallel test files do not collide). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  probe.close();
-  await once(probe, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
 
 /**
  * Starts `redis-server` with a config file written to `dir` (Sentinel rewrites its config, so it

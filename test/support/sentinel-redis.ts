@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { RedisAddress, RedisSettings } from '../../src/queues/redis-settings.ts';
-import { freePort, killAllRedisProcesses, type RedisProcess, startRedisProcess } from './redis-process.ts';
+import { freePort } from './free-port.ts';
+import { killAllRedisProcesses, type RedisProcess, startRedisProcess } from './redis-process.ts';
 
 /**
  * A real Sentinel-managed Redis on loopback: a primary, a replica and three Sentinels (quorum 2),

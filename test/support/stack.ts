@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type OidcIssuer, type OidcIssuerClient, startOidcIssuer } from '@hoop-gateway/sandbox/oidc-issuer';
@@ -18,6 +17,7 @@ import { renderKubeconfig } from '../../src/kubeconfig/render.ts';
 import { createRequestConnection } from '../../src/queues/connections.ts';
 import { topologyOf } from '../../src/queues/redis-settings.ts';
 import { writeKeyPair } from './decision-keys.ts';
+import { freePort } from './free-port.ts';
 import { gatewayKubeconfig, type KubeApiserver } from './kube-apiserver.ts';
 import { deleteKeys, REDIS_URL } from './redis.ts';
 import { dumpRedis, leaveEvidence, MIN_SCANNED_LENGTH, secretValues } from './secret-scan.ts';
@@ -93,15 +93,6 @@ interface GatewayOptions {
    * default viewers `sre` and `platform`. `assets` points at a front-end bundle directory.
    */
   console?: { viewers?: string[]; assets?: string; sessionMaxAge?: string; maxLiveViews?: number };
-}
-
-/** A free loopback port, for a listener whose URL must be known before it starts. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.ts';
 
 /**
  * A real `redis-server` that a test starts, kills (or freezes) and starts again on the same port,
@@ -18,16 +18,6 @@ export interface ThrowawayRedis {
   pause(): void;
   /** Lets a paused server run again (SIGCONT). */
   resume(): void;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  probe.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 /**
