@@ -98,6 +98,7 @@ export async function closeSession(
   const { head: finalized } = await scriptsFor(deps.redis).hoopRecFinalize(
     deps.keys.meta(id),
     deps.keys.events(id),
+    deps.keys.lines(id),
     String(meta.seq),
     ...Object.entries({
       finalHash,

@@ -44,7 +44,7 @@ export async function pruneExpired(
         ]
       : [];
     await Promise.all(indexes.map((key) => deps.redis.zrem(key, id)));
-    await deps.redis.del(deps.keys.meta(id), deps.keys.events(id));
+    await deps.redis.del(deps.keys.meta(id), deps.keys.events(id), deps.keys.lines(id));
     await deps.redis.zrem(deps.keys.byTime, id);
   }
   await pruneDateFolders(deps.dir, cutoff - 86_400_000);

@@ -5,7 +5,7 @@ import { setImmediate as endOfTurn } from 'node:timers/promises';
 import type { CallerSnapshot } from '../../src/approvals/review.types.ts';
 import type { RedisConnection } from '../../src/queues/connections.ts';
 import { hasByteFrames, sealByteFrames } from '../../src/recording/byte-frames.ts';
-import type { AppendableEvent, EventBody } from '../../src/recording/event.types.ts';
+import type { AppendableEvent, EventBody, StreamDataBytesEvent } from '../../src/recording/event.types.ts';
 import { genesisHash, sealEvent, sealEventForSending } from '../../src/recording/hash-chain.ts';
 import {
   type RecordingKeys,
@@ -13,6 +13,7 @@ import {
   recordingKeys,
   withRecordingScripts,
 } from '../../src/recording/scripts.ts';
+import { writtenKeyCommand } from '../../src/redis/written-command.ts';
 import { BufferPool, lendFor } from './buffer-pool.ts';
 import { RecentlyUsed } from './recently-used.ts';
 import { newSessionId, type SessionIdentity } from './session-identity.ts';
@@ -88,11 +89,33 @@ const FRAME_OVERHEAD = 48;
 /** What an event's line holds besides its frames (its head, hash, type and stream), about. */
 const EVENT_OVERHEAD = 512;
 
-/** A buffer for the append command of `batch` (pooled when it fits), to give back once Redis answered. */
-function commandBuffer(batch: readonly PendingAppend[]): { buffer: Buffer; giveBack: () => void } {
+/**
+ * A stream's frames of at least this many bytes in one event go to Redis by reference: their line
+ * in the session's lines hash, sent beside the append script, the script handed only its hash
+ * (append.lua says why). An interactive session's few bytes a frame stay in the script's call.
+ */
+export const BY_REFERENCE_BYTES = 8 * 1024;
+
+/** Whether `body` is a stream's frames large enough to go by reference. */
+function byReference(body: AppendableEvent): body is StreamDataBytesEvent {
+  if (!hasByteFrames(body)) return false;
+  let bytes = 0;
+  for (const [, , frame] of body.frames) bytes += frame.length;
+  return bytes >= BY_REFERENCE_BYTES;
+}
+
+/**
+ * A buffer (pooled when it fits) for the lines of `batch` that go by reference (`referenced`) or
+ * for its append command holding the others, to give back once Redis answered.
+ */
+function commandBuffer(
+  batch: readonly PendingAppend[],
+  referenced: boolean,
+): { buffer: Buffer; giveBack: () => void } {
   let size = 1024;
   for (const { bodies } of batch) {
     for (const body of bodies) {
+      if (byReference(body) !== referenced) continue;
       size += EVENT_OVERHEAD;
       if (!hasByteFrames(body)) continue;
       for (const [, , bytes] of body.frames) size += 4 * Math.ceil(bytes.length / 3) + FRAME_OVERHEAD;
@@ -418,13 +441,21 @@ export class RecordingStore {
     // of them, comes before the lines in the command.
     const stamps = Array.from({ length: count }, () => nowMs());
     const ts = stamps[count - 1] ?? nowMs();
-    const keys = [this.keys.meta(id), this.keys.events(id), this.keys.turn(id)];
+    const keys = [this.keys.meta(id), this.keys.events(id), this.keys.turn(id), this.keys.lines(id)];
     const head = [tail.seq, Math.floor(ts), updates, this.replica, TURN_MS, tail.hash] as const;
     // A stream's batch is written as the command itself, into a pooled buffer: its lines are
     // sealed in place (resp-writer.ts says why). The proxy path's small events go as arguments.
-    const command = frames ? commandBuffer(batch) : undefined;
+    const command = frames ? commandBuffer(batch, false) : undefined;
     const call = command
       ? this.#scripts.written.hoopRecAppend(keys, head.length + 2 * count, command.buffer)
+      : undefined;
+    // The large lines' HSET, written in place too: a field (the line's hash) and a line each.
+    const referenced = frames
+      ? batch.reduce((sum, { bodies }) => sum + bodies.filter(byReference).length, 0)
+      : 0;
+    const linesBuffer = referenced > 0 ? commandBuffer(batch, true) : undefined;
+    const lines = linesBuffer
+      ? writtenKeyCommand(this.#redis, 'hset', this.keys.lines(id), 2 * referenced, linesBuffer.buffer)
       : undefined;
     const args: Array<string | number | Buffer> = [];
     if (call) for (const value of head) call.writer.string(value);
@@ -436,7 +467,12 @@ export class RecordingStore {
       for (const body of bodies) {
         const event = { ...body, v: 1, seq: seq + 1, prev, ts: stamps[seq - tail.seq]!, by: this.replica };
         seq += 1;
-        if (call && hasByteFrames(event)) {
+        if (call && lines && byReference(event)) {
+          const field = lines.writer.placeholder(64);
+          prev = sealByteFrames(event, (size) => lines.writer.reserve(size)).hash;
+          lines.writer.fill(field, prev);
+          call.writer.string('');
+        } else if (call && hasByteFrames(event)) {
           prev = sealByteFrames(event, (size) => call.writer.reserve(size)).hash;
         } else {
           const sealed = sealEventForSending(event, LARGE_LINE);
@@ -453,18 +489,26 @@ export class RecordingStore {
     // The mapping is refreshed beside the script, not inside it (on a Redis Cluster it lives in
     // another slot), sent with it so it costs no round trip, and only every quarter gap.
     const refresh = this.#mappingDue(identityKey, id);
-    const settled = this.#redisCall(() =>
-      Promise.all([
+    const settled = this.#redisCall(() => {
+      // Sent before the script on the same connection, so Redis has run it when the script runs;
+      // its outcome is the script's to check (a line not there, and the append adds nothing).
+      lines?.send().catch(() => undefined);
+      return Promise.all([
         call ? call.send() : this.#scripts.hoopRecAppend(...keys, ...head, ...args),
         refresh
           ? this.#scripts.hoopRecTouchMapping(this.keys.mapping(identityKey), id, this.#idleGapMs)
           : undefined,
-      ]),
-    ).then(
+      ]);
+    }).then(
       ([{ head: reply }, touched]): Attempt => {
         // Redis answered the script, so it has read the command: its buffer may carry the next.
         // (After a failure ioredis may still hold it, to send again; it is left to the collector.)
         command?.giveBack();
+        linesBuffer?.giveBack();
+        // Not appended, and no other replica's doing: the frames' line did not reach Redis.
+        if (reply[0] === 'missing') {
+          return { kind: 'error', error: new RecordingUnavailableError("a stream's frames were not stored") };
+        }
         // A conflict whose tail is this batch's own last event: Redis took an earlier send of this
         // very call (its reply lost to a timeout, the call retried through an outage); sealing the
         // events again on that tail would record them twice.

@@ -18,9 +18,9 @@ export const RECORDING_SCRIPTS = [
   { name: 'hoopRecClaimMapping', file: 'claim-mapping.lua', keys: 1 },
   { name: 'hoopRecTouchMapping', file: 'touch-mapping.lua', keys: 1 },
   { name: 'hoopRecReleaseMapping', file: 'release-mapping.lua', keys: 1 },
-  { name: 'hoopRecAppend', file: 'append.lua', keys: 3 },
+  { name: 'hoopRecAppend', file: 'append.lua', keys: 4 },
   { name: 'hoopRecClose', file: 'close.lua', keys: 1 },
-  { name: 'hoopRecFinalize', file: 'finalize.lua', keys: 2 },
+  { name: 'hoopRecFinalize', file: 'finalize.lua', keys: 3 },
 ] as const;
 
 const defineRecordingScripts = luaScripts(RECORDING_SCRIPTS_DIR, RECORDING_SCRIPTS);
@@ -48,6 +48,8 @@ export function recordingKeys(prefix: string, options: { hashTag?: boolean } = {
     events: (id: string) => `${prefix}:s:${session(id)}:events`,
     /** Which replica appends next to a session two are racing on (append.lua). */
     turn: (id: string) => `${prefix}:s:${session(id)}:turn`,
+    /** Large event lines (a stream's frames), by their hash; the stream holds the hash (append.lua). */
+    lines: (id: string) => `${prefix}:s:${session(id)}:lines`,
     byTime: `${prefix}:idx:time`,
     byAgent: (subject: string) => `${prefix}:idx:agent:${subject}`,
     byCluster: (cluster: string) => `${prefix}:idx:cluster:${cluster}`,

@@ -1,6 +1,7 @@
 import type { ReviewState } from '../approvals/review.types.ts';
 import type { RedisConnection } from '../queues/connections.ts';
 import type { RecordingKeys } from './scripts.ts';
+import { entryLines } from './stream-entries.ts';
 
 /**
  * The read side of the session index in Redis: one hash per session (its meta) and sorted sets
@@ -171,9 +172,8 @@ export class SessionIndex {
     let start = '-';
     for (;;) {
       const page = await this.#redis.xrange(this.#keys.events(id), start, '+', 'COUNT', 1000);
-      for (const [, fields] of page) {
-        const at = fields.indexOf('e');
-        if (at !== -1 && fields[at + 1] !== undefined) lines.push(fields[at + 1]!);
+      for (const line of await entryLines(this.#redis, this.#keys.lines(id), page)) {
+        if (line !== undefined) lines.push(line);
       }
       if (page.length < 1000) return lines;
       start = `(${page[page.length - 1]![0]}`;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Command } from 'ioredis';
 import type { RedisConnection } from '../queues/connections.ts';
 import { RespWriter } from './resp-writer.ts';
 import { decodeScriptReply, type ScriptReply } from './script-reply.ts';
+import { WrittenCommand } from './written-command.ts';
 
 /**
  * Loading a module's Lua scripts onto a Redis connection, for every module that keeps state in
@@ -59,22 +59,6 @@ export type WrittenScriptFn = (keys: readonly string[], args: number, buffer: Bu
 export type ScriptedConnection<Name extends string> = { readonly [K in Name]: ScriptFn } & {
   readonly written: { readonly [K in Name]: WrittenScriptFn };
 };
-
-/** A command whose RESP bytes were written beforehand; ioredis sends them as they are. */
-export class WrittenCommand extends Command {
-  readonly #wire: Buffer;
-
-  constructor(name: 'evalsha' | 'eval', routing: Array<string | number>, wire: Buffer) {
-    // The leading arguments (script, key count, keys) are what ioredis reads to route the call on
-    // a Redis Cluster; the rest are only in the wire.
-    super(name, routing, { replyEncoding: 'utf8' });
-    this.#wire = wire;
-  }
-
-  override toWritable(): Buffer {
-    return this.#wire;
-  }
-}
 
 /** The same call as EVAL with the script's text in place of its SHA-1 (the wire's second argument). */
 function asEval(wire: Buffer, argc: number, sha: string, lua: string): Buffer {

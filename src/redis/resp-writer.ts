@@ -53,6 +53,20 @@ export class RespWriter {
     return bytes;
   }
 
+  /**
+   * Appends an argument of `size` bytes to be written later, with {@link RespWriter.fill}: for an
+   * argument that depends on a later one (a line's hash before the line). Its place is an offset,
+   * which stays right when the command moves to a larger buffer.
+   */
+  placeholder(size: number): number {
+    return this.reserve(size).byteOffset - this.#buffer.byteOffset;
+  }
+
+  /** Writes `text` (ASCII, exactly the placeholder's size) into the placeholder at `at`. */
+  fill(at: number, text: string): void {
+    this.#buffer.write(text, at, 'latin1');
+  }
+
   /** The command as written; throws when it holds fewer or more arguments than it declared. */
   finish(): Buffer {
     if (this.#written !== this.#argc) {

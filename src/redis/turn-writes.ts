@@ -1,6 +1,6 @@
 import { Cluster, type Redis } from 'ioredis';
 import type { RedisConnection } from '../queues/connections.ts';
-import { WrittenCommand } from './lua-scripts.ts';
+import { WrittenCommand } from './written-command.ts';
 
 /**
  * Makes the commands a connection sends within one turn of the event loop reach its socket in one
@@ -17,9 +17,9 @@ import { WrittenCommand } from './lua-scripts.ts';
  * the order of the commands on the connection is the order they were sent in. On a Cluster every
  * node's connection is corked on its own, as nodes come and go.
  *
- * A command written in place (lua-scripts.ts: a stream's batch of frames, hundreds of KB) does not
- * start a held turn: it fills a write of its own, and holding it back only kept Redis idle longer
- * while a recorded `exec` waited for it (0.93× the throughput in pairs, docs/performance.md).
+ * A command written in place (written-command.ts: a stream's batch of frames, hundreds of KB) does
+ * not start a held turn: it fills a write of its own, and holding it back only kept Redis idle
+ * longer while a recorded `exec` waited for it (0.93× the throughput in pairs, docs/performance.md).
  */
 export function writeOncePerTurn(connection: RedisConnection): void {
   if (connection instanceof Cluster) {

@@ -117,6 +117,18 @@ it('streams an exec’s output as the agent types, and the stream’s close with
           ),
       );
       expect(JSON.parse(output.data)).toMatchObject({ stream: stream.stream });
+      // A bulk of output, recorded by reference (its line beside the stream's entry), read back.
+      kubectl.stdin.write(`${'y'.repeat(24 * 1024)} bulk-marker\n`);
+      await live.next(
+        (e) =>
+          e.event === 'output' &&
+          (JSON.parse(e.data) as LiveOutput).frames.some(
+            ([, code, text]) => code === 'o' && text.includes('bulk-marker'),
+          ),
+      );
+      const key = recordingKeys(`${rs.prefix}:rec`).events(session!.id);
+      const entries = (await rs.redis.xrange(key, '-', '+')) as Array<[string, string[]]>;
+      expect(entries.some(([, fields]) => fields[0] === 'r')).toBe(true);
       kubectl.stdin.end();
       const closed = await live.next(
         (e) => e.event === 'stream' && (JSON.parse(e.data) as StreamSummary).exitCode !== undefined,

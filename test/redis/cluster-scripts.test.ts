@@ -313,6 +313,8 @@ describe('stream frames on a Redis Cluster', () => {
       expect(verifyChain(id, lines)).toMatchObject({ ok: true, count: 1 + sizes.length });
       const frames = lines.slice(1).map((line) => (JSON.parse(line) as StreamDataEvent).frames[0]![2]);
       expect(frames.map((data) => Buffer.from(data, 'base64'))).toEqual(sent[n]);
+      // The two large ones went by reference: their lines beside the stream, on the session's node.
+      expect(await redis.hlen(store.keys.lines(id))).toBe(2);
     }
   });
 });

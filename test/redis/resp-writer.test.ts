@@ -35,6 +35,22 @@ describe('RespWriter', () => {
     expect(wire.buffer).not.toBe(lent.buffer);
   });
 
+  it('fills a placeholder after a later argument moved the command to a larger buffer', () => {
+    // A pooled buffer's slice, as the store lends them: offsets are the command's, not the slab's.
+    const lent = Buffer.alloc(64).subarray(16, 48);
+    const hash = 'h'.repeat(64);
+    const line = Buffer.alloc(50_000, 'l');
+    const writer = new RespWriter(4, lent);
+    writer.string('hset');
+    writer.string('k');
+    const field = writer.placeholder(hash.length);
+    line.copy(writer.reserve(line.length));
+    writer.fill(field, hash);
+    const wire = writer.finish();
+    expect(wire).toEqual(ioredisBytes('hset', ['k', hash, line]));
+    expect(wire.buffer).not.toBe(lent.buffer);
+  });
+
   it('writes in the lent buffer when everything fits', () => {
     const lent = Buffer.alloc(1024);
     const writer = new RespWriter(2, lent);

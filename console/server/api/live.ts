@@ -7,6 +7,7 @@ import type { RecordedEvent } from '../../../src/recording/event.types.ts';
 import type { RecordingKeys } from '../../../src/recording/scripts.ts';
 import type { SessionIndex } from '../../../src/recording/session-index.ts';
 import { isSessionIdText, parseEventLines } from '../../../src/recording/session-reader.ts';
+import { entryLines, type StreamEntry } from '../../../src/recording/stream-entries.ts';
 import type { LiveEventMap, LiveOutput, StreamSummary } from '../../api.types.ts';
 import { notFound } from '../http.ts';
 import type { SessionsApi } from './sessions.ts';
@@ -31,8 +32,6 @@ export interface LiveViewsOptions {
   /** Default 15 000 ms. */
   heartbeatMs?: number;
 }
-
-type Entry = [id: string, fields: string[]];
 
 export class LiveViews {
   readonly #options: LiveViewsOptions;
@@ -62,7 +61,8 @@ export class LiveViews {
     if (!meta) throw notFound(`no recorded session ${id}`);
     const resumeFrom = lastEventId(req.headers['last-event-id']);
     const entries = await readAll(redis, keys.events(id));
-    const lines = entries.map(lineOf).filter((line): line is string => line !== undefined);
+    const entryLinesNow = await entryLines(redis, keys.lines(id), entries);
+    const lines = entryLinesNow.filter((line): line is string => line !== undefined);
     const { detail, timeline } = sessions.snapshot({
       meta,
       lines,
@@ -81,9 +81,9 @@ export class LiveViews {
     const feed = new LiveFeed(id, timeline);
     let last = entries.length > 0 ? entries[entries.length - 1]![0] : '0-0';
     if (resumeFrom) {
-      for (const [entryId, fields] of entries) {
-        if (compareIds(entryId, resumeFrom) > 0) feed.emit(lineOf([entryId, fields]), entryId, send, false);
-      }
+      entries.forEach(([entryId], i) => {
+        if (compareIds(entryId, resumeFrom) > 0) feed.emit(entryLinesNow[i], entryId, send, false);
+      });
     } else {
       send('snapshot', detail, last);
     }
@@ -114,13 +114,15 @@ export class LiveViews {
           'STREAMS',
           keys.events(id),
           last,
-        )) as Array<[string, Entry[]]> | null;
+        )) as Array<[string, StreamEntry[]]> | null;
         if (stopped) break;
         const batch = reply?.[0]?.[1] ?? [];
-        for (const entry of batch) {
-          feed.emit(lineOf(entry), entry[0], send, true);
-          last = entry[0];
-        }
+        const batchLines = await entryLines(redis, keys.lines(id), batch);
+        if (stopped) break;
+        batch.forEach(([entryId], i) => {
+          feed.emit(batchLines[i], entryId, send, true);
+          last = entryId;
+        });
         if (batch.length === 0) {
           res.write(': ping\n\n');
           const now = await index.get(id);
@@ -208,20 +210,15 @@ class LiveFeed {
   }
 }
 
-async function readAll(redis: RedisConnection, key: string): Promise<Entry[]> {
-  const entries: Entry[] = [];
+async function readAll(redis: RedisConnection, key: string): Promise<StreamEntry[]> {
+  const entries: StreamEntry[] = [];
   let start = '-';
   for (;;) {
-    const page = (await redis.xrange(key, start, '+', 'COUNT', 1000)) as Entry[];
+    const page = await redis.xrange(key, start, '+', 'COUNT', 1000);
     entries.push(...page);
     if (page.length < 1000) return entries;
     start = `(${page[page.length - 1]![0]}`;
   }
-}
-
-function lineOf([, fields]: Entry): string | undefined {
-  const at = fields.indexOf('e');
-  return at === -1 ? undefined : fields[at + 1];
 }
 
 function lastEventId(header: string | string[] | undefined): string | undefined {

@@ -18,6 +18,7 @@
   KEYS[1]  session meta       <p>:s:<id>                (hash)
   KEYS[2]  event stream       <p>:s:<id>:events         (stream; field `e` = the event's line)
   KEYS[3]  next turn          <p>:s:<id>:turn           (string: the replica that lost the last race)
+  KEYS[4]  large lines        <p>:s:<id>:lines          (hash: an event's hash = its line)
 
   ARGV[1]  tail seq the first event was sealed on (event i has seq ARGV[1] + i)
   ARGV[2]  now (ms)
@@ -26,6 +27,15 @@
   ARGV[5]  how long a claimed turn is kept for a replica that does not come back (ms)
   ARGV[6]  the tail's hash the first event was sealed on
   ARGV[7], ARGV[8]  the first event's line (canonical JSON) and hash; then the next event's, …
+                   An empty line means the line is stored by reference: the caller has put it in
+                   the lines hash under its hash (an HSET sent just before this call), and the
+                   stream's entry holds the hash (field `r`) instead of the line (field `e`).
+
+  Lines by reference: Lua copies and hashes every byte of every argument it is handed, so a
+  stream's frames (hundreds of KB a second in a bulk copy) reach Redis beside the script, not
+  through it; a line's hash names it, so a line sent again is the same field, and one whose
+  append was declined is left over until the session's keys are deleted (finalize.lua). Every
+  reference is checked before anything is added: an append whose line is not there adds nothing.
 
   The identity's mapping lives in another slot on a Redis Cluster; touch-mapping.lua refreshes it
   alongside.
@@ -34,6 +44,7 @@
         | { 'conflict', seq, hash, turn } (the tail moved: re-seal on it; `turn` is '1' when this
           replica now holds the next turn, so it may try again at once)
         | { 'wait', seq, hash } (another replica holds the turn: try again in a moment)
+        | { 'missing', hash } (a line by reference is not in the lines hash: nothing was added)
 ]]
 local current = redis.call('HMGET', KEYS[1], 'state', 'seq', 'hash')
 if current[1] ~= 'open' then
@@ -50,9 +61,18 @@ end
 if turn and turn ~= ARGV[4] then
   return { 'wait', current[2], current[3] }
 end
+for i = 7, #ARGV, 2 do
+  if ARGV[i] == '' and redis.call('HEXISTS', KEYS[4], ARGV[i + 1]) == 0 then
+    return { 'missing', ARGV[i + 1] }
+  end
+end
 local count = 0
 for i = 7, #ARGV, 2 do
-  redis.call('XADD', KEYS[2], '*', 'e', ARGV[i])
+  if ARGV[i] == '' then
+    redis.call('XADD', KEYS[2], '*', 'r', ARGV[i + 1])
+  else
+    redis.call('XADD', KEYS[2], '*', 'e', ARGV[i])
+  end
   count = count + 1
 end
 if turn then
