@@ -88,6 +88,8 @@ export const COMMAND_BUFFERS = new BufferPool(512 * 1024, 8);
 const FRAME_OVERHEAD = 48;
 /** What an event's line holds besides its frames (its head, hash, type and stream), about. */
 const EVENT_OVERHEAD = 512;
+/** `$0\r\n\r\n$64\r\n<hash>\r\n`: the script's arguments for a line by reference, at most. */
+const REFERENCE_ARGUMENTS = 80;
 
 /**
  * A stream's frames of at least this many bytes in one event go to Redis by reference: their line
@@ -115,7 +117,11 @@ function commandBuffer(
   let size = 1024;
   for (const { bodies } of batch) {
     for (const body of bodies) {
-      if (byReference(body) !== referenced) continue;
+      if (byReference(body) !== referenced) {
+        // In the script's call, a line by reference is an empty argument and the line's hash.
+        if (!referenced) size += REFERENCE_ARGUMENTS;
+        continue;
+      }
       size += EVENT_OVERHEAD;
       if (!hasByteFrames(body)) continue;
       for (const [, , bytes] of body.frames) size += 4 * Math.ceil(bytes.length / 3) + FRAME_OVERHEAD;
