@@ -90,10 +90,8 @@ export function dropNotifyQueueIfMade(existedBefore: boolean): Promise<boolean> 
 
 /** Unlinks the keys matching `pattern` that `chosen` picks; how many it deleted. */
 async function unlinkMatching(pattern: string, chosen: (key: string) => boolean): Promise<number> {
-  const redis = new Redis(redisUrlFromEnv(), { lazyConnect: true, maxRetriesPerRequest: 1 });
-  let deleted = 0;
-  try {
-    await redis.connect();
+  return withRedis(async (redis) => {
+    let deleted = 0;
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
@@ -105,10 +103,8 @@ async function unlinkMatching(pattern: string, chosen: (key: string) => boolean)
       );
       if (picked.length > 0) deleted += await redis.unlink(...picked);
     } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
+    return deleted;
+  });
 }
 
 function isRunning(pid: number): boolean {

@@ -169,13 +169,22 @@ export class SessionIndex {
   /** The session's stored event lines, from its live stream (empty once archived). */
   async liveLines(id: string): Promise<string[]> {
     const lines: string[] = [];
+    for (const { line } of await this.liveEntries(id)) if (line !== undefined) lines.push(line);
+    return lines;
+  }
+
+  /**
+   * The entries of the session's live stream, oldest first: each one's id (what a live view
+   * resumes from) and event line (stream-entries.ts: `undefined` where it is missing).
+   */
+  async liveEntries(id: string): Promise<Array<{ id: string; line: string | undefined }>> {
+    const entries: Array<{ id: string; line: string | undefined }> = [];
     let start = '-';
     for (;;) {
       const page = await this.#redis.xrange(this.#keys.events(id), start, '+', 'COUNT', 1000);
-      for (const line of await entryLines(this.#redis, this.#keys.lines(id), page)) {
-        if (line !== undefined) lines.push(line);
-      }
-      if (page.length < 1000) return lines;
+      const lines = await entryLines(this.#redis, this.#keys.lines(id), page);
+      for (const [i, [entryId]] of page.entries()) entries.push({ id: entryId, line: lines[i] });
+      if (page.length < 1000) return entries;
       start = `(${page[page.length - 1]![0]}`;
     }
   }

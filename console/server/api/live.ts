@@ -60,9 +60,8 @@ export class LiveViews {
     const meta = await index.get(id);
     if (!meta) throw notFound(`no recorded session ${id}`);
     const resumeFrom = lastEventId(req.headers['last-event-id']);
-    const entries = await readAll(redis, keys.events(id));
-    const entryLinesNow = await entryLines(redis, keys.lines(id), entries);
-    const lines = entryLinesNow.filter((line): line is string => line !== undefined);
+    const entries = await index.liveEntries(id);
+    const lines = entries.flatMap(({ line }) => (line === undefined ? [] : [line]));
     const { detail, timeline } = sessions.snapshot({
       meta,
       lines,
@@ -79,11 +78,11 @@ export class LiveViews {
       res.write(`${entryId ? `id: ${entryId}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
     const feed = new LiveFeed(id, timeline);
-    let last = entries.length > 0 ? entries[entries.length - 1]![0] : '0-0';
+    let last = entries.at(-1)?.id ?? '0-0';
     if (resumeFrom) {
-      entries.forEach(([entryId], i) => {
-        if (compareIds(entryId, resumeFrom) > 0) feed.emit(entryLinesNow[i], entryId, send, false);
-      });
+      for (const entry of entries) {
+        if (compareIds(entry.id, resumeFrom) > 0) feed.emit(entry.line, entry.id, send, false);
+      }
     } else {
       send('snapshot', detail, last);
     }
@@ -207,17 +206,6 @@ class LiveFeed {
       if (text) frames.push([Math.round(ms) / 1000, code, text]);
     }
     return { stream: event.stream, frames };
-  }
-}
-
-async function readAll(redis: RedisConnection, key: string): Promise<StreamEntry[]> {
-  const entries: StreamEntry[] = [];
-  let start = '-';
-  for (;;) {
-    const page = await redis.xrange(key, start, '+', 'COUNT', 1000);
-    entries.push(...page);
-    if (page.length < 1000) return entries;
-    start = `(${page[page.length - 1]![0]}`;
   }
 }
 
