@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { processCpuMs } from './loadgen.ts';
+import { minorFaults } from './page-faults.ts';
 
 /**
  * The least recording a `cat` can cost, whatever the gateway does: every byte of the copy hashed
@@ -30,6 +31,8 @@ export interface RecordingFloor {
   writerMsPerMb: number;
   /** CPU ms per MB of `cat` in Redis, when it runs on this machine. */
   redisMsPerMb: number | undefined;
+  /** Page faults per MB of `cat` in Redis, when it runs here: memory it takes to keep the bytes. */
+  redisFaultsPerMb: number | undefined;
   /** Entries of 32 KiB Redis kept per measurement. */
   entries: number;
 }
@@ -59,9 +62,11 @@ async function measureHere(options: FloorOptions): Promise<RecordingFloor> {
   const pieces = Math.ceil((2 * options.megabytes * 2 ** 20) / PIECE);
   let writer = Number.POSITIVE_INFINITY;
   let server = Number.POSITIVE_INFINITY;
+  let serverFaults = Number.POSITIVE_INFINITY;
   try {
     for (let attempt = 0; attempt < (options.tries ?? 3); attempt++) {
       const redisBefore = options.redisPid ? processCpuMs(options.redisPid) : 0;
+      const faultsBefore = options.redisPid ? minorFaults(options.redisPid) : 0;
       const before = process.cpuUsage();
       let prev = '';
       for (let i = 0; i < pieces; i += IN_FLIGHT) {
@@ -74,7 +79,10 @@ async function measureHere(options: FloorOptions): Promise<RecordingFloor> {
       }
       const used = process.cpuUsage(before);
       writer = Math.min(writer, (used.user + used.system) / 1000);
-      if (options.redisPid) server = Math.min(server, processCpuMs(options.redisPid) - redisBefore);
+      if (options.redisPid) {
+        server = Math.min(server, processCpuMs(options.redisPid) - redisBefore);
+        serverFaults = Math.min(serverFaults, minorFaults(options.redisPid) - faultsBefore);
+      }
       // Not a floor unless Redis kept every entry.
       const kept = await redis.xlen(options.key);
       if (kept !== pieces) throw new Error(`bench: the floor's stream kept ${kept} of ${pieces} entries`);
@@ -87,6 +95,7 @@ async function measureHere(options: FloorOptions): Promise<RecordingFloor> {
   return {
     writerMsPerMb: writer / options.megabytes,
     redisMsPerMb: options.redisPid ? server / options.megabytes : undefined,
+    redisFaultsPerMb: options.redisPid ? serverFaults / options.megabytes : undefined,
     entries: pieces,
   };
 }

@@ -24,6 +24,7 @@ import { redisUrlFromEnv } from '../src/queues/connections.ts';
 import { measureRecordingFloor, type RecordingFloor } from './exec-floor.ts';
 import { BENCH_AUDIENCE, benchGatewayConfig, gatewayProcess, issueGatewayTls } from './gateway-config.ts';
 import { processCpuMs } from './loadgen.ts';
+import { minorFaults } from './page-faults.ts';
 import {
   freePort,
   fullCollections,
@@ -72,6 +73,12 @@ export interface ExecBenchResult {
     ratio: number;
     cpuPerMb: { client: number; sandbox: number; gateway: number };
   };
+  /**
+   * Minor page faults per MB of `cat` (each the least over the rounds): the recording gateway's,
+   * the gateway's without recording, and Redis's during a recorded copy when it runs here. Where a
+   * fault is dear (bench/page-faults.ts), they are much of a process's CPU per MB.
+   */
+  faultsPerMb: { gateway: number; unrecorded: number; redis?: number };
   /** The least any recording of the copy can cost (bench/exec-floor.ts), measured after the rounds. */
   floor: RecordingFloor;
   /** With `compareTree`: the same gateway as of that tree (an earlier commit), in the same rounds. */
@@ -143,9 +150,11 @@ export async function benchExec(options: {
       },
     ),
   );
-  const nodeArgs = options.profileDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, '--cpu-prof-name=exec.cpuprofile']
-    : [];
+  const profileArgs = (name: string): string[] =>
+    options.profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+      : [];
+  const nodeArgs = profileArgs('exec');
   const gateway = await startChild(['serve', '--config', join(dir, 'hoop.yaml')], /gateway listening/, {
     ...gatewayProcess({ nodeArgs }),
     script: shippedGateway(),
@@ -168,7 +177,8 @@ export async function benchExec(options: {
   const unrecorded = await startChild(
     ['serve', '--config', join(dir, 'unrecorded.yaml')],
     /gateway listening/,
-    { ...gatewayProcess(), script: shippedGateway() },
+    // The relay alone is profiled too: it takes most of what half of direct leaves a recording.
+    { ...gatewayProcess({ nodeArgs: profileArgs('exec-relay') }), script: shippedGateway() },
   );
   await writeFile(
     baseConfig,
@@ -210,7 +220,9 @@ export async function benchExec(options: {
       client: Number.POSITIVE_INFINITY,
       sandbox: Number.POSITIVE_INFINITY,
       gateway: Number.POSITIVE_INFINITY,
+      faults: Number.POSITIVE_INFINITY,
     };
+    const throughFaults = { gateway: Number.POSITIVE_INFINITY, redis: Number.POSITIVE_INFINITY };
     let baseCpu = Number.POSITIVE_INFINITY;
     let directClientCpu = Number.POSITIVE_INFINITY;
     const throughOthers = {
@@ -236,6 +248,7 @@ export async function benchExec(options: {
       const collectionsBefore = await fullCollections(gatewayMetrics);
       const redisBefore = redisPid ? processCpuMs(redisPid) : 0;
       const sandboxBefore = processCpuMs(sandbox.pid!);
+      const faultsBefore = { gateway: minorFaults(pid), redis: redisPid ? minorFaults(redisPid) : 0 };
       const before = processCpuMs(pid);
       let peak = await rssKb(pid);
       const sampler = setInterval(() => {
@@ -253,6 +266,10 @@ export async function benchExec(options: {
         size,
       ).finally(() => clearInterval(sampler));
       const cpu = processCpuMs(pid) - before;
+      const faults = {
+        gateway: minorFaults(pid) - faultsBefore.gateway,
+        redis: redisPid ? minorFaults(redisPid) - faultsBefore.redis : 0,
+      };
       const others = {
         client: client.cpuMs,
         sandbox: processCpuMs(sandbox.pid!) - sandboxBefore,
@@ -261,7 +278,7 @@ export async function benchExec(options: {
       const counted = collections.get(gatewayPort)!;
       counted.count += (await fullCollections(gatewayMetrics)) - collectionsBefore;
       counted.megabytes += size / 2 ** 20;
-      return { seconds: client.seconds, cpu, others, peakRssKb: peak };
+      return { seconds: client.seconds, cpu, faults, others, peakRssKb: peak };
     };
     for (let round = 0; round < options.rounds; round++) {
       const sandboxBefore = processCpuMs(sandbox.pid!);
@@ -285,6 +302,9 @@ export async function benchExec(options: {
       unrecordedBest.gateway = Math.min(unrecordedBest.gateway, u.cpu);
       unrecordedBest.client = Math.min(unrecordedBest.client, u.others.client);
       unrecordedBest.sandbox = Math.min(unrecordedBest.sandbox, u.others.sandbox);
+      unrecordedBest.faults = Math.min(unrecordedBest.faults, u.faults.gateway);
+      throughFaults.gateway = Math.min(throughFaults.gateway, g.faults.gateway);
+      throughFaults.redis = Math.min(throughFaults.redis, g.faults.redis);
       throughSeconds = Math.min(throughSeconds, g.seconds);
       gatewayCpu = Math.min(gatewayCpu, g.cpu);
       for (const part of ['client', 'sandbox', 'redis'] as const)
@@ -321,6 +341,11 @@ export async function benchExec(options: {
       fullCollectionsPer100Mb: per100Mb(collections.get(port)!),
       gatewayRssMb: { before: rssBefore / 1024, peak: rssPeak / 1024 },
       floor,
+      faultsPerMb: {
+        gateway: throughFaults.gateway / options.megabytes,
+        unrecorded: unrecordedBest.faults / options.megabytes,
+        ...(redisPid ? { redis: throughFaults.redis / options.megabytes } : {}),
+      },
       unrecorded: {
         gatewayMbPerSecond: options.megabytes / unrecordedBest.seconds,
         ratio: direct / unrecordedBest.seconds,

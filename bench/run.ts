@@ -33,6 +33,7 @@ import { benchExec, type ExecBenchResult } from './exec.ts';
 import { judgeRecordingFloor } from './exec-floor.ts';
 import { BENCH_ALLOCATOR } from './gateway-config.ts';
 import { benchMasking } from './masking.ts';
+import { pageFaultCostUs } from './page-faults.ts';
 import { topAllocations, topSelfTime } from './profile-top.ts';
 import {
   benchProxyOverhead,
@@ -91,6 +92,10 @@ function checkout(rev: string): string {
 }
 
 out(`allocator of the gateways and the bare proxy: ${BENCH_ALLOCATOR.name}`);
+const faultUs = pageFaultCostUs();
+out(
+  `a page fault on fresh memory costs this machine ${fmt(faultUs, 1)} µs of CPU (a fresh process touching 64 MiB; well under 1 on most machines): what takes fresh memory per byte costs more here`,
+);
 const orphaned = await deleteOrphanedKeys();
 const notifyQueueBefore = await notifyQueueExists();
 if (orphaned > 0) out(`deleted ${orphaned} Redis keys that interrupted bench runs left behind`);
@@ -333,6 +338,7 @@ if (parts.has('exec')) {
     `  through the same gateway without recording ${fmt(e.unrecorded.gatewayMbPerSecond)} MB/s (${fmt(e.unrecorded.ratio, 2)} of direct; CPU per MB: gateway ${fmt(e.unrecorded.cpuPerMb.gateway, 0)} ms, every process ${fmt(sum(e.unrecorded.cpuPerMb), 0)} ms, ${fmt(sum(e.unrecorded.cpuPerMb) / sum(e.cpuPerMb.direct), 1)}x direct's): recording takes a copy from ${fmt(e.unrecorded.ratio, 2)} to ${fmt(e.ratio, 2)} of direct`,
     `  gateway RSS ${fmt(e.gatewayRssMb.before, 0)} MB before the first \`cat\`, at most ${fmt(e.gatewayRssMb.peak, 0)} MB during one (frames wait for their recording in at most 1 MiB)`,
     `  CPU per MB in every process a copy keeps busy: direct ${fmt(sum(e.cpuPerMb.direct), 0)} ms (client ${fmt(e.cpuPerMb.direct.client, 0)}, sandbox ${fmt(e.cpuPerMb.direct.sandbox, 0)}), through the gateway ${fmt(sum(e.cpuPerMb.through), 0)} ms (client ${fmt(e.cpuPerMb.through.client, 0)}, sandbox ${fmt(e.cpuPerMb.through.sandbox, 0)}, gateway ${fmt(e.cpuPerMb.through.gateway, 0)}${e.cpuPerMb.through.redis !== undefined ? `, Redis ${fmt(e.cpuPerMb.through.redis, 0)}` : ''}): a recorded copy takes ${fmt(sum(e.cpuPerMb.through) / sum(e.cpuPerMb.direct), 1)}x the CPU of a direct one, on cores they share`,
+    `  page faults per MB of \`cat\`: gateway ${fmt(e.faultsPerMb.gateway, 0)} (without recording ${fmt(e.faultsPerMb.unrecorded, 0)})${e.faultsPerMb.redis !== undefined ? `, Redis ${fmt(e.faultsPerMb.redis, 0)}` : ''}; at ${fmt(faultUs, 1)} µs each, ${fmt((e.faultsPerMb.gateway * faultUs) / 1000, 1)} ms of the gateway's CPU per MB${e.faultsPerMb.redis !== undefined ? ` and ${fmt((e.faultsPerMb.redis * faultUs) / 1000, 1)} of Redis's` : ''}`,
     recordingFloorLine(e),
     target('exec throughput through the recording gateway / direct', e.ratio, '>=', 0.5),
     ...(e.base
@@ -348,8 +354,10 @@ if (parts.has('exec')) {
     '',
   );
   if (profileDir) {
-    const file = join(profileDir, 'exec.cpuprofile');
-    if (existsSync(file)) out(`profile ${file}: top self time`, topSelfTime(file, 25), '');
+    for (const name of ['exec', 'exec-relay']) {
+      const file = join(profileDir, `${name}.cpuprofile`);
+      if (existsSync(file)) out(`profile ${file}: top self time`, topSelfTime(file, 25), '');
+    }
   }
 }
 
@@ -375,7 +383,7 @@ function sessionsLine(p: ProxyOverhead, connections: number): string {
 
 /** The recording's floor beside what half of direct leaves it (bench/exec-floor.ts). */
 function recordingFloorLine(e: ExecBenchResult): string {
-  const { writerMsPerMb, redisMsPerMb } = e.floor;
+  const { writerMsPerMb, redisMsPerMb, redisFaultsPerMb } = e.floor;
   const judged = judgeRecordingFloor(
     { direct: sum(e.cpuPerMb.direct), relayAlone: sum(e.unrecorded.cpuPerMb) },
     e.floor,
@@ -390,5 +398,5 @@ function recordingFloorLine(e: ExecBenchResult): string {
     'only-with-every-core-busy': `: within reach only of a recorded copy that kept more of the machine busy than a direct one does (with every core busy ${fmt(judged.everyCoreBudgetMsPerMb, 1)} ms per MB)`,
     'not-ruled-out': ': the floor does not rule it out',
   }[judged.verdict];
-  return `  the recording's floor: hashing and storing a copy's bytes once, raw (2 MB per MB of \`cat\`, 32 KiB entries), takes ${fmt(writerMsPerMb, 1)} ms of CPU per MB in the writer${redisMsPerMb === undefined ? '' : ` and ${fmt(redisMsPerMb, 1)} in Redis`}; half of direct leaves the recording ${fmt(judged.budgetMsPerMb, 1)} ms per MB beyond the relay alone (every process at most 2x direct's)${verdict}`;
+  return `  the recording's floor: hashing and storing a copy's bytes once, raw (2 MB per MB of \`cat\`, 32 KiB entries), takes ${fmt(writerMsPerMb, 1)} ms of CPU per MB in the writer${redisMsPerMb === undefined ? '' : ` and ${fmt(redisMsPerMb, 1)} in Redis (${fmt(redisFaultsPerMb ?? 0, 0)} page faults per MB)`}; half of direct leaves the recording ${fmt(judged.budgetMsPerMb, 1)} ms per MB beyond the relay alone (every process at most 2x direct's)${verdict}`;
 }

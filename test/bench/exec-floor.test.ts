@@ -92,7 +92,14 @@ describe('the recording floor of the exec bench', () => {
     expect(floor.entries).toBe(16);
     expect(await redis.exists(key)).toBe(0);
     expect(Number.isFinite(floor.writerMsPerMb) && floor.writerMsPerMb > 0).toBe(true);
-    if (pid === undefined) expect(floor.redisMsPerMb).toBeUndefined();
-    else expect(Number.isFinite(floor.redisMsPerMb)).toBe(true);
+    if (pid === undefined) {
+      expect(floor.redisMsPerMb).toBeUndefined();
+      expect(floor.redisFaultsPerMb).toBeUndefined();
+    } else {
+      expect(Number.isFinite(floor.redisMsPerMb)).toBe(true);
+      // Redis's own count over the measurements: never negative, never more than a page per byte.
+      expect(floor.redisFaultsPerMb).toBeGreaterThanOrEqual(0);
+      expect(floor.redisFaultsPerMb).toBeLessThan(2 ** 20);
+    }
   });
 });
