@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect as connectHttp2 } from 'node:http2';
 import { connect, type TLSSocket } from 'node:tls';
+import { minorFaults } from './page-faults.ts';
 
 export interface LoadSpec {
   host: string;
@@ -45,6 +46,8 @@ export interface LoadResult {
   p99Ms: number;
   /** CPU milliseconds each of `pids` used in the measured window. */
   cpuMs: number[];
+  /** Minor page faults each of `pids` took in the measured window (bench/page-faults.ts). */
+  faults: number[];
   /** Of `cpuMs[0]`, what the main thread of the process under test used (mainThreadCpuMs). */
   mainThreadCpuMs: number;
   /** CPU milliseconds the generator itself used in the measured window. */
@@ -184,6 +187,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const all = Promise.all(Array.from({ length: spec.connections }, spec.http2 ? streamClient : client));
   await new Promise((r) => setTimeout(r, spec.warmupSeconds * 1000));
   const cpuBefore = spec.pids.map(processCpuMs);
+  const faultsBefore = spec.pids.map(minorFaults);
   const mainBefore = mainThreadCpuMs(spec.pids[0]!);
   const ownBefore = process.cpuUsage();
   const started = performance.now();
@@ -192,6 +196,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   measuring = false;
   const seconds = (performance.now() - started) / 1000;
   const cpuMs = spec.pids.map((pid, i) => processCpuMs(pid) - cpuBefore[i]!);
+  const faults = spec.pids.map((pid, i) => minorFaults(pid) - faultsBefore[i]!);
   const mainMs = mainThreadCpuMs(spec.pids[0]!) - mainBefore;
   const own = process.cpuUsage(ownBefore);
   stopped = true;
@@ -211,6 +216,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     p50Ms: at(0.5),
     p99Ms: at(0.99),
     cpuMs,
+    faults,
     mainThreadCpuMs: mainMs,
     ownCpuMs: (own.user + own.system) / 1000,
   };

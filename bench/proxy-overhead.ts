@@ -16,6 +16,8 @@ export interface PathResult {
    * recording gateway (when Redis runs on this machine). They share the machine's cores.
    */
   busyUsPerRequest: { generator: number; sandbox: number; proxy: number; redis?: number };
+  /** Page faults per request in the process under test, and in Redis for a recording gateway. */
+  faultsPerRequest: { own: number; redis?: number };
 }
 
 export interface ProxyOverhead {
@@ -96,6 +98,7 @@ export async function benchProxyOverhead(
     if (load.errors > 0) throw new Error(`${endpoint.name}: ${load.errors} requests failed`);
     const perRequest = (ms: number) => (ms * 1000) / load.requests;
     const [own, sandbox, redisMs] = direct ? [load.cpuMs[0]!, load.cpuMs[0]!] : load.cpuMs;
+    const redisFaults = redis ? load.faults[load.faults.length - 1] : undefined;
     return {
       name: endpoint.name,
       load,
@@ -106,6 +109,10 @@ export async function benchProxyOverhead(
         sandbox: perRequest(sandbox!),
         proxy: direct ? 0 : perRequest(own!),
         ...(redisMs !== undefined ? { redis: perRequest(redisMs) } : {}),
+      },
+      faultsPerRequest: {
+        own: load.faults[0]! / load.requests,
+        ...(redisFaults !== undefined ? { redis: redisFaults / load.requests } : {}),
       },
     };
   };

@@ -126,6 +126,8 @@ if (parts.has('proxy') || parts.has('watches')) {
         const b = r.busyUsPerRequest;
         return `${r.name} ${fmt(sum(b), 0)}${b.redis !== undefined ? ` (Redis ${fmt(b.redis, 0)})` : ''}`;
       };
+      const faults = (r: PathResult) =>
+        `${r.name} ${fmt(r.faultsPerRequest.own, 2)}${r.faultsPerRequest.redis !== undefined ? ` (Redis ${fmt(r.faultsPerRequest.redis, 2)})` : ''}`;
       const threads = (r: PathResult) =>
         `${r.name} ${fmt(r.mainThreadUsPerRequest, 0)} + ${fmt(r.cpuUsPerRequest - r.mainThreadUsPerRequest, 0)}`;
       const row = (r: PathResult) =>
@@ -140,6 +142,7 @@ if (parts.has('proxy') || parts.has('watches')) {
         row(p.bareHttp2),
         row({ ...p.gatewayHttp2, name: 'gateway, HTTP/2' }),
         `  CPU µs per request in every process a path keeps busy (generator, sandbox, proxy, Redis): ${[p.direct, p.bare, p.gateway, p.recording].map(busy).join(', ')}; gateway + recording / gateway: ${fmt(sum(p.recording.busyUsPerRequest) / sum(p.gateway.busyUsPerRequest), 2)}x`,
+        `  page faults per request in the serving process: ${[p.bare, p.gateway, p.recording].map(faults).join(', ')}; at ${fmt(faultUs, 1)} µs each, the gateway's ${fmt(p.gateway.faultsPerRequest.own * faultUs, 0)} µs of its CPU per request, the bare proxy's ${fmt(p.bare.faultsPerRequest.own * faultUs, 0)}`,
         `  of the serving process's CPU µs per request, on its main thread + on its other threads (V8's helpers: concurrent marking of full collections, parallel scavenges, compilers): ${[p.bare, p.gateway, p.recording].map(threads).join(', ')}`,
         sessionsLine(p, connections),
         `  gateway over one HTTP/2 connection (${connections} streams at a time) vs ${connections} HTTP/1.1 connections: throughput ${fmt(p.gatewayHttp2.load.requestsPerSecond / p.gateway.load.requestsPerSecond, 2)}x, CPU per request ${fmt(p.gatewayHttp2.cpuUsPerRequest / p.gateway.cpuUsPerRequest, 2)}x; the bare proxy likewise ${fmt(p.bareHttp2.load.requestsPerSecond / p.bare.load.requestsPerSecond, 2)}x and ${fmt(p.bareHttp2.cpuUsPerRequest / p.bare.cpuUsPerRequest, 2)}x`,
