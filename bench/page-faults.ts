@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
  * Page faults: what a process pays the first time it touches memory, and what one costs here.
  *
  * A process that writes to memory it never touched (or that its allocator gave back to the kernel)
- * takes a minor page fault per 4 KiB page. On most machines that is well under a microsecond; on
- * the virtual machines this bench has run on it reached 13–16 µs, so whatever takes fresh memory
- * per byte it handles (Redis keeping a recording, above all) costs several times more CPU there
- * than elsewhere. The bench prints both, so figures from different machines can be read apart.
+ * takes a minor page fault per 4 KiB page, whose price is the machine's: 11–16 µs of CPU on the
+ * virtual machine of the thirty-seventh round (docs/performance.md), where two thirds of Redis's
+ * CPU in a recorded `cat` went to taking pages for the bytes it keeps. The bench prints both, so
+ * figures from different machines can be read apart.
  */
 
 /** Minor page faults a process has taken so far (`minflt`, field 10 of `/proc/<pid>/stat`). */

@@ -94,7 +94,7 @@ function checkout(rev: string): string {
 out(`allocator of the gateways and the bare proxy: ${BENCH_ALLOCATOR.name}`);
 const faultUs = pageFaultCostUs();
 out(
-  `a page fault on fresh memory costs this machine ${fmt(faultUs, 1)} µs of CPU (a fresh process touching 64 MiB; well under 1 on most machines): what takes fresh memory per byte costs more here`,
+  `a page fault on fresh memory costs this machine ${fmt(faultUs, 1)} µs of CPU (a fresh process touching 64 MiB): where it is dear, whatever takes fresh memory per byte it keeps costs more`,
 );
 const orphaned = await deleteOrphanedKeys();
 const notifyQueueBefore = await notifyQueueExists();
