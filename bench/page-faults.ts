@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Page faults: what a process pays the first time it touches memory, and what one costs here.
@@ -18,36 +19,43 @@ export function minorFaults(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
 }
 
-/**
- * A fresh process touches one byte of every page of 64 MiB it never used, three times over new
- * memory, and reports the CPU time per fault (less the same loop over pages already touched).
- */
-const PROBE = `
-import { readFileSync } from 'node:fs';
-const faults = () => {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
-};
-const cpuUs = () => { const u = process.cpuUsage(); return u.user + u.system; };
-const SIZE = 64 * 1024 * 1024;
-const touch = (bytes) => { for (let at = 0; at < SIZE; at += 4096) bytes[at] = 1; };
-let best = Infinity;
-for (let round = 0; round < 3; round++) {
-  const bytes = new Uint8Array(SIZE);
-  const f0 = faults(); const c0 = cpuUs();
-  touch(bytes);
-  const cold = cpuUs() - c0; const taken = faults() - f0;
-  const c1 = cpuUs(); touch(bytes); const warm = cpuUs() - c1;
-  if (taken > 0) best = Math.min(best, (cold - warm) / taken);
-}
-process.stdout.write(JSON.stringify({ usPerFault: best }));
-`;
+const PROBE_BYTES = 64 * 1024 * 1024;
 
-/** CPU microseconds one page fault on fresh memory costs this machine (least of three rounds). */
+/**
+ * CPU microseconds one page fault on fresh memory costs this machine: a fresh process touches one
+ * byte of every page of 64 MiB it never used, three times over new memory, and reports the least
+ * CPU time per fault (less the same loop over pages already touched).
+ */
 export function pageFaultCostUs(): number {
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', PROBE], {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url)], {
     encoding: 'utf8',
     timeout: 60_000,
   });
   return (JSON.parse(out) as { usPerFault: number }).usPerFault;
 }
+
+function probe(): number {
+  const cpuUs = (): number => {
+    const used = process.cpuUsage();
+    return used.user + used.system;
+  };
+  const touch = (bytes: Uint8Array): void => {
+    for (let at = 0; at < bytes.length; at += 4096) bytes[at] = 1;
+  };
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 3; round++) {
+    const bytes = new Uint8Array(PROBE_BYTES);
+    const faultsBefore = minorFaults(process.pid);
+    const coldStart = cpuUs();
+    touch(bytes);
+    const cold = cpuUs() - coldStart;
+    const taken = minorFaults(process.pid) - faultsBefore;
+    const warmStart = cpuUs();
+    touch(bytes);
+    const warm = cpuUs() - warmStart;
+    if (taken > 0) best = Math.min(best, (cold - warm) / taken);
+  }
+  return best;
+}
+
+if (import.meta.main) process.stdout.write(JSON.stringify({ usPerFault: probe() }));
