@@ -35,7 +35,7 @@ import {
   stopChild,
 } from './processes.ts';
 import { localRedisPid } from './redis-cpu.ts';
-import { benchKeyPrefix, deleteKeys } from './redis-keys.ts';
+import { benchKeyPrefix, deleteKeys, dropNotifyQueueIfMade, notifyQueueExists } from './redis-keys.ts';
 
 const EXEC_PATH =
   '/api/v1/namespaces/payments/pods/ledger-0/exec?command=cat&stdin=true&stdout=true&stderr=true';
@@ -390,7 +390,10 @@ export async function benchExec(options: {
 if (import.meta.main) {
   const megabytes = Number(process.argv[2] ?? 50);
   const profileDir = process.argv[3];
+  // Run alone, it cleans up as bench/run.ts does: the notify queue its sessions' summaries made.
+  const notifyQueueBefore = await notifyQueueExists();
   const result = await benchExec({ megabytes, rounds: 2, ...(profileDir ? { profileDir } : {}) });
+  await dropNotifyQueueIfMade(notifyQueueBefore);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
