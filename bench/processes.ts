@@ -25,7 +25,10 @@ export function shippedGateway(tree = ROOT): string {
   return join(tree, 'dist', 'bin', 'hoop-gateway.js');
 }
 
-/** Ports `freePort` handed out in this run: each is free once bound, not in use until its child starts. */
+/**
+ * Ports `freePort` handed out in this process (a bench run, or a test file's worker, which takes it
+ * through test/support/free-port.ts): each is free once bound, not in use until its child starts.
+ */
 const handedOut = new Set<number>();
 
 /**
@@ -48,7 +51,9 @@ function releasedPort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
     });
   });
 }
